@@ -1,0 +1,125 @@
+"""The IntegrityRegister's calldata, return values and event logs, as bytes.
+
+Encodings are derived from the shipped ABI (numbers_cli.contracts), the
+contract the Numbers network and the reference tool use (spec/NUMBERS.md).
+eth_abi/eth_utils come with web3 and are imported lazily for the same reason
+web3 is: `nit --help` must not pay for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from numbers_cli.contracts import ContractArtifact, load_artifact
+from numbers_cli.errors import InvalidFormat
+
+__all__ = [
+    "CommitRecord",
+    "artifact",
+    "commit_topic",
+    "decode_commit_log",
+    "decode_uint_array",
+    "encode_call",
+    "nid_topic",
+]
+
+
+@dataclass(frozen=True)
+class CommitRecord:
+    """One `Commit` event: a commit of asset `nid` as the chain holds it."""
+
+    nid: str
+    commit_data: str  # the compact commit JSON, exactly as stored
+    recorder: str  # checksummed address that sent the transaction
+    block_number: int
+    tx_hash: str
+    log_index: int
+
+
+def artifact() -> ContractArtifact:
+    return load_artifact("IntegrityRegister")
+
+
+def _signature(item: dict[str, Any]) -> str:
+    return f"{item['name']}({','.join(arg['type'] for arg in item['inputs'])})"
+
+
+@cache
+def _function(name: str) -> tuple[bytes, tuple[str, ...]]:
+    """(4-byte selector, argument types) of a function of the register."""
+    from eth_utils import keccak
+
+    item = artifact().abi_item("function", name)
+    types = tuple(arg["type"] for arg in item["inputs"])
+    return keccak(text=_signature(item))[:4], types
+
+
+def encode_call(name: str, *args: Any) -> bytes:
+    """Calldata of `name(*args)`; e.g. encode_call("commit", nid, commit_data)."""
+    from eth_abi import encode
+
+    selector, types = _function(name)
+    return selector + encode(list(types), list(args))
+
+
+def decode_uint_array(data: bytes) -> list[int]:
+    """A `uint256[]` return value (getCommits, getRecordLogs)."""
+    from eth_abi import decode
+    from eth_abi.exceptions import DecodingError
+
+    try:
+        (values,) = decode(["uint256[]"], data)
+    except DecodingError as exc:
+        raise InvalidFormat(
+            f"contract returned {len(data)} bytes that are not a uint256[]"
+        ) from exc
+    return [int(value) for value in values]
+
+
+@cache
+def commit_topic() -> str:
+    """topic0 of the `Commit` event: keccak256 of its signature, 0x-hex."""
+    from eth_utils import keccak
+
+    return "0x" + keccak(text=_signature(artifact().abi_item("event", "Commit"))).hex()
+
+
+def nid_topic(nid: str) -> str:
+    """The indexed `string assetCid` topic: keccak256 of the Nid's UTF-8 bytes, 0x-hex."""
+    from eth_utils import keccak
+
+    return "0x" + keccak(nid.encode("utf-8")).hex()
+
+
+def decode_commit_log(nid: str, log: dict[str, Any]) -> CommitRecord:
+    """A `Commit` log from eth_getLogs (JSON-RPC form) as a CommitRecord."""
+    from eth_abi import decode
+    from eth_abi.exceptions import DecodingError
+    from eth_utils import to_checksum_address
+
+    topics = log.get("topics") or []
+    if (
+        len(topics) != 3
+        or topics[0].lower() != commit_topic()
+        or topics[2].lower() != nid_topic(nid)
+    ):
+        raise InvalidFormat(f"log {log.get('transactionHash')} is not a Commit event of {nid}")
+    try:
+        # `string` and `bytes` share one ABI encoding; decoding as bytes keeps a
+        # record whose text is not UTF-8 (anyone may commit anything under any
+        # Nid) readable instead of failing the whole history on it.
+        (raw,) = decode(["bytes"], bytes.fromhex(log["data"].removeprefix("0x")))
+    except (DecodingError, ValueError) as exc:
+        raise InvalidFormat(
+            f"Commit event in transaction {log.get('transactionHash')} has undecodable data"
+        ) from exc
+    return CommitRecord(
+        nid=nid,
+        commit_data=raw.decode("utf-8", errors="replace"),
+        recorder=to_checksum_address("0x" + topics[1][-40:]),
+        block_number=int(log["blockNumber"], 16),
+        tx_hash=log["transactionHash"],
+        log_index=int(log["logIndex"], 16),
+    )

@@ -1,0 +1,129 @@
+"""Crash-safe file writes, shared by every part of nit that writes a file.
+
+A reader (another `nit`, or the same one after a power cut) must see either the
+old content or the new one, never half a file. So each write goes to a temporary
+file in the same directory, is flushed to disk, and then renamed over the final
+name (a rename within one directory is atomic on POSIX and on Windows); finally
+the directory itself is synced so the rename survives a crash too.
+
+The temporary file is created with its final permission bits from the start
+(`O_CREAT | O_EXCL` with the mode), so a secret written with mode 0600 is never
+readable by others, not even for the instant before a `chmod`.
+
+Errors are left as `OSError`: this module knows nothing of what the file is for,
+so its callers turn failures into the error that names their thing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from pathlib import Path
+
+__all__ = ["atomic_write", "fsync_dir", "make_dirs"]
+
+_TEMP_SUFFIX = ".tmp"
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)  # no leak of the fd into child processes
+
+
+def _temp_path(path: Path) -> Path:
+    """A hidden, unguessable sibling of `path`; hidden so listings ignore it."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(8)}{_TEMP_SUFFIX}")
+
+
+def _open_exclusive(path: Path, mode: int) -> tuple[int, Path]:
+    """Create and open a brand-new temporary file next to `path` with `mode`."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY | _O_CLOEXEC
+    for _ in range(100):
+        temp = _temp_path(path)
+        try:
+            return os.open(temp, flags, mode), temp
+        except FileExistsError:  # pragma: no cover - 64 random bits collided
+            continue
+    raise FileExistsError(errno.EEXIST, "could not create a temporary file", str(path))
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644, *, overwrite: bool = True) -> None:
+    """Replace (or create) `path` with exactly `data`, atomically and durably.
+
+    `mode` is the permission of the new file, narrowed by the process umask as
+    any file creation is (so 0600 stays 0600; 0644 becomes 0600 under umask 077).
+    With `overwrite=False` the write fails with `FileExistsError` if `path`
+    exists, decided atomically at the moment the file appears (a hard link, which
+    unlike a rename never replaces), so two writers cannot both "create" a file.
+    The parent directory must exist.
+    """
+    path = Path(path)
+    fd, temp = _open_exclusive(path, mode)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        if overwrite:
+            os.replace(temp, path)
+        else:
+            _link_new(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    fsync_dir(path.parent)
+
+
+def _link_new(temp: Path, path: Path) -> None:
+    """Give `temp` the name `path` only if `path` does not exist yet, then drop `temp`."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        # Filesystems without hard links (some FAT/network mounts): check, then
+        # rename. Not race-free, but the best such a filesystem allows.
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.replace(temp, path)
+        return
+    os.unlink(temp)
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a directory's entries to disk, so a rename or creation in it survives a crash.
+
+    A no-op where directories cannot be opened for syncing (Windows) or where the
+    filesystem does not support it; the data itself was already synced.
+    """
+    if os.name == "nt":  # pragma: no cover - directories cannot be fsync'ed there
+        return
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # pragma: no cover - e.g. some network filesystems
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def make_dirs(path: Path, mode: int = 0o755) -> None:
+    """Create `path` and missing parents (each with `mode`, narrowed by the umask).
+
+    Existing directories keep their permissions; each newly created one is made
+    durable in its parent, so a file later written inside it cannot be lost with it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return
+    make_dirs(path.parent, mode)
+    try:
+        os.mkdir(path, mode)
+    except FileExistsError:
+        if not path.is_dir():
+            raise
+        return
+    fsync_dir(path.parent)

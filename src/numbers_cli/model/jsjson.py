@@ -1,0 +1,120 @@
+"""Byte-exact `JSON.stringify` of JavaScript, because trees are hashed and signed.
+
+The reference tool hashes `JSON.stringify(tree, null, 2)` and puts
+`JSON.stringify(commit)` on chain. Python's `json.dumps` differs in details
+that change the hash: float formatting (`1.0` vs `1`, `1e-07` vs `1e-7`),
+integers beyond 2**53 (JavaScript numbers are doubles), lone surrogates.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from numbers_cli.errors import InvalidFormat
+
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+_MAX_SAFE = 2**53
+
+
+def _string(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        code = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif code < 0x20 or 0xD800 <= code <= 0xDFFF:
+            # Python str cannot hold a valid surrogate pair, so any surrogate is lone.
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def js_number(value: float) -> str:
+    """Format a number as JavaScript's Number.prototype.toString does."""
+    if math.isnan(value) or math.isinf(value):
+        return "null"  # what JSON.stringify writes
+    if value == 0:
+        return "0"
+    # repr gives the shortest round-trip digits, the same digits JS picks.
+    mantissa, _, exp_text = repr(float(value)).partition("e")
+    sign = "-" if mantissa.startswith("-") else ""
+    mantissa = mantissa.lstrip("-")
+    int_part, _, frac_part = mantissa.partition(".")
+    digits = (int_part + frac_part).lstrip("0")
+    exponent = int(exp_text or 0) + len(int_part.lstrip("0") or "") - 1
+    if not int_part.lstrip("0"):  # 0.000ddd: count the zeros after the point
+        stripped = frac_part.lstrip("0")
+        exponent = int(exp_text or 0) - (len(frac_part) - len(stripped)) - 1
+    digits = digits.rstrip("0") or "0"
+    k, n = len(digits), exponent + 1  # JS spec: value = 0.d1d2..dk × 10^n
+    if k <= n <= 21:
+        body = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        body = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        body = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        body = digits[0] + ("." + digits[1:] if k > 1 else "") + ("e+" if e >= 0 else "e-") + str(abs(e))
+    return sign + body
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value) if abs(value) <= _MAX_SAFE else js_number(float(value))
+    if isinstance(value, float):
+        return js_number(value)
+    if isinstance(value, str):
+        return _string(value)
+    return None
+
+
+def stringify(value: Any, indent: int | None = None) -> str:
+    """`JSON.stringify(value, null, indent)`; `indent=None` is the compact form."""
+
+    def walk(v: Any, depth: int) -> str:
+        scalar = _scalar(v)
+        if scalar is not None:
+            return scalar
+        pad = "\n" + " " * (indent * (depth + 1)) if indent else ""
+        end = "\n" + " " * (indent * depth) if indent else ""
+        colon = ": " if indent else ":"
+        if isinstance(v, Mapping):
+            if not v:
+                return "{}"
+            parts = [pad + _string(str(k)) + colon + walk(x, depth + 1) for k, x in v.items()]
+            return "{" + ",".join(parts) + end + "}"
+        if isinstance(v, Sequence) and not isinstance(v, bytes | bytearray):
+            if not v:
+                return "[]"
+            return "[" + ",".join(pad + walk(x, depth + 1) for x in v) + end + "]"
+        raise InvalidFormat(f"cannot serialize {type(v).__name__} as JSON")
+
+    return walk(value, 0)
+
+
+def parse(text: str | bytes) -> Any:
+    """JSON.parse: objects keep key order (dict), numbers stay ints where integral."""
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidFormat(f"invalid JSON: {exc}") from exc

@@ -1,0 +1,186 @@
+"""`nit add`: data preparation. Read each file once, learn what it says about
+itself, and stage an AssetTree for the next commit.
+
+Which kind of change is staged follows the Numbers action types:
+- *new*: a file nit has never seen;
+- *update*: a file whose Nid already has a history or a staged tree (same bytes,
+  new facts: licence, creator, message ...);
+- *derive*: different bytes, either with `--parent NID` or because a tracked
+  path now holds edited content; the new asset records `parentAssetCid`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from numbers_cli.config import Config
+from numbers_cli.errors import NitError, UsageError
+from numbers_cli.metadata import read_metadata
+from numbers_cli.model.nid import Nid
+from numbers_cli.model.tree import AssetTree, license_of, source_type_uri
+from numbers_cli.ops.ingest import ingest
+from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.trees import load_tree
+from numbers_cli.repo.index import Staged, Tracked
+from numbers_cli.repo.repository import DIRNAME, Repository, Transaction
+
+SKIP_DIRS = {DIRNAME, ".git", "node_modules", "__pycache__"}
+
+
+@dataclass
+class AddOptions:
+    """What the user says about the files, beyond what the files say themselves."""
+
+    message: str | None = None
+    license: str | None = None  # short name, or NAME=URL
+    creator: str | None = None
+    parent: str | None = None
+    generated_by: str | None = None
+    generated_through: str | None = None
+    source_type: str | None = None
+    custom: dict[str, str] = field(default_factory=dict)
+    integrity_cid: str | None = None
+
+    def tree_fields(self, config: Config) -> dict[str, Any]:
+        """Tree fields set by options (or config defaults); absent ones are None."""
+        lic = self.license or str(config.get("add.license") or "") or None
+        license_obj = None
+        if lic:
+            name, sep, url = lic.partition("=")
+            license_obj = license_of(name, url if sep else None)
+        return {
+            "assetCreator": self.creator or (str(config.get("user.name") or "") or None),
+            "license": license_obj,
+            "abstract": self.message,
+            "generatedBy": self.generated_by,
+            "generatedThrough": self.generated_through,
+            "digitalSourceType": source_type_uri(self.source_type) if self.source_type else None,
+            "integrityCid": Nid.parse(self.integrity_cid) if self.integrity_cid else None,
+        }
+
+
+@dataclass(frozen=True)
+class Added:
+    path: str
+    nid: Nid
+    kind: str
+    size: int
+    parent: str | None
+    warnings: tuple[str, ...]
+
+
+def expand(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named, and files below directories named (hidden entries skipped)."""
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        elif path.exists():
+            yield path
+        else:
+            raise UsageError(f"{path}: no such file or directory")
+
+
+def add(
+    repo: Repository,
+    paths: list[Path],
+    options: AddOptions | None = None,
+    *,
+    config: Config | None = None,
+    progress: Progress | None = None,
+) -> list[Added]:
+    options = options or AddOptions()
+    config = config or Config.load(repo.workdir)
+    progress = progress or NoProgress()
+    files = list(dict.fromkeys(p.resolve() for p in expand(paths)))
+    if not files:
+        raise UsageError("nothing to add: no files found")
+    parent = Nid.parse(options.parent) if options.parent else None
+    if parent is not None and len(files) > 1:
+        raise UsageError("--parent names the parent of one file; add derived files one at a time")
+    fixed = options.tree_fields(config)
+    results: list[Added] = []
+    progress.start("adding", sum(f.stat().st_size for f in files))
+    try:
+        with repo.transaction() as txn:
+            for path in files:
+                rel = repo.relpath(path)
+                if rel.split("/", 1)[0] == DIRNAME:
+                    raise UsageError(f"{rel} is inside nit's own directory")
+                results.append(_add_one(repo, txn, path, rel, fixed, options, parent, progress))
+    finally:
+        progress.done()
+    return results
+
+
+def _add_one(
+    repo: Repository,
+    txn: Transaction,
+    path: Path,
+    rel: str,
+    fixed: dict[str, Any],
+    options: AddOptions,
+    parent: Nid | None,
+    progress: Progress,
+) -> Added:
+    meta = read_metadata(path)
+    stat = path.stat()
+    got = ingest(path, repo.objects, progress.advance)
+    index = txn.index
+    previous = index.tracked.get(rel)
+    explicit = {k: v for k, v in fixed.items() if v is not None}
+    if options.custom:
+        explicit["custom"] = dict(options.custom)
+
+    base = _current_tree(repo, txn, got.nid)
+    if base is not None:
+        kind = index.staged[got.nid].kind if got.nid in index.staged else "update"
+        if "custom" in explicit:
+            explicit["custom"] = {**(base.get("custom") or {}), **explicit["custom"]}
+        tree = base.updated(explicit)
+        parent_nid = base.get("parentAssetCid")
+    else:
+        if parent is None and previous is not None and previous.nid != got.nid:
+            parent = Nid(previous.nid)  # the tracked file was edited: a derived asset
+        kind = "derive" if parent is not None else "new"
+        custom: dict[str, Any] = {}
+        if meta.camera:
+            custom["camera"] = dict(meta.camera)
+        custom.update(options.custom)
+        tree = AssetTree.new(
+            {
+                "assetCid": got.nid,
+                "assetSha256": got.sha256,
+                "encodingFormat": meta.mime,
+                "assetTimestampCreated": meta.created,
+                "assetLocationCreated": meta.location,
+                "parentAssetCid": parent,
+                **explicit,
+                "custom": custom or None,
+            }
+        )
+        parent_nid = parent
+    index.staged[got.nid] = Staged(got.nid, kind, tree.as_dict(), rel)
+    index.tracked[rel] = Tracked(got.nid, stat.st_size, stat.st_mtime_ns)
+    return Added(rel, got.nid, kind, got.size, parent_nid, meta.warnings)
+
+
+def _current_tree(repo: Repository, txn: Transaction, nid: Nid) -> AssetTree | None:
+    """The tree an update starts from: the staged one, else the head commit's."""
+    staged = txn.index.staged.get(nid)
+    if staged is not None:
+        return AssetTree(tuple(staged.tree.items()))
+    history = txn.history(nid)
+    if not history:
+        return None
+    try:
+        return load_tree(repo, history[-1])
+    except NitError as exc:
+        raise NitError(f"cannot update {nid}: its last tree is unreadable ({exc.message})") from exc

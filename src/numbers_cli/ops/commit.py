@@ -1,0 +1,77 @@
+"""`nit commit`: sign every staged AssetTree and record a Commit for it.
+
+All objects are written first (immutable, content-addressed, harmless if
+orphaned); then the refs and the cleared index land together through the
+repository's journal, so an interrupted commit is entirely there or entirely
+absent.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from numbers_cli.config import Config
+from numbers_cli.errors import UsageError
+from numbers_cli.model.commit import ACTION_FOR_KIND, ACTION_NIDS, Commit, gateway_url
+from numbers_cli.model.nid import Nid
+from numbers_cli.model.tree import AssetTree
+from numbers_cli.repo.repository import Repository
+from numbers_cli.wallet import Signer
+
+
+@dataclass(frozen=True)
+class Committed:
+    asset: Nid
+    commit: Nid
+    kind: str
+    action_name: str
+    path: str | None
+
+
+def commit(
+    repo: Repository,
+    signer: Signer,
+    message: str | None = None,
+    *,
+    config: Config | None = None,
+    now: int | None = None,
+) -> list[Committed]:
+    config = config or Config.load(repo.workdir)
+    author = str(config.get("commit.author") or "") or signer.address
+    provider = str(config.get("commit.provider") or "") or None
+    timestamp = int(time.time()) if now is None else now
+    results: list[Committed] = []
+    with repo.transaction() as txn:
+        if not txn.index.staged:
+            raise UsageError("nothing to commit: `nit add` files first")
+        for nid, staged in list(txn.index.staged.items()):
+            tree = AssetTree(tuple(staged.tree.items()))
+            tree.validate()
+            tree_cid = repo.objects.put(tree.to_bytes())
+            sha = tree.sha256()
+            action_name = ACTION_FOR_KIND[staged.kind]
+            record = Commit.new(
+                {
+                    "assetTreeCid": tree_cid,
+                    "assetTreeSha256": sha,
+                    "assetTreeSignature": signer.sign_text(sha),
+                    "author": author,
+                    "committer": signer.address,
+                    "provider": provider,
+                    "timestampCreated": timestamp,
+                    "action": ACTION_NIDS[action_name],
+                    "actionResult": gateway_url(tree_cid),
+                    "abstract": message or _default_message(staged.kind, staged.path),
+                }
+            ).with_action_name()
+            commit_nid = repo.objects.put(record.to_bytes())
+            txn.append_commit(nid, commit_nid)
+            del txn.index.staged[nid]
+            results.append(Committed(Nid(nid), commit_nid, staged.kind, record.get("actionName"), staged.path))
+    return results
+
+
+def _default_message(kind: str, path: str | None) -> str:
+    what = {"new": "Initial registration", "update": "Update", "derive": "Derived asset"}[kind]
+    return f"{what} of {path}." if path else f"{what}."

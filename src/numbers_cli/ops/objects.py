@@ -1,0 +1,25 @@
+"""Plumbing for scripts: `nit hash` (Nid of a file, no repository needed) and
+`nit cat` (an object's bytes, or a whole file reassembled from its blocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from numbers_cli.model.nid import Nid
+from numbers_cli.ops.ingest import nid_of_file
+from numbers_cli.ops.trees import iter_file
+from numbers_cli.repo.repository import Repository
+
+
+def hash_file(path: Path, advance: Callable[[int], None] | None = None) -> Nid:
+    return nid_of_file(path, advance)
+
+
+def cat(repo: Repository, cid: str, *, raw_block: bool = False) -> Iterator[bytes]:
+    """Verified bytes: the block itself with `raw_block`, else the file it roots."""
+    nid = Nid.parse(cid)
+    if raw_block:
+        yield repo.objects.get(nid)
+        return
+    yield from iter_file(repo, nid)

@@ -1,0 +1,24 @@
+"""How long-running operations report progress without knowing who listens."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Progress(Protocol):
+    def start(self, label: str, total: int) -> None: ...
+    def advance(self, amount: int) -> None: ...
+    def done(self) -> None: ...
+
+
+class NoProgress:
+    """The default for Python callers and scripts."""
+
+    def start(self, label: str, total: int) -> None:
+        pass
+
+    def advance(self, amount: int) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
