@@ -485,7 +485,7 @@ class ChainClient:
             return NetworkError(f"{message}, not enough for {count} {what}{plural}")
         expected, cap, gas = cost
         return NetworkError(
-            f"{message}; {count} {what}{plural} cost an estimated "
+            f"{message}; {count} {what}{plural} would cost an estimated "
             f"{format_amount(expected, currency)} ({gas} gas), up to "
             f"{format_amount(cap, currency)} at the fee cap"
         )

@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
 from typing import Any
 
@@ -91,8 +91,8 @@ def _zone(tags: Mapping[str, Any], names: tuple[str, ...]) -> tuple[timezone, st
             delta = timedelta(hours=int(hours), minutes=int(minutes))
             if delta <= timedelta(hours=14) and int(minutes) < 60:
                 return timezone(-delta if sign == "-" else delta), None
-        return timezone.utc, f"Exif {name} {_quote(raw)} is not a UTC offset; reading the time as UTC"
-    return timezone.utc, None
+        return UTC, f"Exif {name} {_quote(raw)} is not a UTC offset; reading the time as UTC"
+    return UTC, None
 
 
 def gps_location(tags: Mapping[str, Any]) -> tuple[str | None, list[str]]:

@@ -18,16 +18,37 @@ from numbers_cli.model.nid import Nid
 # The reference tool's action table, in its order (later rows win on a shared Nid).
 ACTIONS: tuple[tuple[str, str], ...] = (
     ("action-initial-registration", "bafkreicptxn6f752c4pvb6gqwro7s7wb336idkzr6wmolkifj3aafhvwii"),
-    ("action-initial-registration-avalanche", "bafkreiavifzn7ntlb6p2lr55k3oezo6pofwvknecukc5auhng4miowcte4"),
-    ("action-initial-registration-jade", "bafkreicptxn6f752c4pvb6gqwro7s7wb336idkzr6wmolkifj3aafhvwii"),
-    ("action-initial-registration-iota", "bafkreibnyl3ohbx76rzxmdzfyayvztjcqgjv745wh4t3z6a4ung43xd554"),
+    (
+        "action-initial-registration-avalanche",
+        "bafkreiavifzn7ntlb6p2lr55k3oezo6pofwvknecukc5auhng4miowcte4",
+    ),
+    (
+        "action-initial-registration-jade",
+        "bafkreicptxn6f752c4pvb6gqwro7s7wb336idkzr6wmolkifj3aafhvwii",
+    ),
+    (
+        "action-initial-registration-iota",
+        "bafkreibnyl3ohbx76rzxmdzfyayvztjcqgjv745wh4t3z6a4ung43xd554",
+    ),
     ("action-commit", "bafkreiceiqfe4w4g4j46rsi4h4tbqu35ivewfxm4q743tfmegscpg7d63m"),
     ("action-mint-erc721-nft", "bafkreiakk6le5wgbl3zz3acybd2wfc2y32mpmxj4kbjjjskom7cy2akwly"),
-    ("action-mint-erc721-nft-avalanche", "bafkreibro4v4vsibvr47uwhkj6gqpc5rfvvq5ykfzzz4jnzvm23zwoh2gq"),
-    ("action-mint-erc721-nft-ethereum", "bafkreighzhmelvwlntigjq6ushun4mz36x6cq5nztkvcac47bdxz2ipeca"),
+    (
+        "action-mint-erc721-nft-avalanche",
+        "bafkreibro4v4vsibvr47uwhkj6gqpc5rfvvq5ykfzzz4jnzvm23zwoh2gq",
+    ),
+    (
+        "action-mint-erc721-nft-ethereum",
+        "bafkreighzhmelvwlntigjq6ushun4mz36x6cq5nztkvcac47bdxz2ipeca",
+    ),
     ("action-mint-erc721-nft-jade", "bafkreiakk6le5wgbl3zz3acybd2wfc2y32mpmxj4kbjjjskom7cy2akwly"),
-    ("action-mint-erc721-nft-polygon", "bafkreigdxfmwhhepusyhaoidyzy6bv7jzpc5liqohyc6numgvvbfwabn6a"),
-    ("action-mint-erc721-nft-thundercore", "bafkreih7gzxeukcnosbotvpq7hw6htlxoi2dzzm2nnkskloazgw2sbh55i"),
+    (
+        "action-mint-erc721-nft-polygon",
+        "bafkreigdxfmwhhepusyhaoidyzy6bv7jzpc5liqohyc6numgvvbfwabn6a",
+    ),
+    (
+        "action-mint-erc721-nft-thundercore",
+        "bafkreih7gzxeukcnosbotvpq7hw6htlxoi2dzzm2nnkskloazgw2sbh55i",
+    ),
 )
 ACTION_NIDS: dict[str, str] = dict(ACTIONS)
 ACTION_NAMES: dict[str, str] = {nid: name for name, nid in ACTIONS}  # later rows win

@@ -68,7 +68,12 @@ def js_number(value: float) -> str:
         body = "0." + "0" * (-n) + digits
     else:
         e = n - 1
-        body = digits[0] + ("." + digits[1:] if k > 1 else "") + ("e+" if e >= 0 else "e-") + str(abs(e))
+        body = (
+            digits[0]
+            + ("." + digits[1:] if k > 1 else "")
+            + ("e+" if e >= 0 else "e-")
+            + str(abs(e))
+        )
     return sign + body
 
 

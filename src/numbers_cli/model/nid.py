@@ -102,4 +102,4 @@ class Nid(str):
 
 def short(nid: str, width: int = 12) -> str:
     """Abbreviation for people: enough of the tail to tell Nids apart."""
-    return nid if len(nid) <= width + 3 else f"{nid[:6]}…{nid[-(width - 6):]}"
+    return nid if len(nid) <= width + 3 else f"{nid[:6]}…{nid[-(width - 6) :]}"

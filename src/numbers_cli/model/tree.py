@@ -42,10 +42,22 @@ FIELD_ORDER = (
 REQUIRED = ("assetCid", "assetSha256", "encodingFormat")
 
 LICENSES: dict[str, dict[str, str]] = {
-    "cc-by-4.0": {"name": "CC-BY-4.0", "document": "https://creativecommons.org/licenses/by/4.0/legalcode"},
-    "cc-by-sa-4.0": {"name": "CC-BY-SA-4.0", "document": "https://creativecommons.org/licenses/by-sa/4.0/legalcode"},
-    "cc-by-nd-4.0": {"name": "CC-BY-ND-4.0", "document": "https://creativecommons.org/licenses/by-nd/4.0/legalcode"},
-    "cc-by-nc-4.0": {"name": "CC-BY-NC-4.0", "document": "https://creativecommons.org/licenses/by-nc/4.0/legalcode"},
+    "cc-by-4.0": {
+        "name": "CC-BY-4.0",
+        "document": "https://creativecommons.org/licenses/by/4.0/legalcode",
+    },
+    "cc-by-sa-4.0": {
+        "name": "CC-BY-SA-4.0",
+        "document": "https://creativecommons.org/licenses/by-sa/4.0/legalcode",
+    },
+    "cc-by-nd-4.0": {
+        "name": "CC-BY-ND-4.0",
+        "document": "https://creativecommons.org/licenses/by-nd/4.0/legalcode",
+    },
+    "cc-by-nc-4.0": {
+        "name": "CC-BY-NC-4.0",
+        "document": "https://creativecommons.org/licenses/by-nc/4.0/legalcode",
+    },
     "cc-by-nc-sa-4.0": {
         "name": "CC-BY-NC-SA-4.0",
         "document": "https://creativecommons.org/licenses/by-nc-sa/4.0/legalcode",
@@ -100,7 +112,9 @@ def source_type_uri(value: str) -> str:
     for code in IPTC_SOURCE_TYPES:
         if code.lower() == value.lower():
             return IPTC_PREFIX + code
-    raise UsageError(f"unknown digital source type {value!r}; use one of {', '.join(IPTC_SOURCE_TYPES)}")
+    raise UsageError(
+        f"unknown digital source type {value!r}; use one of {', '.join(IPTC_SOURCE_TYPES)}"
+    )
 
 
 @dataclass(frozen=True)

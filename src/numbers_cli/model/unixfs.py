@@ -98,7 +98,14 @@ def encode_file_node(links: list[Link]) -> bytes:
         unixfs += b"\x20" + _varint(link.filesize)
     out = bytearray()
     for link in links:
-        pblink = b"\x0a" + _varint(len(link.cid)) + link.cid + b"\x12\x00" + b"\x18" + _varint(link.tsize)
+        pblink = (
+            b"\x0a"
+            + _varint(len(link.cid))
+            + link.cid
+            + b"\x12\x00"
+            + b"\x18"
+            + _varint(link.tsize)
+        )
         out += b"\x12" + _varint(len(pblink)) + pblink
     out += b"\x0a" + _varint(len(unixfs)) + unixfs
     return bytes(out)

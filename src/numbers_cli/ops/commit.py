@@ -68,7 +68,9 @@ def commit(
             commit_nid = repo.objects.put(record.to_bytes())
             txn.append_commit(nid, commit_nid)
             del txn.index.staged[nid]
-            results.append(Committed(Nid(nid), commit_nid, staged.kind, record.get("actionName"), staged.path))
+            results.append(
+                Committed(Nid(nid), commit_nid, staged.kind, record.get("actionName"), staged.path)
+            )
     return results
 
 

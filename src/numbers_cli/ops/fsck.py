@@ -79,11 +79,15 @@ def _check_packs(repo: Repository, report: FsckReport) -> None:
             with pack.open("rb") as f:
                 roots = car.read_header_roots(f)
                 if [Nid.from_bytes(r) for r in roots] != [pack.stem]:
-                    report.problems.append(Problem("pack", pack.name, "CAR header root differs from the pack name"))
+                    report.problems.append(
+                        Problem("pack", pack.name, "CAR header root differs from the pack name")
+                    )
                 for cid, data, _ in car.iter_blocks(f):
                     report.blocks += 1
                     if cid[4:] != hashlib.sha256(data).digest():
-                        report.problems.append(Problem("pack", pack.name, f"block {Nid.from_bytes(cid)} is corrupt"))
+                        report.problems.append(
+                            Problem("pack", pack.name, f"block {Nid.from_bytes(cid)} is corrupt")
+                        )
         except (NitError, OSError) as exc:
             report.problems.append(Problem("pack", pack.name, f"unreadable: {exc}"))
 
@@ -99,7 +103,9 @@ def _check_refs(repo: Repository, report: FsckReport) -> None:
             verdict = _verify_commit(repo, i, commit_nid, asset)
             for check in verdict.checks:
                 if not check.ok:
-                    report.problems.append(Problem("commit", commit_nid, f"{asset} #{i}: {check.detail}"))
+                    report.problems.append(
+                        Problem("commit", commit_nid, f"{asset} #{i}: {check.detail}")
+                    )
 
 
 def _check_index(repo: Repository, report: FsckReport) -> None:

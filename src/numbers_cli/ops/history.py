@@ -120,7 +120,9 @@ def _json_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[DiffP
     left = jsjson.stringify(a, indent=2).splitlines(keepends=True) if a is not None else []
     right = jsjson.stringify(b, indent=2).splitlines(keepends=True) if b is not None else []
     parts: list[DiffPart] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, left, right, autojunk=False
+    ).get_opcodes():
         if op == "equal":
             parts.append(DiffPart("".join(left[i1:i2]), False, False))
             continue
@@ -131,7 +133,9 @@ def _json_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[DiffP
     return parts
 
 
-def _side(repo: Repository, asset: Nid, history: list[Nid], ref: str) -> tuple[str, Commit | None, dict[str, Any] | None]:
+def _side(
+    repo: Repository, asset: Nid, history: list[Nid], ref: str
+) -> tuple[str, Commit | None, dict[str, Any] | None]:
     """Resolve one side of a diff: an index into the history, a commit Nid, or 'staged'."""
     if ref == "staged":
         staged = repo.index().staged.get(asset)
@@ -176,6 +180,8 @@ def diff(repo: Repository, asset_ref: str, a: str | None = None, b: str | None =
         asset,
         left[0],
         right[0],
-        _json_diff(left[1].as_dict() if left[1] else None, right[1].as_dict() if right[1] else None),
+        _json_diff(
+            left[1].as_dict() if left[1] else None, right[1].as_dict() if right[1] else None
+        ),
         _json_diff(left[2], right[2]),
     )

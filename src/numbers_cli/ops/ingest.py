@@ -62,8 +62,10 @@ def nid_of_file(path: Path, advance: Callable[[int], None] | None = None) -> Nid
     return builder.finish()
 
 
-def ingest(path: Path, store: ObjectStore | None, advance: Callable[[int], None] | None = None) -> Ingested:
-    """Nid + sha256 in one pass; with a store, the blocks land in it (a pack, or one loose block)."""
+def ingest(
+    path: Path, store: ObjectStore | None, advance: Callable[[int], None] | None = None
+) -> Ingested:
+    """Nid + sha256 in one pass; with a store, the blocks land in it (pack or loose)."""
     writer = store.pack_writer() if store is not None else None
     builder = NidBuilder(writer)
     whole = hashlib.sha256()

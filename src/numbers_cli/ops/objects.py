@@ -18,7 +18,7 @@ def hash_file(path: Path, advance: Callable[[int], None] | None = None) -> Nid:
 
 def cat(repo: Repository, cid: str, *, raw_block: bool = False) -> Iterator[bytes]:
     """Verified bytes: the block itself with `raw_block`, else the file it roots."""
-    nid = Nid.parse(cid)
+    nid = repo.resolve_asset(cid)
     if raw_block:
         yield repo.objects.get(nid)
         return

@@ -25,7 +25,13 @@ from numbers_cli.ops.trees import iter_file, read_file
 from numbers_cli.repo.repository import Repository
 
 # When several links fail, the one nearest the content is reported.
-_SEVERITY = [ExitCode.VERIFY_CONTENT, ExitCode.VERIFY_TREE, ExitCode.VERIFY_SIGNATURE, ExitCode.VERIFY_SIGNER, ExitCode.CORRUPT]
+_SEVERITY = [
+    ExitCode.VERIFY_CONTENT,
+    ExitCode.VERIFY_TREE,
+    ExitCode.VERIFY_SIGNATURE,
+    ExitCode.VERIFY_SIGNER,
+    ExitCode.CORRUPT,
+]
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,12 @@ class Check:
     code: ExitCode = ExitCode.OK
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.name, "ok": self.ok, "detail": self.detail, "exitCode": int(self.code)}
+        return {
+            "check": self.name,
+            "ok": self.ok,
+            "detail": self.detail,
+            "exitCode": int(self.code),
+        }
 
 
 @dataclass
@@ -74,7 +85,12 @@ class Verdict:
             "exitCode": int(self.exit_code),
             "content": [c.to_json() for c in self.content],
             "commits": [
-                {"index": v.index, "commitCid": v.commit_nid, "signer": v.signer, "checks": [c.to_json() for c in v.checks]}
+                {
+                    "index": v.index,
+                    "commitCid": v.commit_nid,
+                    "signer": v.signer,
+                    "checks": [c.to_json() for c in v.checks],
+                }
                 for v in self.commits
             ],
         }
@@ -84,7 +100,7 @@ def verify(repo: Repository, target: str) -> Verdict:
     path = Path(target)
     if path.is_file():
         return _verify_file(repo, path, target)
-    nid = Nid.parse(target)
+    nid = repo.resolve_asset(target)
     if repo.refs.history(nid):
         verdict = Verdict(target, nid)
         _verify_history(repo, verdict, nid)
@@ -109,7 +125,8 @@ def _verify_file(repo: Repository, path: Path, target: str) -> Verdict:
             Check(
                 "content",
                 False,
-                f"file no longer matches asset {tracked.nid} recorded for this path (it now hashes to {got.nid})",
+                f"file no longer matches asset {tracked.nid} recorded for this path"
+                f" (it now hashes to {got.nid})",
                 ExitCode.VERIFY_CONTENT,
             )
         )
@@ -120,7 +137,14 @@ def _verify_file(repo: Repository, path: Path, target: str) -> Verdict:
     if head is not None and verdict.content[0].ok:
         ok = head.get("assetSha256") == got.sha256
         verdict.content.append(
-            Check("assetSha256", ok, "file sha256 matches the tree" if ok else "file sha256 differs from the tree's assetSha256", ExitCode.VERIFY_CONTENT)
+            Check(
+                "assetSha256",
+                ok,
+                "file sha256 matches the tree"
+                if ok
+                else "file sha256 differs from the tree's assetSha256",
+                ExitCode.VERIFY_CONTENT,
+            )
         )
     return verdict
 
@@ -136,7 +160,9 @@ def _head_tree(repo: Repository, asset: Nid) -> AssetTree | None:
 def _verify_stored_content(repo: Repository, verdict: Verdict, asset: Nid) -> None:
     """Re-hash the asset's own blocks when this repository holds them."""
     if not repo.objects.has(asset):
-        verdict.content.append(Check("content", True, "file blocks not stored here; content not re-hashed"))
+        verdict.content.append(
+            Check("content", True, "file blocks not stored here; content not re-hashed")
+        )
         return
     digest = hashlib.sha256()
     try:
@@ -149,7 +175,14 @@ def _verify_stored_content(repo: Repository, verdict: Verdict, asset: Nid) -> No
     head = _head_tree(repo, asset)
     if head is not None:
         ok = head.get("assetSha256") == digest.hexdigest()
-        verdict.content.append(Check("assetSha256", ok, "content sha256 matches the tree" if ok else "content sha256 differs from the tree", ExitCode.VERIFY_CONTENT))
+        verdict.content.append(
+            Check(
+                "assetSha256",
+                ok,
+                "content sha256 matches the tree" if ok else "content sha256 differs from the tree",
+                ExitCode.VERIFY_CONTENT,
+            )
+        )
 
 
 def _verify_history(repo: Repository, verdict: Verdict, asset: Nid) -> None:
@@ -170,7 +203,9 @@ def _read_tree(repo: Repository, cid: Nid) -> tuple[bytes | None, bool]:
         return None, False
 
 
-def _verify_commit(repo: Repository, index: int, commit_nid: Nid, asset: Nid | None) -> CommitVerdict:
+def _verify_commit(
+    repo: Repository, index: int, commit_nid: Nid, asset: Nid | None
+) -> CommitVerdict:
     result = CommitVerdict(index, commit_nid, None)
     checks = result.checks
     try:
@@ -179,7 +214,11 @@ def _verify_commit(repo: Repository, index: int, commit_nid: Nid, asset: Nid | N
         checks.append(Check("commit", False, f"commit {commit_nid} is missing", ExitCode.CORRUPT))
         return result
     if not commit_nid.verify_block(raw):
-        checks.append(Check("commit", False, "commit object was altered after it was written", ExitCode.CORRUPT))
+        checks.append(
+            Check(
+                "commit", False, "commit object was altered after it was written", ExitCode.CORRUPT
+            )
+        )
     try:
         commit = Commit.from_json(raw)
     except InvalidFormat as exc:
@@ -189,21 +228,46 @@ def _verify_commit(repo: Repository, index: int, commit_nid: Nid, asset: Nid | N
     # The tree: intact, hashing to what the commit signed, describing this asset.
     tree_bytes, intact = _read_tree(repo, commit.tree_cid)
     if tree_bytes is None:
-        checks.append(Check("tree", False, f"tree {commit.tree_cid} is missing or unreadable", ExitCode.VERIFY_TREE))
+        checks.append(
+            Check(
+                "tree",
+                False,
+                f"tree {commit.tree_cid} is missing or unreadable",
+                ExitCode.VERIFY_TREE,
+            )
+        )
     else:
         sha_ok = hashlib.sha256(tree_bytes).hexdigest() == commit.get("assetTreeSha256")
-        checks.append(Check("tree", intact and sha_ok, "tree matches assetTreeSha256 and its CID" if intact and sha_ok else "tree bytes do not match the commit's assetTreeSha256/CID", ExitCode.VERIFY_TREE))
+        checks.append(
+            Check(
+                "tree",
+                intact and sha_ok,
+                "tree matches assetTreeSha256 and its CID"
+                if intact and sha_ok
+                else "tree bytes do not match the commit's assetTreeSha256/CID",
+                ExitCode.VERIFY_TREE,
+            )
+        )
         if asset is not None:
             try:
                 claimed = jsjson.parse(tree_bytes).get("assetCid")
             except (InvalidFormat, AttributeError):
                 claimed = None
             ok = claimed == asset
-            checks.append(Check("assetCid", ok, "tree describes this asset" if ok else f"tree describes {claimed}, not {asset}", ExitCode.VERIFY_TREE))
+            checks.append(
+                Check(
+                    "assetCid",
+                    ok,
+                    "tree describes this asset" if ok else f"tree describes {claimed}, not {asset}",
+                    ExitCode.VERIFY_TREE,
+                )
+            )
 
     # The signature: recoverable, and by the committer it names.
     try:
-        signer = recover_signer(str(commit.get("assetTreeSha256")), str(commit.get("assetTreeSignature")))
+        signer = recover_signer(
+            str(commit.get("assetTreeSha256")), str(commit.get("assetTreeSignature"))
+        )
     except InvalidFormat as exc:
         checks.append(Check("signature", False, exc.message, ExitCode.VERIFY_SIGNATURE))
         return result
@@ -212,7 +276,22 @@ def _verify_commit(repo: Repository, index: int, commit_nid: Nid, asset: Nid | N
     committer = str(commit.get("committer"))
     if committer.startswith("0x"):
         ok = same_address(signer, committer)
-        checks.append(Check("committer", ok, "signer is the committer" if ok else f"signer {signer} is not the committer {committer}", ExitCode.VERIFY_SIGNER))
+        checks.append(
+            Check(
+                "committer",
+                ok,
+                "signer is the committer"
+                if ok
+                else f"signer {signer} is not the committer {committer}",
+                ExitCode.VERIFY_SIGNER,
+            )
+        )
     else:
-        checks.append(Check("committer", True, f"committer is a profile ({committer}); signer not compared to it"))
+        checks.append(
+            Check(
+                "committer",
+                True,
+                f"committer is a profile ({committer}); signer not compared to it",
+            )
+        )
     return result

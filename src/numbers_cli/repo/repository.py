@@ -8,7 +8,13 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from numbers_cli.errors import NotARepository, RepositoryExists, RepositoryLocked, UsageError
+from numbers_cli.errors import (
+    InvalidFormat,
+    NotARepository,
+    RepositoryExists,
+    RepositoryLocked,
+    UsageError,
+)
 from numbers_cli.fsio import atomic_write
 from numbers_cli.model.nid import Nid
 from numbers_cli.repo.index import Index
@@ -53,7 +59,9 @@ class Repository:
         staging = path / f".numbers-init-{id(repo):x}"
         for sub in ("objects/pack", "refs/heads", "refs/remotes", "tmp"):
             (staging / sub).mkdir(parents=True)
-        atomic_write(staging / "config.toml", b"# nit repository settings: see `nit config --help`\n")
+        atomic_write(
+            staging / "config.toml", b"# nit repository settings: see `nit config --help`\n"
+        )
         atomic_write(staging / "format", f"{FORMAT_VERSION}\n".encode())
         staging.rename(repo.dir)  # appears whole or not at all
         return repo
@@ -96,7 +104,10 @@ class Repository:
             if tracked is None:
                 raise UsageError(f"{text} is not tracked; `nit add` it first")
             return Nid(tracked.nid)
-        return Nid.parse(text)
+        try:
+            return Nid.parse(text)
+        except InvalidFormat:
+            raise UsageError(f"{text}: no such file, and not a valid Nid") from None
 
     # --- writing -----------------------------------------------------------------
     @contextlib.contextmanager

@@ -1,0 +1,1 @@
+"""The `nit` command line: parse, call one operation, render. No logic lives here."""

@@ -1,0 +1,51 @@
+"""hash, cat: plumbing for scripts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.progress import progress_for
+from numbers_cli.ops import objects as objects_op
+from numbers_cli.ops.session import open_repo
+
+
+@click.command(name="hash")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_env
+def hash_(env: Env, files: tuple[Path, ...], as_json: bool) -> None:
+    """Print each file's Nid (its IPFS CIDv1); needs no repository."""
+    results = []
+    for f in files:
+        path = env.cwd / f
+        progress = progress_for(env.err)
+        progress.start(f"hashing {f}", path.stat().st_size if path.exists() else 0)
+        try:
+            nid = objects_op.hash_file(path, progress.advance)
+        finally:
+            progress.done()
+        results.append({"path": str(f), "nid": nid})
+        if not as_json:
+            click.echo(nid if len(files) == 1 else f"{nid}  {f}")
+    if as_json:
+        env.json(results)
+
+
+@click.command()
+@click.argument("cid")
+@click.option("--block", is_flag=True, help="Print the raw block instead of the file it roots.")
+@pass_env
+def cat(env: Env, cid: str, block: bool) -> None:
+    """Write an object's verified bytes to stdout (a whole file for a file's Nid)."""
+    repo, _ = open_repo(env.cwd)
+    out = sys.stdout.buffer
+    for piece in objects_op.cat(repo, cid, raw_block=block):
+        out.write(piece)
+    out.flush()
+
+
+COMMANDS = [hash_, cat]

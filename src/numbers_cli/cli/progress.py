@@ -1,0 +1,59 @@
+"""A rich progress bar behind the operations' Progress protocol.
+
+Shown on a terminal only, and only for work big enough to wait for: scripts and
+CI logs get no spinner noise.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from numbers_cli.ops.progress import NoProgress
+from numbers_cli.ops.progress import Progress as ProgressProtocol
+
+MIN_BYTES = 32 * 1024 * 1024
+
+
+class BarProgress:
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._bar: Progress | None = None
+        self._task: int | None = None
+
+    def start(self, label: str, total: int) -> None:
+        if total < MIN_BYTES:
+            return
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(binary_units=True),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=self._console,
+            transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task(label, total=total)
+
+    def advance(self, amount: int) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task, amount)
+
+    def done(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def progress_for(console: Console, enabled: bool = True) -> ProgressProtocol:
+    if enabled and console.is_terminal:
+        return BarProgress(console)
+    return NoProgress()

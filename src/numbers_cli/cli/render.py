@@ -1,0 +1,34 @@
+"""Small rendering pieces shared by commands for people (not for --json)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+
+from numbers_cli.model.nid import short
+
+KIND_STYLE = {"new": "green", "update": "yellow", "derive": "cyan"}
+
+
+def when(timestamp: int | None) -> str:
+    if timestamp is None:
+        return "-"
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def nid_text(nid: str, full: bool = True) -> Text:
+    return Text(nid if full else short(nid), style="yellow")
+
+
+def kind_text(kind: str) -> Text:
+    return Text(kind, style=KIND_STYLE.get(kind, "white"))
+
+
+def size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
