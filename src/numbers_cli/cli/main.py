@@ -62,11 +62,11 @@ def _fail(message: str, code: int, verbose: bool) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    verbose = any(a in ("-v", "--verbose") for a in args)
-    sys.exit(run(args, verbose))
+    sys.exit(run(args))
 
 
 def run(args: list[str], verbose: bool = False) -> int:
+    verbose = verbose or any(a in ("-v", "--verbose") for a in args)
     try:
         result = cli.main(args=args, prog_name="nit", standalone_mode=False)
         return int(result or 0)

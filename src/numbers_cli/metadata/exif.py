@@ -34,6 +34,11 @@ from typing import Any, BinaryIO
 
 import exifread
 
+try:  # exifread internals, pinned version: see _exifread_session
+    from exifread.core.heic import Box as _HeicBox
+except ImportError:  # pragma: no cover - a future exifread layout
+    _HeicBox = None
+
 READ_BUDGET_BYTES = 4 * 1024 * 1024
 """At most this much of a file is read for its Exif (the fixtures need 3 KiB at most)."""
 
@@ -113,15 +118,16 @@ def _read_jpeg(f: BinaryIO) -> ExifRead:
     if block is None:
         return ExifRead()
     tiff, declared = block
-    notes = []
-    if len(tiff) < declared:
-        notes.append(f"Exif data truncated ({len(tiff)} of {declared} bytes)")
+    truncated = f"truncated: {len(tiff)} of {declared} bytes" if len(tiff) < declared else None
     if tiff[:4] not in _TIFF_MAGIC:
-        return ExifRead(problem="no TIFF header in the Exif segment", notes=notes)
-    data = bytearray(tiff)
-    patch = _ifd0_chain_patch(io.BytesIO(data), bytes(data[:8]))
+        return ExifRead(problem=truncated or "no TIFF header in the Exif segment")
+    data = bytes(tiff)
+    patch = _ifd0_chain_patch(io.BytesIO(data), data[:8])
     result = _run_exifread(io.BytesIO(data), cut_chain=patch, must_have_tags=True)
-    result.notes[:0] = notes
+    if truncated and result.problem is None:
+        result.notes.insert(0, f"Exif data {truncated}; some fields may be missing")
+    elif truncated:
+        result.problem = truncated
     return result
 
 
@@ -181,7 +187,7 @@ def _run_exifread(
     """exifread on `f` within the budget; its failures become a problem, not an exception."""
     reader = _BudgetedReader(f, patch=cut_chain)
     try:
-        with _exifread_silenced():
+        with _exifread_session():
             tags = exifread.process_file(
                 reader,  # type: ignore[arg-type]  # duck-typed: read/seek/tell
                 details=False,
@@ -210,14 +216,20 @@ def _describe(error: BaseException) -> str:
 
 
 @contextmanager
-def _exifread_silenced() -> Iterator[None]:
-    """Keep exifread's log records (which quote tag values) out of the user's logs.
+def _exifread_session() -> Iterator[None]:
+    """Run exifread alone, silent, and with no state left over from the previous file.
 
-    exifread logs warnings like "File format not recognized." through the
-    logging module's last-resort stderr handler. The lock makes the
-    disable/restore pair safe when several threads read metadata at once.
+    exifread logs warnings like "File format not recognized." (and, at debug
+    level, tag values) through the logging module's last-resort stderr
+    handler: its logger is disabled for the call. Its HEIC parser files the
+    boxes it finds in a dict on the `Box` class, shared by every parse, so a
+    HEIC lacking an item table would silently use the previous file's: that
+    dict is emptied first. The lock keeps both safe across threads.
     """
     with _exifread_lock:
+        heic_boxes = getattr(_HeicBox, "subs", None)
+        if isinstance(heic_boxes, dict):
+            heic_boxes.clear()
         was_disabled = _exifread_logger.disabled
         _exifread_logger.disabled = True
         try:

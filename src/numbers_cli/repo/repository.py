@@ -4,11 +4,14 @@ index, lock, journal), so no other module knows where anything lives on disk."""
 from __future__ import annotations
 
 import contextlib
+import math
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 from numbers_cli.errors import (
+    ConfigError,
     InvalidFormat,
     NotARepository,
     RepositoryExists,
@@ -24,6 +27,20 @@ from numbers_cli.repo.refs import Refs
 
 DIRNAME = ".numbers"
 FORMAT_VERSION = "1"
+LOCK_TIMEOUT_ENV = "NIT_LOCK_TIMEOUT"  # seconds to wait for another writer (default 5)
+
+
+def _lock_timeout() -> float:
+    raw = os.environ.get(LOCK_TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return 5.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{LOCK_TIMEOUT_ENV} must be a number of seconds >= 0, not {raw!r}")
+    return value
 
 
 def find_enclosing(start: Path) -> Path | None:
@@ -41,7 +58,7 @@ class Repository:
         self.objects = ObjectStore(self.dir / "objects", self.dir / "tmp")
         self.refs = Refs(self.dir)
         self.journal = Journal(self.dir)
-        self.lock_timeout = 5.0
+        self.lock_timeout = _lock_timeout()
 
     # --- creating and finding ------------------------------------------------
     @classmethod

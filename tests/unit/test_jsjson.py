@@ -1,0 +1,74 @@
+"""Trees are hashed as JavaScript's JSON.stringify writes them; these expected
+strings are what node prints for the same values (checked live when node exists)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from numbers_cli.model.jsjson import js_number, stringify
+
+TREE = {
+    "assetCid": "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",
+    "abstract": 'Tōkyō 東京 — café "quoted" back\\slash\ttab\nnewline \u0001 emoji 📷',
+    "assetTimestampCreated": 1655720763,
+    "nested": {"list": [1, True, False, None, {"deep": []}, {}], "empty": {}},
+    "float": 1.5,
+    "wholeFloat": 100.0,
+}
+
+EXPECTED_INDENTED = (
+    '{\n  "assetCid": "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",\n'
+    '  "abstract": "Tōkyō 東京 — café \\"quoted\\" back\\\\slash\\ttab\\nnewline \\u0001 emoji 📷",\n'
+    '  "assetTimestampCreated": 1655720763,\n'
+    '  "nested": {\n    "list": [\n      1,\n      true,\n      false,\n      null,\n'
+    '      {\n        "deep": []\n      },\n      {}\n    ],\n    "empty": {}\n  },\n'
+    '  "float": 1.5,\n  "wholeFloat": 100\n}'
+)
+
+
+def test_indented_form_matches_javascript():
+    assert stringify(TREE, indent=2) == EXPECTED_INDENTED
+
+
+def test_compact_form_has_no_spaces():
+    assert stringify({"a": [1, {"b": None}], "c": "x y"}) == '{"a":[1,{"b":null}],"c":"x y"}'
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.0, "1"),
+        (0.1, "0.1"),
+        (-2.5, "-2.5"),
+        (1e21, "1e+21"),
+        (1e-7, "1e-7"),
+        (1.5e-6, "0.0000015"),
+        (123456789012345680000.0, "123456789012345680000"),
+        (5e-324, "5e-324"),
+        (-0.0, "0"),
+        (float("nan"), "null"),
+    ],
+)
+def test_numbers_format_as_javascript(value, text):
+    assert js_number(value) == text
+
+
+def test_big_integers_lose_precision_like_javascript():
+    assert stringify(2**60) == "1152921504606847000"
+
+
+def test_lone_surrogates_are_escaped():
+    assert stringify("a\ud800b") == '"a\\ud800b"'
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+def test_agrees_with_node():
+    script = "const v=JSON.parse(require('fs').readFileSync(0,'utf8'));process.stdout.write(JSON.stringify(v,null,2))"
+    out = subprocess.run(
+        ["node", "-e", script], input=json.dumps(TREE).encode(), capture_output=True, check=True
+    ).stdout.decode()
+    assert out == stringify(TREE, indent=2)
