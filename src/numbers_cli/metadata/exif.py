@@ -5,8 +5,9 @@ or a 40 GiB video must never crash, hang or flood memory. So:
 
 * JPEG: we walk the segment headers ourselves (a few bytes each) and hand
   exifread only the Exif APP1 block (at most 64 KiB). exifread's own JPEG
-  search reads a fixed 4 KB window and misses Exif that follows a large XMP
-  segment; our walk does not.
+  search looks only about 4 KB past the first segments and misses Exif that
+  follows a large XMP segment (as in the fixture xmp-no_exif.jpg); our walk
+  does not.
 * TIFF (and TIFF-based raw), HEIC/AVIF, WebP, PNG, JPEG XL: exifread reads the
   real file, but through `_BudgetedReader`, which lets it seek anywhere and
   read at most `READ_BUDGET_BYTES` in at most `READ_BUDGET_CALLS` calls.
@@ -121,9 +122,8 @@ def _read_jpeg(f: BinaryIO) -> ExifRead:
     truncated = f"truncated: {len(tiff)} of {declared} bytes" if len(tiff) < declared else None
     if tiff[:4] not in _TIFF_MAGIC:
         return ExifRead(problem=truncated or "no TIFF header in the Exif segment")
-    data = bytes(tiff)
-    patch = _ifd0_chain_patch(io.BytesIO(data), data[:8])
-    result = _run_exifread(io.BytesIO(data), cut_chain=patch, must_have_tags=True)
+    patch = _ifd0_chain_patch(io.BytesIO(tiff), tiff[:8])
+    result = _run_exifread(io.BytesIO(tiff), cut_chain=patch, must_have_tags=True)
     if truncated and result.problem is None:
         result.notes.insert(0, f"Exif data {truncated}; some fields may be missing")
     elif truncated:
