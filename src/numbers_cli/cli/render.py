@@ -8,7 +8,7 @@ from rich.text import Text
 
 from numbers_cli.model.nid import short
 
-KIND_STYLE = {"new": "green", "update": "yellow", "derive": "cyan"}
+KIND_STYLE = {"new": "green", "update": "yellow", "derive": "cyan", "unchanged": "bright_black"}
 
 
 def when(timestamp: int | None) -> str:

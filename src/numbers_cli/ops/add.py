@@ -67,7 +67,7 @@ class AddOptions:
 class Added:
     path: str
     nid: Nid
-    kind: str
+    kind: str  # new | update | derive | unchanged (nothing staged)
     size: int
     parent: str | None
     warnings: tuple[str, ...]
@@ -167,8 +167,11 @@ def _add_one(
             }
         )
         parent_nid = parent
-    index.staged[got.nid] = Staged(got.nid, kind, tree.as_dict(), rel)
     index.tracked[rel] = Tracked(got.nid, stat.st_size, stat.st_mtime_ns)
+    if kind == "update" and got.nid not in index.staged and tree == base:
+        # Same bytes, nothing new said about them: committing would only repeat history.
+        return Added(rel, got.nid, "unchanged", got.size, parent_nid, meta.warnings)
+    index.staged[got.nid] = Staged(got.nid, kind, tree.as_dict(), rel)
     return Added(rel, got.nid, kind, got.size, parent_nid, meta.warnings)
 
 
