@@ -10,7 +10,6 @@ failure in our own tests. They do not import numbers_cli on purpose.
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -108,5 +107,5 @@ def test_ipfs_node_is_private_and_serves_content(tmp_path: Path, ipfs_node: Ipfs
     assert ipfs_node.rpc_json("swarm/peers")["Peers"] == []
     path = write_sha256_counter_file(tmp_path / "two-chunks.bin", 2 * CHUNK)
     cid = ipfs_node.add(path)
-    with urllib.request.urlopen(f"{ipfs_node.gateway_url}/ipfs/{cid}", timeout=30) as answer:
-        assert answer.read() == path.read_bytes()
+    assert ipfs_node.gateway_get(cid) == path.read_bytes()
+    assert ipfs_node.rpc("cat", {"arg": cid}) == path.read_bytes()

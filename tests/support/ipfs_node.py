@@ -27,6 +27,16 @@ Quirks of js-ipfs 0.66.1 worth knowing when you call :meth:`IpfsNode.rpc`:
 * The gateway ignores ``?format=raw`` / ``?format=car`` and the
   ``Accept: application/vnd.ipld.raw`` header: it always serves the UnixFS
   file content. Fetch raw blocks with the RPC ``block/get`` instead.
+* Even offline, asking for a block the node does not have (``block/get``,
+  ``block/stat``, ``cat``, ``pin/add``, the gateway) waits forever instead of
+  failing; pass ``timeout=5s`` in the query to get an HTTP 500 "request timed
+  out" instead (the gateway has no such option: use a client-side timeout).
+* ``dag/import`` (multipart CAR) pins the roots by default and answers
+  ``{"Root": {"Cid": {"/": ...}, "PinErrorMsg": ""}}``; with
+  ``pin-roots=false`` it answers an empty body.
+* ``add`` holds the whole upload in memory (peak RSS about the file size:
+  1.1 GB for 1 GiB, 9 s) and a 7.4 GiB add failed with EMFILE (too many open
+  files, with a 20000 limit): keep files given to the node to a few GiB.
 """
 
 from __future__ import annotations
@@ -49,12 +59,13 @@ from typing import Any, Self
 
 from .tools import jsipfs_bin, node_bin, require_tool
 
-#: How long we give ``jsipfs daemon`` to become ready. It normally takes 1.5-3 s;
-#: the margin is for loaded CI machines running many xdist workers.
+#: How long we give ``jsipfs daemon`` to become ready. It takes about 2 s (plus
+#: about 2 s for ``jsipfs init``) on an idle machine and 10 s on a busy one; the
+#: margin is for loaded CI machines running many xdist workers.
 DEFAULT_STARTUP_TIMEOUT = 60.0
 
-#: How long ``stop()`` waits after SIGTERM (js-ipfs needs 1-4 s to close its
-#: repo cleanly) before it sends SIGKILL.
+#: How long ``stop()`` waits after SIGTERM (js-ipfs usually closes its repo and
+#: exits in well under a second) before it sends SIGKILL.
 DEFAULT_STOP_TIMEOUT = 15.0
 
 _API_RE = re.compile(r"^HTTP API listening on /ip4/([0-9.]+)/tcp/(\d+)/http", re.MULTILINE)
@@ -180,6 +191,9 @@ class IpfsNode:
         env["IPFS_PATH"] = str(self.repo_path)
         # Keep js-ipfs quiet and deterministic whatever the caller's shell has.
         env.pop("DEBUG", None)
+        # The jsipfs CLI would otherwise spawn a detached process that asks the
+        # npm registry for a newer ipfs once a week (update-notifier).
+        env["NO_UPDATE_NOTIFIER"] = "1"
         return env
 
     # -- RPC -----------------------------------------------------------------------
@@ -222,17 +236,21 @@ class IpfsNode:
             raise IpfsNodeError(f"IPFS RPC {command} returned an empty answer")
         return json.loads(lines[-1])
 
-    def add(self, path: Path | str, *, timeout: float = 600.0) -> str:
-        """Add one file like ``ipfs add --cid-version=1`` and return its root CID (base32).
+    def rpc_upload(
+        self,
+        command: str,
+        params: Mapping[str, str | int | bool] | None,
+        data: Path | bytes,
+        *,
+        timeout: float = 600.0,
+    ) -> bytes:
+        """POST one file or byte string as the multipart ``file`` field of an RPC command.
 
-        The file is streamed in a multipart body with an exact Content-Length,
-        so files of any size can be added without loading them into memory.
-        Only ``cid-version=1`` is passed (plus ``cid-base=base32``, because
-        js-ipfs answers base58btc by default): every other parameter is the
-        node's default, which is what our Nids must match.
+        This is how ``add``, ``block/put`` and ``dag/import`` (a CAR) take their
+        input. A file is streamed with an exact Content-Length, so files of any
+        size go through without being loaded into memory.
         """
-        path = Path(path)
-        size = path.stat().st_size
+        size = data.stat().st_size if isinstance(data, Path) else len(data)
         boundary = f"----nit-test-{uuid.uuid4().hex}"
         head = (
             f"--{boundary}\r\n"
@@ -243,14 +261,17 @@ class IpfsNode:
 
         def body() -> Iterator[bytes]:
             yield head
-            with path.open("rb") as fh:
-                while chunk := fh.read(_COPY_CHUNK):
-                    yield chunk
+            if isinstance(data, Path):
+                with data.open("rb") as fh:
+                    while chunk := fh.read(_COPY_CHUNK):
+                        yield chunk
+            else:
+                yield data
             yield tail
 
-        answer = self.rpc_json(
-            "add",
-            {"cid-version": 1, "cid-base": "base32"},
+        return self.rpc(
+            command,
+            params,
             body=body(),
             headers={
                 "Content-Type": f"multipart/form-data; boundary={boundary}",
@@ -258,10 +279,29 @@ class IpfsNode:
             },
             timeout=timeout,
         )
-        cid = answer.get("Hash")
+
+    def add(self, path: Path | str, *, timeout: float = 600.0) -> str:
+        """Add one file like ``ipfs add --cid-version=1`` and return its root CID (base32).
+
+        Only ``cid-version=1`` is passed (plus ``cid-base=base32``, because
+        js-ipfs answers base58btc by default): every other parameter is the
+        node's default, which is what our Nids must match.
+        """
+        answer = self.rpc_upload(
+            "add", {"cid-version": 1, "cid-base": "base32"}, Path(path), timeout=timeout
+        )
+        lines = [line for line in answer.splitlines() if line.strip()]
+        cid = json.loads(lines[-1]).get("Hash") if lines else None
         if not isinstance(cid, str):
             raise IpfsNodeError(f"IPFS add of {path} gave no Hash: {answer!r}")
         return cid
+
+    def gateway_get(self, cid_or_path: str, *, timeout: float = 60.0) -> bytes:
+        """GET ``{gateway_url}/ipfs/<cid_or_path>`` and return the body (the file content)."""
+        url = f"{self.gateway_url}/ipfs/{cid_or_path.removeprefix('/ipfs/')}"
+        with _OPENER.open(url, timeout=timeout) as response:
+            data: bytes = response.read()
+            return data
 
     # -- internals -----------------------------------------------------------------
 

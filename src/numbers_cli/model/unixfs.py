@@ -166,9 +166,12 @@ class NidBuilder:
         cid = RAW_PREFIX + hashlib.sha256(chunk).digest()
         if self._sink is not None:
             self._sink(cid, chunk)
-        n = len(chunk)
-        self.size += n
-        self._push(0, Link(cid, n, n))
+        self.add_leaf(cid, len(chunk))
+
+    def add_leaf(self, cid: bytes, size: int) -> None:
+        """A leaf hashed elsewhere (e.g. on another thread); leaves must come in order."""
+        self.size += size
+        self._push(0, Link(cid, size, size))
 
     def _push(self, level: int, link: Link) -> None:
         if level == len(self._levels):

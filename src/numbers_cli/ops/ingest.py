@@ -8,14 +8,15 @@ writes instead of doubling the time. Memory is a bounded queue of chunks.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from numbers_cli.errors import NitError, NotFound
-from numbers_cli.model.nid import Nid
-from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder, read_chunks
+from numbers_cli.model.nid import RAW_PREFIX, Nid
+from numbers_cli.model.unixfs import NidBuilder, read_chunks
 from numbers_cli.repo.objects import ObjectStore
 
 _MAX_QUEUED = 8  # chunks waiting for the sha256 thread: 2 MiB
@@ -39,26 +40,28 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
         raise NitError(f"cannot read {path}: {exc.strerror}") from None
 
 
+def _leaf_cid(chunk: bytes) -> bytes:
+    return RAW_PREFIX + hashlib.sha256(chunk).digest()
+
+
 def nid_of_file(path: Path, advance: Callable[[int], None] | None = None) -> Nid:
-    """Nid only (`nit hash`): one sha256 per chunk, nothing written."""
+    """Nid only (`nit hash`): nothing written; chunks hashed on two threads
+    (hashlib releases the GIL), so reading and hashing overlap."""
     builder = NidBuilder()
-    with _open(path) as f:
-        buf = bytearray(CHUNK_SIZE)
-        view = memoryview(buf)
-        while True:
-            n = f.readinto(buf)
-            if not n:
-                break
-            while n < CHUNK_SIZE:  # pipes and slow devices return short reads
-                more = f.readinto(view[n:])
-                if not more:
-                    break
-                n += more
-            builder.update(view[:n])
+    pending: deque[tuple[Future[bytes], int]] = deque()
+    with _open(path) as f, ThreadPoolExecutor(2, thread_name_prefix="nid") as pool:
+        for chunk in read_chunks(f):
+            pending.append((pool.submit(_leaf_cid, chunk), len(chunk)))
+            if len(pending) >= _MAX_QUEUED:
+                fut, size = pending.popleft()
+                builder.add_leaf(fut.result(), size)
+                if advance:
+                    advance(size)
+        while pending:
+            fut, size = pending.popleft()
+            builder.add_leaf(fut.result(), size)
             if advance:
-                advance(n)
-            if n < CHUNK_SIZE:
-                break
+                advance(size)
     return builder.finish()
 
 
