@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -39,7 +40,10 @@ Exit codes:
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, directory: Path | None) -> None:
     """nit: git for digital-media provenance (Numbers Protocol)."""
-    ctx.obj = Env(cwd=(directory or Path.cwd()).resolve(), verbose=verbose)
+    if directory is not None:
+        # Like `git -C`: relative FILE arguments (verify, show, log ...) are taken from there too.
+        os.chdir(directory)
+    ctx.obj = Env(cwd=Path.cwd().resolve(), verbose=verbose)
 
 
 def _register() -> None:

@@ -23,7 +23,12 @@ def get_signer(
     if from_env is not None:
         return from_env
     name = str(config.get("user.wallet"))
-    wallet_address(name)  # fails early, with how to create one, if it does not exist
+    try:
+        wallet_address(name)  # fails early, with how to create one, if it does not exist
+    except WalletError as exc:
+        raise WalletError(
+            exc.message, hint=f"{exc.hint + '; ' if exc.hint else ''}or set NIT_PRIVATE_KEY in CI"
+        ) from exc
     passphrase = env.get("NIT_PASSPHRASE")
     if passphrase is None:
         if ask_passphrase is None:

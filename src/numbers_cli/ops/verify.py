@@ -46,7 +46,7 @@ class Check:
             "check": self.name,
             "ok": self.ok,
             "detail": self.detail,
-            "exitCode": int(self.code),
+            "exitCode": 0 if self.ok else int(self.code),  # what this check makes verify exit with
         }
 
 
@@ -106,11 +106,20 @@ def verify(repo: Repository, target: str) -> Verdict:
         _verify_history(repo, verdict, nid)
         _verify_stored_content(repo, verdict, nid)
         return verdict
-    if repo.objects.has(nid):
+    if repo.objects.has(nid) and _is_commit_object(repo, nid):
         verdict = Verdict(target, None)
         verdict.commits.append(_verify_commit(repo, 0, nid, None))
         return verdict
-    raise NotFound(f"no provenance record for {nid} in this repository")
+    raise NotFound(
+        f"no provenance record for {nid} in this repository",
+        hint="`nit commit` it first" if nid in repo.index().staged else None,
+    )
+
+
+def _is_commit_object(repo: Repository, nid: Nid) -> bool:
+    """A stored commit (even an altered one), not a file block, UnixFS node or tree."""
+    raw = repo.objects.get_unverified(nid)
+    return raw.lstrip()[:1] == b"{" and b'"assetTreeSignature"' in raw
 
 
 def _verify_file(repo: Repository, path: Path, target: str) -> Verdict:
