@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from numbers_cli.chain.network import Network
 from numbers_cli.chain.register import (
@@ -32,11 +32,8 @@ from numbers_cli.chain.register import (
     encode_call,
     nid_topic,
 )
-from numbers_cli.chain.rpc import DEFAULT_BATCH_SIZE, JsonRpc, RpcError
+from numbers_cli.chain.rpc import DEFAULT_BATCH_SIZE, JsonRpc, RpcError, hex_bytes, quantity
 from numbers_cli.errors import ConfigError, NetworkError, UsageError, WalletError
-
-if TYPE_CHECKING:
-    from eth_account.signers.local import LocalAccount
 
 __all__ = [
     "ChainClient",
@@ -47,7 +44,6 @@ __all__ = [
 ]
 
 WEI_PER_ETHER = 10**18
-GWEI = 10**9
 
 #: Called with (item index, transaction hash, nonce).
 OnSent = Callable[[int, str, int], None]
@@ -70,16 +66,19 @@ class Receipt:
     contract_address: str | None = None
 
     @classmethod
-    def from_rpc(cls, data: dict[str, Any]) -> Receipt:
+    def from_rpc(cls, data: Any) -> Receipt:
+        """From an eth_getTransactionReceipt result; NetworkError if it is malformed."""
+        if not isinstance(data, dict) or "transactionHash" not in data:
+            raise NetworkError(f"RPC node sent a malformed receipt: {data!r:.80}")
         price = data.get("effectiveGasPrice")
         created = data.get("contractAddress")
         return cls(
-            tx_hash=data["transactionHash"],
-            block_number=int(data["blockNumber"], 16),
-            block_hash=data["blockHash"],
-            gas_used=int(data["gasUsed"], 16),
-            succeeded=int(data.get("status", "0x1"), 16) == 1,
-            effective_gas_price=int(price, 16) if price else None,
+            tx_hash=str(data["transactionHash"]),
+            block_number=quantity(data.get("blockNumber"), "receipt block number"),
+            block_hash=str(data.get("blockHash")),
+            gas_used=quantity(data.get("gasUsed"), "receipt gas used"),
+            succeeded=quantity(data.get("status", "0x1"), "receipt status") == 1,
+            effective_gas_price=quantity(price, "receipt gas price") if price else None,
             contract_address=_checksum(created) if created else None,
         )
 
@@ -115,13 +114,32 @@ def _checksum(address: str) -> str:
         raise UsageError(f"not an address: {address!r}") from None
 
 
-def _account(key: PrivateKey) -> LocalAccount:
-    from eth_account import Account
+@dataclass(frozen=True)
+class _Signer:
+    """A private key parsed once: eth_account re-derives the public key from a raw
+    key on every signature, which was 40% of the cost of signing a commit."""
+
+    address: str
+    key: Any  # eth_keys.datatypes.PrivateKey
+
+    def sign(self, tx: dict[str, Any]) -> tuple[str, str]:
+        """(raw transaction, transaction hash), both 0x-hex."""
+        from eth_account import Account
+
+        signed = Account.sign_transaction(tx, self.key)
+        return "0x" + bytes(signed.raw_transaction).hex(), "0x" + bytes(signed.hash).hex()
+
+
+def _account(key: PrivateKey) -> _Signer:
+    from eth_keys.datatypes import PrivateKey as ParsedKey
+    from eth_keys.exceptions import ValidationError
 
     try:
-        return Account.from_key(key)
-    except (ValueError, TypeError) as exc:
+        raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else bytes(key)
+        parsed = ParsedKey(raw)
+    except (ValueError, TypeError, ValidationError) as exc:
         raise WalletError("not a valid secp256k1 private key") from exc
+    return _Signer(address=str(parsed.public_key.to_checksum_address()), key=parsed)
 
 
 def _block_ranges(blocks: Sequence[int], chunk: int) -> list[tuple[int, int]]:
@@ -147,7 +165,9 @@ class ChainClient:
     batch of transactions to be mined; `log_chunk` is the widest block range
     one eth_getLogs asks for (public nodes cap it); `batch_size` is how many
     JSON-RPC calls go in one HTTP request; `gas_headroom` multiplies
-    eth_estimateGas (state can change between estimate and inclusion).
+    eth_estimateGas (state can change between estimate and inclusion);
+    `max_in_flight` is how many transactions of one push may wait in the
+    node's pool at once.
     """
 
     def __init__(
@@ -160,15 +180,24 @@ class ChainClient:
         log_chunk: int = 5000,
         batch_size: int = DEFAULT_BATCH_SIZE,
         gas_headroom: float = 1.1,
+        max_in_flight: int = 64,
     ) -> None:
-        if log_chunk < 1 or batch_size < 1 or gas_headroom < 1:
-            raise ConfigError("log_chunk and batch_size must be positive, gas_headroom at least 1")
+        if min(log_chunk, batch_size, max_in_flight) < 1 or gas_headroom < 1:
+            raise ConfigError(
+                "log_chunk, batch_size and max_in_flight must be positive, gas_headroom at least 1"
+            )
         self.network = network
         self.receipt_timeout = receipt_timeout
         self.poll_interval = poll_interval
         self.log_chunk = log_chunk
         self.gas_headroom = gas_headroom
-        self._rpc = JsonRpc(network.rpc_url, timeout=timeout, batch_size=batch_size)
+        self.max_in_flight = max_in_flight
+        self._rpc = JsonRpc(
+            network.rpc_url,
+            timeout=timeout,
+            batch_size=batch_size,
+            display_url=network.rpc_display,
+        )
         self._chain_checked = False
         self._contract_checked = False
 
@@ -193,10 +222,11 @@ class ChainClient:
     def chain_id(self) -> int:
         """The chain id the node reports."""
         try:
-            return int(self._rpc.call("eth_chainId"), 16)
+            return self._rpc.call_quantity("eth_chainId")
         except RpcError as exc:
             raise NetworkError(
-                f"RPC node at {self.network.rpc_url} does not answer eth_chainId: {exc.rpc_message}"
+                f"RPC node at {self.network.rpc_display} does not answer eth_chainId: "
+                f"{exc.rpc_message}"
             ) from None
 
     def _ensure_chain(self) -> None:
@@ -205,7 +235,7 @@ class ChainClient:
         actual = self.chain_id()
         if actual != self.network.chain_id:
             raise NetworkError(
-                f"RPC node at {self.network.rpc_url} serves chain id {actual}, "
+                f"RPC node at {self.network.rpc_display} serves chain id {actual}, "
                 f"but network {self.network.name} is chain id {self.network.chain_id}"
             )
         self._chain_checked = True
@@ -241,11 +271,11 @@ class ChainClient:
     # -- reads -----------------------------------------------------------------
 
     def block_number(self) -> int:
-        return int(self._rpc.call("eth_blockNumber"), 16)
+        return self._rpc.call_quantity("eth_blockNumber")
 
     def balance(self, address: str) -> int:
         """Balance of `address` in wei."""
-        return int(self._rpc.call("eth_getBalance", [_checksum(address), "latest"]), 16)
+        return self._rpc.call_quantity("eth_getBalance", [_checksum(address), "latest"])
 
     def _call(self, name: str, *args: Any) -> bytes:
         contract = self._ensure_checked()
@@ -257,7 +287,7 @@ class ChainClient:
                 f"{name} on the IntegrityRegister at {contract} ({self.network.name}) failed: "
                 f"{exc.rpc_message}"
             ) from None
-        return bytes.fromhex(result.removeprefix("0x"))
+        return hex_bytes(result, f"{name} result")
 
     def get_commits(self, nid: str) -> list[int]:
         """Block numbers of the commits of `nid`, in chain order (one per commit)."""
@@ -301,19 +331,22 @@ class ChainClient:
                 f"eth_getLogs for {nid} failed on {self.network.name}: {exc.rpc_message}"
                 + ("" if chunk == 1 else " (a smaller log_chunk may help)")
             ) from None
-        records = [
-            decode_commit_log(nid, log)
-            for logs in replies
-            for log in logs
-            if not log.get("removed", False)
-        ]
+        records: list[CommitRecord] = []
+        for logs in replies:
+            if not isinstance(logs, list):
+                raise NetworkError(f"RPC node sent a malformed eth_getLogs result: {logs!r:.80}")
+            records += [
+                decode_commit_log(nid, log)
+                for log in logs
+                if not (isinstance(log, dict) and log.get("removed", False))
+            ]
         records.sort(key=lambda record: (record.block_number, record.log_index))
         missing = sorted(set(blocks) - {record.block_number for record in records})
         if missing:
             shown = ", ".join(str(block) for block in missing[:5])
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             raise NetworkError(
-                f"RPC node at {self.network.rpc_url} returned no Commit event of {nid} in "
+                f"RPC node at {self.network.rpc_display} returned no Commit event of {nid} in "
                 f"block {shown}{more}, which the register lists (does it keep old logs?)"
             )
         return records
@@ -345,13 +378,17 @@ class ChainClient:
         """Register commits `(nid, commit_data)` with `IntegrityRegister.commit`, pipelined.
 
         Transactions are signed with consecutive nonces from the account's
-        pending nonce, all sent, then all awaited. `on_signed` runs before a
+        pending nonce, sent, then awaited, `max_in_flight` at a time. Gas is
+        estimated and the balance checked for all items first: a push the
+        account cannot pay for sends nothing. `on_signed` runs before a
         transaction leaves (journal its hash there: a crash after sending then
         leaves nothing unaccounted for), `on_sent` once the node accepted it,
         `on_mined` when it is final. Returns one Receipt per item, in order;
         NetworkError if any was rejected or reverted (after reporting the
         others through the callbacks).
         """
+        if not items:
+            return []
         contract = self._ensure_checked()
         calls = [
             {"to": contract, "data": encode_call("commit", nid, commit_data)}
@@ -402,7 +439,7 @@ class ChainClient:
 
     def _send_all(
         self,
-        account: LocalAccount,
+        account: _Signer,
         calls: Sequence[dict[str, Any]],
         *,
         what: str,
@@ -410,25 +447,39 @@ class ChainClient:
         on_sent: OnSent | None = None,
         on_mined: OnMined | None = None,
     ) -> list[Receipt]:
+        """Estimate, check funds, then sign/send/await in windows of max_in_flight.
+
+        Estimates and the funds check cover every call up front, so a push that
+        cannot be paid for sends nothing. Windows keep the node's per-account
+        pool limits (public nodes hold a few dozen pending transactions per
+        sender) from dropping the tail of a large push.
+        """
         if not calls:
             return []
         self._ensure_chain()
-        gas_limits = self._estimate_gas(account.address, calls, what)
+        estimates = self._estimate_gas(account.address, calls, what)
+        gas_limits = [math.ceil(gas * self.gas_headroom) for gas in estimates]
         fees = self._fees()
-        self._require_funds(account.address, calls, gas_limits, fees, what)
-        nonce = int(self._rpc.call("eth_getTransactionCount", [account.address, "pending"]), 16)
-        signed = [
-            self._sign(account, call, gas, fees, nonce + index)
-            for index, (call, gas) in enumerate(zip(calls, gas_limits, strict=True))
-        ]
-        if on_signed:
-            for index, tx in enumerate(signed):
-                on_signed(index, tx.tx_hash, tx.nonce)
-        self._broadcast(account.address, signed, calls, gas_limits, fees, what, on_sent)
-        return self._await_receipts([tx.tx_hash for tx in signed], what, on_mined)
+        self._require_funds(account.address, calls, estimates, gas_limits, fees, what)
+        first_nonce = self._rpc.call_quantity(
+            "eth_getTransactionCount", [account.address, "pending"]
+        )
+        receipts: list[Receipt] = []
+        for start in range(0, len(calls), self.max_in_flight):
+            window = range(start, min(start + self.max_in_flight, len(calls)))
+            signed = [
+                self._sign(account, calls[index], gas_limits[index], fees, first_nonce + index)
+                for index in window
+            ]
+            if on_signed:
+                for index, tx in zip(window, signed, strict=True):
+                    on_signed(index, tx.tx_hash, tx.nonce)
+            self._broadcast(account.address, window, signed, len(calls), what, on_sent)
+            receipts += self._await_receipts(window, signed, len(calls), what, on_mined)
+        return receipts
 
     def _estimate_gas(self, sender: str, calls: Sequence[dict[str, Any]], what: str) -> list[int]:
-        """eth_estimateGas of every call (one batch), times the headroom.
+        """eth_estimateGas of every call, in batches.
 
         Estimating against the current state is safe for a pipeline of commits:
         a commit never gets cheaper to estimate than to run (the first commit of
@@ -442,7 +493,7 @@ class ChainClient:
             if call.get("value"):
                 tx["value"] = hex(call["value"])
             requests.append(("eth_estimateGas", [tx]))
-        limits = []
+        estimates = []
         for index, reply in enumerate(self._rpc.batch(requests)):
             if isinstance(reply, RpcError):
                 if "insufficient funds" in reply.rpc_message.lower():
@@ -451,26 +502,26 @@ class ChainClient:
                 raise NetworkError(
                     f"{subject} would fail on {self.network.name}: {reply.rpc_message}"
                 ) from None
-            limits.append(math.ceil(int(reply, 16) * self.gas_headroom))
-        return limits
+            estimates.append(quantity(reply, "gas estimate"))
+        return estimates
 
     def _fees(self) -> _Fees:
         """EIP-1559 fees where the chain has a base fee, a legacy gas price otherwise."""
         block = self._rpc.call("eth_getBlockByNumber", ["latest", False])
         base_fee = block.get("baseFeePerGas") if isinstance(block, dict) else None
         if base_fee is not None:
-            base = int(base_fee, 16)
+            base = quantity(base_fee, "base fee")
             try:
-                tip = int(self._rpc.call("eth_maxPriorityFeePerGas"), 16)
+                tip = self._rpc.call_quantity("eth_maxPriorityFeePerGas")
             except RpcError:  # not every node has it; the gas price includes a tip
-                tip = max(int(self._rpc.call("eth_gasPrice"), 16) - base, 0)
+                tip = max(self._rpc.call_quantity("eth_gasPrice") - base, 0)
             cap = 2 * base + tip  # survives the base fee doubling while we wait
             return _Fees(
                 fields={"maxFeePerGas": cap, "maxPriorityFeePerGas": tip},
                 max_price=cap,
                 expected_price=base + tip,
             )
-        price = int(self._rpc.call("eth_gasPrice"), 16)
+        price = self._rpc.call_quantity("eth_gasPrice")
         return _Fees(fields={"gasPrice": price}, max_price=price, expected_price=price)
 
     def _funds_error(
@@ -494,19 +545,21 @@ class ChainClient:
         self,
         sender: str,
         calls: Sequence[dict[str, Any]],
+        estimates: Sequence[int],
         gas_limits: Sequence[int],
         fees: _Fees,
         what: str,
     ) -> None:
+        """The balance must cover every gas limit at the fee cap, as the node will demand."""
         value = sum(call.get("value", 0) for call in calls)
-        gas = sum(gas_limits)
-        cap = gas * fees.max_price + value
+        cap = sum(gas_limits) * fees.max_price + value
         if self.balance(sender) < cap:
-            expected = math.ceil(gas / self.gas_headroom) * fees.expected_price + value
+            gas = sum(estimates)
+            expected = gas * fees.expected_price + value
             raise self._funds_error(sender, (expected, cap, gas), what, len(calls))
 
     def _sign(
-        self, account: LocalAccount, call: dict[str, Any], gas: int, fees: _Fees, nonce: int
+        self, account: _Signer, call: dict[str, Any], gas: int, fees: _Fees, nonce: int
     ) -> _Signed:
         tx: dict[str, Any] = {
             "chainId": self.network.chain_id,
@@ -518,58 +571,61 @@ class ChainClient:
         }
         if call["to"] is not None:
             tx["to"] = call["to"]
-        signed = account.sign_transaction(tx)
-        return _Signed(
-            raw="0x" + bytes(signed.raw_transaction).hex(),
-            tx_hash="0x" + bytes(signed.hash).hex(),
-            nonce=nonce,
-        )
+        raw, tx_hash = account.sign(tx)
+        return _Signed(raw=raw, tx_hash=tx_hash, nonce=nonce)
 
     def _broadcast(
         self,
         sender: str,
+        window: range,
         signed: Sequence[_Signed],
-        calls: Sequence[dict[str, Any]],
-        gas_limits: Sequence[int],
-        fees: _Fees,
+        total: int,
         what: str,
         on_sent: OnSent | None,
     ) -> None:
+        """Send a window's raw transactions in batches; raise on the first the node refused.
+
+        Transactions the node accepted are reported through `on_sent` even when
+        an earlier one was refused, so the caller's journal knows every
+        transaction that may still be mined.
+        """
         replies = self._rpc.batch([("eth_sendRawTransaction", [tx.raw]) for tx in signed])
-        first_error: tuple[int, RpcError] | None = None
-        for index, (tx, reply) in enumerate(zip(signed, replies, strict=True)):
+        first_error: tuple[int, _Signed, RpcError] | None = None
+        for index, tx, reply in zip(window, signed, replies, strict=True):
             if isinstance(reply, RpcError):
                 text = reply.rpc_message.lower()
                 if "already known" not in text and "known transaction" not in text:
-                    first_error = first_error or (index, reply)
+                    first_error = first_error or (index, tx, reply)
                     continue
             if on_sent:
                 on_sent(index, tx.tx_hash, tx.nonce)
         if first_error is None:
             return
-        index, error = first_error
+        index, tx, error = first_error
         if "insufficient funds" in error.rpc_message.lower():
-            gas = sum(gas_limits)
-            value = sum(call.get("value", 0) for call in calls)
-            cost = (gas * fees.expected_price + value, gas * fees.max_price + value, gas)
-            raise self._funds_error(sender, cost, what, len(signed)) from None
-        subject = f"{what} {index + 1} of {len(signed)}" if len(signed) > 1 else what
+            raise self._funds_error(sender, None, what, total - index) from None
+        subject = f"{what} {index + 1} of {total}" if total > 1 else what
         raise NetworkError(
-            f"{self.network.name} rejected {subject} (nonce {signed[index].nonce}): "
-            f"{error.rpc_message}"
+            f"{self.network.name} rejected {subject} (nonce {tx.nonce}): {error.rpc_message}"
         ) from None
 
     def _await_receipts(
-        self, hashes: Sequence[str], what: str, on_mined: OnMined | None
+        self,
+        window: range,
+        signed: Sequence[_Signed],
+        total: int,
+        what: str,
+        on_mined: OnMined | None,
     ) -> list[Receipt]:
         """Poll receipts (one batch per round, with the head) until all are final.
 
         Final means `confirmations` blocks deep; a receipt is fetched again until
         then, so a transaction moved by a reorg is reported where it ended up.
         """
+        hashes = dict(zip(window, (tx.tx_hash for tx in signed), strict=True))
         receipts: dict[int, Receipt] = {}
         failed: list[tuple[int, Receipt]] = []
-        pending = list(range(len(hashes)))
+        pending = list(window)
         deadline = time.monotonic() + self.receipt_timeout
         depth = self.network.confirmations
         while pending:
@@ -578,7 +634,7 @@ class ChainClient:
             head_reply, *replies = self._rpc.batch(calls)
             if isinstance(head_reply, RpcError):
                 raise head_reply
-            head = int(head_reply, 16)
+            head = quantity(head_reply, "block number")
             still: list[int] = []
             for index, reply in zip(pending, replies, strict=True):
                 if isinstance(reply, RpcError) or not reply:  # e.g. "indexing in progress"
@@ -597,17 +653,17 @@ class ChainClient:
             if pending:
                 if time.monotonic() > deadline:
                     raise NetworkError(
-                        f"{len(pending)} of {len(hashes)} {what}s not final on "
-                        f"{self.network.name} after {self.receipt_timeout:g} s "
-                        f"(first: {hashes[pending[0]]}); they may still be mined"
+                        f"{len(pending)} {what}s not final on {self.network.name} after "
+                        f"{self.receipt_timeout:g} s (first: {hashes[pending[0]]}); "
+                        "they may still be mined"
                     )
                 time.sleep(self.poll_interval)
         if failed:
             index, receipt = failed[0]
-            subject = f"{what} {index + 1} of {len(hashes)}" if len(hashes) > 1 else what
+            subject = f"{what} {index + 1} of {total}" if total > 1 else what
             more = f" ({len(failed)} failed in all)" if len(failed) > 1 else ""
             raise NetworkError(
                 f"{subject} reverted on {self.network.name}: {receipt.tx_hash} "
                 f"in block {receipt.block_number}{more}"
             )
-        return [receipts[index] for index in range(len(hashes))]
+        return [receipts[index] for index in window]

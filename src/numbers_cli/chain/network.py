@@ -7,6 +7,7 @@ networks without paying for web3's import.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from numbers_cli.errors import ConfigError
 
@@ -41,10 +42,19 @@ class Network:
             )
         if not self.rpc_url.startswith(("http://", "https://")):
             raise ConfigError(
-                f"network {self.name}: RPC URL must be http(s)://..., not {self.rpc_url!r}"
+                f"network {self.name}: RPC URL must be http(s)://..., not {self.rpc_url[:8]!r}..."
             )
         if self.confirmations < 1:
             raise ConfigError(f"network {self.name}: confirmations must be at least 1")
+
+    @property
+    def rpc_display(self) -> str:
+        """The RPC URL fit for messages and logs: without user:password or query string,
+        where hosted-node URLs often carry credentials."""
+        parts = urlsplit(self.rpc_url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
     def tx_url(self, tx_hash: str) -> str | None:
         """The explorer page of a transaction, when the network has an explorer."""

@@ -99,27 +99,28 @@ def decode_commit_log(nid: str, log: dict[str, Any]) -> CommitRecord:
     from eth_abi.exceptions import DecodingError
     from eth_utils import to_checksum_address
 
-    topics = log.get("topics") or []
-    if (
-        len(topics) != 3
-        or topics[0].lower() != commit_topic()
-        or topics[2].lower() != nid_topic(nid)
-    ):
+    if not isinstance(log, dict):
+        raise InvalidFormat(f"malformed log from the node: {log!r:.80}")
+    topics = [str(topic).lower() for topic in log.get("topics") or []]
+    if len(topics) != 3 or topics[0] != commit_topic() or topics[2] != nid_topic(nid):
         raise InvalidFormat(f"log {log.get('transactionHash')} is not a Commit event of {nid}")
     try:
         # `string` and `bytes` share one ABI encoding; decoding as bytes keeps a
         # record whose text is not UTF-8 (anyone may commit anything under any
         # Nid) readable instead of failing the whole history on it.
-        (raw,) = decode(["bytes"], bytes.fromhex(log["data"].removeprefix("0x")))
+        (raw,) = decode(["bytes"], bytes.fromhex(str(log.get("data")).removeprefix("0x")))
     except (DecodingError, ValueError) as exc:
         raise InvalidFormat(
             f"Commit event in transaction {log.get('transactionHash')} has undecodable data"
         ) from exc
-    return CommitRecord(
-        nid=nid,
-        commit_data=raw.decode("utf-8", errors="replace"),
-        recorder=to_checksum_address("0x" + topics[1][-40:]),
-        block_number=int(log["blockNumber"], 16),
-        tx_hash=log["transactionHash"],
-        log_index=int(log["logIndex"], 16),
-    )
+    try:
+        return CommitRecord(
+            nid=nid,
+            commit_data=raw.decode("utf-8", errors="replace"),
+            recorder=to_checksum_address("0x" + topics[1][-40:]),
+            block_number=int(log["blockNumber"], 16),
+            tx_hash=str(log["transactionHash"]),
+            log_index=int(log["logIndex"], 16),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidFormat(f"malformed Commit log from the node: {log!r:.120}") from exc

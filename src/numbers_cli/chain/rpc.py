@@ -18,7 +18,7 @@ from numbers_cli.errors import NetworkError
 if TYPE_CHECKING:
     from web3 import HTTPProvider
 
-__all__ = ["JsonRpc", "RpcError"]
+__all__ = ["JsonRpc", "RpcError", "hex_bytes", "quantity"]
 
 #: Calls per HTTP request in a batch: large enough to amortise the round trip,
 #: small enough for public nodes' batch limits (often 100 or more).
@@ -39,6 +39,22 @@ class RpcError(NetworkError):
         self.rpc_message = rpc_message
 
 
+def quantity(value: Any, what: str) -> int:
+    """A JSON-RPC QUANTITY ("0x1a") as int; NetworkError naming `what` if it is not one."""
+    try:
+        return int(value, 16)
+    except (TypeError, ValueError):
+        raise NetworkError(f"RPC node sent a malformed {what}: {value!r:.80}") from None
+
+
+def hex_bytes(value: Any, what: str) -> bytes:
+    """JSON-RPC DATA ("0x..") as bytes; NetworkError naming `what` if it is not hex."""
+    try:
+        return bytes.fromhex(value.removeprefix("0x"))
+    except (AttributeError, TypeError, ValueError):
+        raise NetworkError(f"RPC node sent malformed {what}: {value!r:.80}") from None
+
+
 def _reason(exc: BaseException) -> str:
     """The short cause of a requests/urllib3 failure ("Connection refused"), not its repr chain."""
     text = str(exc)
@@ -54,8 +70,16 @@ def _reason(exc: BaseException) -> str:
 class JsonRpc:
     """Calls to one node URL; every failure leaves as a NetworkError with one line."""
 
-    def __init__(self, url: str, *, timeout: float, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
-        self.url = url
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        display_url: str | None = None,
+    ) -> None:
+        self._url = url
+        self.url = display_url or url  # what messages show (no credentials)
         self.timeout = timeout
         self.batch_size = batch_size
         self._provider: HTTPProvider | None = None
@@ -67,7 +91,7 @@ class JsonRpc:
             # No automatic retries: a node that is down must be reported now,
             # not after web3's back-off; callers retry what is safe to retry.
             self._provider = HTTPProvider(
-                self.url,
+                self._url,
                 request_kwargs={"timeout": self.timeout},
                 exception_retry_configuration=None,
             )
@@ -147,6 +171,10 @@ class JsonRpc:
                 except RpcError as exc:
                     results.append(exc)
         return results
+
+    def call_quantity(self, method: str, params: Sequence[Any] = ()) -> int:
+        """A call whose result is a QUANTITY (balances, nonces, block numbers, ids)."""
+        return quantity(self.call(method, params), f"{method} result")
 
     def batch_strict(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Like batch(), but raise the first RpcError: for reads where any failure is fatal."""

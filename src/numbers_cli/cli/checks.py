@@ -57,6 +57,8 @@ def fsck(ctx: click.Context, env: Env, as_json: bool) -> None:
     if as_json:
         env.json(report.to_json())
     else:
+        if report.removed_temp:
+            env.out.print(f"removed {report.removed_temp} leftover temp file(s)")
         for p in report.problems:
             env.out.print(f"[red]{p.kind}[/] {p.name}: {p.message}")
         env.out.print(

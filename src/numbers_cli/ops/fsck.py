@@ -33,6 +33,7 @@ class FsckReport:
     blocks: int = 0
     assets: int = 0
     commits: int = 0
+    removed_temp: int = 0  # leftovers of writes killed mid-way, deleted under the lock
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -47,6 +48,7 @@ class FsckReport:
             "blocks": self.blocks,
             "assets": self.assets,
             "commits": self.commits,
+            "removedTempFiles": self.removed_temp,
             "problems": [p.to_json() for p in self.problems],
         }
 
@@ -54,7 +56,7 @@ class FsckReport:
 def fsck(repo: Repository) -> FsckReport:
     report = FsckReport()
     with repo.transaction():  # settles an interrupted write and clears its temp files
-        pass
+        report.removed_temp = repo.objects.remove_stray_temp_files()
     for nid, path in repo.objects.iter_loose():
         report.objects += 1
         try:

@@ -112,6 +112,15 @@ class ObjectStore:
                 data = f.read(entry.length)
         return data
 
+    def remove_stray_temp_files(self) -> int:
+        """Delete temp files of interrupted writes; only safe while holding the write lock."""
+        removed = 0
+        if self.root.is_dir():
+            for stray in self.root.glob("*/.*.tmp"):
+                stray.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     def iter_loose(self) -> Iterator[tuple[Nid, Path]]:
         if not self.root.is_dir():
             return
