@@ -1,0 +1,52 @@
+"""Fixtures for tests against a real anvil: one node per xdist worker, a fresh register per test.
+
+A session-scoped node is shared by the tests of one worker (pytest-xdist gives
+each worker its own session, hence its own node and port); each test deploys
+its own IntegrityRegister so no test sees another's commits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # `tests.support` without a package __init__ chain
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.support.anvil import TEST_CHAIN_ID, Anvil, anvil_or_skip  # noqa: E402
+
+from numbers_cli.chain import ChainClient, Network  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[Anvil]:
+    node = anvil_or_skip()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def bare_devnet(anvil: Anvil) -> Network:
+    """The test chain without a register: for deployments and error cases."""
+    return Network(name="devnet", chain_id=TEST_CHAIN_ID, rpc_url=anvil.rpc_url, contract=None)
+
+
+@pytest.fixture
+def devnet(anvil: Anvil, bare_devnet: Network) -> Network:
+    """The test chain with a freshly deployed, initialized IntegrityRegister."""
+    with ChainClient(bare_devnet) as deployer:
+        address = deployer.deploy_integrity_register(anvil.keys[0])
+    return dataclasses.replace(bare_devnet, contract=address)
+
+
+@pytest.fixture
+def chain(devnet: Network) -> Iterator[ChainClient]:
+    with ChainClient(devnet, poll_interval=0.02) as client:
+        yield client

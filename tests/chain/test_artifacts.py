@@ -1,0 +1,162 @@
+"""The shipped IntegrityRegister artifact: the spec's ABI, and built from the sources we have.
+
+The ABI test is pure (reads JSON only). The freshness test recompiles with the
+pinned solcjs and needs `npm ci` in tools/chain: skipped locally without it,
+failed under CI, where a stale artifact must never pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from numbers_cli.contracts import load_artifact
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACT = REPO_ROOT / "src" / "numbers_cli" / "contracts" / "IntegrityRegister.json"
+BUILD_SCRIPT = REPO_ROOT / "contracts" / "build.mjs"
+NODE_MODULES = REPO_ROOT / "tools" / "chain" / "node_modules"
+
+
+def _args(*specs: tuple[str, str]) -> list[dict[str, Any]]:
+    return [{"name": name, "type": type_} for name, type_ in specs]
+
+
+def _event_args(*specs: tuple[str, str, bool]) -> list[dict[str, Any]]:
+    return [{"name": name, "type": type_, "indexed": indexed} for name, type_, indexed in specs]
+
+
+#: The ABI of spec/NUMBERS.md, "The IntegrityRegister contract".
+SPEC_FUNCTIONS: dict[str, dict[str, Any]] = {
+    "commit": {
+        "inputs": _args(("assetCid", "string"), ("commitData", "string")),
+        "outputs": _args(("blockNumber", "uint256")),
+        "stateMutability": "nonpayable",
+    },
+    "getCommits": {
+        "inputs": _args(("assetCid", "string")),
+        "outputs": _args(("", "uint256[]")),
+        "stateMutability": "view",
+    },
+    "registerIntegrityRecord": {
+        "inputs": _args(
+            ("assetCid", "string"), ("integrityData", "string"), ("signature", "bytes")
+        ),
+        "outputs": [],
+        "stateMutability": "nonpayable",
+    },
+    "getRecordLogs": {
+        "inputs": _args(("assetCid", "string")),
+        "outputs": _args(("", "uint256[]")),
+        "stateMutability": "view",
+    },
+    "initialize": {"inputs": [], "outputs": [], "stateMutability": "nonpayable"},
+}
+SPEC_EVENTS: dict[str, list[dict[str, Any]]] = {
+    "Commit": _event_args(
+        ("recorder", "address", True), ("assetCid", "string", True), ("commitData", "string", False)
+    ),
+    "Integrity": _event_args(
+        ("recorder", "address", True),
+        ("assetCid", "string", True),
+        ("integrityData", "string", False),
+        ("signature", "bytes", False),
+    ),
+}
+#: What OpenZeppelin's Initializable adds to any contract using it; nothing else may appear.
+INITIALIZABLE_EVENTS = {"Initialized": _event_args(("version", "uint64", False))}
+INITIALIZABLE_ERRORS = {"InvalidInitialization", "NotInitializing"}
+
+
+def _strip(arguments: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{key: argument[key] for key in keys if key in argument} for argument in arguments]
+
+
+def test_abi_functions_are_exactly_the_spec() -> None:
+    abi = load_artifact("IntegrityRegister").abi
+    functions = {
+        item["name"]: {
+            "inputs": _strip(item["inputs"], ("name", "type")),
+            "outputs": _strip(item["outputs"], ("name", "type")),
+            "stateMutability": item["stateMutability"],
+        }
+        for item in abi
+        if item["type"] == "function"
+    }
+    assert functions == SPEC_FUNCTIONS
+    assert not [item for item in abi if item["type"] in ("constructor", "fallback", "receive")]
+
+
+def test_abi_events_are_the_spec_plus_initializable() -> None:
+    abi = load_artifact("IntegrityRegister").abi
+    events = {
+        item["name"]: _strip(item["inputs"], ("name", "type", "indexed"))
+        for item in abi
+        if item["type"] == "event"
+    }
+    assert events == {**SPEC_EVENTS, **INITIALIZABLE_EVENTS}
+    assert all(not item["anonymous"] for item in abi if item["type"] == "event")
+    assert {item["name"] for item in abi if item["type"] == "error"} == INITIALIZABLE_ERRORS
+
+
+def test_artifact_records_the_current_source() -> None:
+    """Editing the .sol without rebuilding is caught even where node is missing."""
+    artifact = load_artifact("IntegrityRegister")
+    source = REPO_ROOT / "contracts" / "IntegrityRegister.sol"
+    recorded = artifact.sources["contracts/IntegrityRegister.sol"]["sha256"]
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == recorded, (
+        "contracts/IntegrityRegister.sol changed: run `node contracts/build.mjs`"
+    )
+    assert artifact.solc_version.startswith("0.8.37+")
+    assert artifact.sources["@openzeppelin/contracts/proxy/utils/Initializable.sol"]["package"] == (
+        "@openzeppelin/contracts@5.7.0"
+    )
+
+
+def test_artifact_is_deterministic_json() -> None:
+    text = ARTIFACT.read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
+
+
+def _require_build_tools() -> str:
+    node = shutil.which("node")
+    missing = []
+    if node is None:
+        missing.append("node")
+    if not (NODE_MODULES / "solc").is_dir():
+        missing.append("tools/chain/node_modules (run `npm ci` in tools/chain)")
+    if missing:
+        message = "cannot rebuild the contract artifact: missing " + ", ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    assert node is not None
+    return node
+
+
+def test_committed_artifact_matches_a_fresh_build(tmp_path: Path) -> None:
+    node = _require_build_tools()
+    out = tmp_path / "IntegrityRegister.json"
+    result = subprocess.run(
+        [node, str(BUILD_SCRIPT), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    fresh = json.loads(out.read_text(encoding="utf-8"))
+    committed = json.loads(ARTIFACT.read_text(encoding="utf-8"))
+    hint = "stale artifact: run `node contracts/build.mjs` and commit the result"
+    assert committed["abi"] == fresh["abi"], hint
+    assert committed["bytecode"] == fresh["bytecode"], hint
+    assert committed["deployedBytecode"] == fresh["deployedBytecode"], hint
+    assert committed == fresh, hint
+    assert out.read_bytes() == ARTIFACT.read_bytes(), hint

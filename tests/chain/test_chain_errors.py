@@ -1,0 +1,184 @@
+"""Failures the user will meet: each must be a one-line NetworkError naming what is wrong.
+
+The unreachable, silent, non-JSON and HTTP-error nodes are real loopback
+sockets and servers made here, bounded in time, so the transport's error
+paths run for real.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http.server
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from eth_account import Account
+from tests.support.anvil import Anvil, free_port
+
+from numbers_cli.chain import ChainClient, Network
+from numbers_cli.chain.client import _Fees
+from numbers_cli.errors import ConfigError, NetworkError, UsageError, WalletError
+
+DEAD_ADDRESS = "0x000000000000000000000000000000000000dEaD"
+
+
+def one_line(error: BaseException) -> str:
+    text = str(error)
+    assert "\n" not in text and "Traceback" not in text
+    return text
+
+
+def test_wrong_chain_id_names_both_ids(bare_devnet: Network) -> None:
+    jade_on_anvil = dataclasses.replace(bare_devnet, name="jade", chain_id=10507)
+    with ChainClient(jade_on_anvil) as chain, pytest.raises(NetworkError) as caught:
+        chain.check()
+    message = one_line(caught.value)
+    assert "31337" in message and "10507" in message and bare_devnet.rpc_url in message
+
+
+def test_no_contract_at_the_address(bare_devnet: Network) -> None:
+    network = dataclasses.replace(bare_devnet, contract=DEAD_ADDRESS)
+    with ChainClient(network) as chain, pytest.raises(NetworkError) as caught:
+        chain.get_commits("bafkreiany")
+    assert one_line(caught.value) == f"no contract at {DEAD_ADDRESS} on devnet"
+
+
+def test_no_contract_configured(bare_devnet: Network) -> None:
+    with (
+        ChainClient(bare_devnet) as chain,
+        pytest.raises(ConfigError, match="no IntegrityRegister"),
+    ):
+        chain.check()
+
+
+def test_unreachable_node_fails_fast() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    network = Network(name="gone", chain_id=31337, rpc_url=url, contract=DEAD_ADDRESS)
+    started = time.monotonic()
+    with ChainClient(network, timeout=5) as chain, pytest.raises(NetworkError) as caught:
+        chain.check()
+    assert time.monotonic() - started < 3
+    assert one_line(caught.value) == f"cannot reach RPC node at {url} (Connection refused)"
+
+
+def test_unreachable_node_message_hides_credentials() -> None:
+    port = free_port()
+    network = Network(
+        name="hosted",
+        chain_id=31337,
+        rpc_url=f"http://user:s3cret@127.0.0.1:{port}/rpc?key=s3cret",
+        contract=DEAD_ADDRESS,
+    )
+    with ChainClient(network) as chain, pytest.raises(NetworkError) as caught:
+        chain.check()
+    assert one_line(caught.value) == (
+        f"cannot reach RPC node at http://127.0.0.1:{port}/rpc (Connection refused)"
+    )
+
+
+@pytest.fixture
+def silent_node() -> Iterator[str]:
+    """A socket that accepts connections (kernel backlog) and never answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def test_silent_node_times_out(silent_node: str) -> None:
+    network = Network(name="slow", chain_id=31337, rpc_url=silent_node, contract=DEAD_ADDRESS)
+    with ChainClient(network, timeout=0.5) as chain, pytest.raises(NetworkError) as caught:
+        chain.check()
+    assert one_line(caught.value) == f"RPC node at {silent_node} did not answer within 0.5 s"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    status = 200
+    body = b"<html>not json</html>"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(self.status)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _serve(status: int) -> Iterator[str]:
+    handler = type("Handler", (_Handler,), {"status": status})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def html_node() -> Iterator[str]:
+    yield from _serve(200)
+
+
+@pytest.fixture
+def failing_node() -> Iterator[str]:
+    yield from _serve(503)
+
+
+def test_non_json_reply(html_node: str) -> None:
+    network = Network(name="web", chain_id=31337, rpc_url=html_node, contract=DEAD_ADDRESS)
+    with ChainClient(network) as chain, pytest.raises(NetworkError) as caught:
+        chain.check()
+    assert one_line(caught.value) == f"RPC node at {html_node} sent a reply that is not JSON-RPC"
+
+
+def test_http_error_status(failing_node: str) -> None:
+    network = Network(name="down", chain_id=31337, rpc_url=failing_node, contract=DEAD_ADDRESS)
+    with ChainClient(network) as chain, pytest.raises(NetworkError) as caught:
+        chain.check()
+    assert one_line(caught.value).startswith(f"RPC node at {failing_node} answered HTTP 503")
+
+
+def test_insufficient_funds_states_balance_and_cost(chain: ChainClient, anvil: Anvil) -> None:
+    poor = Account.create()
+    chain.fund(anvil.keys[0], poor.address, 10**12)  # 0.000001 ETH
+    with pytest.raises(NetworkError) as caught:
+        chain.send_commits([("bafkreiany", "x" * 600)] * 3, poor.key)
+    message = one_line(caught.value)
+    assert message.startswith(f"insufficient funds on devnet: {poor.address} has 0.000001 ETH;")
+    assert "3 commit transactions would cost an estimated 0.0" in message
+    assert chain.get_commits("bafkreiany") == []
+
+
+def test_insufficient_funds_with_empty_account(chain: ChainClient) -> None:
+    with pytest.raises(NetworkError, match=r"has 0 ETH; 1 commit transaction would cost"):
+        chain.send_commits([("bafkreiany", "{}")], Account.create().key)
+
+
+def test_bad_key_and_address(chain: ChainClient) -> None:
+    with pytest.raises(WalletError):
+        chain.send_commits([("bafkreiany", "{}")], "0x1234")
+    with pytest.raises(UsageError):
+        chain.balance("0xnot-an-address")
+
+
+class _UnderpricedClient(ChainClient):
+    """Offers a fee cap of 1 wei, below any base fee: the node must refuse it."""
+
+    def _fees(self) -> _Fees:
+        return _Fees(
+            fields={"maxFeePerGas": 1, "maxPriorityFeePerGas": 0}, max_price=1, expected_price=1
+        )
+
+
+def test_rejected_transaction_is_reported(chain: ChainClient, anvil: Anvil) -> None:
+    with _UnderpricedClient(chain.network) as client, pytest.raises(NetworkError) as caught:
+        client.send_commits([("bafkreiany", "{}")], anvil.keys[8])
+    assert one_line(caught.value).startswith("devnet rejected commit transaction (nonce ")
