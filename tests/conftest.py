@@ -120,3 +120,13 @@ def repo(nit: Nit, workdir: Path) -> Path:
 def private_key() -> str:
     """The throwaway signing key (TEST_KEY) itself, for subprocesses and secret checks."""
     return TEST_KEY
+
+
+@pytest.fixture(autouse=True)
+def no_private_key_in_cli_output() -> Iterator[None]:
+    """Every CLI run of the whole suite is grepped for the test key after its test."""
+    start = len(CLI_TRANSCRIPT)
+    yield
+    key = TEST_KEY[2:].lower()
+    for output in CLI_TRANSCRIPT[start:]:
+        assert key not in output.lower(), "a nit command printed the private key"
