@@ -124,6 +124,7 @@ def main() -> None:
             batch_size=args.batch_size,
             max_in_flight=args.max_in_flight,
             poll_interval=0.02,
+            resend_after=2.0,
         ) as chain:
             print(
                 f"anvil {anvil.rpc_url}, IntegrityRegister at {address}, "

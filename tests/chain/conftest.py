@@ -8,19 +8,12 @@ its own IntegrityRegister so no test sees another's commits.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from tests.support.anvil import TEST_CHAIN_ID, Anvil, anvil_or_skip
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:  # `tests.support` without a package __init__ chain
-    sys.path.insert(0, str(REPO_ROOT))
-
-from tests.support.anvil import TEST_CHAIN_ID, Anvil, anvil_or_skip  # noqa: E402
-
-from numbers_cli.chain import ChainClient, Network  # noqa: E402
+from numbers_cli.chain import ChainClient, Network
 
 
 @pytest.fixture(scope="session")
@@ -48,5 +41,7 @@ def devnet(anvil: Anvil, bare_devnet: Network) -> Network:
 
 @pytest.fixture
 def chain(devnet: Network) -> Iterator[ChainClient]:
-    with ChainClient(devnet, poll_interval=0.02) as client:
+    # resend_after: anvil's pool now and then strands a pipelined transaction
+    # (see test_stuck_transactions.py); re-sending it soon keeps tests quick.
+    with ChainClient(devnet, poll_interval=0.02, resend_after=2.0) as client:
         yield client

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.tools import in_ci
 
 from numbers_cli.contracts import load_artifact
 
@@ -134,8 +134,8 @@ def _require_build_tools() -> str:
         missing.append("tools/chain/node_modules (run `npm ci` in tools/chain)")
     if missing:
         message = "cannot rebuild the contract artifact: missing " + ", ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
+        if in_ci():
+            pytest.fail(f"{message} [CI is set, so missing tools are an error]", pytrace=False)
         pytest.skip(message)
     assert node is not None
     return node

@@ -105,7 +105,7 @@ def test_any_address_may_commit(chain: ChainClient, anvil: Anvil) -> None:
 @pytest.mark.parametrize("max_in_flight", [64, 7])
 def test_pipelined_send_of_50_commits(devnet: Network, anvil: Anvil, max_in_flight: int) -> None:
     """All land, in nonce order, reported once each; also when sent 7 at a time."""
-    chain = ChainClient(devnet, poll_interval=0.02, max_in_flight=max_in_flight)
+    chain = ChainClient(devnet, poll_interval=0.02, max_in_flight=max_in_flight, resend_after=2.0)
     nids = [NID_A, NID_B, "bafkreithird"]
     items = [(nids[n % 3], commit_json(nids[n % 3], n) + "x" * 500) for n in range(50)]
     signed: list[tuple[int, str, int]] = []

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -22,6 +21,8 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+from tests.support.tools import free_port, in_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ANVIL_BIN = REPO_ROOT / "tools" / "chain" / "node_modules" / ".bin" / "anvil"
@@ -60,13 +61,6 @@ def anvil_binary() -> Path:
             f"anvil not found at {path}: run `npm ci` in tools/chain (scripts/setup does it)"
         )
     return path.resolve()
-
-
-def free_port() -> int:
-    """A loopback TCP port that was free a moment ago (anvil then binds it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Anvil:
@@ -189,6 +183,6 @@ def anvil_or_skip(*, chain_id: int = TEST_CHAIN_ID, extra_args: tuple[str, ...] 
     try:
         return Anvil(chain_id=chain_id, extra_args=extra_args).start()
     except AnvilUnavailable as exc:
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(f"{exc} (CI is set: chain tests must run)", pytrace=False)
         pytest.skip(str(exc))

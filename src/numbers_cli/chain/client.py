@@ -92,17 +92,55 @@ class _Fees:
     expected_price: int  # wei per gas, what the next block would likely charge
 
 
-@dataclass(frozen=True)
-class _Signed:
-    raw: str
-    tx_hash: str
+@dataclass
+class _InFlight:
+    """One transaction of a push: what it does, its nonce, and every hash it was sent as.
+
+    A stuck transaction is re-sent with higher fees (same nonce, new hash);
+    whichever of its hashes is mined is the one that counts.
+    """
+
+    index: int
+    call: dict[str, Any]
+    gas: int
     nonce: int
+    fees: _Fees
+    hashes: list[str]
+    raw: str = ""
+    bumps: int = 0
+
+    @property
+    def tx_hash(self) -> str:
+        return self.hashes[-1]
+
+
+#: Fee increase of a replacement: nodes demand at least 10% on both fee fields.
+_BUMP_NUMERATOR, _BUMP_DENOMINATOR = 5, 4
+#: Replacements per transaction before nit stops raising its fee and just waits.
+_MAX_BUMPS = 3
+
+
+def _bumped(fees: _Fees) -> _Fees:
+    def up(value: int) -> int:
+        return max(-(-value * _BUMP_NUMERATOR // _BUMP_DENOMINATOR), value + 1)
+
+    fields = {name: up(value) for name, value in fees.fields.items()}
+    return _Fees(
+        fields=fields,
+        max_price=fields.get("maxFeePerGas", fields.get("gasPrice", fees.max_price)),
+        expected_price=up(fees.expected_price),
+    )
 
 
 def format_amount(wei: int, currency: str) -> str:
     """`wei` in whole units of the native currency (ether's 18 decimals), e.g. "0.0042 ETH"."""
     value = (Decimal(wei) / WEI_PER_ETHER).quantize(Decimal("1e-9")).normalize()
     return f"{value:f} {currency}"
+
+
+def _count(number: int, noun: str) -> str:
+    """Count and noun for messages: "1 commit transaction", "3 commit transactions"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _checksum(address: str) -> str:
@@ -167,7 +205,8 @@ class ChainClient:
     JSON-RPC calls go in one HTTP request; `gas_headroom` multiplies
     eth_estimateGas (state can change between estimate and inclusion);
     `max_in_flight` is how many transactions of one push may wait in the
-    node's pool at once.
+    node's pool at once; `resend_after` is how long a push may make no
+    progress before its next transaction is re-sent with higher fees.
     """
 
     def __init__(
@@ -181,6 +220,7 @@ class ChainClient:
         batch_size: int = DEFAULT_BATCH_SIZE,
         gas_headroom: float = 1.1,
         max_in_flight: int = 64,
+        resend_after: float = 30.0,
     ) -> None:
         if min(log_chunk, batch_size, max_in_flight) < 1 or gas_headroom < 1:
             raise ConfigError(
@@ -192,6 +232,7 @@ class ChainClient:
         self.log_chunk = log_chunk
         self.gas_headroom = gas_headroom
         self.max_in_flight = max_in_flight
+        self.resend_after = resend_after
         self._rpc = JsonRpc(
             network.rpc_url,
             timeout=timeout,
@@ -383,9 +424,13 @@ class ChainClient:
         account cannot pay for sends nothing. `on_signed` runs before a
         transaction leaves (journal its hash there: a crash after sending then
         leaves nothing unaccounted for), `on_sent` once the node accepted it,
-        `on_mined` when it is final. Returns one Receipt per item, in order;
-        NetworkError if any was rejected or reverted (after reporting the
-        others through the callbacks).
+        `on_mined` when it is final. A transaction stuck for `resend_after`
+        seconds is re-sent with higher fees under the same nonce: `on_sent`
+        then reports the same index again with its new hash, and whichever of
+        an index's hashes is mined is the one its Receipt names.
+
+        Returns one Receipt per item, in order; NetworkError if any was
+        rejected or reverted (after reporting the others through the callbacks).
         """
         if not items:
             return []
@@ -466,16 +511,16 @@ class ChainClient:
         )
         receipts: list[Receipt] = []
         for start in range(0, len(calls), self.max_in_flight):
-            window = range(start, min(start + self.max_in_flight, len(calls)))
-            signed = [
-                self._sign(account, calls[index], gas_limits[index], fees, first_nonce + index)
-                for index in window
+            flights = [
+                _InFlight(index, calls[index], gas_limits[index], first_nonce + index, fees, [])
+                for index in range(start, min(start + self.max_in_flight, len(calls)))
             ]
-            if on_signed:
-                for index, tx in zip(window, signed, strict=True):
-                    on_signed(index, tx.tx_hash, tx.nonce)
-            self._broadcast(account.address, window, signed, len(calls), what, on_sent)
-            receipts += self._await_receipts(window, signed, len(calls), what, on_mined)
+            for flight in flights:
+                self._sign(account, flight)
+                if on_signed:
+                    on_signed(flight.index, flight.tx_hash, flight.nonce)
+            self._broadcast(account.address, flights, len(calls), what, on_sent)
+            receipts += self._await_receipts(account, flights, len(calls), what, on_sent, on_mined)
         return receipts
 
     def _estimate_gas(self, sender: str, calls: Sequence[dict[str, Any]], what: str) -> list[int]:
@@ -530,13 +575,12 @@ class ChainClient:
         """The insufficient-funds message: balance, and (when known) the estimated cost."""
         currency = self.network.currency
         have = format_amount(self.balance(sender), currency)
-        plural = "s" if count != 1 else ""
         message = f"insufficient funds on {self.network.name}: {sender} has {have}"
         if cost is None:
-            return NetworkError(f"{message}, not enough for {count} {what}{plural}")
+            return NetworkError(f"{message}, not enough for {_count(count, what)}")
         expected, cap, gas = cost
         return NetworkError(
-            f"{message}; {count} {what}{plural} would cost an estimated "
+            f"{message}; {_count(count, what)} would cost an estimated "
             f"{format_amount(expected, currency)} ({gas} gas), up to "
             f"{format_amount(cap, currency)} at the fee cap"
         )
@@ -558,106 +602,117 @@ class ChainClient:
             expected = gas * fees.expected_price + value
             raise self._funds_error(sender, (expected, cap, gas), what, len(calls))
 
-    def _sign(
-        self, account: _Signer, call: dict[str, Any], gas: int, fees: _Fees, nonce: int
-    ) -> _Signed:
+    def _sign(self, account: _Signer, flight: _InFlight) -> None:
+        """Sign `flight` with its current fees; its new hash becomes the one to watch."""
         tx: dict[str, Any] = {
             "chainId": self.network.chain_id,
-            "nonce": nonce,
-            "gas": gas,
-            "value": call.get("value", 0),
-            "data": call["data"],
-            **fees.fields,
+            "nonce": flight.nonce,
+            "gas": flight.gas,
+            "value": flight.call.get("value", 0),
+            "data": flight.call["data"],
+            **flight.fees.fields,
         }
-        if call["to"] is not None:
-            tx["to"] = call["to"]
-        raw, tx_hash = account.sign(tx)
-        return _Signed(raw=raw, tx_hash=tx_hash, nonce=nonce)
+        if flight.call["to"] is not None:
+            tx["to"] = flight.call["to"]
+        flight.raw, tx_hash = account.sign(tx)
+        flight.hashes.append(tx_hash)
 
     def _broadcast(
         self,
         sender: str,
-        window: range,
-        signed: Sequence[_Signed],
+        flights: Sequence[_InFlight],
         total: int,
         what: str,
         on_sent: OnSent | None,
     ) -> None:
-        """Send a window's raw transactions in batches; raise on the first the node refused.
+        """Send the flights' raw transactions in batches; raise on the first the node refused.
 
         Transactions the node accepted are reported through `on_sent` even when
         an earlier one was refused, so the caller's journal knows every
         transaction that may still be mined.
         """
-        replies = self._rpc.batch([("eth_sendRawTransaction", [tx.raw]) for tx in signed])
-        first_error: tuple[int, _Signed, RpcError] | None = None
-        for index, tx, reply in zip(window, signed, replies, strict=True):
+        replies = self._rpc.batch([("eth_sendRawTransaction", [f.raw]) for f in flights])
+        first_error: tuple[_InFlight, RpcError] | None = None
+        for flight, reply in zip(flights, replies, strict=True):
             if isinstance(reply, RpcError):
                 text = reply.rpc_message.lower()
                 if "already known" not in text and "known transaction" not in text:
-                    first_error = first_error or (index, tx, reply)
+                    first_error = first_error or (flight, reply)
                     continue
             if on_sent:
-                on_sent(index, tx.tx_hash, tx.nonce)
+                on_sent(flight.index, flight.tx_hash, flight.nonce)
         if first_error is None:
             return
-        index, tx, error = first_error
+        flight, error = first_error
         if "insufficient funds" in error.rpc_message.lower():
-            raise self._funds_error(sender, None, what, total - index) from None
-        subject = f"{what} {index + 1} of {total}" if total > 1 else what
+            raise self._funds_error(sender, None, what, total - flight.index) from None
+        subject = f"{what} {flight.index + 1} of {total}" if total > 1 else what
         raise NetworkError(
-            f"{self.network.name} rejected {subject} (nonce {tx.nonce}): {error.rpc_message}"
+            f"{self.network.name} rejected {subject} (nonce {flight.nonce}): {error.rpc_message}"
         ) from None
 
     def _await_receipts(
         self,
-        window: range,
-        signed: Sequence[_Signed],
+        account: _Signer,
+        flights: Sequence[_InFlight],
         total: int,
         what: str,
+        on_sent: OnSent | None,
         on_mined: OnMined | None,
     ) -> list[Receipt]:
         """Poll receipts (one batch per round, with the head) until all are final.
 
         Final means `confirmations` blocks deep; a receipt is fetched again until
         then, so a transaction moved by a reorg is reported where it ended up.
+        When nothing becomes final for `resend_after` seconds, the account's
+        next transaction is re-sent with higher fees (see _unstick).
         """
-        hashes = dict(zip(window, (tx.tx_hash for tx in signed), strict=True))
         receipts: dict[int, Receipt] = {}
         failed: list[tuple[int, Receipt]] = []
-        pending = list(window)
+        pending = list(flights)
         deadline = time.monotonic() + self.receipt_timeout
+        last_progress = time.monotonic()
         depth = self.network.confirmations
         while pending:
-            calls = [("eth_blockNumber", [])]
-            calls += [("eth_getTransactionReceipt", [hashes[index]]) for index in pending]
+            calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", [])]
+            owners: list[_InFlight] = []
+            for flight in pending:
+                calls += [("eth_getTransactionReceipt", [tx_hash]) for tx_hash in flight.hashes]
+                owners += [flight] * len(flight.hashes)
             head_reply, *replies = self._rpc.batch(calls)
             if isinstance(head_reply, RpcError):
                 raise head_reply
             head = quantity(head_reply, "block number")
-            still: list[int] = []
-            for index, reply in zip(pending, replies, strict=True):
-                if isinstance(reply, RpcError) or not reply:  # e.g. "indexing in progress"
-                    still.append(index)
+            found: dict[int, Receipt] = {}
+            for flight, reply in zip(owners, replies, strict=True):
+                if not isinstance(reply, RpcError) and reply:  # else: not mined (or indexing)
+                    found[flight.index] = Receipt.from_rpc(reply)
+            still: list[_InFlight] = []
+            for flight in pending:
+                receipt = found.get(flight.index)
+                if receipt is None or head - receipt.block_number + 1 < depth:
+                    still.append(flight)
                     continue
-                receipt = Receipt.from_rpc(reply)
-                if head - receipt.block_number + 1 < depth:
-                    still.append(index)
-                    continue
-                receipts[index] = receipt
+                receipts[flight.index] = receipt
+                last_progress = time.monotonic()
                 if not receipt.succeeded:
-                    failed.append((index, receipt))
+                    failed.append((flight.index, receipt))
                 elif on_mined:
-                    on_mined(index, receipt)
+                    on_mined(flight.index, receipt)
             pending = still
-            if pending:
-                if time.monotonic() > deadline:
-                    raise NetworkError(
-                        f"{len(pending)} {what}s not final on {self.network.name} after "
-                        f"{self.receipt_timeout:g} s (first: {hashes[pending[0]]}); "
-                        "they may still be mined"
-                    )
-                time.sleep(self.poll_interval)
+            if not pending:
+                break
+            now = time.monotonic()
+            if now > deadline:
+                raise NetworkError(
+                    f"{_count(len(pending), what)} not final on {self.network.name} after "
+                    f"{self.receipt_timeout:g} s (first: {pending[0].tx_hash}); "
+                    "they may still be mined"
+                )
+            if now - last_progress > self.resend_after:
+                self._unstick(account, pending, total, what, on_sent)
+                last_progress = now
+            time.sleep(self.poll_interval)
         if failed:
             index, receipt = failed[0]
             subject = f"{what} {index + 1} of {total}" if total > 1 else what
@@ -666,4 +721,47 @@ class ChainClient:
                 f"{subject} reverted on {self.network.name}: {receipt.tx_hash} "
                 f"in block {receipt.block_number}{more}"
             )
-        return [receipts[index] for index in window]
+        return [receipts[flight.index] for flight in flights]
+
+    def _unstick(
+        self,
+        account: _Signer,
+        pending: Sequence[_InFlight],
+        total: int,
+        what: str,
+        on_sent: OnSent | None,
+    ) -> None:
+        """Re-send the account's next transaction with higher fees, if it is one of ours.
+
+        A transaction can wait forever: fees below a risen base fee on a real
+        chain, or anvil's pool leaving a transaction that arrived while the
+        previous one was being mined in its queue. Replacing the lowest
+        waiting nonce (same call, +25% fees, a new hash reported through
+        `on_sent`) unblocks the ones after it in both cases.
+        """
+        next_nonce = self._rpc.call_quantity("eth_getTransactionCount", [account.address, "latest"])
+        lowest = min(pending, key=lambda flight: flight.nonce)
+        if lowest.nonce > next_nonce:
+            return  # an older transaction of this account, not ours, holds the queue
+        if lowest.nonce < next_nonce:
+            # The nonce is used, yet none of our hashes has a receipt: one last look.
+            for tx_hash in lowest.hashes:
+                if self._rpc.call("eth_getTransactionReceipt", [tx_hash]):
+                    return
+            subject = f"{what} {lowest.index + 1} of {total}" if total > 1 else what
+            raise NetworkError(
+                f"{subject} (nonce {lowest.nonce}) was replaced by another transaction "
+                f"from {account.address} on {self.network.name}"
+            )
+        if lowest.bumps >= _MAX_BUMPS:
+            return
+        previous = (lowest.fees, lowest.raw)
+        lowest.fees = _bumped(lowest.fees)
+        lowest.bumps += 1
+        self._sign(account, lowest)
+        try:
+            self._broadcast(account.address, [lowest], total, what, on_sent)
+        except NetworkError:
+            # Refused (say, as underpriced): the earlier hashes are still valid; keep waiting.
+            lowest.hashes.pop()
+            lowest.fees, lowest.raw = previous
