@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
-from numbers_cli.model.nid import short
-
 KIND_STYLE = {"new": "green", "update": "yellow", "derive": "cyan", "unchanged": "bright_black"}
 
 
@@ -15,10 +13,6 @@ def when(timestamp: int | None) -> str:
     if timestamp is None:
         return "-"
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def nid_text(nid: str, full: bool = True) -> Text:
-    return Text(nid if full else short(nid), style="yellow")
 
 
 def kind_text(kind: str) -> Text:

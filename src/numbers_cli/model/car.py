@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from numbers_cli.errors import InvalidFormat
-from numbers_cli.model.nid import DAG_PB_PREFIX, RAW_PREFIX
+from numbers_cli.model.nid import RAW_PREFIX
 from numbers_cli.model.unixfs import _read_varint, _varint
 
 CID_LEN = 36  # CIDv1 + sha2-256 multihash of 32 bytes
@@ -85,7 +85,3 @@ def iter_blocks(stream: BinaryIO) -> Iterator[tuple[bytes, bytes, int]]:
             raise InvalidFormat("truncated CAR block")
         n = _cid_length(section, 0)
         yield section[:n], section[n:], start + n
-
-
-def is_known_prefix(cid: bytes) -> bool:
-    return cid[:4] in (RAW_PREFIX, DAG_PB_PREFIX)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from numbers_cli.errors import InvalidFormat
-from numbers_cli.model.nid import DAG_PB_PREFIX, RAW_PREFIX, Nid, dag_pb_cid_bytes
+from numbers_cli.model.nid import RAW_PREFIX, Nid, dag_pb_cid_bytes
 
 CHUNK_SIZE = 262_144
 MAX_LINKS = 174
@@ -204,10 +204,6 @@ class NidBuilder:
                 self._push(level + 1, self._node(pending))
             level += 1
 
-    def finish_bytes(self) -> bytes:
-        """Root CID in binary form (what CAR headers and links carry)."""
-        return self.finish().to_bytes()
-
 
 def read_chunks(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """Fixed-size chunks of a stream; short reads (pipes) are filled up first."""
@@ -231,7 +227,3 @@ def nid_of_bytes(data: bytes) -> Nid:
     for start in range(0, max(len(data), 1), CHUNK_SIZE):
         builder.update(data[start : start + CHUNK_SIZE])
     return builder.finish()
-
-
-def is_dag_pb(cid: bytes) -> bool:
-    return cid.startswith(DAG_PB_PREFIX)

@@ -12,7 +12,7 @@ from numbers_cli.errors import NitError
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
-from numbers_cli.ops.verify import _verify_commit
+from numbers_cli.ops.verify import verify_commit
 from numbers_cli.repo.repository import Repository
 
 
@@ -102,7 +102,7 @@ def _check_refs(repo: Repository, report: FsckReport) -> None:
             report.problems.append(Problem("ref", asset, "empty history"))
         for i, commit_nid in enumerate(history):
             report.commits += 1
-            verdict = _verify_commit(repo, i, commit_nid, asset)
+            verdict = verify_commit(repo, i, commit_nid, asset)
             for check in verdict.checks:
                 if not check.ok:
                     report.problems.append(

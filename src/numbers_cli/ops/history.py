@@ -11,7 +11,7 @@ from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
-from numbers_cli.ops.trees import load_commit, load_tree_bytes
+from numbers_cli.ops.trees import load_commit, tree_of
 from numbers_cli.repo.repository import Repository
 
 
@@ -71,7 +71,7 @@ def show(repo: Repository, target: str) -> Shown:
     history = repo.refs.history(nid)
     if history:
         commit = load_commit(repo, history[-1])
-        tree = AssetTree.from_bytes(load_tree_bytes(repo, commit.tree_cid))
+        tree = tree_of(repo, commit)
         return Shown("asset", nid, history[-1], commit, tree, nid)
     if not repo.objects.has(nid):
         raise NotFound(f"{nid} is neither an asset nor an object in this repository")
@@ -79,7 +79,7 @@ def show(repo: Repository, target: str) -> Shown:
     value = jsjson.parse(data) if data[:1] == b"{" else None
     if isinstance(value, dict) and "assetTreeSignature" in value:
         commit = Commit.from_json(data)
-        tree = AssetTree.from_bytes(load_tree_bytes(repo, commit.tree_cid))
+        tree = tree_of(repo, commit)
         return Shown("commit", nid, nid, commit, tree, tree.asset_cid)
     if isinstance(value, dict) and "assetCid" in value:
         tree = AssetTree.from_bytes(data)
@@ -154,7 +154,7 @@ def _side(
             raise NotFound(f"{commit_nid} is not a commit of {asset}")
         label = commit_nid
     commit = load_commit(repo, commit_nid)
-    tree = AssetTree.from_bytes(load_tree_bytes(repo, commit.tree_cid)).as_dict()
+    tree = tree_of(repo, commit).as_dict()
     return label, commit, tree
 
 

@@ -12,13 +12,13 @@ def load_commit(repo: Repository, commit_nid: Nid) -> Commit:
     return Commit.from_json(repo.objects.get(commit_nid))
 
 
-def load_tree_bytes(repo: Repository, tree_nid: Nid) -> bytes:
-    return read_file(repo, tree_nid)
+def tree_of(repo: Repository, commit: Commit) -> AssetTree:
+    """The AssetTree a commit signed (a tree may span blocks, like any file)."""
+    return AssetTree.from_bytes(read_file(repo, commit.tree_cid))
 
 
 def load_tree(repo: Repository, commit_nid: Nid) -> AssetTree:
-    commit = load_commit(repo, commit_nid)
-    return AssetTree.from_bytes(load_tree_bytes(repo, commit.tree_cid))
+    return tree_of(repo, load_commit(repo, commit_nid))
 
 
 def read_file(repo: Repository, nid: Nid) -> bytes:

@@ -108,7 +108,7 @@ def verify(repo: Repository, target: str) -> Verdict:
         return verdict
     if repo.objects.has(nid) and _is_commit_object(repo, nid):
         verdict = Verdict(target, None)
-        verdict.commits.append(_verify_commit(repo, 0, nid, None))
+        verdict.commits.append(verify_commit(repo, 0, nid, None))
         return verdict
     raise NotFound(
         f"no provenance record for {nid} in this repository",
@@ -196,7 +196,7 @@ def _verify_stored_content(repo: Repository, verdict: Verdict, asset: Nid) -> No
 
 def _verify_history(repo: Repository, verdict: Verdict, asset: Nid) -> None:
     for i, commit_nid in enumerate(repo.refs.history(asset)):
-        verdict.commits.append(_verify_commit(repo, i, commit_nid, asset))
+        verdict.commits.append(verify_commit(repo, i, commit_nid, asset))
 
 
 def _read_tree(repo: Repository, cid: Nid) -> tuple[bytes | None, bool]:
@@ -212,7 +212,7 @@ def _read_tree(repo: Repository, cid: Nid) -> tuple[bytes | None, bool]:
         return None, False
 
 
-def _verify_commit(
+def verify_commit(
     repo: Repository, index: int, commit_nid: Nid, asset: Nid | None
 ) -> CommitVerdict:
     result = CommitVerdict(index, commit_nid, None)
