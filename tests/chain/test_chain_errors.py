@@ -19,7 +19,7 @@ from eth_account import Account
 from tests.support.anvil import Anvil, free_port
 
 from numbers_cli.chain import ChainClient, Network
-from numbers_cli.chain.client import _Fees
+from numbers_cli.chain.transactions import _Fees
 from numbers_cli.errors import ConfigError, NetworkError, UsageError, WalletError
 
 DEAD_ADDRESS = "0x000000000000000000000000000000000000dEaD"

@@ -1,0 +1,148 @@
+"""The parts of a transaction nit sends: signing key, fees, in-flight state,
+receipts, and how amounts are shown. Shared by the client and its send pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from numbers_cli.chain.rpc import quantity
+from numbers_cli.errors import NetworkError, UsageError, WalletError
+
+WEI_PER_ETHER = 10**18
+
+PrivateKey = str | bytes
+
+#: Called with (item index, transaction hash, nonce).
+OnSent = Callable[[int, str, int], None]
+#: Called with (item index, receipt) once a transaction is final.
+OnMined = Callable[[int, "Receipt"], None]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A mined transaction, as far as nit cares."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    gas_used: int
+    succeeded: bool
+    effective_gas_price: int | None = None
+    contract_address: str | None = None
+
+    @classmethod
+    def from_rpc(cls, data: Any) -> Receipt:
+        """From an eth_getTransactionReceipt result; NetworkError if it is malformed."""
+        if not isinstance(data, dict) or "transactionHash" not in data:
+            raise NetworkError(f"RPC node sent a malformed receipt: {data!r:.80}")
+        price = data.get("effectiveGasPrice")
+        created = data.get("contractAddress")
+        return cls(
+            tx_hash=str(data["transactionHash"]),
+            block_number=quantity(data.get("blockNumber"), "receipt block number"),
+            block_hash=str(data.get("blockHash")),
+            gas_used=quantity(data.get("gasUsed"), "receipt gas used"),
+            succeeded=quantity(data.get("status", "0x1"), "receipt status") == 1,
+            effective_gas_price=quantity(price, "receipt gas price") if price else None,
+            contract_address=_checksum(created) if created else None,
+        )
+
+
+@dataclass(frozen=True)
+class _Fees:
+    """Fee fields for a transaction and the highest price per gas they allow."""
+
+    fields: dict[str, int]
+    max_price: int  # wei per gas, the cap a balance must cover
+    expected_price: int  # wei per gas, what the next block would likely charge
+
+
+@dataclass
+class _InFlight:
+    """One transaction of a push: what it does, its nonce, and every hash it was sent as.
+
+    A stuck transaction is re-sent with higher fees (same nonce, new hash);
+    whichever of its hashes is mined is the one that counts.
+    """
+
+    index: int
+    call: dict[str, Any]
+    gas: int
+    nonce: int
+    fees: _Fees
+    hashes: list[str]
+    raw: str = ""
+    bumps: int = 0
+
+    @property
+    def tx_hash(self) -> str:
+        return self.hashes[-1]
+
+
+#: Fee increase of a replacement: nodes demand at least 10% on both fee fields.
+_BUMP_NUMERATOR, _BUMP_DENOMINATOR = 5, 4
+#: Replacements per transaction before nit stops raising its fee and just waits.
+_MAX_BUMPS = 3
+
+
+def _bumped(fees: _Fees) -> _Fees:
+    def up(value: int) -> int:
+        return max(-(-value * _BUMP_NUMERATOR // _BUMP_DENOMINATOR), value + 1)
+
+    fields = {name: up(value) for name, value in fees.fields.items()}
+    return _Fees(
+        fields=fields,
+        max_price=fields.get("maxFeePerGas", fields.get("gasPrice", fees.max_price)),
+        expected_price=up(fees.expected_price),
+    )
+
+
+def format_amount(wei: int, currency: str) -> str:
+    """`wei` in whole units of the native currency (ether's 18 decimals), e.g. "0.0042 ETH"."""
+    value = (Decimal(wei) / WEI_PER_ETHER).quantize(Decimal("1e-9")).normalize()
+    return f"{value:f} {currency}"
+
+
+def _count(number: int, noun: str) -> str:
+    """Count and noun for messages: "1 commit transaction", "3 commit transactions"."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _checksum(address: str) -> str:
+    from eth_utils import to_checksum_address
+
+    try:
+        return str(to_checksum_address(address))
+    except (ValueError, TypeError):
+        raise UsageError(f"not an address: {address!r}") from None
+
+
+@dataclass(frozen=True)
+class _Signer:
+    """A private key parsed once: eth_account re-derives the public key from a raw
+    key on every signature, which was 40% of the cost of signing a commit."""
+
+    address: str
+    key: Any  # eth_keys.datatypes.PrivateKey
+
+    def sign(self, tx: dict[str, Any]) -> tuple[str, str]:
+        """(raw transaction, transaction hash), both 0x-hex."""
+        from eth_account import Account
+
+        signed = Account.sign_transaction(tx, self.key)
+        return "0x" + bytes(signed.raw_transaction).hex(), "0x" + bytes(signed.hash).hex()
+
+
+def _account(key: PrivateKey) -> _Signer:
+    from eth_keys.datatypes import PrivateKey as ParsedKey
+    from eth_keys.exceptions import ValidationError
+
+    try:
+        raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else bytes(key)
+        parsed = ParsedKey(raw)
+    except (ValueError, TypeError, ValidationError) as exc:
+        raise WalletError("not a valid secp256k1 private key") from exc
+    return _Signer(address=str(parsed.public_key.to_checksum_address()), key=parsed)
