@@ -11,18 +11,15 @@ from pathlib import Path
 import pytest
 import tomli
 
-from numbers_cli import config
+from numbers_cli import config, config_writer
 from numbers_cli.config import (
     KEYS,
     Config,
     parse_value,
-    remove_table_entry,
-    set_table_entry,
-    set_value,
-    unset_value,
     user_config_dir,
     user_data_dir,
 )
+from numbers_cli.config_writer import remove_table_entry, set_table_entry, set_value, unset_value
 from numbers_cli.errors import ConfigError, ExitCode, NotARepository
 from numbers_cli.fsio import atomic_write, fsync_dir, make_dirs
 
@@ -423,6 +420,6 @@ def test_write_failure_is_config_error(home: Path, monkeypatch: pytest.MonkeyPat
     def broken(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(config, "atomic_write", broken)
+    monkeypatch.setattr(config_writer, "atomic_write", broken)
     with pytest.raises(ConfigError, match="Permission denied"):
         set_value("user", "user.name", "Ada")

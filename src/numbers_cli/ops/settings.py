@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from numbers_cli.config import KEYS, Config, set_value, unset_value
+from numbers_cli.config import KEYS, Config
+from numbers_cli.config_writer import set_value, unset_value
 from numbers_cli.repo.repository import find_enclosing
 
 Scope = Literal["user", "repo"]
