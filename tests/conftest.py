@@ -7,6 +7,7 @@ runner that calls the real CLI in-process and returns what a user would see.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Iterator
@@ -15,6 +16,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.support.anvil import TEST_CHAIN_ID, Anvil, anvil_or_skip
+from tests.support.ipfs_node import IpfsNode
+
+from numbers_cli.chain import ChainClient, Network
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MEDIA = REPO_ROOT.parent / "shared" / "fixtures" / "media"
@@ -58,7 +63,9 @@ class Nit:
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
 
-    def __call__(self, *args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None, input: str | None = None
+    ) -> Result:
         from numbers_cli.cli.main import cli, run
 
         runner = CliRunner()
@@ -130,3 +137,50 @@ def no_private_key_in_cli_output() -> Iterator[None]:
     key = TEST_KEY[2:].lower()
     for output in CLI_TRANSCRIPT[start:]:
         assert key not in output.lower(), "a nit command printed the private key"
+
+
+# --- real nodes, shared by tests/compat, tests/chain, tests/ipfs, tests/push ---------
+
+
+@pytest.fixture(scope="session")
+def ipfs_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IpfsNode]:
+    """One real offline js-ipfs node per test session (so one per xdist worker).
+
+    Session scope because starting a node takes ~2 s; each xdist worker runs
+    its own session, with its own repo under the worker's basetemp and its own
+    OS-assigned ports, so workers never share or collide.
+    """
+    IpfsNode.require_tools()
+    with IpfsNode(tmp_path_factory.mktemp("ipfs-node")) as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[Anvil]:
+    node = anvil_or_skip()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def bare_devnet(anvil: Anvil) -> Network:
+    """The test chain without a register: for deployments and error cases."""
+    return Network(name="devnet", chain_id=TEST_CHAIN_ID, rpc_url=anvil.rpc_url, contract=None)
+
+
+@pytest.fixture
+def devnet(anvil: Anvil, bare_devnet: Network) -> Network:
+    """The test chain with a freshly deployed, initialized IntegrityRegister."""
+    with ChainClient(bare_devnet) as deployer:
+        address = deployer.deploy_integrity_register(anvil.keys[0])
+    return dataclasses.replace(bare_devnet, contract=address)
+
+
+@pytest.fixture
+def chain(devnet: Network) -> Iterator[ChainClient]:
+    # resend_after: anvil's pool now and then strands a pipelined transaction
+    # (see test_stuck_transactions.py); re-sending it soon keeps tests quick.
+    with ChainClient(devnet, poll_interval=0.02, resend_after=2.0) as client:
+        yield client

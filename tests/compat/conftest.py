@@ -11,7 +11,6 @@ fail them when ``CI`` is set (see ``tests/support/tools.py``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ _REPO_ROOT = str(Path(__file__).resolve().parents[2])
 if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
-from tests.support.ipfs_node import IpfsNode  # noqa: E402
 from tests.support.reference_nid import ReferenceNid, require_reference_tools  # noqa: E402
 
 
@@ -33,19 +31,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.ipfs)
-
-
-@pytest.fixture(scope="session")
-def ipfs_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IpfsNode]:
-    """One real offline js-ipfs node per test session (so one per xdist worker).
-
-    Session scope because starting a node takes ~2 s; each xdist worker runs
-    its own session, with its own repo under the worker's basetemp and its own
-    OS-assigned ports, so workers never share or collide.
-    """
-    IpfsNode.require_tools()
-    with IpfsNode(tmp_path_factory.mktemp("ipfs-node")) as node:
-        yield node
 
 
 @pytest.fixture(scope="session")
