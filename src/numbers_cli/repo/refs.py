@@ -6,15 +6,34 @@ parent pointer (history is "all commits indexed by the asset's Nid, in chain
 order"), so the ordered list *is* the local history, just as the chain's
 `getCommits(nid)` is the remote one.
 
-`refs/remotes/<network>/<nid>` (written by `nit push`) records what is known to
-be on that chain.
+`refs/remotes/<network>/<nid>` (written by `nit push` and `nit fetch`) records
+what is known to be on that chain: one line per commit, in chain order,
+`<commit-nid> <tx-hash> <block-number>`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from numbers_cli.model.nid import Nid
+
+
+@dataclass(frozen=True)
+class RemoteEntry:
+    """One commit known to be on a chain, and the transaction that put it there."""
+
+    commit: Nid
+    tx_hash: str
+    block: int
+
+    def render(self) -> str:
+        return f"{self.commit} {self.tx_hash} {self.block}\n"
+
+    @classmethod
+    def parse(cls, line: str) -> RemoteEntry:
+        commit, tx_hash, block = line.split()
+        return cls(Nid(commit), tx_hash, int(block))
 
 
 class Refs:
@@ -42,6 +61,22 @@ class Refs:
             return []
         return sorted(Nid(p.name) for p in self.heads_dir.iterdir() if not p.name.startswith("."))
 
+    @staticmethod
+    def remote_rel(network: str, nid: str) -> str:
+        return f"refs/remotes/{network}/{nid}"
+
+    def remote_history(self, network: str, nid: str) -> list[RemoteEntry]:
+        """The asset's commits known to be on `network`, in chain order."""
+        try:
+            text = (self.root / self.remote_rel(network, nid)).read_text("ascii")
+        except FileNotFoundError:
+            return []
+        return [RemoteEntry.parse(line) for line in text.splitlines() if line.strip()]
+
+    @staticmethod
+    def render_remote(entries: list[RemoteEntry]) -> str:
+        return "".join(entry.render() for entry in entries)
+
     def pushed_count(self, nid: str) -> int:
         """Commits of the asset known to be on some chain (the most on any one)."""
         remotes = self.root / "refs" / "remotes"
@@ -49,10 +84,7 @@ class Refs:
             return 0
         counts = [0]
         for network in remotes.iterdir():
-            try:
-                counts.append(len((network / nid).read_text("ascii").split()))
-            except FileNotFoundError:
-                continue
+            counts.append(len(self.remote_history(network.name, nid)))
         return max(counts)
 
     @staticmethod
