@@ -76,7 +76,9 @@ class Anvil:
         chain_id: int = TEST_CHAIN_ID,
         start_timeout: float = 15.0,
         extra_args: tuple[str, ...] = (),
+        port: int | None = None,
     ) -> None:
+        self.fixed_port = port
         self.chain_id = chain_id
         self.start_timeout = start_timeout
         self.extra_args = extra_args
@@ -95,7 +97,7 @@ class Anvil:
         binary = anvil_binary()
         last_error = "did not start"
         for _attempt in range(3):  # another process may grab the free port first
-            self.port = free_port()
+            self.port = self.fixed_port or free_port()
             self._process = subprocess.Popen(
                 [
                     str(binary),

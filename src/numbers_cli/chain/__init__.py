@@ -13,7 +13,7 @@ inside the functions that use them, so `nit --help` never loads them.
 from numbers_cli.chain.client import ChainClient
 from numbers_cli.chain.network import DEFAULT_NETWORK, PRESETS, Network, preset
 from numbers_cli.chain.register import CommitRecord
-from numbers_cli.chain.transactions import OnMined, OnSent, Receipt, format_amount
+from numbers_cli.chain.transactions import OnJournal, OnMined, OnSent, Receipt, format_amount
 
 __all__ = [
     "DEFAULT_NETWORK",
@@ -21,6 +21,7 @@ __all__ = [
     "ChainClient",
     "CommitRecord",
     "Network",
+    "OnJournal",
     "OnMined",
     "OnSent",
     "Receipt",

@@ -31,6 +31,7 @@ from numbers_cli.chain.register import (
 )
 from numbers_cli.chain.rpc import DEFAULT_BATCH_SIZE, JsonRpc, RpcError, hex_bytes
 from numbers_cli.chain.transactions import (
+    OnJournal,
     OnMined,
     OnSent,
     PrivateKey,
@@ -43,6 +44,7 @@ from numbers_cli.errors import ConfigError, NetworkError, UsageError
 
 __all__ = [
     "ChainClient",
+    "OnJournal",
     "OnMined",
     "OnSent",
     "Receipt",
@@ -204,6 +206,29 @@ class ChainClient(SendPipeline):
         """Block numbers of the commits of `nid`, in chain order (one per commit)."""
         return decode_uint_array(self._call("getCommits", nid))
 
+    def commit_counts(self, nids: Sequence[str]) -> dict[str, int]:
+        """How many commits each Nid has on chain, in batched eth_calls (one round trip per
+        `batch_size` Nids): the cheap check that a push is not about to repeat one."""
+        contract = self._ensure_checked()
+        calls = [
+            (
+                "eth_call",
+                [{"to": contract, "data": "0x" + encode_call("getCommits", nid).hex()}, "latest"],
+            )
+            for nid in nids
+        ]
+        try:
+            replies = self._rpc.batch_strict(calls)
+        except RpcError as exc:
+            raise NetworkError(
+                f"getCommits on the IntegrityRegister at {contract} ({self.network.name}) "
+                f"failed: {exc.rpc_message}"
+            ) from None
+        return {
+            nid: len(decode_uint_array(hex_bytes(reply, "getCommits result")))
+            for nid, reply in zip(nids, replies, strict=True)
+        }
+
     def get_record_logs(self, nid: str) -> list[int]:
         """Block numbers of the integrity records of `nid`, in chain order."""
         return decode_uint_array(self._call("getRecordLogs", nid))
@@ -285,6 +310,7 @@ class ChainClient(SendPipeline):
         on_signed: OnSent | None = None,
         on_sent: OnSent | None = None,
         on_mined: OnMined | None = None,
+        on_journal: OnJournal | None = None,
     ) -> list[Receipt]:
         """Register commits `(nid, commit_data)` with `IntegrityRegister.commit`, pipelined.
 
@@ -297,7 +323,9 @@ class ChainClient(SendPipeline):
         `on_mined` when it is final. A transaction stuck for `resend_after`
         seconds is re-sent with higher fees under the same nonce: `on_sent`
         then reports the same index again with its new hash, and whichever of
-        an index's hashes is mined is the one its Receipt names.
+        an index's hashes is mined is the one its Receipt names. `on_journal`
+        gets every signed transaction (first sends and re-sends) as a JSON-able
+        snapshot before it leaves; `resume_commits` finishes them after a crash.
 
         Returns one Receipt per item, in order; NetworkError if any was
         rejected or reverted (after reporting the others through the callbacks).
@@ -316,6 +344,32 @@ class ChainClient(SendPipeline):
             on_signed=on_signed,
             on_sent=on_sent,
             on_mined=on_mined,
+            on_journal=on_journal,
+        )
+
+    def resume_commits(
+        self,
+        snapshots: Sequence[dict[str, Any]],
+        key: PrivateKey,
+        *,
+        on_sent: OnSent | None = None,
+        on_mined: OnMined | None = None,
+        on_journal: OnJournal | None = None,
+    ) -> list[Receipt | None]:
+        """Finish commit transactions that `on_journal` recorded before a crash.
+
+        One result per snapshot: its Receipt once final, or None when it never
+        will be mined (its nonce went to another transaction, or it reverted),
+        so the caller may register that commit anew without registering it twice.
+        """
+        self._ensure_checked()
+        return self._resume(
+            _account(key),
+            snapshots,
+            what="commit transaction",
+            on_sent=on_sent,
+            on_mined=on_mined,
+            on_journal=on_journal,
         )
 
     def register_integrity_record(

@@ -15,6 +15,7 @@ from numbers_cli.chain.network import Network
 from numbers_cli.chain.rpc import JsonRpc, RpcError, quantity
 from numbers_cli.chain.transactions import (
     _MAX_BUMPS,
+    OnJournal,
     OnMined,
     OnSent,
     Receipt,
@@ -48,6 +49,7 @@ class SendPipeline:
         on_signed: OnSent | None = None,
         on_sent: OnSent | None = None,
         on_mined: OnMined | None = None,
+        on_journal: OnJournal | None = None,
     ) -> list[Receipt]:
         """Estimate, check funds, then sign/send/await in windows of max_in_flight.
 
@@ -76,9 +78,81 @@ class SendPipeline:
                 self._sign(account, flight)
                 if on_signed:
                     on_signed(flight.index, flight.tx_hash, flight.nonce)
+            if on_journal:
+                on_journal([flight.snapshot(account.address) for flight in flights])
             self._broadcast(account.address, flights, len(calls), what, on_sent)
-            receipts += self._await_receipts(account, flights, len(calls), what, on_sent, on_mined)
+            receipts += self._await_receipts(
+                account, flights, len(calls), what, on_sent, on_mined, on_journal
+            )
         return receipts
+
+    def _resume(
+        self,
+        account: _Signer,
+        snapshots: Sequence[dict[str, Any]],
+        *,
+        what: str,
+        on_sent: OnSent | None = None,
+        on_mined: OnMined | None = None,
+        on_journal: OnJournal | None = None,
+    ) -> list[Receipt | None]:
+        """Finish transactions a crashed run journalled: each is mined once, or never.
+
+        The account's mined nonce is read before the receipts, so a journalled
+        transaction none of whose hashes has a receipt while its nonce is
+        already used can never be mined (another transaction took the nonce):
+        it is reported as None, and its item may be sent anew. A reverted one
+        is None too (it registered nothing). The rest are broadcast again
+        exactly as signed (same nonce, so at most one version of each is ever
+        mined) and awaited like any push.
+        """
+        if not snapshots:
+            return []
+        self._ensure_chain()
+        flights = [_InFlight.from_snapshot(snap, index) for index, snap in enumerate(snapshots)]
+        for snap in snapshots:
+            if str(snap.get("from", "")).lower() != account.address.lower():
+                raise NetworkError(
+                    f"an interrupted push was signed by {snap.get('from')}, not by "
+                    f"{account.address}; push again with that wallet to finish it"
+                )
+        mined_nonce = self._rpc.call_quantity(
+            "eth_getTransactionCount", [account.address, "latest"]
+        )
+        calls = [("eth_getTransactionReceipt", [h]) for f in flights for h in f.hashes]
+        owners = [f for f in flights for _ in f.hashes]
+        found: dict[int, Receipt] = {}
+        for flight, reply in zip(owners, self._rpc.batch(calls), strict=True):
+            if isinstance(reply, RpcError):
+                raise reply
+            if reply:
+                found[flight.index] = Receipt.from_rpc(reply)
+        results: list[Receipt | None] = [None] * len(flights)
+        live: list[_InFlight] = []
+        for flight in flights:
+            receipt = found.get(flight.index)
+            if receipt is not None and not receipt.succeeded:
+                continue  # reverted: registered nothing
+            if receipt is None and flight.nonce < mined_nonce:
+                continue  # its nonce went to another transaction: it can never be mined
+            live.append(flight)
+        unmined = [flight for flight in live if flight.index not in found]
+        if unmined:
+            replies = self._rpc.batch([("eth_sendRawTransaction", [f.raw]) for f in unmined])
+            for flight, reply in zip(unmined, replies, strict=True):
+                if isinstance(reply, RpcError) and not _harmless_resend(reply.rpc_message):
+                    raise NetworkError(
+                        f"{self.network.name} refused to take back {what} "
+                        f"{flight.tx_hash} (nonce {flight.nonce}): {reply.rpc_message}"
+                    ) from None
+        for start in range(0, len(live), self.max_in_flight):
+            window = live[start : start + self.max_in_flight]
+            mined = self._await_receipts(
+                account, window, len(flights), what, on_sent, on_mined, on_journal, strict=False
+            )
+            for flight, receipt in zip(window, mined, strict=True):
+                results[flight.index] = receipt if receipt and receipt.succeeded else None
+        return results
 
     def _estimate_gas(self, sender: str, calls: Sequence[dict[str, Any]], what: str) -> list[int]:
         """eth_estimateGas of every call, in batches.
@@ -216,6 +290,9 @@ class SendPipeline:
         what: str,
         on_sent: OnSent | None,
         on_mined: OnMined | None,
+        on_journal: OnJournal | None = None,
+        *,
+        strict: bool = True,
     ) -> list[Receipt]:
         """Poll receipts (one batch per round, with the head) until all are final.
 
@@ -267,10 +344,10 @@ class SendPipeline:
                     "they may still be mined"
                 )
             if now - last_progress > self.resend_after:
-                self._unstick(account, pending, total, what, on_sent)
+                self._unstick(account, pending, total, what, on_sent, on_journal)
                 last_progress = now
             time.sleep(self.poll_interval)
-        if failed:
+        if failed and strict:
             index, receipt = failed[0]
             subject = f"{what} {index + 1} of {total}" if total > 1 else what
             more = f" ({len(failed)} failed in all)" if len(failed) > 1 else ""
@@ -287,6 +364,7 @@ class SendPipeline:
         total: int,
         what: str,
         on_sent: OnSent | None,
+        on_journal: OnJournal | None = None,
     ) -> None:
         """Re-send the account's next transaction with higher fees, if it is one of ours.
 
@@ -316,9 +394,20 @@ class SendPipeline:
         lowest.fees = _bumped(lowest.fees)
         lowest.bumps += 1
         self._sign(account, lowest)
+        if on_journal:
+            on_journal([lowest.snapshot(account.address)])
         try:
             self._broadcast(account.address, [lowest], total, what, on_sent)
         except NetworkError:
             # Refused (say, as underpriced): the earlier hashes are still valid; keep waiting.
             lowest.hashes.pop()
             lowest.fees, lowest.raw = previous
+
+
+def _harmless_resend(message: str) -> bool:
+    """Errors that mean a re-sent transaction is already in the pool or already mined."""
+    text = message.lower()
+    return any(
+        phrase in text
+        for phrase in ("already known", "known transaction", "nonce too low", "already imported")
+    )

@@ -3,22 +3,37 @@ receipts, and how amounts are shown. Shared by the client and its send pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from numbers_cli.chain.rpc import quantity
-from numbers_cli.errors import NetworkError, UsageError, WalletError
+from numbers_cli.errors import InvalidFormat, NetworkError, UsageError, WalletError
 
 WEI_PER_ETHER = 10**18
 
-PrivateKey = str | bytes
+class TransactionSigner(Protocol):
+    """What the pipeline needs of a wallet: an address and transaction signing
+    (numbers_cli.wallet.Signer is one; it never hands out its key)."""
+
+    @property
+    def address(self) -> str: ...
+
+    def sign_transaction(self, transaction: Mapping[str, Any]) -> Any: ...
+
+
+#: A raw private key (tests, devnet dev accounts) or a wallet that signs for itself.
+PrivateKey = str | bytes | TransactionSigner
 
 #: Called with (item index, transaction hash, nonce).
 OnSent = Callable[[int, str, int], None]
 #: Called with (item index, receipt) once a transaction is final.
 OnMined = Callable[[int, "Receipt"], None]
+#: Called with the snapshots (`_InFlight.snapshot`) of transactions about to be
+#: broadcast: a caller that stores them durably can always tell, after a crash,
+#: every transaction that may have left, and send exactly those again.
+OnJournal = Callable[[list[dict[str, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,51 @@ class _InFlight:
     def tx_hash(self) -> str:
         return self.hashes[-1]
 
+    def snapshot(self, sender: str) -> dict[str, Any]:
+        """Everything needed to re-broadcast, watch or re-price this transaction later, as JSON."""
+        return {
+            "from": sender,
+            "index": self.index,
+            "nonce": self.nonce,
+            "gas": self.gas,
+            "to": self.call["to"],
+            "data": "0x" + bytes(self.call["data"]).hex(),
+            "value": self.call.get("value", 0),
+            "fees": dict(self.fees.fields),
+            "max_price": self.fees.max_price,
+            "expected_price": self.fees.expected_price,
+            "hashes": list(self.hashes),
+            "raw": self.raw,
+            "bumps": self.bumps,
+        }
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any], index: int) -> _InFlight:
+        try:
+            call: dict[str, Any] = {
+                "to": snapshot["to"],
+                "data": bytes.fromhex(str(snapshot["data"]).removeprefix("0x")),
+            }
+            if snapshot.get("value"):
+                call["value"] = int(snapshot["value"])
+            fees = _Fees(
+                fields={str(k): int(v) for k, v in dict(snapshot["fees"]).items()},
+                max_price=int(snapshot["max_price"]),
+                expected_price=int(snapshot["expected_price"]),
+            )
+            return cls(
+                index=index,
+                call=call,
+                gas=int(snapshot["gas"]),
+                nonce=int(snapshot["nonce"]),
+                fees=fees,
+                hashes=[str(h) for h in snapshot["hashes"]],
+                raw=str(snapshot["raw"]),
+                bumps=int(snapshot.get("bumps", 0)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidFormat(f"journalled transaction is malformed: {exc}") from None
+
 
 #: Fee increase of a replacement: nodes demand at least 10% on both fee fields.
 _BUMP_NUMERATOR, _BUMP_DENOMINATOR = 5, 4
@@ -126,13 +186,16 @@ class _Signer:
     key on every signature, which was 40% of the cost of signing a commit."""
 
     address: str
-    key: Any  # eth_keys.datatypes.PrivateKey
+    key: Any  # eth_keys.datatypes.PrivateKey, or a TransactionSigner
 
     def sign(self, tx: dict[str, Any]) -> tuple[str, str]:
         """(raw transaction, transaction hash), both 0x-hex."""
         from eth_account import Account
 
-        signed = Account.sign_transaction(tx, self.key)
+        if hasattr(self.key, "sign_transaction"):
+            signed = self.key.sign_transaction(tx)
+        else:
+            signed = Account.sign_transaction(tx, self.key)
         return "0x" + bytes(signed.raw_transaction).hex(), "0x" + bytes(signed.hash).hex()
 
 
@@ -140,6 +203,8 @@ def _account(key: PrivateKey) -> _Signer:
     from eth_keys.datatypes import PrivateKey as ParsedKey
     from eth_keys.exceptions import ValidationError
 
+    if not isinstance(key, str | bytes | bytearray):
+        return _Signer(address=_checksum(key.address), key=key)
     try:
         raw = bytes.fromhex(key.removeprefix("0x")) if isinstance(key, str) else bytes(key)
         parsed = ParsedKey(raw)

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -20,6 +21,8 @@ from numbers_cli.ops.progress import NoProgress
 from numbers_cli.ops.progress import Progress as ProgressProtocol
 
 MIN_BYTES = 32 * 1024 * 1024
+#: Counted work (commits) gets a bar from this many items on.
+MIN_ITEMS = 20
 
 
 class BarProgress:
@@ -28,14 +31,19 @@ class BarProgress:
         self._bar: Progress | None = None
         self._task: int | None = None
 
-    def start(self, label: str, total: int) -> None:
-        if total < MIN_BYTES:
+    def start(self, label: str, total: int, unit: str = "bytes") -> None:
+        self.done()
+        if total < (MIN_BYTES if unit == "bytes" else MIN_ITEMS):
             return
+        amounts = (
+            [DownloadColumn(binary_units=True), TransferSpeedColumn()]
+            if unit == "bytes"
+            else [MofNCompleteColumn(), TextColumn(unit)]
+        )
         self._bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
+            *amounts,
             TimeRemainingColumn(),
             console=self._console,
             transient=True,

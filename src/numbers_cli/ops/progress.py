@@ -6,7 +6,9 @@ from typing import Protocol
 
 
 class Progress(Protocol):
-    def start(self, label: str, total: int) -> None: ...
+    """`unit` is "bytes" (files) or a plural noun such as "commits"."""
+
+    def start(self, label: str, total: int, unit: str = "bytes") -> None: ...
     def advance(self, amount: int) -> None: ...
     def done(self) -> None: ...
 
@@ -14,7 +16,7 @@ class Progress(Protocol):
 class NoProgress:
     """The default for Python callers and scripts."""
 
-    def start(self, label: str, total: int) -> None:
+    def start(self, label: str, total: int, unit: str = "bytes") -> None:
         pass
 
     def advance(self, amount: int) -> None:

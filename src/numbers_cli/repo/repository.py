@@ -140,6 +140,17 @@ class Repository:
                 self.journal.write(changes)
                 self.journal.apply(changes)
 
+    @contextlib.contextmanager
+    def push_lock(self) -> Iterator[None]:
+        """One push at a time (two would race for nonces and both send a commit).
+
+        A lock of its own, not the write lock: a long push must not stop
+        `nit add` and `nit commit`; it takes the write lock only briefly to
+        record what it registered.
+        """
+        with exclusive(self.dir / "push.lock", self.lock_timeout):
+            yield
+
     def _clear_tmp(self) -> None:
         """Under the lock no one else is writing, so temp files are leftovers of a crash."""
         tmp = self.dir / "tmp"

@@ -1,0 +1,372 @@
+"""`nit push`: publish commits — their objects to an IPFS remote, then the commits
+themselves to a chain's IntegrityRegister — each commit registered exactly once.
+
+How "exactly once" holds when a push dies at any point:
+- Every commit transaction is signed, then written to the push journal
+  (`repo/push_journal.py`, fsync'ed), and only then broadcast.
+- The next push first finishes the journal (`ChainClient.resume_commits`):
+  transactions that were mined are recorded; those still possible are
+  broadcast again *as signed* (same nonce: at most one version of a
+  transaction is ever mined); those that can never be mined (their nonce went
+  to another transaction) are dropped and their commits planned anew.
+- Before sending, the chain is asked how many commits each asset has
+  (`commit_counts`, batched); an asset with more than `refs/remotes` knows (a
+  push from another clone, lost refs) has its history read, and commits
+  already there are recorded, not sent.
+- Where commits landed is recorded in `refs/remotes/<network>/<nid>` through
+  the repository's journalled transaction; the push journal is removed only
+  after that.
+One push at a time per repository (`Repository.push_lock`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from numbers_cli.chain import ChainClient, Network, Receipt
+from numbers_cli.config import Config
+from numbers_cli.errors import NitError, RepositoryLocked, UsageError
+from numbers_cli.model.commit import Commit
+from numbers_cli.model.nid import Nid
+from numbers_cli.ops.networks import resolve_network
+from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.repo.push_journal import PushJournal
+from numbers_cli.repo.refs import RemoteEntry
+from numbers_cli.repo.repository import Repository
+from numbers_cli.wallet import Signer
+
+__all__ = ["PushOptions", "PushReport", "PushedCommit", "pending_commits", "push"]
+
+#: Mined commits are recorded in refs/remotes at least this often during a push,
+#: so an interrupted push of thousands leaves little for the next one to reconcile.
+RECORD_EVERY = 256
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    network: str | None = None
+    remote: str | None = None
+    chain: bool = True
+    ipfs: bool = True
+    dry_run: bool = False
+    confirmations: int | None = None
+    #: Push only these assets (default: all).
+    assets: tuple[Nid, ...] = ()
+
+
+@dataclass(frozen=True)
+class PushedCommit:
+    """One commit of the push and what became of it.
+
+    `state`: "pushed" (registered by this push), "recovered" (registered by an
+    interrupted push, recorded now), "found" (already on chain, e.g. pushed from
+    another clone), or "planned" (dry run).
+    """
+
+    asset: Nid
+    commit: Nid
+    state: str
+    tx_hash: str | None = None
+    block: int | None = None
+
+
+@dataclass
+class PushReport:
+    network: Network | None
+    remote: str | None
+    dry_run: bool
+    commits: list[PushedCommit] = field(default_factory=list)
+    #: What the IPFS side did, as ops.upload reports it (one item per object).
+    uploads: list[Any] = field(default_factory=list)
+    #: Transactions of an interrupted push still to reconcile (dry run only).
+    journalled: int = 0
+    #: Why IPFS was skipped, when it was (no remote configured).
+    ipfs_note: str | None = None
+
+
+def pending_commits(
+    repo: Repository, network: str, assets: Sequence[Nid] = ()
+) -> list[tuple[Nid, Nid]]:
+    """(asset, commit) of every local commit not yet known on `network`, in history order."""
+    plan: list[tuple[Nid, Nid]] = []
+    for asset in assets or repo.refs.assets():
+        known = {entry.commit for entry in repo.refs.remote_history(network, asset)}
+        plan += [(asset, commit) for commit in repo.refs.history(asset) if commit not in known]
+    return plan
+
+
+def push(
+    repo: Repository,
+    config: Config,
+    options: PushOptions,
+    get_signer: Callable[[], Signer],
+    progress: Progress | None = None,
+    *,
+    client_options: dict[str, Any] | None = None,
+) -> PushReport:
+    """Upload objects, then register pending commits; see the module docstring.
+
+    `get_signer` is called only when something is to be signed, after the
+    network has been checked (no passphrase prompt for a push that cannot go).
+    """
+    progress = progress or NoProgress()
+    for asset in options.assets:
+        if not repo.refs.history(asset):
+            raise UsageError(f"{asset} has no commits to push")
+    if not options.chain and not options.ipfs:
+        raise UsageError("--no-chain and --no-ipfs together leave nothing to push")
+    network = _network(config, options) if options.chain else None
+    report = PushReport(network=network, remote=None, dry_run=options.dry_run)
+    with repo.push_lock():
+        if network is not None:
+            plan = pending_commits(repo, network.name, options.assets)
+            journal = PushJournal(repo.dir, network.name)
+        else:
+            plan = _all_commits(repo, options.assets)
+            journal = None
+        remote = _remote(config, options, report)
+        if options.dry_run:
+            report.commits = [PushedCommit(a, c, "planned") for a, c in plan]
+            report.journalled = len(journal.entries()) if journal else 0
+            return report
+        if remote is not None:
+            report.uploads = _upload(repo, remote, _all_commits(repo, options.assets), progress)
+        if network is not None and journal is not None:
+            _register(repo, network, journal, plan, get_signer, progress, report, client_options)
+    return report
+
+
+def _network(config: Config, options: PushOptions) -> Network:
+    network = resolve_network(config, options.network)
+    if options.confirmations is not None:
+        if options.confirmations < 1:
+            raise UsageError("--confirmations must be at least 1")
+        network = dataclasses.replace(network, confirmations=options.confirmations)
+    return network
+
+
+def _all_commits(repo: Repository, assets: Sequence[Nid]) -> list[tuple[Nid, Nid]]:
+    return [(a, c) for a in assets or repo.refs.assets() for c in repo.refs.history(a)]
+
+
+# -- IPFS ----------------------------------------------------------------------
+
+
+def _remote(config: Config, options: PushOptions, report: PushReport) -> Any:
+    """The IPFS remote to upload to, or None (with a note) when none is configured."""
+    if not options.ipfs:
+        return None
+    from numbers_cli.ops.remotes import resolve_remote
+
+    remote = resolve_remote(config, options.remote)
+    if remote is None:
+        if not options.chain:
+            raise UsageError(
+                "no IPFS remote to push to", hint="add one with `nit remote add NAME URL`"
+            )
+        report.ipfs_note = "no IPFS remote configured: files and trees stay local"
+        return None
+    report.remote = remote.name
+    return remote
+
+
+def _upload(
+    repo: Repository, remote: Any, commits: Sequence[tuple[Nid, Nid]], progress: Progress
+) -> list[Any]:
+    """Every object the commits reference: the file (when present here), the tree, the commit.
+
+    A history fetched from a chain may lack the file itself; what is not here
+    cannot be uploaded, and the tree still names it for whoever has it.
+    """
+    from numbers_cli.ops.upload import upload_objects
+
+    cids: list[Nid] = []
+    seen: set[Nid] = set()
+    for asset, commit_nid in commits:
+        commit = Commit.from_json(repo.objects.get(commit_nid))
+        for cid in (asset, commit.tree_cid, commit_nid):
+            if cid not in seen and (cid != asset or repo.objects.has(cid)):
+                seen.add(cid)
+                cids.append(cid)
+    return list(upload_objects(repo, remote, cids, progress))
+
+
+# -- chain ---------------------------------------------------------------------
+
+
+def _register(
+    repo: Repository,
+    network: Network,
+    journal: PushJournal,
+    plan: list[tuple[Nid, Nid]],
+    get_signer: Callable[[], Signer],
+    progress: Progress,
+    report: PushReport,
+    client_options: dict[str, Any] | None,
+) -> None:
+    entries = journal.entries()
+    if not plan and not entries:
+        return
+    with ChainClient(network, **(client_options or {})) as client, _Recorder(repo, network) as rec:
+        client.check()  # chain id and contract before any passphrase or signature
+        signer = get_signer()
+        if entries:
+            report.commits += _reconcile(client, journal, entries, signer, rec)
+            plan = [item for item in plan if item not in rec.recorded]
+        found = _found_on_chain(repo, client, plan)
+        rec.add(found)
+        report.commits += [PushedCommit(a, e.commit, "found", e.tx_hash, e.block) for a, e in found]
+        plan = [(a, c) for a, c in plan if (a, c) not in rec.recorded]
+        report.commits += _send(repo, client, journal, plan, signer, progress, rec)
+    journal.clear()
+
+
+def _reconcile(
+    client: ChainClient,
+    journal: PushJournal,
+    entries: list[dict[str, Any]],
+    signer: Signer,
+    rec: _Recorder,
+) -> list[PushedCommit]:
+    """Finish what an interrupted push journalled; record what the chain has."""
+    open_entries = [e for e in entries if (Nid(e["asset"]), Nid(e["commit"])) not in rec.known()]
+    if not open_entries:
+        return []
+
+    def journal_resend(snapshots: list[dict[str, Any]]) -> None:
+        journal.append([_tagged(snap, open_entries[snap["index"]]) for snap in snapshots])
+
+    receipts = client.resume_commits(open_entries, signer, on_journal=journal_resend)
+    done: list[PushedCommit] = []
+    for entry, receipt in zip(open_entries, receipts, strict=True):
+        if receipt is not None:
+            asset, commit = Nid(entry["asset"]), Nid(entry["commit"])
+            rec.add([(asset, RemoteEntry(commit, receipt.tx_hash, receipt.block_number))])
+            done.append(
+                PushedCommit(asset, commit, "recovered", receipt.tx_hash, receipt.block_number)
+            )
+    return done
+
+
+def _found_on_chain(
+    repo: Repository, client: ChainClient, plan: list[tuple[Nid, Nid]]
+) -> list[tuple[Nid, RemoteEntry]]:
+    """Planned commits the chain already holds (pushed from elsewhere, or refs lost)."""
+    assets = list(dict.fromkeys(asset for asset, _ in plan))
+    if not assets:
+        return []
+    counts = client.commit_counts(assets)
+    network = client.network.name
+    found: list[tuple[Nid, RemoteEntry]] = []
+    for asset in assets:
+        if counts[asset] <= len(repo.refs.remote_history(network, asset)):
+            continue
+        on_chain = {
+            Nid.of_bytes(record.commit_data.encode("utf-8")): record
+            for record in client.history(asset)
+        }
+        for planned_asset, commit in plan:
+            record = on_chain.get(commit)
+            if planned_asset == asset and record is not None:
+                found.append((asset, RemoteEntry(commit, record.tx_hash, record.block_number)))
+    return found
+
+
+def _send(
+    repo: Repository,
+    client: ChainClient,
+    journal: PushJournal,
+    plan: list[tuple[Nid, Nid]],
+    signer: Signer,
+    progress: Progress,
+    rec: _Recorder,
+) -> list[PushedCommit]:
+    if not plan:
+        return []
+    items = [(str(asset), repo.objects.get(commit).decode("utf-8")) for asset, commit in plan]
+    pushed: list[PushedCommit] = []
+
+    def on_journal(snapshots: list[dict[str, Any]]) -> None:
+        journal.append([_tagged(snap, plan[snap["index"]]) for snap in snapshots])
+
+    def on_mined(index: int, receipt: Receipt) -> None:
+        asset, commit = plan[index]
+        rec.add([(asset, RemoteEntry(commit, receipt.tx_hash, receipt.block_number))])
+        pushed.append(PushedCommit(asset, commit, "pushed", receipt.tx_hash, receipt.block_number))
+        progress.advance(1)
+
+    progress.start(f"Registering on {client.network.name}", len(plan), unit="commits")
+    try:
+        client.send_commits(items, signer, on_journal=on_journal, on_mined=on_mined)
+    finally:
+        progress.done()
+    return pushed
+
+
+def _tagged(snapshot: dict[str, Any], item: Any) -> dict[str, Any]:
+    """A transaction snapshot with the (asset, commit) it registers, for the journal."""
+    if isinstance(item, dict):
+        asset, commit = item["asset"], item["commit"]
+    else:
+        asset, commit = item
+    return {**snapshot, "asset": str(asset), "commit": str(commit)}
+
+
+class _Recorder:
+    """Records mined commits in refs/remotes: in batches while a push runs, and
+    whatever is left when it ends, however it ends (error, Ctrl-C)."""
+
+    def __init__(self, repo: Repository, network: Network) -> None:
+        self.repo = repo
+        self.network = network.name
+        self.recorded: set[tuple[Nid, Nid]] = set()
+        self._pending: list[tuple[Nid, RemoteEntry]] = []
+
+    def known(self) -> set[tuple[Nid, Nid]]:
+        """(asset, commit) pairs on record, in refs or about to be."""
+        known = set(self.recorded)
+        for asset in self.repo.refs.assets():
+            known |= {(asset, e.commit) for e in self.repo.refs.remote_history(self.network, asset)}
+        return known
+
+    def add(self, entries: list[tuple[Nid, RemoteEntry]]) -> None:
+        for asset, entry in entries:
+            if (asset, entry.commit) not in self.recorded:
+                self.recorded.add((asset, entry.commit))
+                self._pending.append((asset, entry))
+        if len(self._pending) >= RECORD_EVERY:
+            with contextlib.suppress(RepositoryLocked):  # a busy `nit add`: record later
+                self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        by_asset: dict[Nid, list[RemoteEntry]] = defaultdict(list)
+        for asset, entry in self._pending:
+            by_asset[asset].append(entry)
+        with self.repo.transaction() as txn:
+            for asset, new in by_asset.items():
+                current = self.repo.refs.remote_history(self.network, asset)
+                have = {entry.commit for entry in current}
+                merged = current + [entry for entry in new if entry.commit not in have]
+                txn.set_ref(
+                    self.repo.refs.remote_rel(self.network, asset),
+                    self.repo.refs.render_remote(merged),
+                )
+        self._pending = []
+
+    def __enter__(self) -> _Recorder:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.flush()
+            return
+        # Failing or interrupted: keep what is known; the journal covers the rest.
+        with contextlib.suppress(NitError, OSError, KeyboardInterrupt):
+            self.flush()
