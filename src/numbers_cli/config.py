@@ -102,6 +102,7 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("add.license", str, "", "NIT_LICENSE", "licence short name given to new assets"),
     Key("core.network", str, "devnet", "NIT_NETWORK", "network nit push uses", _check_not_empty),
     Key("core.progress", bool, True, "NIT_PROGRESS", "show progress bars"),
+    Key("core.remote", str, "", "NIT_REMOTE", "IPFS remote for push, cat; empty: the only one"),
 )}
 # fmt: on
 

@@ -229,8 +229,9 @@ def test_interrupted_by_ctrl_c_says_so(nit, repo, media, monkeypatch):
         patch.setattr(add_op, "read_metadata", interrupted)
         result = nit("add", PHOTO)
     assert result.exit_code == 130
-    # click closes the terminal's ^C echo with a newline, then one message line.
-    assert [line for line in result.stderr.splitlines() if line] == ["nit: interrupted"]
+    assert result.stderr.splitlines() == [
+        "nit: interrupted; nothing half-written was kept, run the command again"
+    ]
     assert "Traceback" not in result.output
     assert '"staged": []' in nit("status", "--json").stdout
     assert nit("add", PHOTO).exit_code == 0

@@ -201,3 +201,22 @@ def _stop_restarted():  # type: ignore[no-untyped-def]
     yield
     while _restarted:
         _restarted.pop().stop()
+
+
+def test_ctrl_c_mid_push_exits_130_and_a_rerun_finishes(nit, many_commits, slow_chain, tmp_path):
+    log = tmp_path / "push.log"
+    pushing = start_push(many_commits, log)
+    deadline = time.monotonic() + 60
+    while "send 1" not in (log.read_text() if log.exists() else ""):
+        assert time.monotonic() < deadline, "the push never sent anything"
+        time.sleep(0.01)
+    pushing.send_signal(signal.SIGINT)  # while it waits for the next block
+    _, stderr = pushing.communicate(timeout=60)
+
+    assert pushing.returncode == 130, stderr
+    assert stderr.count("\n") == 1 and "interrupted" in stderr, stderr
+
+    again = nit("push", "--no-ipfs")
+    assert again.exit_code == 0, again.stderr
+    assert_exactly_once(many_commits, slow_chain)
+    assert sent_count(slow_chain) == COMMITS

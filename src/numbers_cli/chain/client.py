@@ -78,7 +78,8 @@ class ChainClient(SendPipeline):
     eth_estimateGas (state can change between estimate and inclusion);
     `max_in_flight` is how many transactions of one push may wait in the
     node's pool at once; `resend_after` is how long a push may make no
-    progress before its next transaction is re-sent with higher fees.
+    progress before its next transaction is re-sent with higher fees, and
+    `idle_resend_after` how long when the chain has made no block meanwhile.
     """
 
     def __init__(
@@ -93,6 +94,7 @@ class ChainClient(SendPipeline):
         gas_headroom: float = 1.1,
         max_in_flight: int = 64,
         resend_after: float = 30.0,
+        idle_resend_after: float = 3.0,
     ) -> None:
         if min(log_chunk, batch_size, max_in_flight) < 1 or gas_headroom < 1:
             raise ConfigError(
@@ -105,6 +107,7 @@ class ChainClient(SendPipeline):
         self.gas_headroom = gas_headroom
         self.max_in_flight = max_in_flight
         self.resend_after = resend_after
+        self.idle_resend_after = idle_resend_after
         self._rpc = JsonRpc(
             network.rpc_url,
             timeout=timeout,

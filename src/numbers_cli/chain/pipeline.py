@@ -39,6 +39,7 @@ class SendPipeline:
     receipt_timeout: float
     poll_interval: float
     resend_after: float
+    idle_resend_after: float
 
     def _send_all(
         self,
@@ -306,6 +307,7 @@ class SendPipeline:
         pending = list(flights)
         deadline = time.monotonic() + self.receipt_timeout
         last_progress = time.monotonic()
+        head_at_progress: int | None = None
         depth = self.network.confirmations
         while pending:
             calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", [])]
@@ -317,6 +319,8 @@ class SendPipeline:
             if isinstance(head_reply, RpcError):
                 raise head_reply
             head = quantity(head_reply, "block number")
+            if head_at_progress is None:
+                head_at_progress = head
             found: dict[int, Receipt] = {}
             for flight, reply in zip(owners, replies, strict=True):
                 if not isinstance(reply, RpcError) and reply:  # else: not mined (or indexing)
@@ -329,6 +333,7 @@ class SendPipeline:
                     continue
                 receipts[flight.index] = receipt
                 last_progress = time.monotonic()
+                head_at_progress = head
                 if not receipt.succeeded:
                     failed.append((flight.index, receipt))
                 elif on_mined:
@@ -343,7 +348,12 @@ class SendPipeline:
                     f"{self.receipt_timeout:g} s (first: {pending[0].tx_hash}); "
                     "they may still be mined"
                 )
-            if now - last_progress > self.resend_after:
+            stalled = now - last_progress
+            # An idle chain (no block since our last receipt) with our transactions
+            # waiting is not slow but stuck: chains that make blocks on demand
+            # (anvil's automine, Avalanche) mine a transaction they hold at once.
+            idle = head == head_at_progress and stalled > self.idle_resend_after
+            if stalled > self.resend_after or idle:
                 self._unstick(account, pending, total, what, on_sent, on_journal)
                 last_progress = now
             time.sleep(self.poll_interval)

@@ -46,10 +46,28 @@ def cli(ctx: click.Context, verbose: bool, directory: Path | None) -> None:
     ctx.obj = Env(cwd=Path.cwd().resolve(), verbose=verbose)
 
 
-def _register() -> None:
-    from numbers_cli.cli import checks, config_cmd, history, plumbing, repo_cmds, wallet_cmd
+#: Command modules under numbers_cli.cli, in the order `nit --help` lists them.
+_COMMAND_MODULES = (
+    "repo_cmds",
+    "history",
+    "checks",
+    "push_cmd",
+    "fetch_cmd",
+    "network_cmd",
+    "devnet_cmd",
+    "car_cmd",
+    "remote_cmd",
+    "plumbing",
+    "wallet_cmd",
+    "config_cmd",
+)
 
-    for module in (repo_cmds, history, checks, plumbing, wallet_cmd, config_cmd):
+
+def _register() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        module = importlib.import_module(f"numbers_cli.cli.{name}")
         for command in module.COMMANDS:
             cli.add_command(command)
 
@@ -72,7 +90,10 @@ def main(argv: list[str] | None = None) -> None:
 def run(args: list[str], verbose: bool = False) -> int:
     verbose = verbose or any(a in ("-v", "--verbose") for a in args)
     try:
-        result = cli.main(args=args, prog_name="nit", standalone_mode=False)
+        # make_context + invoke rather than cli.main: main turns Ctrl-C into a
+        # bare Abort after printing a blank line; nit reports it in one line below.
+        with cli.make_context("nit", list(args)) as ctx:
+            result = cli.invoke(ctx)
         return int(result or 0)
     except NitError as exc:
         message = exc.message + (f" ({exc.hint})" if exc.hint else "")

@@ -38,13 +38,53 @@ def hash_(env: Env, files: tuple[Path, ...], as_json: bool) -> None:
 @click.command()
 @click.argument("cid")
 @click.option("--block", is_flag=True, help="Print the raw block instead of the file it roots.")
+@click.option(
+    "--remote",
+    "remote_name",
+    metavar="NAME",
+    help="Fetch what is missing locally from this remote (default: the default remote).",
+)
+@click.option(
+    "--gateway",
+    metavar="URL",
+    help="Fetch what is missing locally from this HTTP gateway (/ipfs/<cid>?format=raw).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="How long to wait for a remote's answer (default: the remote's, 60; gateway 30).",
+)
 @pass_env
-def cat(env: Env, cid: str, block: bool) -> None:
-    """Write an object's verified bytes to stdout (a whole file for a file's Nid)."""
-    repo, _ = open_repo(env.cwd)
+def cat(
+    env: Env,
+    cid: str,
+    block: bool,
+    remote_name: str | None,
+    gateway: str | None,
+    timeout: float | None,
+) -> None:
+    """Write an object's verified bytes to stdout (a whole file for a file's Nid).
+
+    What is not in the repository is fetched from the remote (or gateway),
+    every block checked against its CID, and kept.
+    """
+    from numbers_cli.ops.blocks import source_for
+
+    if remote_name and gateway:
+        raise click.UsageError("--remote and --gateway are alternatives: give one")
+    repo, config = open_repo(env.cwd)
+    progress = progress_for(env.err, bool(config.get("core.progress")))
+    source = source_for(
+        repo, config, remote=remote_name, gateway=gateway, timeout=timeout, progress=progress
+    )
     out = sys.stdout.buffer
-    for piece in objects_op.cat(repo, cid, raw_block=block):
-        out.write(piece)
+    try:
+        for piece in objects_op.cat(repo, cid, raw_block=block, source=source):
+            out.write(piece)
+    finally:
+        if source is not None:
+            source.close()
     out.flush()
 
 

@@ -29,6 +29,8 @@ def encode_header(root: bytes) -> bytes:
 
 
 HEADER_LEN = len(encode_header(RAW_PREFIX + bytes(32)))
+MAX_HEADER = 64 * 1024
+CARV2_PRAGMA = bytes.fromhex("0aa16776657273696f6e02")  # {"version": 2}, framed
 
 
 def block_frame(cid: bytes, size: int) -> bytes:
@@ -50,10 +52,16 @@ def _cid_length(buf: bytes, pos: int) -> int:
 def read_header_roots(stream: BinaryIO) -> list[bytes]:
     """The root CIDs of a CARv1 stream (positioned at its start); leaves it after the header."""
     prefix = stream.read(10)
+    if not prefix:
+        raise InvalidFormat("not a CAR file: it is empty")
     length, pos = _read_varint(prefix, 0)
+    if not 9 <= length <= MAX_HEADER:  # also keeps a non-CAR file from being read whole
+        raise InvalidFormat("not a CARv1 file: no valid header")
     body = prefix[pos:] + stream.read(length - (len(prefix) - pos))
     if len(body) != length:
         raise InvalidFormat("truncated CAR header")
+    if body == CARV2_PRAGMA[1:]:
+        raise InvalidFormat("a CARv2 file: nit reads CARv1 (export the data as CARv1)")
     roots: list[bytes] = []
     i = body.find(b"\xd8\x2a")
     while i != -1:  # every tag-42 byte string in the header is a root CID
@@ -85,3 +93,67 @@ def iter_blocks(stream: BinaryIO) -> Iterator[tuple[bytes, bytes, int]]:
             raise InvalidFormat("truncated CAR block")
         n = _cid_length(section, 0)
         yield section[:n], section[n:], start + n
+
+
+MAX_SECTION = 16 * 1024 * 1024  # far above any IPFS block (Kubo refuses > 2 MiB)
+
+
+def _read_exact(stream: BinaryIO, n: int) -> bytes:
+    """Up to `n` bytes, looping over short reads (raw pipes may return less)."""
+    data = stream.read(n)
+    if len(data) == n or not data:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < n:
+        more = stream.read(n - got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
+def read_blocks(stream: BinaryIO, offset: int = 0) -> Iterator[tuple[bytes, bytes]]:
+    """Yield (cid, data) for each block after the header, reading strictly forward.
+
+    `iter_blocks` seeks (it reports offsets, for pack indexes); an import reads
+    stdin or a pipe, which cannot seek. A section length larger than any block
+    is refused before anything is allocated, so a corrupt length cannot exhaust
+    memory. `offset` (bytes already consumed, e.g. the header) only makes the
+    error messages point at the right byte.
+    """
+    while True:
+        start = offset
+        length = shift = 0
+        while True:
+            byte = stream.read(1)
+            if not byte:
+                if offset == start:
+                    return  # clean end, between two blocks
+                raise InvalidFormat(f"truncated CAR: block length cut at byte {offset}")
+            offset += 1
+            length |= (byte[0] & 0x7F) << shift
+            if not byte[0] & 0x80:
+                break
+            shift += 7
+            if shift > 63:
+                raise InvalidFormat(f"corrupt CAR: oversized block length at byte {start}")
+        if length > MAX_SECTION:
+            raise InvalidFormat(
+                f"corrupt CAR: block section of {length} bytes at byte {start} "
+                "is larger than any IPFS block"
+            )
+        section = _read_exact(stream, length)
+        if len(section) != length:
+            raise InvalidFormat(
+                f"truncated CAR: the block at byte {start} has {len(section)} of its {length} bytes"
+            )
+        offset += length
+        try:
+            n = _cid_length(section, 0)
+        except InvalidFormat:
+            n = length + 1
+        if n > length:
+            raise InvalidFormat(f"corrupt CAR: the block at byte {start} has no valid CID")
+        yield section[:n], section[n:]

@@ -144,6 +144,22 @@ def decode_file_node(block: bytes) -> FileNode:
     return FileNode(links, filesize if filesize is not None else len(data), data)
 
 
+def dag_pb_links(block: bytes | memoryview) -> list[bytes]:
+    """Binary CIDs a dag-pb node links to, in order, whatever UnixFS type it holds.
+
+    Walking or importing a DAG needs only its edges, so a directory or a node
+    another tool wrote is followed as well as one of our file nodes.
+    """
+    links: list[bytes] = []
+    for field, value in _fields(block):
+        if field == 2 and isinstance(value, bytes):
+            cid = next((v for f, v in _fields(value) if f == 1 and isinstance(v, bytes)), None)
+            if cid is None:
+                raise InvalidFormat("dag-pb link without a CID")
+            links.append(cid)
+    return links
+
+
 # --- the streaming builder ---------------------------------------------------
 
 

@@ -115,7 +115,7 @@ class Diff:
         }
 
 
-def _json_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[DiffPart]:
+def json_diff(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[DiffPart]:
     """Line diff of pretty JSON, grouped into runs like jsdiff's diffJson parts."""
     left = jsjson.stringify(a, indent=2).splitlines(keepends=True) if a is not None else []
     right = jsjson.stringify(b, indent=2).splitlines(keepends=True) if b is not None else []
@@ -180,8 +180,6 @@ def diff(repo: Repository, asset_ref: str, a: str | None = None, b: str | None =
         asset,
         left[0],
         right[0],
-        _json_diff(
-            left[1].as_dict() if left[1] else None, right[1].as_dict() if right[1] else None
-        ),
-        _json_diff(left[2], right[2]),
+        json_diff(left[1].as_dict() if left[1] else None, right[1].as_dict() if right[1] else None),
+        json_diff(left[2], right[2]),
     )

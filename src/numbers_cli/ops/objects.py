@@ -8,7 +8,7 @@ from pathlib import Path
 
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.ingest import nid_of_file
-from numbers_cli.ops.trees import iter_file
+from numbers_cli.ops.trees import ObjectSource, iter_file
 from numbers_cli.repo.repository import Repository
 
 
@@ -16,10 +16,23 @@ def hash_file(path: Path, advance: Callable[[int], None] | None = None) -> Nid:
     return nid_of_file(path, advance)
 
 
-def cat(repo: Repository, cid: str, *, raw_block: bool = False) -> Iterator[bytes]:
-    """Verified bytes: the block itself with `raw_block`, else the file it roots."""
+def cat(
+    repo: Repository,
+    cid: str,
+    *,
+    raw_block: bool = False,
+    source: ObjectSource | None = None,
+) -> Iterator[bytes]:
+    """Verified bytes: the block itself with `raw_block`, else the file it roots.
+
+    With a `source` (see `ops.blocks.source_for`), what is missing locally is
+    fetched first, verified, and kept: the whole file, or with `raw_block` the
+    one block.
+    """
     nid = repo.resolve_asset(cid)
+    if source is not None and not repo.objects.has(nid):
+        source.fetch(nid, whole=not raw_block)
     if raw_block:
         yield repo.objects.get(nid)
         return
-    yield from iter_file(repo, nid)
+    yield from iter_file(repo, nid, source)

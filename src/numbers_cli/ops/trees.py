@@ -1,36 +1,65 @@
-"""Loading commits and trees from the store, shared by every read operation."""
+"""Loading commits and trees from the store, shared by every read operation.
+
+Every function reads the local store only, unless given a `source`: then an
+object missing locally is fetched through it (verified, and kept), and the
+read goes on. `ops.blocks.source_for(repo, config)` builds one from the
+configured remote; callers that pass nothing keep the local-only behaviour.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from numbers_cli.errors import NotFound
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.repo.repository import Repository
 
 
-def load_commit(repo: Repository, commit_nid: Nid) -> Commit:
-    return Commit.from_json(repo.objects.get(commit_nid))
+class ObjectSource(Protocol):
+    """Somewhere missing objects can be fetched from (`ops.blocks.RemoteObjects`)."""
+
+    def fetch(self, cid: Nid, *, whole: bool = True) -> Any:
+        """Make `cid` local and verified: its whole file DAG, or with `whole=False` one block."""
+        ...
 
 
-def tree_of(repo: Repository, commit: Commit) -> AssetTree:
+def get_block(repo: Repository, cid: Nid, source: ObjectSource | None = None) -> bytes:
+    """A verified block from the store, fetched through `source` first if it is missing."""
+    try:
+        return repo.objects.get(cid)
+    except NotFound:
+        if source is None:
+            raise
+    source.fetch(cid)
+    return repo.objects.get(cid)
+
+
+def load_commit(repo: Repository, commit_nid: Nid, source: ObjectSource | None = None) -> Commit:
+    return Commit.from_json(get_block(repo, commit_nid, source))
+
+
+def tree_of(repo: Repository, commit: Commit, source: ObjectSource | None = None) -> AssetTree:
     """The AssetTree a commit signed (a tree may span blocks, like any file)."""
-    return AssetTree.from_bytes(read_file(repo, commit.tree_cid))
+    return AssetTree.from_bytes(read_file(repo, commit.tree_cid, source))
 
 
-def load_tree(repo: Repository, commit_nid: Nid) -> AssetTree:
-    return tree_of(repo, load_commit(repo, commit_nid))
+def load_tree(repo: Repository, commit_nid: Nid, source: ObjectSource | None = None) -> AssetTree:
+    return tree_of(repo, load_commit(repo, commit_nid, source), source)
 
 
-def read_file(repo: Repository, nid: Nid) -> bytes:
+def read_file(repo: Repository, nid: Nid, source: ObjectSource | None = None) -> bytes:
     """Whole content of a small file object (a raw block or a UnixFS DAG)."""
-    return b"".join(iter_file(repo, nid))
+    return b"".join(iter_file(repo, nid, source))
 
 
-def iter_file(repo: Repository, nid: Nid):  # type: ignore[no-untyped-def]
+def iter_file(repo: Repository, nid: Nid, source: ObjectSource | None = None) -> Iterator[bytes]:
     """Stream a file's content block by block, every block verified."""
     from numbers_cli.model.unixfs import decode_file_node
 
-    block = repo.objects.get(nid)
+    block = get_block(repo, nid, source)
     if nid.is_raw:
         yield block
         return
@@ -38,4 +67,4 @@ def iter_file(repo: Repository, nid: Nid):  # type: ignore[no-untyped-def]
     if node.data:
         yield node.data
     for link in node.links:
-        yield from iter_file(repo, Nid.from_bytes(link.cid))
+        yield from iter_file(repo, Nid.from_bytes(link.cid), source)

@@ -1,0 +1,484 @@
+"""Finding and running Foundry's anvil for `nit devnet`: the only code in nit that spawns it.
+
+The devnet outlives the `nit devnet up` that starts it, so anvil runs detached
+(its own session, output to a log file) and everything needed to find it again
+lives in one directory of the user data dir:
+
+    <user_data_dir>/devnet/
+      state.json   the chain, as anvil dumps it (`--state`: loaded on start,
+                   dumped on exit and every few seconds, so a crash loses little)
+      anvil.json   pid, port and binary of the running anvil (our pid file)
+      anvil.log    anvil's output of the current run
+      lock         flock'ed while an up or down changes any of this
+
+A pid alone proves nothing (pids are reused), so a process only counts as ours
+when its command line is anvil's with our `--state` file: `down` can then never
+stop someone else's process, and `up` never mistakes one for the devnet.
+
+No web3 here: readiness is a bare eth_chainId over urllib, so waiting for the
+node costs nothing before the chain client is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from numbers_cli.config import user_data_dir
+from numbers_cli.errors import ConfigError, NetworkError, NitError
+from numbers_cli.fsio import atomic_write, make_dirs
+
+__all__ = [
+    "ANVIL_ENV",
+    "ANVIL_VERSION",
+    "DEFAULT_PORT",
+    "DEVNET_CHAIN_ID",
+    "DEV_ADDRESS",
+    "DEV_KEY",
+    "HOST",
+    "AnvilProcess",
+    "DevnetPaths",
+    "anvil_version",
+    "find_anvil",
+    "is_alive",
+    "is_our_anvil",
+    "port_is_free",
+    "remote_chain_id",
+    "running",
+    "start",
+    "stop",
+]
+
+#: The anvil release nit is tested with (tools/chain pins @foundry-rs/anvil to it).
+ANVIL_VERSION = "1.7.1"
+#: Environment variable naming the anvil executable to use.
+ANVIL_ENV = "NIT_ANVIL"
+#: anvil's default chain id, and no public network's.
+DEVNET_CHAIN_ID = 31337
+#: Port tried when neither --port nor an earlier run says otherwise (anvil's own default).
+DEFAULT_PORT = 8545
+#: The devnet listens on loopback only: its dev accounts' keys are public knowledge.
+HOST = "127.0.0.1"
+#: Private key of anvil's first dev account (mnemonic "test test ... junk"): published
+#: by Foundry, funded with 10,000 ETH on every anvil chain; never a real secret.
+DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+DEV_ADDRESS = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+#: Seconds between anvil's periodic state dumps (at most this much is lost on a crash).
+STATE_INTERVAL = 5
+
+#: `tools/chain/node_modules/.bin/anvil` of the source tree, for editable installs
+#: (src/numbers_cli/chain/anvil.py → four levels up is the repository root).
+REPO_ANVIL = (
+    Path(__file__).resolve().parents[3] / "tools" / "chain" / "node_modules" / ".bin" / "anvil"
+)
+
+#: anvil processes this Python process started, kept so that stopping one reaps
+#: it (tests and the Python API start and stop in one process; without this the
+#: stopped anvil would linger as a zombie and look alive to `kill(pid, 0)`).
+_SPAWNED: dict[int, subprocess.Popen[bytes]] = {}
+
+
+@dataclass(frozen=True)
+class DevnetPaths:
+    """Where one devnet's files live (see the module docstring)."""
+
+    root: Path
+
+    @classmethod
+    def for_env(cls, env: Mapping[str, str] | None = None) -> DevnetPaths:
+        """The devnet of the current user: `<user_data_dir>/devnet` (NIT_DATA_DIR moves it)."""
+        return cls(user_data_dir(env) / "devnet")
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state.json"
+
+    @property
+    def record(self) -> Path:
+        return self.root / "anvil.json"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "anvil.log"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "lock"
+
+    @contextlib.contextmanager
+    def locked(self, timeout: float = 120.0) -> Iterator[None]:
+        """Hold the devnet's flock, so two `nit devnet up` never start two anvils.
+
+        The kernel drops an flock when its holder dies, so a killed `up` leaves
+        no stale lock behind.
+        """
+        make_dirs(self.root)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                        raise NitError(
+                            f"another `nit devnet` command (pid {holder}) is still at work",
+                            hint="wait for it to finish, then run the command again",
+                        ) from None
+                    time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True)
+class AnvilProcess:
+    """A devnet anvil as its pid file records it."""
+
+    pid: int
+    port: int
+    binary: str
+    started_at: float
+    version: str | None = None
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+# -- finding the binary ----------------------------------------------------------
+
+
+def find_anvil(env: Mapping[str, str] | None = None, *, repo_anvil: Path = REPO_ANVIL) -> Path:
+    """The anvil to run: $NIT_ANVIL, else `anvil` on PATH, else the source tree's tools/chain.
+
+    ConfigError (with how to install it) when there is none; a $NIT_ANVIL that
+    names nothing runnable is an error rather than a silent fall-back, since
+    the user asked for that one.
+    """
+    env = os.environ if env is None else env
+    override = env.get(ANVIL_ENV)
+    if override:
+        path = Path(override).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise ConfigError(f"{ANVIL_ENV}={override} is not an executable file")
+        return path
+    on_path = shutil.which("anvil", path=env.get("PATH"))
+    if on_path:
+        return Path(on_path)
+    if repo_anvil.is_file() and os.access(repo_anvil, os.X_OK):
+        return repo_anvil
+    raise ConfigError(
+        "anvil (Foundry's local EVM node) is not installed",
+        hint=(
+            f"`npm install @foundry-rs/anvil@{ANVIL_VERSION}` (scripts/setup does it in "
+            f"tools/chain) and put it on PATH, or set {ANVIL_ENV} to the executable"
+        ),
+    )
+
+
+def anvil_version(binary: Path) -> str | None:
+    """The version an anvil binary reports ("1.7.1"), or None if it will not say."""
+    try:
+        result = subprocess.run(
+            [str(binary), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=15,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in result.stdout.splitlines():
+        if "Version:" in line:
+            return line.split("Version:", 1)[1].strip().split()[0]
+    return None
+
+
+# -- the pid file ----------------------------------------------------------------
+
+
+def read_record(paths: DevnetPaths) -> AnvilProcess | None:
+    """The recorded anvil, or None if there is no record (an unreadable one counts as none)."""
+    try:
+        data = json.loads(paths.record.read_text("utf-8"))
+        return AnvilProcess(
+            pid=int(data["pid"]),
+            port=int(data["port"]),
+            binary=str(data["binary"]),
+            started_at=float(data["started_at"]),
+            version=data.get("version"),
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_record(paths: DevnetPaths, process: AnvilProcess) -> None:
+    """Record a running anvil (atomically: a reader sees the old record or the new one)."""
+    make_dirs(paths.root)
+    atomic_write(paths.record, json.dumps(asdict(process), indent=2).encode("utf-8"), 0o600)
+
+
+def clear_record(paths: DevnetPaths) -> None:
+    paths.record.unlink(missing_ok=True)
+
+
+# -- is it ours, is it alive -----------------------------------------------------
+
+
+def _command_line(pid: int) -> list[str] | None:
+    """The argv of a process (Linux /proc, else `ps`), or None if it cannot be read."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+    except FileNotFoundError:
+        if Path("/proc/self").exists():
+            return None  # Linux, and the process is gone
+    except OSError:
+        return None
+    try:  # macOS and other systems without /proc: arguments joined by spaces
+        result = subprocess.run(
+            ["ps", "-p", str(pid), "-o", "command="],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = result.stdout.strip()
+    return text.split() if result.returncode == 0 and text else None
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
+
+
+def is_alive(pid: int) -> bool:
+    """Whether process `pid` exists and has not exited (a zombie counts as exited)."""
+    process = _SPAWNED.get(pid)
+    if process is not None:
+        return process.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive, and certainly not ours
+    return not _is_zombie(pid)
+
+
+def is_our_anvil(pid: int, paths: DevnetPaths) -> bool:
+    """Whether `pid` is an anvil serving this devnet's state file.
+
+    Both must hold: its program is called anvil, and its arguments carry
+    `--state <our state file>`. That excludes a recycled pid, the user's own
+    anvil, and the devnet of another data dir.
+    """
+    if pid <= 0 or not is_alive(pid):
+        return False
+    argv = _command_line(pid)
+    if not argv or not Path(argv[0]).name.startswith("anvil"):
+        return False
+    state = str(paths.state)
+    return (
+        any(argv[i] == "--state" and argv[i + 1] == state for i in range(len(argv) - 1))
+        or f"--state={state}" in argv
+    )
+
+
+def running(paths: DevnetPaths) -> AnvilProcess | None:
+    """The recorded anvil if it is alive and ours, else None. Reads only; changes nothing."""
+    record = read_record(paths)
+    if record is None or not is_our_anvil(record.pid, paths):
+        return None
+    return record
+
+
+# -- the node --------------------------------------------------------------------
+
+
+def remote_chain_id(rpc_url: str, timeout: float = 1.0) -> int | None:
+    """The chain id a node at `rpc_url` reports, or None if nothing there answers it."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
+    request = urllib.request.Request(
+        rpc_url, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(json.load(response)["result"], 16)
+    except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError):
+        return None
+
+
+def port_is_free(port: int) -> bool:
+    """Whether HOST:port can be bound now (with SO_REUSEADDR, as anvil binds)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def any_free_port() -> int:
+    """A port the OS says is free on HOST (for `--port 0`)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _failure_reason(paths: DevnetPaths) -> str:
+    """The line of anvil's log that says why it stopped: its last `error` line, else its last."""
+    try:
+        lines = [
+            line.strip() for line in paths.log.read_text("utf-8", errors="replace").splitlines()
+        ]
+    except OSError:
+        return ""
+    lines = [line for line in lines if line]
+    errors = [line for line in lines if "error" in line.lower()]
+    found = errors[-1] if errors else lines[-1] if lines else ""
+    return found.removeprefix("error: ")[:300]
+
+
+#: Secrets nit reads from the environment; a long-running anvil has no use for
+#: them, and its environment stays readable in /proc for as long as it runs.
+_SECRET_ENV = ("NIT_PRIVATE_KEY", "NIT_PASSPHRASE")
+
+
+def _child_environment() -> dict[str, str]:
+    return {name: value for name, value in os.environ.items() if name not in _SECRET_ENV}
+
+
+def start(
+    paths: DevnetPaths,
+    binary: Path,
+    port: int,
+    *,
+    chain_id: int = DEVNET_CHAIN_ID,
+    timeout: float = 30.0,
+    version: str | None = None,
+) -> AnvilProcess:
+    """Start anvil detached on HOST:port with the devnet's state, and wait until it answers.
+
+    The pid file is written before waiting, so even an interrupted start can be
+    stopped with `down`; but a start that fails here (exits, never answers, is
+    interrupted) stops its anvil and removes the record, leaving nothing behind.
+    NetworkError with anvil's last log line if it does not come up within `timeout`.
+    """
+    make_dirs(paths.root)
+    argv = [
+        str(binary),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--chain-id",
+        str(chain_id),
+        "--state",
+        str(paths.state),
+        "--state-interval",
+        str(STATE_INTERVAL),
+        "--color",
+        "never",
+    ]
+    with open(paths.log, "wb") as log:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=paths.root,
+            start_new_session=True,  # Ctrl-C in the terminal that ran `up` must not reach it
+            close_fds=True,
+            env=_child_environment(),
+        )
+    _SPAWNED[process.pid] = process
+    record = AnvilProcess(
+        pid=process.pid, port=port, binary=str(binary), started_at=time.time(), version=version
+    )
+    try:
+        write_record(paths, record)
+        deadline = time.monotonic() + timeout
+        while True:
+            code = process.poll()
+            if code is not None:
+                reason = _failure_reason(paths) or f"exit code {code}"
+                hint = f"its log: {paths.log}"
+                if paths.state.exists() and "state" in reason.lower():
+                    hint += "; `nit devnet down --reset` starts the chain afresh"
+                raise NetworkError(f"anvil exited while starting: {reason}", hint=hint)
+            if remote_chain_id(record.rpc_url, timeout=1.0) == chain_id:
+                return record
+            if time.monotonic() >= deadline:
+                raise NetworkError(
+                    f"anvil did not answer on {record.rpc_url} within {timeout:g} s",
+                    hint=f"its log: {paths.log}",
+                )
+            time.sleep(0.05)
+    except BaseException:
+        stop(record, timeout=5.0)
+        clear_record(paths)
+        raise
+
+
+def stop(process: AnvilProcess, *, timeout: float = 15.0) -> bool:
+    """SIGTERM the anvil (it dumps its state on the way out), SIGKILL it if it lingers.
+
+    Call only for a process `is_our_anvil` accepted. Returns True if it had to
+    be killed (its last few seconds of state may then be lost).
+    """
+    pid = process.pid
+    spawned = _SPAWNED.pop(pid, None)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    if _wait_exit(pid, spawned, timeout):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    _wait_exit(pid, spawned, 5.0)
+    return True
+
+
+def _wait_exit(pid: int, spawned: subprocess.Popen[bytes] | None, timeout: float) -> bool:
+    """Wait up to `timeout` s for `pid` to exit (reaping it if it is our child)."""
+    if spawned is not None:
+        try:
+            spawned.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not is_alive(pid):
+            return True
+        time.sleep(0.05)
+    return not is_alive(pid)

@@ -1,0 +1,107 @@
+"""export, import: moving assets as CAR files (what IPFS tools exchange)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.progress import progress_for
+from numbers_cli.cli.render import size
+from numbers_cli.errors import UsageError
+from numbers_cli.ops import car_export, car_import
+from numbers_cli.ops.session import open_repo
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+@click.command(name="export")
+@click.argument("target", metavar="NID|COMMIT|FILE")
+@click.option(
+    "--car",
+    "out",
+    required=True,
+    metavar="OUT",
+    help="CARv1 file to write ('-' for stdout).",
+)
+@click.option("--no-file", is_flag=True, help="Leave the file's blocks out: history only.")
+@json_option
+@pass_env
+def export(env: Env, target: str, out: str, no_file: bool, as_json: bool) -> None:
+    """Write an asset (its commits, trees and file) or a commit as a CARv1.
+
+    The CAR's root is the asset's Nid (or the commit); `ipfs dag import` and
+    `nit import` read it. A file output appears whole or not at all.
+    """
+    if out == "-" and as_json:
+        raise UsageError("--json needs --car FILE: stdout carries the CAR")
+    if out == "-" and sys.stdout.isatty():
+        raise UsageError("not writing a binary CAR to a terminal; redirect it or give --car FILE")
+    repo, _ = open_repo(env.cwd)
+    destination = click.get_binary_stream("stdout") if out == "-" else env.cwd / out
+    report = car_export.export_car(
+        repo,
+        target,
+        destination,
+        include_file=not no_file,
+        progress=progress_for(env.err),
+    )
+    if as_json:
+        env.json(report.to_json())
+    elif out != "-":
+        env.out.print(
+            f"wrote {out}: root {report.root} ({report.kind}), {report.commits} commit(s), "
+            f"{report.blocks} blocks, {size(report.bytes)}"
+            + ("" if report.file_included else ", without the file"),
+            markup=False,
+        )
+
+
+@click.command(name="import")
+@click.argument(
+    "car_file",
+    metavar="FILE.car",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+)
+@json_option
+@pass_env
+def import_(env: Env, car_file: Path, as_json: bool) -> None:
+    """Read a CARv1 ('-' for stdin) into this repository, every block verified.
+
+    Histories in the CAR move the assets' refs forward; a diverged local
+    history is kept and reported. Nothing is kept from a CAR that fails.
+    """
+    repo, _ = open_repo(env.cwd)
+    source = click.get_binary_stream("stdin") if str(car_file) == "-" else env.cwd / car_file
+    report = car_import.import_car(repo, source, progress=progress_for(env.err))
+    if as_json:
+        env.json(report.to_json())
+        return
+    env.out.print(
+        f"imported {report.imported} block(s), {report.present} already present, "
+        f"from {report.source} ({size(report.bytes)})",
+        markup=False,
+    )
+    for update in report.assets:
+        line = Text(f"{update.asset} ", style="cyan")
+        if update.added:
+            line.append(f"{update.status}: +{len(update.added)} commit(s)", style="green")
+        elif update.status == "diverged":
+            line.append(
+                f"diverged: kept the local history (head {update.local_head}); "
+                f"the CAR's ends at {update.car_head}",
+                style="red",
+            )
+        elif update.status == "stored":
+            line.append("commit(s) stored; the CAR is not this asset's history", style="yellow")
+        else:
+            line.append(update.status, style="bright_black")
+        env.out.print(line)
+    for commit, reason in report.skipped:
+        env.err.print(f"skipped commit {commit}: {reason}", markup=False)
+
+
+COMMANDS = [export, import_]

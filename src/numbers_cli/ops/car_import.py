@@ -1,0 +1,367 @@
+"""`nit import FILE.car`: blocks from a CARv1 into `.numbers/`, trusted only after hashing.
+
+One forward pass over the CAR (it may be stdin), in constant memory apart
+from a set of CIDs, so a multi-GiB file streams:
+
+1. Every block is hashed against its CID as it arrives. The first mismatch
+   rejects the whole import (IntegrityError naming the CID): until the CAR has
+   been read to its end nothing is put where the store looks, so a bad or
+   truncated CAR leaves the repository exactly as it was.
+2. Blocks of multi-block DAGs (dag-pb nodes with links, and every block they
+   link to) are written straight into one new pack, as `nit add` does, because
+   one loose file per 256 KiB chunk is thousands of files per GiB. Anything
+   else (commits, trees, single-block files) becomes a loose object. A raw block
+   whose parent has not been seen yet (a CAR written leaves first) waits in a
+   spool and joins the pack at the end if some node turned out to link it. Blocks
+   already stored are skipped, so a pack holds only what was new.
+3. The pack is named after the first DAG root it holds whole (usually the
+   file's Nid, so an imported file looks like an added one); its CAR header
+   names the same root, which is what `nit fsck` checks. `pack/<nid>.idx` thus
+   keeps meaning "the DAG of nid is complete here"; a CAR with only part of a
+   DAG gives a pack named after one of its linked blocks. A DAG may span packs
+   and loose objects: readers go through `ObjectStore`, never one pack.
+4. Commits are recognised by parsing (a raw block that is a Numbers Commit) and
+   grouped by their tree's `assetCid`. A CAR rooted at an asset carries that
+   asset's history in order: `refs/heads/<nid>` moves forward when the local
+   history is empty or a prefix of the CAR's; if the two have diverged the local
+   ref is kept and the divergence reported. Commits of a CAR rooted elsewhere (a
+   lone commit) are stored but do not make a history: a one-commit "history"
+   would later look diverged from the real one. Refs change all-or-nothing in
+   one transaction.
+
+Signatures are not checked here (`nit verify` does): import is about moving
+blocks without trusting the carrier.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from numbers_cli.errors import IntegrityError, InvalidFormat, NitError, NotFound
+from numbers_cli.model import car
+from numbers_cli.model.commit import Commit
+from numbers_cli.model.nid import DAG_PB, RAW, Nid
+from numbers_cli.model.unixfs import dag_pb_links
+from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.trees import tree_of
+from numbers_cli.repo.objects import ObjectStore, PackWriter
+from numbers_cli.repo.refs import Refs
+from numbers_cli.repo.repository import Repository, Transaction
+
+_MAX_COMMIT = 64 * 1024  # a commit is a few hundred bytes; larger JSON is something else
+
+
+@dataclass(frozen=True)
+class AssetUpdate:
+    """What the import did to one asset's ref."""
+
+    asset: Nid
+    status: str  # created | updated | up-to-date | diverged | stored
+    added: tuple[Nid, ...]  # commits appended to the local history
+    local_head: Nid | None  # head before the import
+    car_head: Nid  # last commit of this asset in the CAR
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "status": self.status,
+            "added": list(self.added),
+            "localHead": self.local_head,
+            "carHead": self.car_head,
+        }
+
+
+@dataclass
+class ImportReport:
+    source: str
+    roots: list[Nid] = field(default_factory=list)
+    blocks: int = 0  # blocks in the CAR, repeats included
+    imported: int = 0  # new to this repository
+    present: int = 0  # already here, or repeated in the CAR
+    bytes: int = 0  # bytes of CAR read
+    pack: str | None = None  # name of the pack written, if any
+    commits: list[Nid] = field(default_factory=list)  # recognised, in CAR order
+    assets: list[AssetUpdate] = field(default_factory=list)
+    skipped: list[tuple[Nid, str]] = field(default_factory=list)  # commits not placed, and why
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "roots": self.roots,
+            "blocks": self.blocks,
+            "imported": self.imported,
+            "present": self.present,
+            "bytes": self.bytes,
+            "pack": self.pack,
+            "commits": self.commits,
+            "assets": [a.to_json() for a in self.assets],
+            "skipped": [{"commit": c, "reason": r} for c, r in self.skipped],
+        }
+
+
+def import_car(
+    repo: Repository,
+    source: Path | BinaryIO,
+    *,
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import the CAR at `source` (a path, or a stream such as stdin) into `repo`."""
+    progress = progress or NoProgress()
+    with contextlib.ExitStack() as stack:
+        if isinstance(source, Path):
+            stream: BinaryIO = stack.enter_context(source.open("rb"))
+            label, total = name or str(source), source.stat().st_size
+        else:
+            stream, label, total = source, name or "-", 0
+        reader = _Counting(stream)
+        report = ImportReport(label)
+        progress.start(f"importing {label}", total)
+        stack.callback(progress.done)
+        with repo.transaction() as txn:
+            staging = _Staging(repo.objects)
+            try:
+                _read(reader, staging, report, progress)
+                report.imported, report.pack = staging.settle()
+            finally:
+                staging.close()
+            _place_commits(repo, txn, report)
+        report.bytes = reader.count
+    return report
+
+
+class _Counting:
+    """Counts the bytes read, for the report, the progress bar and error offsets."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self.count += len(data)
+        return data
+
+
+def _read(reader: _Counting, staging: _Staging, report: ImportReport, progress: Progress) -> None:
+    """Pass 1: verify and stage every block; nothing reaches the store's lookups yet."""
+    stream: Any = reader  # car's readers only call read()
+    try:
+        roots = car.read_header_roots(stream)
+    except InvalidFormat as exc:
+        raise InvalidFormat(f"{report.source}: {exc.message}") from None
+    if not roots:
+        raise InvalidFormat(f"{report.source}: the CAR header names no root")
+    report.roots = [_nid_of(root) for root in roots]
+    for cid, data in _named_errors(car.read_blocks(stream, offset=reader.count), report.source):
+        report.blocks += 1
+        nid = _verified(cid, data, report.source)
+        if cid[1] == RAW and _looks_like_commit(data):
+            report.commits.append(nid)
+        staging.add(cid, nid, data)
+        progress.advance(len(cid) + len(data))
+    report.present = report.blocks - staging.new_blocks
+
+
+def _named_errors(
+    blocks: Iterator[tuple[bytes, bytes]], source: str
+) -> Iterator[tuple[bytes, bytes]]:
+    """Framing errors say which CAR they are about (an import may read several)."""
+    try:
+        yield from blocks
+    except InvalidFormat as exc:
+        raise InvalidFormat(f"{source}: {exc.message}") from None
+
+
+def _verified(cid: bytes, data: bytes, source: str) -> Nid:
+    """The block's Nid if `data` is what `cid` names; the whole import fails otherwise."""
+    if len(cid) == 36 and cid[0] == 1 and cid[2:4] == b"\x12\x20":  # CIDv1, sha2-256: fast path
+        nid = Nid.from_bytes(cid)
+        ok = cid[4:] == hashlib.sha256(data).digest()
+    else:
+        from multiformats import CID
+
+        nid = _nid_of(cid)
+        hashfun = CID.decode(cid).hashfun.name
+        if hashfun != "sha2-256":
+            raise InvalidFormat(
+                f"block {nid} in {source} is hashed with {hashfun}; "
+                "nit verifies sha2-256 blocks only, so nothing was imported"
+            )
+        ok = nid.verify_block(data)
+    if not ok:
+        raise IntegrityError(
+            f"block {nid} in {source} does not hash to its CID; nothing was imported"
+        )
+    return nid
+
+
+def _nid_of(cid: bytes) -> Nid:
+    if cid[:2] == b"\x12\x20":
+        raise InvalidFormat(
+            "the CAR holds CIDv0 blocks; nit stores CIDv1 (export with cid-version=1)"
+        )
+    return Nid.from_bytes(cid)
+
+
+def _looks_like_commit(data: bytes) -> bool:
+    """Cheap filter; the real test is `Commit.from_json` once the block is stored."""
+    return len(data) <= _MAX_COMMIT and data[:1] == b"{" and b'"assetTreeSignature"' in data
+
+
+class _Staging:
+    """Where verified blocks wait, in the store's tmp/, until the CAR has been read whole."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self.pack: PackWriter = store.pack_writer()
+        self._spool_path = store.tmp_dir / f"import-{os.getpid()}-{id(self):x}.spool"
+        self._spool = self._spool_path.open("w+b")
+        self._spooled: list[tuple[bytes, int, int]] = []  # (cid, offset, length)
+        self._spool_end = 0
+        self._seen: set[bytes] = set()  # staged in this import
+        self._linked: set[bytes] = set()  # named by a dag-pb link
+        self._children: dict[bytes, list[bytes]] = {}  # links of the CAR's dag-pb nodes
+        self._roots: list[bytes] = []  # packed dag-pb nodes, in order: DAG root candidates
+        self._packed: list[bytes] = []  # CIDs in the pack, in order (its index holds as many)
+        self._first_data = b""
+        self.new_blocks = 0
+
+    def add(self, cid: bytes, nid: Nid, data: bytes) -> None:
+        links: list[bytes] = []
+        if cid[1] == DAG_PB:
+            try:
+                links = dag_pb_links(data)
+            except InvalidFormat:
+                raise InvalidFormat(f"block {nid} is not valid dag-pb") from None
+            self._linked.update(links)
+            self._children[cid] = links
+        if cid in self._seen or self.store.has(nid):
+            return
+        self._seen.add(cid)
+        self.new_blocks += 1
+        if links:
+            self._roots.append(cid)
+            self._to_pack(cid, data)
+        elif cid in self._linked:
+            self._to_pack(cid, data)
+        else:  # a single-block object, or a leaf whose parent comes later
+            self._spool.write(data)
+            self._spooled.append((cid, self._spool_end, len(data)))
+            self._spool_end += len(data)
+
+    def _to_pack(self, cid: bytes, data: bytes) -> None:
+        if not self._packed:
+            self._first_data = data
+        self._packed.append(cid)
+        self.pack(cid, data)
+
+    def settle(self) -> tuple[int, str | None]:
+        """Pass 2, after the CAR is known whole: spooled blocks to the pack or loose, then
+        the pack made visible. Returns (blocks stored, pack name or None)."""
+        self._spool.flush()
+        self._spool.seek(0)
+        for cid, offset, length in self._spooled:
+            self._spool.seek(offset)
+            data = self._spool.read(length)
+            if cid in self._linked:  # a leaf that arrived before its parent
+                self._to_pack(cid, data)
+            else:
+                self.store.put_block(Nid.from_bytes(cid), data)
+        if self.pack.blocks == 0:
+            return self.new_blocks, None
+        if self.pack.blocks == 1:
+            # PackWriter.commit would put() it, re-chunking a large foreign leaf: store it as is.
+            self.store.put_block(Nid.from_bytes(self._packed[0]), self._first_data)
+            return self.new_blocks, None
+        name = Nid.from_bytes(self._pack_name())
+        self.pack.commit(name)
+        return self.new_blocks, f"{name}.car"
+
+    def _pack_name(self) -> bytes:
+        """The first DAG root in the pack whose whole DAG is now here, else another block.
+
+        `pack/<nid>.idx` then still means what it means after `nit add`: the
+        DAG of `nid` is complete in this repository (remote fetches rely on
+        it), even when a CAR carried only part of a DAG.
+        """
+        tops = [c for c in self._roots if c not in self._linked]
+        whole = next((c for c in tops if self._complete(c)), None)
+        if whole is not None:
+            return whole
+        # Part of a DAG: named after a linked block, never after an incomplete root.
+        # (Only a CAR of bare roots whose children are nowhere has no such block.)
+        return next((c for c in self._packed if c in self._linked), self._packed[0])
+
+    def _complete(self, root: bytes) -> bool:
+        """Every block under `root` staged by this import or already stored."""
+        stack, visited = [root], set()
+        while stack:
+            cid = stack.pop()
+            if cid in visited:
+                continue
+            visited.add(cid)
+            if cid in self._children:
+                stack.extend(self._children[cid])
+            elif cid not in self._seen:
+                nid = Nid.from_bytes(cid)
+                if not self.store.has(nid):
+                    return False
+                if cid[1] == DAG_PB:
+                    stack.extend(dag_pb_links(self.store.get(nid)))
+        return True
+
+    def close(self) -> None:
+        """Drop every temp file; a committed pack has already been renamed away."""
+        self.pack.abort()
+        self._spool.close()
+        self._spool_path.unlink(missing_ok=True)
+
+
+def _place_commits(repo: Repository, txn: Transaction, report: ImportReport) -> None:
+    """Group the CAR's commits by asset and move the refs of the assets it is rooted at."""
+    by_asset: dict[Nid, list[Nid]] = {}
+    recognised: list[Nid] = []
+    for commit_nid in dict.fromkeys(report.commits):
+        try:
+            commit = Commit.from_json(repo.objects.get(commit_nid))
+        except InvalidFormat:
+            continue  # JSON that mentions a signature but is no commit: just a block
+        except NitError as exc:  # our own copy was here already, and is damaged
+            report.skipped.append((commit_nid, exc.message))
+            continue
+        recognised.append(commit_nid)
+        try:
+            asset = Nid.parse(str(tree_of(repo, commit).get("assetCid")))
+        except NotFound:
+            report.skipped.append((commit_nid, f"its AssetTree {commit.tree_cid} is not here"))
+            continue
+        except NitError as exc:
+            report.skipped.append((commit_nid, f"its AssetTree is invalid: {exc.message}"))
+            continue
+        by_asset.setdefault(asset, []).append(commit_nid)
+    report.commits = recognised
+    roots = set(report.roots)
+    for asset, incoming in by_asset.items():
+        local = txn.history(asset)
+        if local[: len(incoming)] == incoming or (
+            asset not in roots and set(incoming) <= set(local)
+        ):
+            status = "up-to-date"  # the CAR has nothing this repository lacks
+        elif asset not in roots:
+            status = "stored"  # a lone commit is not a history
+        elif incoming[: len(local)] == local:
+            status = "updated" if local else "created"
+        else:
+            status = "diverged"  # keep ours; both are reported
+        added = tuple(incoming[len(local) :]) if status in ("created", "updated") else ()
+        if added:
+            txn.set_ref(Refs.head_rel(asset), Refs.render_history(incoming))
+        head = local[-1] if local else None
+        report.assets.append(AssetUpdate(asset, status, added, head, incoming[-1]))
