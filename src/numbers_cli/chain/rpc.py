@@ -1,10 +1,12 @@
-"""JSON-RPC transport to an EVM node, over web3's HTTP provider.
+"""JSON-RPC transport to an EVM node, over a `requests` session.
 
 Why raw JSON-RPC and not web3's high-level `w3.eth` API: nit needs batches
 that include `eth_sendRawTransaction` (web3's batching refuses them), exact
 control over which calls are made (the spec prescribes the log query), and
 one place where every transport or node failure becomes a one-line
-NetworkError. web3 still does the HTTP (session reuse, headers, encoding).
+NetworkError. Why not web3's HTTPProvider underneath: importing web3 costs
+about a second, most of `nit log --remote`'s time; the protocol is a POST of
+JSON, which `requests` (session reuse, keep-alive) does as well.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from numbers_cli.errors import NetworkError
 
 if TYPE_CHECKING:
-    from web3 import HTTPProvider
+    import requests
 
 __all__ = ["JsonRpc", "RpcError", "hex_bytes", "quantity"]
 
@@ -82,24 +84,33 @@ class JsonRpc:
         self.url = display_url or url  # what messages show (no credentials)
         self.timeout = timeout
         self.batch_size = batch_size
-        self._provider: HTTPProvider | None = None
+        self._session: requests.Session | None = None
+        self._next_id = 0
 
-    def _http(self) -> HTTPProvider:
-        if self._provider is None:
-            from web3 import HTTPProvider
+    def _post(self, payload: Any) -> Any:
+        """One HTTP POST of a JSON-RPC request or batch; the decoded JSON reply.
 
-            # No automatic retries: a node that is down must be reported now,
-            # not after web3's back-off; callers retry what is safe to retry.
-            self._provider = HTTPProvider(
-                self._url,
-                request_kwargs={"timeout": self.timeout},
-                exception_retry_configuration=None,
-            )
-        return self._provider
+        No automatic retries: a node that is down must be reported now;
+        callers retry what is safe to retry.
+        """
+        import requests
+
+        if self._session is None:
+            self._session = requests.Session()
+            self._session.headers["Content-Type"] = "application/json"
+        response = self._session.post(self._url, json=payload, timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def _request(self, method: str, params: Sequence[Any]) -> dict[str, Any]:
+        self._next_id += 1
+        return {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": list(params)}
 
     def _transport_error(self, exc: BaseException) -> NetworkError:
         import requests
 
+        if isinstance(exc, ValueError):  # requests' JSONDecodeError is one, too
+            return NetworkError(f"RPC node at {self.url} sent a reply that is not JSON-RPC")
         if isinstance(exc, requests.Timeout):
             return NetworkError(f"RPC node at {self.url} did not answer within {self.timeout:g} s")
         if isinstance(exc, requests.HTTPError) and exc.response is not None:
@@ -130,10 +141,9 @@ class JsonRpc:
     def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         """One call; its result, or RpcError / NetworkError."""
         import requests
-        from web3.types import RPCEndpoint
 
         try:
-            reply = self._http().make_request(RPCEndpoint(method), list(params))
+            reply = self._post(self._request(method, params))
         except (requests.RequestException, OSError, ValueError) as exc:
             # HTTP/socket failures, and replies that are not JSON (ValueError)
             raise self._transport_error(exc) from None
@@ -147,14 +157,13 @@ class JsonRpc:
         ones the node took). Transport failures raise NetworkError.
         """
         import requests
-        from web3.types import RPCEndpoint
 
         results: list[Any | RpcError] = []
         for start in range(0, len(calls), self.batch_size):
             chunk = calls[start : start + self.batch_size]
-            requests_ = [(RPCEndpoint(method), list(params)) for method, params in chunk]
+            payload = [self._request(method, params) for method, params in chunk]
             try:
-                replies = self._http().make_batch_request(requests_)
+                replies = self._post(payload)
             except (requests.RequestException, OSError, ValueError) as exc:
                 raise self._transport_error(exc) from None
             if not isinstance(replies, list):
@@ -165,6 +174,9 @@ class JsonRpc:
                 raise NetworkError(
                     f"RPC node at {self.url} answered {len(replies)} of {len(chunk)} batched calls"
                 )
+            # A batch's replies may come in any order (JSON-RPC 2.0): match them by id.
+            by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
+            replies = [by_id.get(request["id"]) for request in payload]
             for (method, _params), reply in zip(chunk, replies, strict=True):
                 try:
                     results.append(self._unwrap(method, reply))
@@ -185,5 +197,7 @@ class JsonRpc:
         return results
 
     def close(self) -> None:
-        """Drop the provider (and with it web3's cached HTTP session for this URL)."""
-        self._provider = None
+        """Close the HTTP session (its pooled connections)."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
