@@ -57,6 +57,21 @@ class Result:
         return self.stdout + self.stderr
 
 
+def ok(result: Result) -> Result:
+    """The result of a command that must succeed; its output is the failure message."""
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def one_line_error(result: Result) -> str:
+    """The one `nit: error:` line of a failed command (nothing on stdout, no traceback)."""
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nit: error: "), result.stderr
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
 class Nit:
     """Runs `nit ARGS` in-process, in `cwd`, like a user in a terminal-less shell."""
 
@@ -121,6 +136,16 @@ def repo(nit: Nit, workdir: Path) -> Path:
     """An initialized repository in the work dir."""
     assert nit("init").exit_code == 0
     return workdir
+
+
+@pytest.fixture
+def second(tmp_path: Path) -> Nit:
+    """A second, fresh repository next to the work dir (another machine, same user
+    config): where CARs are imported and histories fetched."""
+    (tmp_path / "second").mkdir()
+    other = Nit(tmp_path / "second")
+    ok(other("init"))
+    return other
 
 
 @pytest.fixture

@@ -11,18 +11,23 @@ The temporary file is created with its final permission bits from the start
 readable by others, not even for the instant before a `chmod`.
 
 Errors are left as `OSError`: this module knows nothing of what the file is for,
-so its callers turn failures into the error that names their thing.
+so its callers turn failures into the error that names their thing. `flocked`
+is the one lock-file primitive (the repository's write and push locks, the
+devnet's lock).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import secrets
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "fsync_dir", "make_dirs"]
+__all__ = ["atomic_write", "flocked", "fsync_dir", "make_dirs"]
 
 _TEMP_SUFFIX = ".tmp"
 _O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
@@ -127,3 +132,32 @@ def make_dirs(path: Path, mode: int = 0o755) -> None:
             raise
         return
     fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def flocked(
+    lock_path: Path, timeout: float, busy: Callable[[str], Exception], mode: int = 0o644
+) -> Iterator[None]:
+    """Hold an exclusive `flock` on `lock_path`, waiting up to `timeout` seconds.
+
+    The kernel drops an flock when its holder dies, even by SIGKILL, so there
+    are never stale locks to clean up. The holder's pid is written into the
+    file so `busy(pid)` can build the error a waiter gets.
+    """
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _O_CLOEXEC, mode)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                    raise busy(holder) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing drops the flock

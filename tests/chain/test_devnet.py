@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import TEST_KEY, Nit
+from tests.conftest import TEST_KEY, Nit, one_line_error
 from tests.support.anvil import Anvil, AnvilUnavailable, anvil_binary
 from tests.support.tools import free_port, in_ci
 
@@ -67,14 +67,6 @@ def up(nit: Nit, *args: str) -> dict:
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     return json.loads(result.stdout)
-
-
-def one_line_error(result) -> str:  # type: ignore[no-untyped-def]
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("nit: error: "), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def test_up_status_up_down(nit: Nit, port: int, signing_key: str) -> None:

@@ -17,37 +17,10 @@ from tests.support.chain_history import (
 )
 from tests.support.tools import free_port
 
-from numbers_cli.chain import ChainClient, Network
+from numbers_cli.chain import ChainClient, Network, Receipt
 from numbers_cli.model.nid import Nid
 from numbers_cli.repo.refs import RemoteEntry
 from numbers_cli.repo.repository import Repository
-
-
-@pytest.fixture
-def on_chain(devnet: Network, monkeypatch: pytest.MonkeyPatch) -> Network:
-    use_network(devnet)
-    monkeypatch.setenv("NIT_NETWORK", "devnet")
-    return devnet
-
-
-@pytest.fixture
-def asset(nit: Nit, repo: Path, media, signing_key: str) -> str:  # type: ignore[no-untyped-def]
-    """An asset with three local commits in the first repository."""
-    media("Canon_40D.jpg")
-    for number in range(3):
-        assert nit("add", "Canon_40D.jpg", "-m", f"version {number}").exit_code == 0
-        assert nit("commit", "-m", f"commit {number}").exit_code == 0
-    return str(json.loads(nit("log", "--json").stdout)[0]["asset"])
-
-
-@pytest.fixture
-def second(tmp_path: Path) -> Nit:
-    """A second, fresh repository (another machine), same user config."""
-    where = tmp_path / "second"
-    where.mkdir()
-    nit = Nit(where)
-    assert nit("init").exit_code == 0
-    return nit
 
 
 def fetch(nit: Nit, *args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -71,11 +44,8 @@ def test_fetch_into_a_fresh_repository_reproduces_the_history(
     repo: Path,
     asset: str,
     second: Nit,
-    on_chain: Network,
-    chain: ChainClient,
-    anvil: Anvil,
+    registered: list[Receipt],
 ) -> None:
-    receipts = register_local(chain, repo, asset, anvil.keys[1])
     history = local_history(repo, asset)
 
     code, result = fetch(second, asset)
@@ -88,7 +58,7 @@ def test_fetch_into_a_fresh_repository_reproduces_the_history(
     there = Repository(second.cwd)
     assert there.refs.history(asset) == history
     assert there.refs.remote_history("devnet", asset) == [
-        RemoteEntry(c, r.tx_hash, r.block_number) for c, r in zip(history, receipts, strict=True)
+        RemoteEntry(c, r.tx_hash, r.block_number) for c, r in zip(history, registered, strict=True)
     ]
     for commit in history:  # the exact bytes, so the same ids everywhere
         assert there.objects.get(commit) == Repository(repo).objects.get(commit)
@@ -113,11 +83,8 @@ def test_fetching_twice_changes_nothing(
     repo: Path,
     asset: str,
     second: Nit,
-    on_chain: Network,
-    chain: ChainClient,
-    anvil: Anvil,
+    registered: list[Receipt],
 ) -> None:
-    register_local(chain, repo, asset, anvil.keys[1])
     assert fetch(second, asset)[0] == 0
     before = ref_files(second.cwd)
     objects = sorted((second.cwd / ".numbers" / "objects").rglob("*"))
@@ -135,9 +102,8 @@ def test_fetching_twice_changes_nothing(
 
 
 def test_fetch_in_the_origin_repository_finds_its_trees(
-    nit: Nit, repo: Path, asset: str, on_chain: Network, chain: ChainClient, anvil: Anvil
+    nit: Nit, repo: Path, asset: str, registered: list[Receipt]
 ) -> None:
-    register_local(chain, repo, asset, anvil.keys[1])
     before = local_history(repo, asset)
     code, result = fetch(nit, "Canon_40D.jpg")  # a tracked file names its asset
     assert code == 0
@@ -242,12 +208,9 @@ def test_interrupted_fetch_keeps_refs_and_finishes_next_time(
     repo: Path,
     asset: str,
     second: Nit,
-    on_chain: Network,
-    chain: ChainClient,
-    anvil: Anvil,
+    registered: list[Receipt],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    register_local(chain, repo, asset, anvil.keys[1])
     from numbers_cli.repo import refs
 
     real = refs.Refs.render_remote
@@ -297,13 +260,10 @@ def test_fetch_brings_the_trees_from_the_ipfs_remote(
     repo: Path,
     asset: str,
     second: Nit,
-    on_chain: Network,
-    chain: ChainClient,
-    anvil: Anvil,
+    registered: list[Receipt],
     ipfs_node,  # type: ignore[no-untyped-def]
     tmp_path: Path,
 ) -> None:
-    register_local(chain, repo, asset, anvil.keys[1])
     trees = tree_cids(repo, asset)
     for tree in trees:  # what `nit push` uploads, put on the node directly
         path = tmp_path / f"{tree}.json"
@@ -327,11 +287,8 @@ def test_an_unreachable_ipfs_remote_leaves_trees_missing_not_the_fetch(
     repo: Path,
     asset: str,
     second: Nit,
-    on_chain: Network,
-    chain: ChainClient,
-    anvil: Anvil,
+    registered: list[Receipt],
 ) -> None:
-    register_local(chain, repo, asset, anvil.keys[1])
     dead = f"http://127.0.0.1:{free_port()}"
     assert second("remote", "add", "dead", dead, "--timeout", "2", "--global").exit_code == 0
 

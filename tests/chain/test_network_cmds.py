@@ -10,21 +10,13 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import Nit
+from tests.conftest import Nit, one_line_error
 from tests.support.anvil import Anvil
 from tests.support.tools import free_port
 
 from numbers_cli.chain import PRESETS, Network
 from numbers_cli.config import Config
 from numbers_cli.ops.networks import resolve_network
-
-
-def one_line_error(result) -> str:  # type: ignore[no-untyped-def]
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("nit: error: "), result.stderr
-    assert "Traceback" not in result.output
-    return lines[0]
 
 
 def user_networks() -> dict:

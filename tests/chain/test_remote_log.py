@@ -41,26 +41,6 @@ LOG_KEYS = {
 }
 
 
-@pytest.fixture
-def on_chain(devnet: Network, monkeypatch: pytest.MonkeyPatch) -> Network:
-    """The user config's `devnet` is this test's fresh register, and the default network."""
-    use_network(devnet)
-    monkeypatch.setenv("NIT_NETWORK", "devnet")
-    return devnet
-
-
-@pytest.fixture
-def asset(nit: Nit, repo: Path, media, signing_key: str) -> str:  # type: ignore[no-untyped-def]
-    """An asset with three local commits (a registration and two updates)."""
-    media("Canon_40D.jpg")
-    for number in range(3):
-        added = nit("add", "Canon_40D.jpg", "-m", f"version {number}")
-        assert added.exit_code == 0, added.output
-        committed = nit("commit", "-m", f"commit {number}")
-        assert committed.exit_code == 0, committed.output
-    return str(json.loads(nit("log", "--json").stdout)[0]["asset"])
-
-
 def remote_log(nit: Nit, *args: str) -> tuple[int, list[dict]]:  # type: ignore[type-arg]
     result = nit("log", *args, "--remote", "--json")
     assert result.stdout, result.output

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import Nit
+from tests.conftest import Nit, ok
 
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
@@ -36,11 +36,6 @@ def python_m(
         capture_output=True,
         check=False,
     )
-
-
-def ok(result):  # type: ignore[no-untyped-def]
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def add_commit(nit: Nit, name: str, *options: str, message: str = "x") -> str:
@@ -69,15 +64,6 @@ def snapshot(workdir: Path) -> dict[str, bytes]:
         for p in sorted(base.rglob("*"))
         if p.is_file() and p.name != "lock"
     }
-
-
-@pytest.fixture
-def second(tmp_path: Path) -> Nit:
-    """A fresh repository next to the work dir: where CARs are imported."""
-    (tmp_path / "second").mkdir()
-    other = Nit(tmp_path / "second")
-    ok(other("init"))
-    return other
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import Nit
+from tests.conftest import Nit, ok
 from tests.support.ipfs_node import IpfsNode
 
 from numbers_cli.model import car
@@ -39,11 +39,6 @@ def python_m(*args: str, cwd: Path, stdin: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def ok(result):  # type: ignore[no-untyped-def]
-    assert result.exit_code == 0, result.output
-    return result
-
-
 def car_blocks(data: bytes) -> tuple[list[str], dict[str, bytes]]:
     """Roots and blocks (CID → bytes) of a CAR held in memory."""
     import io
@@ -59,14 +54,6 @@ def import_answer_root(answer: bytes) -> str:
     reply = json.loads(line)
     assert reply["Root"]["PinErrorMsg"] == ""
     return Nid.parse(reply["Root"]["Cid"]["/"])
-
-
-@pytest.fixture
-def second(tmp_path: Path) -> Nit:
-    (tmp_path / "second").mkdir()
-    other = Nit(tmp_path / "second")
-    ok(other("init"))
-    return other
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from tests.conftest import TEST_ADDRESS, Nit
 from tests.support.anvil import Anvil
+from tests.support.chain_history import use_network
 
 from numbers_cli.chain import ChainClient, Network
-from numbers_cli.config_writer import set_table_entry
+
+__all__ = ["FUNDING", "committed", "make_files", "use_network"]
 
 #: What the test wallet gets from anvil's first dev account, once per worker.
 FUNDING = 10**20  # 100 ETH
@@ -22,21 +24,6 @@ def funded(anvil: Anvil, bare_devnet: Network) -> str:
     with ChainClient(bare_devnet) as client:
         client.fund(anvil.keys[0], TEST_ADDRESS, FUNDING)
     return TEST_ADDRESS
-
-
-def use_network(network: Network, name: str = "devnet") -> None:
-    """Point the user config's `[networks.NAME]` at `network` (as `nit devnet up` would)."""
-    set_table_entry(
-        "user",
-        "networks",
-        name,
-        {
-            "rpc": network.rpc_url,
-            "chain_id": network.chain_id,
-            "contract": network.contract or "",
-            "confirmations": network.confirmations,
-        },
-    )
 
 
 @pytest.fixture

@@ -44,6 +44,14 @@ def start_push(workdir: Path, log: Path, kill_at: str = "") -> subprocess.Popen[
     )
 
 
+def wait_until_sent(log: Path) -> None:
+    """Until the push has broadcast its first batch of transactions (bounded)."""
+    deadline = time.monotonic() + 60
+    while "send 1" not in (log.read_text() if log.exists() else ""):
+        assert time.monotonic() < deadline, "the push never sent anything"
+        time.sleep(0.01)
+
+
 def sent_count(network: Network) -> int:
     """Transactions TEST_ADDRESS has had mined on `network` (its nonce)."""
     with ChainClient(network) as client:
@@ -124,6 +132,11 @@ def funded_network_factory(tmp_path):  # type: ignore[no-untyped-def]
         use_network(network)
         return network
 
+    def restart(port: int, extra: tuple[str, ...]) -> None:
+        """The same node again: same port and state file (its register and funds kept)."""
+        nodes.append(Anvil(extra_args=extra, port=port).start())
+
+    start.restart = restart  # type: ignore[attr-defined]
     yield start
     for node in nodes:
         node.stop()
@@ -150,15 +163,11 @@ def test_rpc_node_killed_mid_push_then_restarted(
     state = tmp_path / "anvil-state.json"
     args = ("--block-time", "1", "--state", str(state))
     network = funded_network_factory(args, port)
-    node_log = tmp_path / "push.log"
-    pushing = start_push(many_commits, node_log)
-    deadline = time.monotonic() + 60
-    while "send 1" not in (node_log.read_text() if node_log.exists() else ""):
-        assert time.monotonic() < deadline, "the push never sent anything"
-        time.sleep(0.01)
+    log = tmp_path / "push.log"
+    pushing = start_push(many_commits, log)
+    wait_until_sent(log)
     # The node dies with transactions in its pool (blocks come once a second).
     # SIGTERM, so anvil writes its state: a node that lost its chain is a reorg, not this.
-    # (funded_network_factory started it; find it by port.)
     nodes = [n for n in _running_anvils() if f"--port {port}" in n[1]]
     assert nodes, "anvil not found"
     os.kill(nodes[0][0], signal.SIGTERM)
@@ -166,7 +175,7 @@ def test_rpc_node_killed_mid_push_then_restarted(
     assert pushing.returncode == 9, stderr
     assert stderr.count("\n") == 1 and stderr.startswith("nit: error:"), stderr
 
-    funded_network_factory_restart(port, args)
+    funded_network_factory.restart(port, args)
     again = nit("push", "--no-ipfs")
 
     assert again.exit_code == 0, again.stderr
@@ -188,28 +197,10 @@ def _running_anvils() -> list[tuple[int, str]]:
     return found
 
 
-_restarted: list[Anvil] = []
-
-
-def funded_network_factory_restart(port: int, args: tuple[str, ...]) -> None:
-    node = Anvil(extra_args=args, port=port).start()
-    _restarted.append(node)
-
-
-@pytest.fixture(autouse=True)
-def _stop_restarted():  # type: ignore[no-untyped-def]
-    yield
-    while _restarted:
-        _restarted.pop().stop()
-
-
 def test_ctrl_c_mid_push_exits_130_and_a_rerun_finishes(nit, many_commits, slow_chain, tmp_path):
     log = tmp_path / "push.log"
     pushing = start_push(many_commits, log)
-    deadline = time.monotonic() + 60
-    while "send 1" not in (log.read_text() if log.exists() else ""):
-        assert time.monotonic() < deadline, "the push never sent anything"
-        time.sleep(0.01)
+    wait_until_sent(log)
     pushing.send_signal(signal.SIGINT)  # while it waits for the next block
     _, stderr = pushing.communicate(timeout=60)
 

@@ -22,7 +22,6 @@ node costs nothing before the chain client is needed.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -38,7 +37,7 @@ from pathlib import Path
 
 from numbers_cli.config import user_data_dir
 from numbers_cli.errors import ConfigError, NetworkError, NitError
-from numbers_cli.fsio import atomic_write, make_dirs
+from numbers_cli.fsio import atomic_write, flocked, make_dirs
 
 __all__ = [
     "ANVIL_ENV",
@@ -125,26 +124,15 @@ class DevnetPaths:
         no stale lock behind.
         """
         make_dirs(self.root)
-        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                        raise NitError(
-                            f"another `nit devnet` command (pid {holder}) is still at work",
-                            hint="wait for it to finish, then run the command again",
-                        ) from None
-                    time.sleep(0.05)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+
+        def busy(holder: str) -> NitError:
+            return NitError(
+                f"another `nit devnet` command (pid {holder}) is still at work",
+                hint="wait for it to finish, then run the command again",
+            )
+
+        with flocked(self.lock_file, timeout, busy, mode=0o600):
             yield
-        finally:
-            os.close(fd)
 
 
 @dataclass(frozen=True)

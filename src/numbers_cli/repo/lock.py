@@ -13,39 +13,24 @@ any point leaves either none of the change visible or, once replayed, all of it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from numbers_cli.errors import RepositoryLocked
-from numbers_cli.fsio import atomic_write
+from numbers_cli.fsio import atomic_write, flocked
 
 
-@contextlib.contextmanager
-def exclusive(lock_path: Path, timeout: float) -> Iterator[None]:
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                    raise RepositoryLocked(
-                        f"another nit process (pid {holder}) is writing to this repository",
-                        hint="wait for it to finish, then run the command again",
-                    ) from None
-                time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing drops the flock
+def exclusive(lock_path: Path, timeout: float) -> contextlib.AbstractContextManager[None]:
+    """The repository's write lock (and push lock): RepositoryLocked after `timeout` s."""
+
+    def busy(holder: str) -> RepositoryLocked:
+        what = "pushing from" if lock_path.name == "push.lock" else "writing to"
+        return RepositoryLocked(
+            f"another nit process (pid {holder}) is {what} this repository",
+            hint="wait for it to finish, then run the command again",
+        )
+
+    return flocked(lock_path, timeout, busy)
 
 
 class Journal:
