@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +72,20 @@ def one_line_error(result: Result) -> str:
     assert len(lines) == 1 and lines[0].startswith("nit: error: "), result.stderr
     assert "Traceback" not in result.output
     return lines[0]
+
+
+def python_m(
+    *args: str, cwd: Path, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """`python -m numbers_cli ARGS` in a real process, so binary stdin/stdout stay binary."""
+    return subprocess.run(
+        [sys.executable, "-m", "numbers_cli", *args],
+        cwd=cwd,
+        env=dict(os.environ),
+        input=stdin,
+        capture_output=True,
+        check=False,
+    )
 
 
 class Nit:

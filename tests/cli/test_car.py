@@ -8,34 +8,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import Nit, ok
+from tests.conftest import Nit, ok, python_m
 
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
 
 PHOTO = "Canon_40D.jpg"  # 8 KiB: one raw block
 CHUNK = 262_144
-
-
-def python_m(
-    *args: str, cwd: Path, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    """`python -m numbers_cli ARGS` in a real process, so binary stdin/stdout stay binary."""
-    return subprocess.run(
-        [sys.executable, "-m", "numbers_cli", *args],
-        cwd=cwd,
-        env=dict(os.environ),
-        input=stdin,
-        capture_output=True,
-        check=False,
-    )
 
 
 def add_commit(nit: Nit, name: str, *options: str, message: str = "x") -> str:

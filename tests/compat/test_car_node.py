@@ -9,14 +9,11 @@ node now holds, and feed a CAR written by the node's `dag/export` to
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import Nit, ok
+from tests.conftest import Nit, ok, python_m
 from tests.support.ipfs_node import IpfsNode
 
 from numbers_cli.model import car
@@ -25,16 +22,9 @@ from numbers_cli.model.nid import Nid
 CHUNK = 262_144
 
 
-def python_m(*args: str, cwd: Path, stdin: bytes | None = None) -> bytes:
-    """stdout of `python -m numbers_cli ARGS` in a real process (binary stays binary)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "numbers_cli", *args],
-        cwd=cwd,
-        env=dict(os.environ),
-        input=stdin,
-        capture_output=True,
-        check=False,
-    )
+def python_m_ok(*args: str, cwd: Path, stdin: bytes | None = None) -> bytes:
+    """stdout of a successful `python -m numbers_cli ARGS` (binary stays binary)."""
+    done = python_m(*args, cwd=cwd, stdin=stdin)
     assert done.returncode == 0, done.stderr.decode()
     return done.stdout
 
@@ -108,7 +98,7 @@ def test_the_node_imports_our_commit_car(
     answer = ipfs_node.rpc_upload("dag/import", {"cid-base": "base32"}, out)
     assert import_answer_root(answer) == commit
     stored = ipfs_node.rpc("block/get", {"arg": commit, "timeout": "10s"})
-    assert stored == python_m("cat", "--block", commit, cwd=repo)
+    assert stored == python_m_ok("cat", "--block", commit, cwd=repo)
     assert ipfs_node.rpc("cat", {"arg": entry["nid"], "timeout": "10s"}) == photo.read_bytes()
 
 
@@ -128,13 +118,13 @@ def test_we_import_the_nodes_car(
     assert report["roots"] == [root]
     assert (report["blocks"], report["imported"], report["pack"]) == (6, 6, f"{root}.car")
     assert report["assets"] == []  # a bare file: no history to move
-    assert python_m("cat", root, cwd=second.cwd) == big.read_bytes()
+    assert python_m_ok("cat", root, cwd=second.cwd) == big.read_bytes()
     assert json.loads(ok(second("fsck", "--json")).stdout)["ok"] is True
     # The node's Nid is the one `nit hash` gives the same bytes.
     assert ok(second("hash", big)).stdout.strip() == root
 
     # Again through stdin: everything is already here.
-    again = json.loads(python_m("import", "-", "--json", cwd=second.cwd, stdin=out.read_bytes()))
+    again = json.loads(python_m_ok("import", "-", "--json", cwd=second.cwd, stdin=out.read_bytes()))
     assert (again["imported"], again["present"]) == (0, 6)
 
 
@@ -145,8 +135,8 @@ def test_the_node_reads_back_what_we_imported_from_it(
     added = ipfs_node.rpc_upload("add", {"cid-version": 1, "raw-leaves": "true"}, big)
     root = Nid.parse(json.loads(added.splitlines()[-1])["Hash"])
     exported = ipfs_node.rpc("dag/export", {"arg": root, "timeout": "10s"})
-    python_m("import", "-", cwd=second.cwd, stdin=exported)
-    again = python_m("export", root, "--car", "-", cwd=second.cwd)
+    python_m_ok("import", "-", cwd=second.cwd, stdin=exported)
+    again = python_m_ok("export", root, "--car", "-", cwd=second.cwd)
     assert again == exported  # byte for byte: same header, same blocks, same order
 
 

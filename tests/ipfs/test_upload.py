@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,20 +70,29 @@ def blocks_of_car(data: bytes) -> dict[bytes, bytes]:
 
 
 @pytest.fixture
-def big(nit: Nit, repo: Path, signing_key: str) -> Committed:
+def commit_random(nit: Nit, repo: Path, signing_key: str) -> Callable[[str, int], Committed]:
+    """Commits a file NAME of SIZE random bytes in the test's repository (signed)."""
+
+    def commit(name: str, size: int) -> Committed:
+        return commit_file(nit, repo, name, os.urandom(size))
+
+    return commit
+
+
+@pytest.fixture
+def big(commit_random: Callable[[str, int], Committed]) -> Committed:
     """A committed 3 MiB file (12 leaves and a root, stored as a pack)."""
-    return commit_file(nit, repo, "big.bin", os.urandom(3 * MIB))
+    return commit_random("big.bin", 3 * MIB)
 
 
 def test_small_file_tree_and_commit(
-    nit: Nit,
     repo: Path,
     repo_obj: Repository,
-    signing_key: str,
+    commit_random: Callable[[str, int], Committed],
     ipfs_node: IpfsNode,
     node_remote: Remote,
 ) -> None:
-    small = commit_file(nit, repo, "small.txt", os.urandom(2000))
+    small = commit_random("small.txt", 2000)
     progress = Recording()
     results = upload_objects(repo_obj, node_remote, small.cids, progress)
     assert [r.status for r in results] == ["uploaded"] * 3
@@ -111,14 +121,12 @@ def test_multi_block_file_arrives_as_our_exact_blocks(
 
 
 def test_second_call_sends_nothing(
-    nit: Nit,
-    repo: Path,
     repo_obj: Repository,
-    signing_key: str,
+    commit_random: Callable[[str, int], Committed],
     ipfs_node: IpfsNode,
     node_remote: Remote,
 ) -> None:
-    small = commit_file(nit, repo, "again.txt", os.urandom(3000))
+    small = commit_random("again.txt", 3000)
     upload_objects(repo_obj, node_remote, small.cids)
     # Unpin on the node behind our back: a call that asked or sent anything would pin again.
     for cid in small.cids:
@@ -221,9 +229,9 @@ def test_resumed_upload_starts_over_once_if_the_node_lost_blocks(
 
 
 def test_node_down_is_a_network_error_and_nothing_is_recorded(
-    nit: Nit, repo: Path, repo_obj: Repository, signing_key: str
+    repo: Path, repo_obj: Repository, commit_random: Callable[[str, int], Committed]
 ) -> None:
-    small = commit_file(nit, repo, "down.txt", os.urandom(100))
+    small = commit_random("down.txt", 100)
     remote = Remote("down", f"http://127.0.0.1:{closed_port()}", "kubo", timeout=5.0)
     started = time.monotonic()
     with pytest.raises(NetworkError, match="cannot reach IPFS remote 'down'") as err:
@@ -258,9 +266,9 @@ def test_a_corrupt_local_block_is_not_sent(
 
 
 def test_memory_stays_flat_while_streaming(
-    nit: Nit, repo: Path, repo_obj: Repository, signing_key: str, node_remote: Remote
+    repo_obj: Repository, commit_random: Callable[[str, int], Committed], node_remote: Remote
 ) -> None:
-    large = commit_file(nit, repo, "eight.bin", os.urandom(8 * MIB))
+    large = commit_random("eight.bin", 8 * MIB)
     tracemalloc.start()
     try:
         upload_objects(repo_obj, node_remote, [large.file], segment_bytes=4 * MIB)

@@ -11,7 +11,13 @@ accept bytes we could not hash to the CID we asked for.
 from __future__ import annotations
 
 from numbers_cli.errors import IntegrityError, NotFound
-from numbers_cli.ipfs.http import MAX_BLOCK_BYTES, HttpClient, RemoteHttpError, read_limited
+from numbers_cli.ipfs.http import (
+    MAX_BLOCK_BYTES,
+    HttpAdapter,
+    HttpClient,
+    RemoteHttpError,
+    read_limited,
+)
 from numbers_cli.ipfs.remote import Auth, normalize_url, redact_url
 from numbers_cli.model.nid import Nid
 
@@ -20,7 +26,7 @@ DEFAULT_GATEWAY_TIMEOUT = 30.0
 RAW_BLOCK_TYPE = "application/vnd.ipld.raw"
 
 
-class GatewaySource:
+class GatewaySource(HttpAdapter):
     """Blocks from `<url>/ipfs/<cid>?format=raw`, each verified against its CID."""
 
     kind = "gateway"
@@ -40,15 +46,6 @@ class GatewaySource:
         self.label = f"gateway '{name}' ({shown})" if name else f"gateway {shown}"
         self.timeout = timeout
         self.http = HttpClient(self.url, self.label, auth or url_auth, timeout)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> GatewaySource:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def get_block(self, cid: Nid) -> bytes:
         """The raw block named `cid`; IntegrityError when the answer does not hash to it."""

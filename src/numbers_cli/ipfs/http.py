@@ -16,7 +16,7 @@ import json
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -227,6 +227,23 @@ class HttpClient:
             status,
             detail,
         )
+
+
+class HttpAdapter:
+    """What the IPFS adapters built on one `HttpClient` share: closing it, also as a
+    context manager, so that the session's connections are released however the
+    caller leaves."""
+
+    http: HttpClient
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def read_limited(response: requests.Response, limit: int, label: str) -> bytes:

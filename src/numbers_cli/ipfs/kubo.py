@@ -24,6 +24,7 @@ from typing import Any
 from numbers_cli.errors import IntegrityError, InvalidFormat, NetworkError, NotFound
 from numbers_cli.ipfs.http import (
     MAX_BLOCK_BYTES,
+    HttpAdapter,
     HttpClient,
     MultipartBody,
     RemoteHttpError,
@@ -59,7 +60,7 @@ def _cid_of(value: Any) -> Nid:
     return Nid.parse(value)
 
 
-class KuboRemote:
+class KuboRemote(HttpAdapter):
     """The Kubo RPC API of one node; thread-unsafe, like the requests session it holds."""
 
     kind = "kubo"
@@ -81,15 +82,6 @@ class KuboRemote:
         )
         self.timeout = timeout
         self.http = HttpClient(self.url + "/api/v0", self.label, auth or url_auth, timeout)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> KuboRemote:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- calls -------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import requests
 
 from numbers_cli.errors import ConfigError, IntegrityError, InvalidFormat, NetworkError
 from numbers_cli.ipfs.gateway import GatewaySource
-from numbers_cli.ipfs.http import HttpClient
+from numbers_cli.ipfs.http import HttpAdapter, HttpClient
 from numbers_cli.ipfs.remote import DEFAULT_TIMEOUT, Auth, normalize_url, redact_url
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.unixfs import CHUNK_SIZE, nid_of_bytes
@@ -36,7 +36,7 @@ NUMBERS_ADD_URL = (
 NUMBERS_GATEWAY_URL = "https://ipfs-pin.numbersprotocol.io"
 
 
-class NumbersRemote:
+class NumbersRemote(HttpAdapter):
     """Adds single-block files to the Numbers IPFS service; reads through its gateway."""
 
     kind = "numbers"
@@ -68,14 +68,8 @@ class NumbersRemote:
         self.gateway.label = f"{self.label} gateway ({redact_url(self.gateway.url)})"
 
     def close(self) -> None:
-        self.http.close()
+        super().close()
         self.gateway.close()
-
-    def __enter__(self) -> NumbersRemote:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def add_request(self, data: bytes) -> requests.Request:
         """The add request, as the reference tool sends it (not yet sent)."""

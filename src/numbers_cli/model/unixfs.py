@@ -12,7 +12,7 @@ depth (174 links per level), never by the file size.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -142,6 +142,31 @@ def decode_file_node(block: bytes) -> FileNode:
         raise InvalidFormat("UnixFS blocksizes do not match the node's links")
     links = tuple(Link(c, t, s) for (c, t), s in zip(link_parts, blocksizes, strict=True))
     return FileNode(links, filesize if filesize is not None else len(data), data)
+
+
+class LinkWalk:
+    """The links below a file node, depth first: leaves come in file order.
+
+    The walk does not read blocks itself: whoever reads a child it yielded
+    calls `descend` with that child's links, which come next. So each caller
+    decides what it reads (a fetch reads every block, an upload only interior
+    nodes), and memory is one iterator over one node's links per DAG level.
+    """
+
+    def __init__(self, links: Iterable[Link]) -> None:
+        self._stack: list[Iterator[Link]] = [iter(links)]
+
+    def __iter__(self) -> Iterator[Link]:
+        while self._stack:
+            link = next(self._stack[-1], None)
+            if link is None:
+                self._stack.pop()
+                continue
+            yield link
+
+    def descend(self, links: Iterable[Link]) -> None:
+        """Walk `links` (those of the link just yielded) before that link's siblings."""
+        self._stack.append(iter(links))
 
 
 def dag_pb_links(block: bytes | memoryview) -> list[bytes]:

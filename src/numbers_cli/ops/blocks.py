@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from numbers_cli.config import Config
 from numbers_cli.errors import NotFound
 from numbers_cli.model.nid import RAW, Nid
-from numbers_cli.model.unixfs import decode_file_node
+from numbers_cli.model.unixfs import LinkWalk, decode_file_node
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.remotes import REMOTES_TABLE, open_remote, resolve_remote
 from numbers_cli.repo.repository import Repository
@@ -141,12 +141,8 @@ class RemoteObjects:
         try:
             writer(root.to_bytes(), data)
             self.progress.advance(len(node.data))
-            stack = [iter(node.links)]
-            while stack:
-                link = next(stack[-1], None)
-                if link is None:
-                    stack.pop()
-                    continue
+            walk = LinkWalk(node.links)
+            for link in walk:
                 child = Nid.from_bytes(link.cid)
                 block = self.block(child)
                 writer(link.cid, block)
@@ -155,7 +151,7 @@ class RemoteObjects:
                 else:
                     inner = decode_file_node(block)
                     self.progress.advance(len(inner.data))
-                    stack.append(iter(inner.links))
+                    walk.descend(inner.links)
             writer.commit(root)
         except BaseException:
             writer.abort()

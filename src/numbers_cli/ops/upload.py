@@ -41,7 +41,7 @@ from numbers_cli.fsio import atomic_write, fsync_dir, make_dirs
 from numbers_cli.ipfs.remote import Remote
 from numbers_cli.model import car
 from numbers_cli.model.nid import RAW, Nid, short
-from numbers_cli.model.unixfs import decode_file_node
+from numbers_cli.model.unixfs import LinkWalk, decode_file_node
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.remotes import open_remote, remote_state_dir
 from numbers_cli.repo.objects import ObjectStore
@@ -190,19 +190,15 @@ def _walk(store: ObjectStore, root: Nid) -> Iterator[_Block]:
         return
     node = decode_file_node(data)
     yield _Block(root.to_bytes(), len(data), len(node.data))
-    stack = [iter(node.links)]
-    while stack:
-        link = next(stack[-1], None)
-        if link is None:
-            stack.pop()
-            continue
+    walk = LinkWalk(node.links)
+    for link in walk:
         if _is_raw(link.cid):
             yield _Block(link.cid, link.filesize, link.filesize)
             continue
         block = store.get(Nid.from_bytes(link.cid))
         child = decode_file_node(block)
         yield _Block(link.cid, len(block), len(child.data))
-        stack.append(iter(child.links))
+        walk.descend(child.links)
 
 
 def _object_size(store: ObjectStore, root: Nid) -> int:
