@@ -14,9 +14,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 def _ether(wei: int) -> str:
-    from numbers_cli.chain import format_amount
-
-    return format_amount(wei, "ETH")
+    return devnet_op.format_amount(wei, "ETH")
 
 
 @click.group()

@@ -7,7 +7,6 @@ import sys
 import click
 
 from numbers_cli.cli.env import Env, pass_env
-from numbers_cli.ipfs.remote import KINDS, Auth
 from numbers_cli.ops import remotes as remotes_op
 from numbers_cli.ops.settings import load as load_settings
 
@@ -30,13 +29,13 @@ def _read_secret(env: Env, scheme: str) -> str:
     return sys.stdin.readline().strip()
 
 
-def _auth(env: Env, text: str | None) -> Auth | None:
+def _auth(env: Env, text: str | None) -> remotes_op.Auth | None:
     if text is None:
         return None
     if text.endswith(":-"):
         scheme = text.split(":", 1)[0]
         text = text[:-1] + _read_secret(env, scheme)
-    return Auth.parse(text)
+    return remotes_op.Auth.parse(text)
 
 
 @click.group()
@@ -49,7 +48,7 @@ def remote() -> None:
 @click.argument("url", required=False)
 @click.option(
     "--kind",
-    type=click.Choice(KINDS),
+    type=click.Choice(remotes_op.KINDS),
     default="kubo",
     show_default=True,
     help="kubo: Kubo RPC API (/api/v0); numbers: Numbers IPFS service; gateway: read-only.",

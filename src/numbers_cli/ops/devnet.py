@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from numbers_cli.chain import ChainClient, Network, anvil
+from numbers_cli.chain import ChainClient, Network, anvil, format_amount
 from numbers_cli.config import Config, user_config_file
 from numbers_cli.config_writer import set_table_entry
 from numbers_cli.errors import ConfigError, NetworkError, UsageError, WalletError
@@ -36,6 +36,7 @@ __all__ = [
     "WalletFunding",
     "devnet_network",
     "down",
+    "format_amount",
     "status",
     "up",
 ]
