@@ -39,11 +39,11 @@ from numbers_cli.errors import (
 )
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
-from numbers_cli.model.signature import recover_signer, same_address
 from numbers_cli.ops.history import Diff, json_diff
 from numbers_cli.ops.networks import resolve_network
 from numbers_cli.ops.session import open_repo
 from numbers_cli.ops.trees import ObjectSource, tree_of
+from numbers_cli.ops.verify import SignatureCheck, check_signature
 from numbers_cli.repo.repository import Repository
 
 __all__ = [
@@ -68,47 +68,6 @@ _SEVERITY = (ExitCode.VERIFY_SIGNATURE, ExitCode.VERIFY_SIGNER)
 
 
 # --- signatures -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SignatureCheck:
-    """Whether a commit's signature holds without needing its tree.
-
-    The signature covers the text `assetTreeSha256`, so it can be checked from
-    the commit alone; whether the tree hashes to that value is `nit verify`'s
-    business once the tree is at hand.
-    """
-
-    ok: bool
-    signer: str | None
-    detail: str
-    code: ExitCode = ExitCode.OK
-
-
-def check_signature(commit: Commit) -> SignatureCheck:
-    """Recover the signer of `assetTreeSignature` and compare it with `committer`.
-
-    The same rule as `nit verify`: a committer given as an address must be the
-    signer; a committer given as a profile Nid (as the reference tool writes)
-    cannot be compared, so a recoverable signature is all that can be asked.
-    """
-    try:
-        signer = recover_signer(
-            str(commit.get("assetTreeSha256")), str(commit.get("assetTreeSignature"))
-        )
-    except InvalidFormat as exc:
-        return SignatureCheck(False, None, exc.message, ExitCode.VERIFY_SIGNATURE)
-    committer = str(commit.get("committer"))
-    if not committer.startswith("0x"):
-        return SignatureCheck(True, signer, f"signed by {signer} (committer is a profile)")
-    if same_address(signer, committer):
-        return SignatureCheck(True, signer, f"signed by the committer {signer}")
-    return SignatureCheck(
-        False,
-        signer,
-        f"signed by {signer}, not by the committer {committer}",
-        ExitCode.VERIFY_SIGNER,
-    )
 
 
 # --- one on-chain commit ----------------------------------------------------------

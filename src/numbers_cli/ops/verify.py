@@ -273,13 +273,33 @@ def verify_commit(
             )
 
     # The signature: recoverable, and by the committer it names.
-    try:
-        signer = recover_signer(
-            str(commit.get("assetTreeSha256")), str(commit.get("assetTreeSignature"))
-        )
-    except InvalidFormat as exc:
-        checks.append(Check("signature", False, exc.message, ExitCode.VERIFY_SIGNATURE))
+    signature = check_signature(commit)
+    if signature.signer is None:
+        checks.append(Check("signature", False, signature.detail, ExitCode.VERIFY_SIGNATURE))
         return result
+    signer = result.signer = signature.signer
+    checks.append(Check("signature", True, f"signed by {signer}"))
+    committer = str(commit.get("committer"))
+    if committer.startswith("0x"):
+        checks.append(
+            Check(
+                "committer",
+                signature.ok,
+                "signer is the committer"
+                if signature.ok
+                else f"signer {signer} is not the committer {committer}",
+                ExitCode.VERIFY_SIGNER,
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "committer",
+                True,
+                f"committer is a profile ({committer}); signer not compared to it",
+            )
+        )
+    return result
     result.signer = signer
     checks.append(Check("signature", True, f"signed by {signer}"))
     committer = str(commit.get("committer"))
@@ -304,3 +324,44 @@ def verify_commit(
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """Whether a commit's signature holds without needing its tree.
+
+    The signature covers the text `assetTreeSha256`, so it can be checked from
+    the commit alone; whether the tree hashes to that value is `nit verify`'s
+    business once the tree is at hand.
+    """
+
+    ok: bool
+    signer: str | None
+    detail: str
+    code: ExitCode = ExitCode.OK
+
+
+def check_signature(commit: Commit) -> SignatureCheck:
+    """Recover the signer of `assetTreeSignature` and compare it with `committer`.
+
+    The same rule as `nit verify`: a committer given as an address must be the
+    signer; a committer given as a profile Nid (as the reference tool writes)
+    cannot be compared, so a recoverable signature is all that can be asked.
+    """
+    try:
+        signer = recover_signer(
+            str(commit.get("assetTreeSha256")), str(commit.get("assetTreeSignature"))
+        )
+    except InvalidFormat as exc:
+        return SignatureCheck(False, None, exc.message, ExitCode.VERIFY_SIGNATURE)
+    committer = str(commit.get("committer"))
+    if not committer.startswith("0x"):
+        return SignatureCheck(True, signer, f"signed by {signer} (committer is a profile)")
+    if same_address(signer, committer):
+        return SignatureCheck(True, signer, f"signed by the committer {signer}")
+    return SignatureCheck(
+        False,
+        signer,
+        f"signed by {signer}, not by the committer {committer}",
+        ExitCode.VERIFY_SIGNER,
+    )
