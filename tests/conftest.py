@@ -24,7 +24,7 @@ from tests.support.ipfs_node import IpfsNode
 from numbers_cli.chain import ChainClient, Network
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-MEDIA = REPO_ROOT.parent / "shared" / "fixtures" / "media"
+MEDIA = REPO_ROOT / "tests" / "fixtures" / "media"
 
 # A throwaway key for signing in tests; never a real wallet.
 TEST_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "media"
+MEDIA = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "media"
 PHOTO = "Canon_40D.jpg"
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 

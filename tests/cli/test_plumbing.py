@@ -14,7 +14,7 @@ import numbers_cli
 
 BIG = "hdr-iphone_hdr_YES.jpg"  # 1.9 MiB: a chunked UnixFS file, stored as a pack
 PHOTO = "Canon_40D.jpg"  # 8 KiB: a single raw block
-MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "media"
+MEDIA = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "media"
 
 
 def python_m(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:

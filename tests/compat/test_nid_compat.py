@@ -15,7 +15,7 @@ CHUNK = 262_144
 SIZES = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 174 * CHUNK, 174 * CHUNK + 1]
 BIG = 50 * 1024 * 1024 + 12_345  # over 50 MiB: a two-level DAG with a partial last group
 
-MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "media"
+MEDIA = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "media"
 
 
 @pytest.mark.parametrize("size", SIZES)

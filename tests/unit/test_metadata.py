@@ -1,6 +1,6 @@
 """The metadata adapter: what nit learns from a media file (MIME, capture time, GPS, camera).
 
-Real camera files from /work/shared/fixtures/media (read-only; copied before
+Real camera files from tests/fixtures/media (read-only; copied before
 any change) pin the values; the expected capture times and positions were
 cross-checked by reading the raw Exif with exifread by hand and converting
 with `calendar.timegm` / D + M/60 + S/3600. Broken and hostile variants are
@@ -24,7 +24,7 @@ from numbers_cli.errors import NitError, NotFound
 from numbers_cli.metadata import FileMetadata, read_metadata, sniff_mime
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MEDIA = REPO_ROOT.parent / "shared" / "fixtures" / "media"
+MEDIA = REPO_ROOT / "tests" / "fixtures" / "media"
 
 
 def utc(*parts: int) -> int:
@@ -137,7 +137,7 @@ EXPECTED: dict[str, tuple[str, int | None, str | None, dict[str, str]]] = {
 
 @pytest.fixture(scope="session")
 def media() -> Path:
-    """The shared real-media fixtures, next to the repository (always present)."""
+    """The real-media fixtures shipped in tests/fixtures/media (always present)."""
     assert MEDIA.is_dir(), f"media fixtures missing at {MEDIA}"
     return MEDIA
 
