@@ -100,6 +100,7 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("commit.author", str, "", "NIT_AUTHOR", "commit author; empty: the wallet's address"),
     Key("commit.provider", str, "", "NIT_PROVIDER", "provider profile Nid written into commits"),
     Key("add.license", str, "", "NIT_LICENSE", "licence short name given to new assets"),
+    Key("add.reference", bool, False, "NIT_ADD_REFERENCE", "add by reference (as --no-copy)"),
     Key("core.network", str, "devnet", "NIT_NETWORK", "network nit push uses", _check_not_empty),
     Key("core.progress", bool, True, "NIT_PROGRESS", "show progress bars"),
     Key("core.remote", str, "", "NIT_REMOTE", "IPFS remote for push, cat; empty: the only one"),

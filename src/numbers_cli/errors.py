@@ -26,6 +26,8 @@ class ExitCode(IntEnum):
     VERIFY_TREE = 11
     VERIFY_SIGNATURE = 12
     VERIFY_SIGNER = 13
+    REPOSITORY_FORMAT = 30  # store: the repository's format is not one this nit reads
+    REFERENCE_CHANGED = 31  # store: a file added by reference changed or is gone
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -91,3 +93,19 @@ class VerificationFailed(NitError):
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class RepositoryFormatError(NitError):
+    """The repository's on-disk format is newer (or older) than this nit reads."""
+
+    exit_code = ExitCode.REPOSITORY_FORMAT
+
+
+class RepositoryDamaged(IntegrityError):
+    """A file of `.numbers/` itself is damaged (the store, a pack): named, with a repair hint."""
+
+
+class ReferenceChanged(NitError):
+    """A file added by reference (`nit add --no-copy`) no longer holds what was added."""
+
+    exit_code = ExitCode.REFERENCE_CHANGED

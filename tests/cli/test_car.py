@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import Nit, ok, python_m
+from tests.support.store_damage import snapshot
 
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
+from numbers_cli.repo.repository import Repository
 
 PHOTO = "Canon_40D.jpg"  # 8 KiB: one raw block
 CHUNK = 262_144
@@ -37,16 +39,6 @@ def blocks_of(path: Path) -> tuple[list[str], list[tuple[str, bytes, int]]]:
     with path.open("rb") as f:
         roots = [Nid.from_bytes(r) for r in car.read_header_roots(f)]
         return roots, [(Nid.from_bytes(c), d, off) for c, d, off in car.iter_blocks(f)]
-
-
-def snapshot(workdir: Path) -> dict[str, bytes]:
-    """Every file of `.numbers/` but the lock, which any writer creates."""
-    base = workdir / ".numbers"
-    return {
-        p.relative_to(base).as_posix(): p.read_bytes()
-        for p in sorted(base.rglob("*"))
-        if p.is_file() and p.name != "lock"
-    }
 
 
 @pytest.fixture
@@ -122,15 +114,16 @@ def test_multi_block_file_streams_into_a_pack(nit, repo, big, second, signing_ke
     assert report["imported"] == 24
     assert report["pack"] == f"{nid}.car"
     pack_dir = second.cwd / ".numbers" / "objects" / "pack"
-    assert sorted(p.name for p in pack_dir.iterdir()) == [f"{nid}.car", f"{nid}.idx"]
+    assert Repository(second.cwd).objects.has_pack(Nid(nid))
     _, packed = blocks_of(pack_dir / f"{nid}.car")
-    assert sorted(cid for cid, _, _ in packed) == sorted(file_blocks)  # commits, trees stay loose
+    # The file's blocks in its own pack; the commit and the tree in the import's batch pack.
+    assert sorted(cid for cid, _, _ in packed) == sorted(file_blocks)
 
     cat = python_m("cat", nid, cwd=second.cwd)
     assert cat.returncode == 0, cat.stderr
     assert cat.stdout == big.read_bytes()
     fsck = json.loads(ok(second("fsck", "--json")).stdout)
-    assert (fsck["ok"], fsck["packs"], fsck["blocks"], fsck["commits"]) == (True, 1, 22, 1)
+    assert (fsck["ok"], fsck["packs"], fsck["blocks"], fsck["commits"]) == (True, 2, 24, 1)
     assert ok(second("verify", nid)).exit_code == 0
 
 
@@ -433,7 +426,7 @@ def test_a_partial_dag_is_stored_and_completed_later(nit, repo, big, second, tmp
     report = json.loads(ok(second("import", partial, "--json")).stdout)
     assert report["imported"] == 21
     assert report["pack"] != f"{nid}.car"
-    assert not (second.cwd / ".numbers" / "objects" / "pack" / f"{nid}.idx").exists()
+    assert not Repository(second.cwd).objects.has_pack(Nid(nid))
     missing = python_m("cat", nid, cwd=second.cwd)
     assert missing.returncode == 4 and dropped in missing.stderr.decode()
     assert second("export", nid, "--car", tmp_path / "x.car").exit_code == 4

@@ -24,6 +24,8 @@ Exit codes:
   6   wallet             7  repository busy  8  config
   9   network           10  verify: content  11  verify: tree
   12  verify: signature 13  verify: signer   70 internal error
+  30  repository format (run `nit upgrade`, or a newer nit)
+  31  file added by reference changed or gone
   130 interrupted
 """
 

@@ -16,7 +16,7 @@ from a set of CIDs, so a multi-GiB file streams:
    already stored are skipped, so a pack holds only what was new.
 3. The pack is named after the first DAG root it holds whole (usually the
    file's Nid, so an imported file looks like an added one); its CAR header
-   names the same root, which is what `nit fsck` checks. `pack/<nid>.idx` thus
+   names the same root, which is what `nit fsck` checks. a recorded pack `<nid>` thus
    keeps meaning "the DAG of nid is complete here"; a CAR with only part of a
    DAG gives a pack named after one of its linked blocks. A DAG may span packs
    and loose objects: readers go through `ObjectStore`, never one pack.
@@ -287,7 +287,7 @@ class _Staging:
     def _pack_name(self) -> bytes:
         """The first DAG root in the pack whose whole DAG is now here, else another block.
 
-        `pack/<nid>.idx` then still means what it means after `nit add`: the
+        a recorded pack `<nid>` then still means what it means after `nit add`: the
         DAG of `nid` is complete in this repository (remote fetches rely on
         it), even when a CAR carried only part of a DAG.
         """
