@@ -62,6 +62,7 @@ _COMMAND_MODULES = (
     "plumbing",
     "wallet_cmd",
     "config_cmd",
+    "upgrade_cmd",
 )
 
 
