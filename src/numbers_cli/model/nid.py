@@ -81,10 +81,10 @@ def _encode(cid: bytes) -> str:
 
 
 def _decode(text: str) -> bytes:
-    """Binary CID of a `b...` base32 string; InvalidFormat unless it is canonical base32."""
-    body = text[1:]
+    """Binary CID of a `b...` base32 string (RFC 4648 decoding ignores case)."""
+    body = text[1:].lower()
     if not body or not _BASE32_LOWER.issuperset(body):
-        raise InvalidFormat("not lowercase base32")
+        raise InvalidFormat("not base32")
     try:
         cid = base64.b32decode(body.upper() + "=" * (-len(body) % 8))
     except binascii.Error:
@@ -108,14 +108,14 @@ class Nid(str):
         if not isinstance(text, str):
             raise InvalidFormat(f"not a valid CID: {text!r}")
         stripped = text.strip()
-        if stripped[:1] == "b":
+        if stripped[:1] in ("b", "B"):  # base32, lower ('b') or upper ('B') multibase
             try:
                 cid = _decode(stripped)
                 cid_fields(cid)
             except InvalidFormat as exc:
                 raise InvalidFormat(f"not a valid CID: {text!r} ({exc.message})") from None
             nid = _encode(cid)
-            if nid != stripped:  # stray bits in the last character: not how anyone writes it
+            if nid != "b" + stripped[1:].lower():  # stray bits in the last character
                 raise InvalidFormat(f"not a valid CID: {text!r} (non-canonical base32)")
             return cls(nid)
         return cls._parse_other_base(text, stripped)
