@@ -74,9 +74,23 @@ def _repair_packs(repo: Repository, found: Findings, done: list[str]) -> None:
     for path in found.unrecorded:
         count = reindex(repo.db, path.stem, scan(path.stem, path), replace=False)
         done.append(f"indexed {path.name}, left by an interrupted write ({count} blocks)")
+    tracked = _tracked_paths(repo) if found.missing_packs else {}
     for name in found.missing_packs:
+        lost = [
+            Nid.from_bytes(bytes(cid))
+            for (cid,) in repo.db.all(
+                "SELECT b.cid FROM blocks b JOIN packs p ON p.id = b.pack WHERE p.name = ?",
+                (name,),
+            )
+        ]
         drop_pack(repo.db, name)
-        done.append(f"forgot the missing pack {name}.car (its objects are gone)")
+        repo.objects.forget_pack(name)
+        done.append(f"forgot the missing pack {name}.car")
+        wanted = lost if name.startswith(BATCH_PREFIX) else [Nid(name)]
+        for nid in wanted:
+            source = _restore_from(repo, nid, tracked.get(str(nid), []))
+            if source is not None:
+                done.append(f"stored {nid} again from {quote_path(str(source))}")
 
 
 def _tracked_paths(repo: Repository) -> dict[str, list[Path]]:

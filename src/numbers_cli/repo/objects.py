@@ -158,15 +158,35 @@ class ObjectStore:
         if row is not None:
             data = self._files.read(bytes(row[0]), row[1], row[2])
             return data, ("file", bytes(row[0]))
-        raise NotFound(f"object {cid} is not in this repository")
+        raise NotFound(
+            f"object {cid} is not in this repository",
+            hint="if it should be, `nit fsck` checks the store",
+        )
 
     def _damaged(self, cid: Nid, where: tuple[str, object]) -> Exception:
         kind, detail = where
         if kind == "file":
             assert isinstance(detail, bytes)
             return changed(self._files.path(detail), self._files.workdir, cid)
+        pack = str(detail)
+        row = self.store.one(
+            "SELECT b.offset FROM blocks b JOIN packs p ON p.id = b.pack WHERE b.cid = ?",
+            (cid.to_bytes(),),
+        )
+        key = cid.to_bytes()
+        if row is not None and row[0] >= len(key):
+            try:  # a CAR frame carries the block's CID just before its bytes
+                framed = self._packs.read(pack, row[0] - len(key), len(key))
+            except IntegrityError:
+                framed = b""
+            if framed != key:
+                return IntegrityError(
+                    f"the index entry of object {cid} in {self.store.path} is damaged: "
+                    f"it points into {self._packs.path(pack)} where that object is not",
+                    hint=repair_hint(),
+                )
         return IntegrityError(
-            f"object {cid} in {self._packs.path(str(detail))} is corrupt: "
+            f"object {cid} in {self._packs.path(pack)} is corrupt: "
             "its bytes no longer hash to its CID",
             hint=repair_hint(),
         )

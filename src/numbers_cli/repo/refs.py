@@ -154,7 +154,7 @@ class Refs:
             "SELECT name, value FROM refs WHERE name >= ? AND name < ?", (REMOTES, "refs/remotes0")
         ):
             asset = str(name).rsplit("/", 1)[-1]
-            count = sum(1 for line in str(value).splitlines() if line.strip())
+            count = len(self.parse_remote(str(name), str(value)))
             counts[asset] = max(counts.get(asset, 0), count)
         return counts
 
