@@ -26,7 +26,9 @@ PHOTO = "Canon_40D.jpg"
 LATIN1_NAME = os.fsdecode(b"caf\xe9.jpg")  # "café.jpg" written by a Latin-1 system
 
 
-def nit_process(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+def nit_process(
+    cwd: Path, *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """`nit ARGS` as its own process; as root, without root's power to read anything."""
     cmd = [sys.executable, "-m", "numbers_cli", *args]
     if os.geteuid() == 0:

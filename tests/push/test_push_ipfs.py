@@ -116,3 +116,32 @@ def test_no_chain_without_a_remote_is_a_usage_error(nit, workdir, big_and_small)
     result = nit("push", "--no-chain")
     assert result.exit_code == 2
     assert "no IPFS remote" in result.stderr
+
+
+def test_push_rereads_a_file_added_by_reference_and_refuses_a_changed_one(
+    nit, repo, workdir, on_devnet, ipfs_node, signing_key
+):
+    """`--no-copy`: push re-reads the file and checks it against its Nid before it leaves."""
+    big = workdir / "by-reference.bin"
+    big.write_bytes(os.urandom(2 * 1024 * 1024 + 5))
+    added = nit("add", "--no-copy", big.name, "--json")
+    assert added.exit_code == 0, added.output
+    (entry,) = json.loads(added.stdout)
+    assert entry["referenced"] is True
+    assert nit("commit", "-m", "by reference").exit_code == 0
+    assert nit("remote", "add", "local", ipfs_node.api_url).exit_code == 0
+    data = bytearray(big.read_bytes())
+    data[1_000_000] ^= 0xFF
+    big.write_bytes(bytes(data))
+
+    result = nit("push")
+    assert result.exit_code == 31, result.output
+    assert result.stderr.count("\n") == 1
+    assert "by-reference.bin was added by reference and has changed since" in result.stderr
+    assert not pinned(ipfs_node, entry["nid"])
+
+    data[1_000_000] ^= 0xFF  # the original back: push sends exactly it
+    big.write_bytes(bytes(data))
+    assert nit("push").exit_code == 0
+    assert pinned(ipfs_node, entry["nid"])
+    assert ipfs_node.rpc("cat", {"arg": entry["nid"]}) == bytes(data)
