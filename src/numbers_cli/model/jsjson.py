@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,22 @@ _ESCAPES = {
 _MAX_SAFE = 2**53
 
 
+# Strings with nothing to escape (nearly all: Nids, hex, names) are copied as they are;
+# strings without lone surrogates are escaped by json.dumps, which for those writes
+# exactly what JSON.stringify does (the short escapes, then \u00xx in lower case).
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]*\Z')
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _string(s: str) -> str:
+    if _PLAIN.match(s):
+        return '"' + s + '"'
+    if not _SURROGATE.search(s):
+        return json.dumps(s, ensure_ascii=False)
+    return _escaped(s)
+
+
+def _escaped(s: str) -> str:
     out = ['"']
     for ch in s:
         code = ord(ch)

@@ -50,13 +50,14 @@ def commit(
     timestamp = int(time.time()) if now is None else now
     results: list[Committed] = []
     with repo.transaction() as txn:
-        staged_items = list(txn.index.staged.items())
-        if not staged_items:
+        count = repo.db.one("SELECT count(*) FROM staged")
+        if not txn.has_staged():
             raise UsageError("nothing to commit: `nit add` files first")
-        if len(staged_items) > MANY_COMMITS:
-            progress.start("signing", len(staged_items), unit="commits")
+        if count is not None and count[0] > MANY_COMMITS:
+            progress.start("signing", count[0], unit="commits")
         try:
-            for nid, staged in staged_items:
+            for staged in txn.staged():  # one tree in memory at a time
+                nid = staged.nid
                 tree = AssetTree(tuple(staged.tree.items()))
                 tree.validate()
                 tree_bytes = tree.to_bytes()
@@ -79,7 +80,7 @@ def commit(
                 ).with_action_name()
                 commit_nid = repo.objects.put(record.to_bytes())
                 txn.append_commit(nid, commit_nid)
-                del txn.index.staged[nid]
+                txn.unstage(nid)
                 results.append(
                     Committed(
                         Nid(nid), commit_nid, staged.kind, record.get("actionName"), staged.path

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import stat as stat_mod
 import threading
@@ -59,7 +60,7 @@ class _Resources:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
-        self._ring: list[bytearray] | None = None
+        self._ring: list[mmap.mmap] | None = None
 
     def pool(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -67,9 +68,11 @@ class _Resources:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="nit-ingest")
             return self._pool
 
-    def ring(self) -> list[bytearray]:
+    def ring(self) -> list[mmap.mmap]:
+        """Anonymous mappings, not bytearrays: their pages are only real once
+        written, so a run of small files costs a few KiB of them, not 16 MiB."""
         if self._ring is None:
-            self._ring = [bytearray(BUFFER) for _ in range(RING)]
+            self._ring = [mmap.mmap(-1, BUFFER) for _ in range(RING)]
         return self._ring
 
 

@@ -16,6 +16,7 @@ git's words) has an mtime that cannot be trusted.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,22 +64,34 @@ class Index:
     _loaded_staged: dict[str, Staged] = field(default_factory=dict, repr=False, compare=False)
     _loaded_tracked: dict[str, Tracked] = field(default_factory=dict, repr=False, compare=False)
 
+    @staticmethod
+    def staged_row(store: Store, row: tuple[Any, ...]) -> Staged:
+        """A `staged` row as a `Staged`, or InvalidFormat naming the damaged entry."""
+        nid, kind, tree_text, raw_path = row
+        try:
+            tree = json.loads(tree_text)
+        except (ValueError, TypeError):
+            tree = None
+        if not isinstance(tree, dict) or kind not in KINDS:
+            raise InvalidFormat(
+                f"the staged entry {nid} in {store.path} is damaged", hint=repair_hint()
+            )
+        path = None if raw_path is None else path_text(bytes(raw_path))
+        return Staged(str(nid), str(kind), tree, path)
+
+    @staticmethod
+    def iter_staged(store: Store) -> Iterator[Staged]:
+        """Staged entries one at a time, in staging order (a commit of many needs
+        no more than one tree in memory)."""
+        for row in store.rows("SELECT nid, kind, tree, path FROM staged ORDER BY seq"):
+            yield Index.staged_row(store, row)
+
     @classmethod
     def load(cls, store: Store) -> Index:
         staged: dict[str, Staged] = {}
-        for nid, kind, tree_text, raw_path in store.all(
-            "SELECT nid, kind, tree, path FROM staged ORDER BY seq"
-        ):
-            try:
-                tree = json.loads(tree_text)
-            except (ValueError, TypeError):
-                tree = None
-            if not isinstance(tree, dict) or kind not in KINDS:
-                raise InvalidFormat(
-                    f"the staged entry {nid} in {store.path} is damaged", hint=repair_hint()
-                )
-            path = None if raw_path is None else path_text(bytes(raw_path))
-            staged[str(nid)] = Staged(str(nid), str(kind), tree, path)
+        for row in store.all("SELECT nid, kind, tree, path FROM staged ORDER BY seq"):
+            entry = cls.staged_row(store, row)
+            staged[entry.nid] = entry
         tracked = {
             path_text(bytes(raw)): Tracked(str(nid), size, mtime, ino, seen)
             for raw, nid, size, mtime, ino, seen in store.all(

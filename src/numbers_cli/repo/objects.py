@@ -68,10 +68,17 @@ class ObjectStore:
     def add_block(self, cid: bytes, data: bytes | memoryview) -> bool:
         """Append one block to this transaction's batch pack, unless it is stored."""
         with self.store.write():
-            if self.store.one(_HAS, (cid,)) is not None:
+            if self._pending(cid) is not None or self.store.one(_HAS, (cid,)) is not None:
                 return False
             self._batch_pack().add(cid, data)
         return True
+
+    def _pending(self, cid: bytes) -> tuple[int, int] | None:
+        """Where a block this transaction wrote sits in its (not yet sealed) batch."""
+        batch = self._batch
+        if batch is None or batch.done:
+            return None
+        return batch.pending.get(cid)
 
     def _batch_pack(self) -> BatchPack:
         if self._batch is None or self._batch.done:
@@ -97,7 +104,8 @@ class ObjectStore:
             raise IntegrityError(f"refusing to store bytes that do not hash to {cid}")
         with self.store.write():
             self.store.execute("DELETE FROM blocks WHERE cid = ?", (cid.to_bytes(),))
-            self._batch_pack().add(cid.to_bytes(), data)
+            if self._pending(cid.to_bytes()) is None:
+                self._batch_pack().add(cid.to_bytes(), data)
 
     def pack_writer(self) -> PackWriter:
         return PackWriter(self.store, self.pack_dir, self.tmp_dir, self._put_single)
@@ -125,7 +133,8 @@ class ObjectStore:
 
     # --- reading ------------------------------------------------------------------
     def has(self, cid: Nid) -> bool:
-        return self.store.one(_HAS, (cid.to_bytes(),)) is not None
+        key = cid.to_bytes()
+        return self._pending(key) is not None or self.store.one(_HAS, (key,)) is not None
 
     def is_referenced(self, cid: Nid) -> bool:
         """`cid` is the root of a file added by reference."""
@@ -143,6 +152,10 @@ class ObjectStore:
         return self._locate(cid.to_bytes(), cid)[0]
 
     def _locate(self, key: bytes, cid: Nid) -> tuple[bytes, tuple[str, object]]:
+        pending = self._pending(key)
+        if pending is not None and self._batch is not None:
+            name = self._batch.name
+            return self._packs.read(name, pending[0], pending[1]), ("pack", name)
         row = self.store.one(
             "SELECT p.name, b.offset, b.length FROM blocks b JOIN packs p ON p.id = b.pack "
             "WHERE b.cid = ?",

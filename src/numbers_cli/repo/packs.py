@@ -120,34 +120,36 @@ class PackWriter(PackFile):
 
 
 class BatchPack(PackFile):
-    """The small objects of one transaction: each recorded as it is appended (so
-    the transaction can read it back), the file put in place just before COMMIT."""
+    """The small objects of one transaction, appended as they come.
+
+    Their index rows wait in memory (`pending`, which reads consult) and go to
+    the store in one statement when the pack is sealed, just before COMMIT:
+    one `executemany` instead of one INSERT per object.
+    """
 
     def __init__(self, store: Store, pack_dir: Path, tmp_dir: Path) -> None:
         super().__init__(pack_dir, tmp_dir)
         self.store = store
         self.name = f"{BATCH_PREFIX}{time.time_ns():x}-{secrets.token_hex(4)}"
-        cursor = store.execute("INSERT INTO packs(name) VALUES (?)", (self.name,))
-        self.pack_id = cursor.lastrowid
+        self.pending: dict[bytes, tuple[int, int]] = {}
         self.done = False
 
     def add(self, cid: bytes, data: bytes | memoryview) -> None:
         self(cid, data)
         _, offset, length = self.entries[-1]
-        self.store.execute(
-            "INSERT OR IGNORE INTO blocks(cid, pack, offset, length) VALUES (?, ?, ?, ?)",
-            (cid, self.pack_id, offset, length),
-        )
+        self.pending.setdefault(cid, (offset, length))
 
     def seal(self) -> None:
-        """Before COMMIT: the pack in place and synced (its rows are in the transaction)."""
+        """Before COMMIT: the rows into the store, the pack in place and synced."""
         assert self.first is not None
+        record_pack(self.store, self.name, self.entries)
         self.finish(self.first[0], self.name)
         self.done = True
 
     def discard(self) -> None:
-        """After a rollback: the rows are gone with it, and so goes the file."""
+        """After a rollback: nothing of it was recorded, and the file goes."""
         self.done = True
+        self.pending.clear()
         self.abort()
 
 

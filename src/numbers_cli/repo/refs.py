@@ -81,6 +81,18 @@ class Refs:
                     (rel, text),
                 )
 
+    def set_many(self, refs: dict[str, str | None]) -> None:
+        """Write (or delete, for None) many refs in two statements."""
+        with self.store.write():
+            self.store.executemany(
+                "DELETE FROM refs WHERE name = ?", [(n,) for n, t in refs.items() if t is None]
+            )
+            self.store.executemany(
+                "INSERT INTO refs(name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                [(n, t) for n, t in refs.items() if t is not None],
+            )
+
     def names(self, prefix: str) -> list[str]:
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return [

@@ -21,7 +21,7 @@ from numbers_cli.errors import (
 )
 from numbers_cli.fsio import atomic_write
 from numbers_cli.model.nid import Nid
-from numbers_cli.repo.index import Index
+from numbers_cli.repo.index import Index, Staged
 from numbers_cli.repo.lock import exclusive
 from numbers_cli.repo.objects import ObjectStore
 from numbers_cli.repo.refs import Refs, RemoteEntry
@@ -210,11 +210,18 @@ class Repository:
 
 
 class Transaction:
-    """What a command changes, inside the store's one write transaction."""
+    """What a command changes, inside the store's one write transaction.
+
+    Heads moved through `append_commit`/`set_ref` are kept here and written in
+    one statement by `save`, just before COMMIT (a commit of 10,000 assets
+    moves 10,000 refs); `history` reads them back.
+    """
 
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
         self._index: Index | None = None
+        self._refs: dict[str, str | None] = {}
+        self._unstaged: list[str] = []
 
     @property
     def index(self) -> Index:
@@ -223,17 +230,49 @@ class Transaction:
             self._index = self.repo.index()
         return self._index
 
+    def staged(self) -> Iterator[Staged]:
+        """What is staged, one entry at a time (from the index if it is loaded)."""
+        if self._index is not None:
+            yield from list(self._index.staged.values())
+        else:
+            yield from Index.iter_staged(self.repo.db)
+
+    def has_staged(self) -> bool:
+        if self._index is not None:
+            return bool(self._index.staged)
+        return self.repo.db.one("SELECT 1 FROM staged LIMIT 1") is not None
+
+    def unstage(self, nid: str) -> None:
+        """Drop a staged entry (committed); without a loaded index, by row at save."""
+        if self._index is not None:
+            self._index.staged.pop(nid, None)
+        else:
+            self._unstaged.append(nid)
+
+    def _ref(self, rel: str) -> str | None:
+        return self._refs[rel] if rel in self._refs else self.repo.refs.get(rel)
+
     def history(self, nid: str) -> list[Nid]:
-        return self.repo.refs.history(nid)
+        rel = Refs.head_rel(nid)
+        if rel not in self._refs:
+            return self.repo.refs.history(nid)
+        return self.repo.refs.parse_history(rel, self._refs[rel] or "")
 
     def append_commit(self, nid: str, commit: Nid) -> None:
         rel = Refs.head_rel(nid)
-        current = self.repo.refs.get(rel) or ""
-        self.repo.refs.set(rel, current + f"{commit}\n")
+        self._refs[rel] = (self._ref(rel) or "") + f"{commit}\n"
 
     def set_ref(self, rel: str, text: str | None) -> None:
-        self.repo.refs.set(rel, text)
+        self._refs[rel] = text
 
     def save(self) -> None:
+        if self._refs:
+            self.repo.refs.set_many(self._refs)
+            self._refs = {}
+        if self._unstaged:
+            self.repo.db.executemany(
+                "DELETE FROM staged WHERE nid = ?", [(nid,) for nid in self._unstaged]
+            )
+            self._unstaged = []
         if self._index is not None:
             self._index.save(self.repo.db)
