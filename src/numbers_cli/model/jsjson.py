@@ -109,8 +109,31 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
+def _plain(v: Any) -> bool:
+    """True when json.dumps writes `v` exactly as JSON.stringify would: nothing but
+    dicts with string keys, lists, strings without lone surrogates, safe integers,
+    booleans and null (a float, or an integer past 2**53, is written differently)."""
+    if isinstance(v, str):
+        return not _SURROGATE.search(v)
+    if v is None or v is True or v is False:
+        return True
+    if isinstance(v, int):
+        return abs(v) <= _MAX_SAFE
+    if isinstance(v, dict):
+        return all(
+            isinstance(k, str) and not _SURROGATE.search(k) and _plain(x) for k, x in v.items()
+        )
+    if isinstance(v, list):
+        return all(_plain(x) for x in v)
+    return False
+
+
 def stringify(value: Any, indent: int | None = None) -> str:
     """`JSON.stringify(value, null, indent)`; `indent=None` is the compact form."""
+    if _plain(value):  # the common case, at C speed (trees and commits of nit's own)
+        if indent:
+            return json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ": "))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def walk(v: Any, depth: int) -> str:
         scalar = _scalar(v)

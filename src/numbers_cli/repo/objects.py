@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from numbers_cli.errors import IntegrityError, NotFound
-from numbers_cli.model.nid import DAG_PB, Nid
+from numbers_cli.model.nid import DAG_PB, Nid, raw_cid_bytes
 from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder, dag_pb_links
 from numbers_cli.repo.filestore import FileReader, ReferenceWriter, changed
 from numbers_cli.repo.packs import BatchPack, PackReader, PackWriter
@@ -52,9 +52,9 @@ class ObjectStore:
             nid = builder.finish()
             writer.commit(nid)
             return nid
-        nid = cid or Nid.of_bytes(data)
-        self.add_block(nid.to_bytes(), data)
-        return nid
+        key = cid.to_bytes() if cid is not None else raw_cid_bytes(data)
+        self.add_block(key, data)
+        return cid if cid is not None else Nid.from_bytes(key)
 
     def put_block(self, cid: Nid, data: bytes) -> bool:
         """Store one block exactly as given; True if it was new.
