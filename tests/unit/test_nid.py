@@ -193,3 +193,37 @@ def test_codec_and_block_check_without_the_library():
     assert (node.codec, node.is_raw) == (0x70, False)
     identity = Nid.parse("bafkqaaa")
     assert not identity.verify_block(b"")  # only sha2-256 blocks are checked as such
+
+
+# --- the file pipeline (ops.ingest): buffers of 16 chunks, one or two threads ---------
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(
+    "size", [0, 5, 262_144, 262_145, 16 * 262_144, 16 * 262_144 + 1, 10 * 1024 * 1024 + 7]
+)
+def test_file_pipeline_gives_the_reference_nids(tmp_path, data, size, threads):
+    from numbers_cli.ops.ingest import ingest, nid_of_file
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(data[:size] if size <= len(data) else counter_stream(size))
+    expected = VECTORS.get(size) or nid_of_bytes(path.read_bytes())
+    assert nid_of_file(path, threads=threads) == expected
+    got = ingest(path, None)
+    assert (got.nid, got.size) == (expected, size)
+    assert got.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_file_pipeline_stores_blocks_that_verify(tmp_path):
+    from numbers_cli.ops.ingest import ingest
+    from numbers_cli.repo.repository import Repository
+
+    repo = Repository.init(tmp_path / "repo")
+    path = tmp_path / "repo" / "big.bin"
+    path.write_bytes(counter_stream(40 * 262_144 + 99))  # three buffers, 41 leaves
+    got = ingest(path, repo.objects)
+    with repo.transaction():
+        pass
+    blocks = list(repo.objects.iter_dag(got.nid))
+    assert len(blocks) == 42 and blocks[0][0] == got.nid
+    assert repo.objects.has_pack(got.nid)

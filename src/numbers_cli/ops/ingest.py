@@ -27,16 +27,19 @@ import stat as stat_mod
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from numbers_cli.errors import NitError, NotFound
 from numbers_cli.model.names import quote_path
 from numbers_cli.model.nid import RAW_PREFIX, Nid
 from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder
-from numbers_cli.repo.objects import ObjectStore, PackWriter, ReferenceWriter
+
+if TYPE_CHECKING:  # `nit hash` needs no store, and small files no thread: not imported
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from numbers_cli.repo.objects import ObjectStore, PackWriter, ReferenceWriter
 
 BUFFER_CHUNKS = 16
 BUFFER = BUFFER_CHUNKS * CHUNK_SIZE  # 4 MiB per hand-over between threads
@@ -65,6 +68,8 @@ class _Resources:
     def pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="nit-ingest")
             return self._pool
 
@@ -136,7 +141,7 @@ def nid_of_stream(
 
     def settle() -> None:
         job, n = pending.popleft()
-        digests = job.result() if isinstance(job, Future) else job
+        digests = job if isinstance(job, list) else job.result()
         _add_leaves(builder, digests, n)
         if advance:
             advance(n)
