@@ -10,16 +10,17 @@ from a set of CIDs, so a multi-GiB file streams:
 2. Blocks of multi-block DAGs (dag-pb nodes with links, and every block they
    link to) are written straight into one new pack, as `nit add` does, because
    one loose file per 256 KiB chunk is thousands of files per GiB. Anything
-   else (commits, trees, single-block files) becomes a loose object. A raw block
+   else (commits, trees, single-block files) goes into the import's batch pack
+   with the small objects of the transaction. A raw block
    whose parent has not been seen yet (a CAR written leaves first) waits in a
    spool and joins the pack at the end if some node turned out to link it. Blocks
    already stored are skipped, so a pack holds only what was new.
 3. The pack is named after the first DAG root it holds whole (usually the
    file's Nid, so an imported file looks like an added one); its CAR header
-   names the same root, which is what `nit fsck` checks. a recorded pack `<nid>` thus
+   names the same root, which is what `nit fsck` checks. A recorded pack `<nid>` thus
    keeps meaning "the DAG of nid is complete here"; a CAR with only part of a
-   DAG gives a pack named after one of its linked blocks. A DAG may span packs
-   and loose objects: readers go through `ObjectStore`, never one pack.
+   DAG gives a pack named after one of its linked blocks. A DAG may span
+   several packs: readers go through `ObjectStore`, never one pack.
 4. Commits are recognised by parsing (a raw block that is a Numbers Commit) and
    grouped by their tree's `assetCid`. A CAR rooted at an asset carries that
    asset's history in order: `refs/heads/<nid>` moves forward when the local
