@@ -16,8 +16,11 @@ Anchors, measured in the same run:
 - `cp FILE DIR/ && sync FILE` (shutil.copyfile + fsync), for `nit add`.
 
 Modes "nid-1" and "nid-2" run the Nid on one and on two threads, in process;
-"nit hash", "nit add", "nit add --no-copy" and "re-add" are the real commands
-(start-up included), "re-add" being `nit add` of the unchanged file again.
+"ingest" and "ingest-ref" are what `nit add` and `nit add --no-copy` do with
+the file (Nid, sha256, pack or leaf offsets, the store's COMMIT and its
+fsyncs), in process; "nit hash", "nit add", "nit add --no-copy" and "re-add"
+are the real commands (start-up included), "re-add" being `nit add` of the
+unchanged file again.
 """
 
 from __future__ import annotations
@@ -56,6 +59,16 @@ elif mode == "cp":
     result = "copied"
 elif mode in ("nid-1", "nid-2"):
     result = nid_of_file(path, threads=int(mode[-1]))
+elif mode in ("ingest", "ingest-ref"):
+    from numbers_cli.ops.ingest import ingest
+    from numbers_cli.repo.repository import Repository
+    repo = Repository.init(work / "repo")
+    inside = repo.workdir / "big.bin"
+    os.link(path, inside)
+    t, c = time.perf_counter(), cpu()  # the work only: not init
+    with repo.transaction():
+        reference = b"big.bin" if mode == "ingest-ref" else None
+        result = ingest(inside, repo.objects, reference=reference).nid
 elapsed, used = time.perf_counter() - t, cpu() - c
 rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({"seconds": elapsed, "cpu": used, "rss_mib": rss, "result": str(result)}))
@@ -93,6 +106,11 @@ def run_round(big: Path, base: Path, i: int, env: dict[str, str]) -> dict[str, d
     out: dict[str, dict[str, float]] = {}
     for mode in ("sha256", "nid-1", "nid-2"):
         out[mode] = in_process(mode, big, base)
+    for mode in ("ingest", "ingest-ref"):
+        work = base / f"{mode}-{i}"
+        work.mkdir()
+        out[mode] = in_process(mode, big, work)
+        subprocess.run(["rm", "-rf", str(work)], check=True)
     out["nit hash"] = command(["hash", str(big)], base, env)
     cp_dir = base / f"cp-{i}"
     cp_dir.mkdir()
@@ -153,6 +171,8 @@ def main() -> None:
             "nid-2": "sha256",
             "nit hash": "sha256",
             "cp+sync": "cp+sync",
+            "ingest": "cp+sync",
+            "ingest-ref": "sha256",
             "nit add": "cp+sync",
             "nit add --no-copy": "sha256",
             "re-add": "cp+sync",
