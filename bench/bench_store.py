@@ -7,7 +7,7 @@ anchor is `git init && git add DIR && git commit` of the same files in the same
 run. Each figure is the median of `--repeat` runs, alternating nit and git so
 that a load change on the machine hits both. Also printed: each process's own
 peak RSS (from wait4), the re-add of the unchanged tree (one stat per file), and
-`nit status` of the committed tree.
+`nit status` and `nit fsck` of the committed tree.
 """
 
 from __future__ import annotations
@@ -52,19 +52,20 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]
     return elapsed, usage.ru_maxrss / 1024
 
 
+NIT_STEPS = (
+    ("init", ["init"]),
+    ("add", ["add", "files"]),
+    ("commit", ["commit", "-m", "bench"]),
+    ("re-add", ["add", "files"]),
+    ("status", ["status"]),
+    ("fsck", ["fsck"]),
+)
+
+
 def run_nit(work: Path, env: dict[str, str]) -> dict[str, float]:
     out: dict[str, float] = {}
-    rss = 0.0
-    for step, args in (
-        ("init", ["init"]),
-        ("add", ["add", "files"]),
-        ("commit", ["commit", "-m", "bench"]),
-        ("re-add", ["add", "files"]),
-        ("status", ["status"]),
-    ):
-        out[step], peak = timed([*NIT, *args], work, env)
-        rss = max(rss, peak)
-    out["rss"] = rss
+    for step, args in NIT_STEPS:
+        out[step], out[f"{step} rss"] = timed([*NIT, *args], work, env)
     return out
 
 
@@ -129,7 +130,11 @@ def main() -> None:
         print(f"nit / git           {nit_total / git_total:7.2f}x")
         print(f"nit re-add unchanged {med(nit_runs, 're-add'):6.2f} s")
         print(f"nit status          {med(nit_runs, 'status'):7.2f} s")
-        print(f"nit peak RSS        {max(r['rss'] for r in nit_runs):7.1f} MiB (largest process)")
+        print(f"nit fsck            {med(nit_runs, 'fsck'):7.2f} s")
+        peaks = ", ".join(
+            f"{step} {max(r[f'{step} rss'] for r in nit_runs):.0f}" for step, _ in NIT_STEPS
+        )
+        print(f"nit peak RSS (MiB)  {peaks}")
 
 
 if __name__ == "__main__":
