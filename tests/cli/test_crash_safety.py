@@ -13,6 +13,7 @@ inside SQLite's own writes, where no Python step can stop it.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -58,6 +59,9 @@ def crash_everywhere(
 
     Returns (which step, crashed copy) for every step.
     """
+    # In-process `nit` runs may leave a store connection to be collected later; closing
+    # it checkpoints and removes the write-ahead log, which must not happen mid-copy.
+    gc.collect()
     dry = scratch / "dry-run"
     shutil.copytree(base, dry)
     done = run_driver(dry, scratch / "dry-run.jsonl", args, env, kinds=kinds)
