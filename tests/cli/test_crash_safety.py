@@ -48,6 +48,13 @@ def run_driver(
     )
 
 
+def copy_repo(source: Path, target: Path) -> None:
+    """copytree, once the in-process runs' store connections are closed (closing one
+    checkpoints and removes the write-ahead log, which must not happen mid-copy)."""
+    gc.collect()
+    shutil.copytree(source, target)
+
+
 def steps_of(trace: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in trace.read_text().splitlines()]
 
@@ -59,11 +66,8 @@ def crash_everywhere(
 
     Returns (which step, crashed copy) for every step.
     """
-    # In-process `nit` runs may leave a store connection to be collected later; closing
-    # it checkpoints and removes the write-ahead log, which must not happen mid-copy.
-    gc.collect()
     dry = scratch / "dry-run"
-    shutil.copytree(base, dry)
+    copy_repo(base, dry)
     done = run_driver(dry, scratch / "dry-run.jsonl", args, env, kinds=kinds)
     assert done.returncode == 0, done.stderr
     steps = steps_of(scratch / "dry-run.jsonl")
@@ -71,7 +75,7 @@ def crash_everywhere(
 
     def crash(n: int) -> tuple[str, Path]:
         copy = scratch / f"crash-{n}"
-        shutil.copytree(base, copy)
+        copy_repo(base, copy)
         killed = run_driver(copy, scratch / f"crash-{n}.jsonl", args, env, n, when, kinds)
         step = steps[n - 1]
         what = f"{when} step {n}/{len(steps)}: {step['call']} {Path(step['path']).name}"
@@ -187,7 +191,7 @@ def test_a_second_writer_killed_after_an_interrupted_commit(nit, repo, media, tm
     assets = {a["nid"] for a in json_of(nit("add", ".", "--json"))}
 
     dry = tmp_path / "dry-run"
-    shutil.copytree(repo, dry)
+    copy_repo(repo, dry)
     assert (
         run_driver(
             dry, tmp_path / "dry.jsonl", ["commit", "-m", "x"], child_env, kinds="db"
@@ -198,7 +202,7 @@ def test_a_second_writer_killed_after_an_interrupted_commit(nit, repo, media, tm
     commit_step = len(calls) - calls[::-1].index("commit")  # the last COMMIT
 
     crashed = tmp_path / "crashed"
-    shutil.copytree(repo, crashed)
+    copy_repo(repo, crashed)
     killed = run_driver(
         crashed, tmp_path / "k.jsonl", ["commit", "-m", "x"], child_env, commit_step, "after", "db"
     )
@@ -221,7 +225,7 @@ def test_commit_killed_at_moments_spread_over_its_run(nit, repo, tmp_path, child
         (repo / f"f{i:03d}.bin").write_bytes(os.urandom(512) + i.to_bytes(4, "big"))
     assets = {a["nid"] for a in json_of(nit("add", ".", "--json"))}
     base = tmp_path / "base"
-    shutil.copytree(repo, base)
+    copy_repo(repo, base)
     cmd = [sys.executable, "-m", "numbers_cli", "commit", "-m", "x"]
     start = time.monotonic()
     subprocess.run(cmd, cwd=tmp_path / "base", env=child_env, check=True, capture_output=True)
@@ -230,7 +234,7 @@ def test_commit_killed_at_moments_spread_over_its_run(nit, repo, tmp_path, child
     outcomes = set()
     for n in range(12):
         copy = tmp_path / f"timed-{n}"
-        shutil.copytree(repo, copy)
+        copy_repo(repo, copy)
         proc = subprocess.Popen(
             cmd, cwd=copy, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
