@@ -5,11 +5,11 @@ Where the time goes, and how it is kept at one pass:
   (fresh 256 KiB objects per chunk cost 90,000 page faults per GiB), each
   buffer holding 16 chunks, so the work is handed between threads per 4 MiB,
   not per chunk.
-- hashlib releases the GIL on large buffers, so one helper thread (one per
-  process, started by the first file larger than a buffer; never a pool per
-  file) takes the work that can run beside the chunk hashing: the whole-file
-  sha256 (`assetSha256`) and the pack writes for `nit add`; every other buffer's
-  chunk hashes for `nit hash`.
+- hashlib releases the GIL on large buffers, and so do writes, so two helper
+  threads (per process, started by the first file larger than a buffer; never
+  a pool per file) take the work that can run beside the chunk hashing: the
+  whole-file sha256 (`assetSha256`) on one, the pack writes of `nit add` on
+  the other; for `nit hash`, every other buffer's chunk hashes.
 - A file that fits one buffer is done on the calling thread alone, and a
   single-chunk file is one sha256 (its leaf digest is its sha256) and one row.
 - The file's size, mtime and inode are taken before and after reading: a file
@@ -58,20 +58,25 @@ class Ingested:
 
 
 class _Resources:
-    """The per-process helper thread and buffer ring, made on first use."""
+    """The per-process helper threads and buffer ring, made on first use.
+
+    Two helpers of one thread each, so that the work of each stays in order:
+    "hash" (the whole-file sha256, alternate buffers' chunks for `nit hash`)
+    and "write" (a pack's blocks, in the order the CAR gets them).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pools: dict[str, ThreadPoolExecutor] = {}
         self._ring: list[mmap.mmap] | None = None
 
-    def pool(self) -> ThreadPoolExecutor:
+    def pool(self, job: str = "hash") -> ThreadPoolExecutor:
         with self._lock:
-            if self._pool is None:
+            if job not in self._pools:
                 from concurrent.futures import ThreadPoolExecutor
 
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="nit-ingest")
-            return self._pool
+                self._pools[job] = ThreadPoolExecutor(1, thread_name_prefix=f"nit-{job}")
+            return self._pools[job]
 
     def ring(self) -> list[mmap.mmap]:
         """Anonymous mappings, not bytearrays: their pages are only real once
@@ -256,7 +261,7 @@ class _Ingest:
             self.ref = store.reference_writer(reference)
         self.builder = NidBuilder(self._node)
         self.offset = 0
-        self._pending: deque[Future[None]] = deque()
+        self._pending: deque[list[Future[None]]] = deque()  # per buffer: its helpers' jobs
 
     def _node(self, cid: bytes, data: bytes | memoryview) -> None:
         """Interior dag-pb nodes from the builder (called on this thread)."""
@@ -264,7 +269,7 @@ class _Ingest:
             self.ref(cid, data)
         elif self.pack is not None:
             block = bytes(data)
-            self._pending.append(_RESOURCES.pool().submit(self.pack, cid, block))
+            self._pending.append([_RESOURCES.pool("write").submit(self.pack, cid, block)])
         elif self.store is not None and cid[:4] != RAW_PREFIX:  # pragma: no cover
             raise AssertionError("interior node without a pack")
 
@@ -290,25 +295,31 @@ class _Ingest:
             if advance:
                 advance(n)
             while len(self._pending) > RING - 2:
-                self._pending.popleft().result()
+                self._wait_oldest()
             if n < BUFFER:
                 break
             i += 1
         while self._pending:
-            self._pending.popleft().result()
+            self._wait_oldest()
         return total
 
+    def _wait_oldest(self) -> None:
+        for job in self._pending.popleft():
+            job.result()
+
     def _wide(self, part: memoryview, digests: list[bytes]) -> None:
-        """A multi-chunk file: its whole sha256 and its pack writes go to the helper."""
+        """A multi-chunk file: its whole sha256 and its pack writes go to the helpers."""
         if self.store is not None and self.ref is None and self.pack is None:
             self.pack = self.store.pack_writer()
-        self._pending.append(_RESOURCES.pool().submit(self._absorb, part, digests))
-
-    def _absorb(self, part: memoryview, digests: list[bytes]) -> None:
-        self.whole.update(part)
+        jobs = [_RESOURCES.pool("hash").submit(self.whole.update, part)]
         if self.pack is not None:
-            for k, digest in enumerate(digests):
-                self.pack(RAW_PREFIX + digest, part[k * CHUNK_SIZE : (k + 1) * CHUNK_SIZE])
+            jobs.append(_RESOURCES.pool("write").submit(self._write, part, digests))
+        self._pending.append(jobs)
+
+    def _write(self, part: memoryview, digests: list[bytes]) -> None:
+        assert self.pack is not None
+        for k, digest in enumerate(digests):
+            self.pack(RAW_PREFIX + digest, part[k * CHUNK_SIZE : (k + 1) * CHUNK_SIZE])
 
     def _reference_leaves(self, digests: list[bytes], n: int) -> None:
         assert self.ref is not None
@@ -322,7 +333,7 @@ class _Ingest:
 
     def commit(self, nid: Nid, st: os.stat_result) -> None:
         while self._pending:  # the last interior nodes, queued by `finish`
-            self._pending.popleft().result()
+            self._wait_oldest()
         if self.store is None:
             return
         if self.ref is not None:
