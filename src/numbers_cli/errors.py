@@ -26,6 +26,10 @@ class ExitCode(IntEnum):
     VERIFY_TREE = 11
     VERIFY_SIGNATURE = 12
     VERIFY_SIGNER = 13
+    MARKET_NOT_ALLOWED = 20
+    MARKET_REFUSED = 21
+    NOT_LICENSED = 22
+    NO_MARKET_CONTRACTS = 23
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -91,3 +95,31 @@ class VerificationFailed(NitError):
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+# -- market (issue 12: mint, license, royalty, govern) --------------------------
+
+
+class NotAllowed(NitError):
+    """The wallet may not do this to the asset: not its registrant, custody holder or governor."""
+
+    exit_code = ExitCode.MARKET_NOT_ALLOWED
+
+
+class MarketRefused(NitError):
+    """The market contracts' rules refuse the action (already minted, sold out, expired,
+    wrong price, a plan not summing to 10,000, nothing due...)."""
+
+    exit_code = ExitCode.MARKET_REFUSED
+
+
+class NotLicensed(NitError):
+    """`nit license check`: the address holds no valid licence granting the use."""
+
+    exit_code = ExitCode.NOT_LICENSED
+
+
+class NoMarketContracts(NitError):
+    """The network has no Custody/Licenses contracts configured or deployed."""
+
+    exit_code = ExitCode.NO_MARKET_CONTRACTS

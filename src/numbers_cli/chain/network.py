@@ -25,6 +25,9 @@ class Network:
     must be under before nit calls it pushed; 1 suits chains with instant
     finality such as the Avalanche-based ones below and local devnets.
     `currency` only labels amounts (balances, fees) in messages.
+    `custody` and `licenses` are the addresses of nit's market contracts
+    (Custody NFT, Licenses) on this chain, None where none are deployed
+    (`nit contracts deploy`, `nit devnet up`).
     """
 
     name: str
@@ -34,6 +37,8 @@ class Network:
     explorer_tx_url: str | None = None
     confirmations: int = 1
     currency: str = "ETH"
+    custody: str | None = None
+    licenses: str | None = None
 
     def __post_init__(self) -> None:
         if self.chain_id <= 0:

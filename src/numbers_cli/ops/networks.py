@@ -46,6 +46,8 @@ _FIELDS = {
     "confirmations": "confirmations",
     "currency": "currency",
     "explorer": "explorer_tx_url",
+    "custody": "custody",
+    "licenses": "licenses",
 }
 
 
@@ -68,6 +70,8 @@ def network_from_entry(name: str, entry: dict[str, Any], where: str = "config") 
         "explorer_tx_url": base.explorer_tx_url if base else None,
         "confirmations": base.confirmations if base else 1,
         "currency": base.currency if base else "ETH",
+        "custody": base.custody if base else None,
+        "licenses": base.licenses if base else None,
     }
     for field, attribute in _FIELDS.items():
         if field in entry:
@@ -162,6 +166,8 @@ class NetworkInfo:
             "confirmations": network.confirmations if network else None,
             "currency": network.currency if network else None,
             "explorer": network.explorer_tx_url if network else None,
+            "custody": network.custody if network else None,
+            "licenses": network.licenses if network else None,
             "problem": self.problem,
         }
 
