@@ -9,14 +9,32 @@ are imported lazily, like web3 elsewhere: `nit --help` must not pay for them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
 
 from numbers_cli.contracts import ContractArtifact, load_artifact
-from numbers_cli.errors import InvalidFormat, NotFound
+from numbers_cli.errors import InvalidFormat, NotFound, UsageError
 
-__all__ = ["ContractAbi", "DecodedError", "DecodedEvent", "contract_abi"]
+__all__ = ["ContractAbi", "DecodedError", "DecodedEvent", "checksum_address", "contract_abi"]
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def checksum_address(text: str, what: str = "address") -> str:
+    """`text` as a checksummed address; UsageError unless it is 0x + 40 hex digits whose
+    mixed case (if any) is a valid EIP-55 checksum."""
+    from eth_utils import to_checksum_address
+
+    raw = text.strip()
+    if not _ADDRESS.fullmatch(raw):
+        raise UsageError(f"{what} {text!r} is not an address (0x and 40 hex digits)")
+    address = str(to_checksum_address(raw))
+    digits = raw[2:]
+    if digits != digits.lower() and digits != digits.upper() and raw != address:
+        raise UsageError(f"{what} {raw} has a bad checksum (mixed case): did you mean {address}?")
+    return address
 
 
 def _type_of(param: dict[str, Any]) -> str:

@@ -55,6 +55,10 @@ def up(env: Env, port: int | None, as_json: bool) -> None:
         env.out.print(f"IntegrityRegister deployed at {result.network.contract}")
     else:
         env.out.print(f"IntegrityRegister at {result.network.contract}")
+    verb = "deployed at" if result.market_deployed else "at"
+    env.out.print(
+        f"Custody {verb} {result.network.custody}, Licenses {verb} {result.network.licenses}"
+    )
     if result.wallet is not None:
         wallet = result.wallet
         funded = f"funded with {_ether(wallet.funded_wei)}, " if wallet.funded_wei else ""

@@ -178,7 +178,8 @@ def _remote(config: Config, options: PushOptions, report: PushReport) -> Any:
 def _upload(
     repo: Repository, remote: Any, commits: Sequence[tuple[Nid, Nid]], progress: Progress
 ) -> list[Any]:
-    """Every object the commits reference: the file (when present here), the tree, the commit.
+    """Every object the commits reference: the file (when present here), the tree, the
+    commit's attachment (when present here: e.g. a custody token's metadata), the commit.
 
     A history fetched from a chain may lack the file itself; what is not here
     cannot be uploaded, and the tree still names it for whoever has it.
@@ -189,8 +190,10 @@ def _upload(
     seen: set[Nid] = set()
     for asset, commit_nid in commits:
         commit = Commit.from_json(repo.objects.get(commit_nid))
-        for cid in (asset, commit.tree_cid, commit_nid):
-            if cid not in seen and (cid != asset or repo.objects.has(cid)):
+        attached = [Nid(commit.get("attachment"))] if commit.get("attachment") else []
+        optional = {asset, *attached}  # uploaded only when this repository has them
+        for cid in (asset, commit.tree_cid, *attached, commit_nid):
+            if cid not in seen and (cid not in optional or repo.objects.has(cid)):
                 seen.add(cid)
                 cids.append(cid)
     return list(upload_objects(repo, remote, cids, progress))
