@@ -23,8 +23,10 @@ Exit codes:
   3   not a repository   4  not found        5  corrupt object
   6   wallet             7  repository busy  8  config
   9   network           10  verify: content  11  verify: tree
-  12  verify: signature 13  verify: signer   70 internal error
-  130 interrupted
+  12  verify: signature 13  verify: signer
+  20  not holder/governor/registrant      21 refused by contract rules
+  22  not licensed (license check)        23 no market contracts on network
+  70  internal error    130 interrupted
 """
 
 
@@ -60,6 +62,11 @@ _COMMAND_MODULES = (
     "plumbing",
     "wallet_cmd",
     "config_cmd",
+    "mint_cmd",
+    "license_cmd",
+    "royalty_cmd",
+    "govern_cmd",
+    "contracts_cmd",
 )
 
 

@@ -25,7 +25,6 @@ from numbers_cli.config import Config, user_config_file
 from numbers_cli.config_writer import set_table_entry
 from numbers_cli.errors import ConfigError, NetworkError, UsageError, WalletError
 from numbers_cli.ops import wallet as wallet_op
-from numbers_cli.ops.market.deploy import deploy_market, market_deployed
 from numbers_cli.ops.networks import NETWORKS_TABLE
 
 __all__ = [
@@ -288,6 +287,8 @@ def up(
         network = devnet_network(process.rpc_url, _recorded(entry, "contract"))
         deployed = False
         funding: WalletFunding | None = None
+        from numbers_cli.ops.market.deploy import deploy_market, market_deployed
+
         network = dataclasses.replace(
             network, custody=_recorded(entry, "custody"), licenses=_recorded(entry, "licenses")
         )
