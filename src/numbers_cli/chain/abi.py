@@ -80,6 +80,13 @@ class DecodedError:
     name: str
     args: dict[str, Any]
 
+    def __str__(self) -> str:
+        """`Name(arg=value, ...)`: how an error without a message of its own is shown."""
+        shown = ", ".join(
+            f"{k}={v.hex() if isinstance(v, bytes) else v}" for k, v in self.args.items()
+        )
+        return f"{self.name}({shown})"
+
 
 @dataclass(frozen=True)
 class DecodedEvent:

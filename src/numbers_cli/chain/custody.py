@@ -127,10 +127,24 @@ def _message(error: DecodedError) -> NitError | None:
     return None
 
 
+def _any_message(error: DecodedError) -> NitError:
+    """Every error of the contract gets a one-line message: its own, or the decoded error."""
+    specific = _message(error)
+    if specific is not None:
+        return specific
+    if error.name in (
+        "ERC721InsufficientApproval",
+        "ERC721IncorrectOwner",
+        "ERC1155MissingApprovalForAll",
+    ):
+        return NotAllowed(f"the Custody contract refused: {error} (not the owner or approved)")
+    return MarketRefused(f"the Custody contract refused: {error}")
+
+
 def explain_error(data: bytes | None) -> NitError | None:
     """A Custody revert as the domain's one-line error; None when it is not one of its own."""
     decoded = abi().decode_error(data)
-    return _message(decoded) if decoded else None
+    return _any_message(decoded) if decoded else None
 
 
 def explain(error: RpcError) -> NitError | None:

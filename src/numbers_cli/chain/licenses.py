@@ -112,11 +112,25 @@ def _message(error: DecodedError) -> NitError | None:
     return None
 
 
+def _any_message(error: DecodedError) -> NitError:
+    """Every error of the contract gets a one-line message: its own, or the decoded error."""
+    specific = _message(error)
+    if specific is not None:
+        return specific
+    if error.name in (
+        "ERC721InsufficientApproval",
+        "ERC721IncorrectOwner",
+        "ERC1155MissingApprovalForAll",
+    ):
+        return NotAllowed(f"the Licenses contract refused: {error} (not the owner or approved)")
+    return MarketRefused(f"the Licenses contract refused: {error}")
+
+
 def explain_error(data: bytes | None) -> NitError | None:
     """A Licenses revert (or a Custody one it passed on) as the domain's one-line error."""
     decoded = abi().decode_error(data)
     if decoded is not None:
-        return _message(decoded)
+        return _any_message(decoded)
     return custody.explain_error(data)
 
 
