@@ -39,11 +39,13 @@ const TARGETS = [
   { contract: "IntegrityRegister", source: "contracts/IntegrityRegister.sol", evm: "paris", dir: SHIPPED },
   { contract: "Custody", source: "contracts/Custody.sol", evm: "cancun", dir: SHIPPED },
   { contract: "Licenses", source: "contracts/Licenses.sol", evm: "cancun", dir: SHIPPED },
-  // Test-only contracts: attackers and a DAO for the market contracts' tests.
+  // Test-only contracts: attackers and a DAO for the market contracts' tests, and
+  // the plain ERC-721 the gas benchmark compares Custody's mint with.
   { contract: "ReentrantPayee", source: "contracts/test/ReentrantPayee.sol", evm: "cancun", dir: TEST_ONLY },
   { contract: "ReentrantBuyer", source: "contracts/test/ReentrantBuyer.sol", evm: "cancun", dir: TEST_ONLY },
   { contract: "VotesToken", source: "contracts/test/VotesToken.sol", evm: "cancun", dir: TEST_ONLY },
   { contract: "DaoGovernor", source: "contracts/test/DaoGovernor.sol", evm: "cancun", dir: TEST_ONLY },
+  { contract: "PlainERC721", source: "contracts/test/PlainERC721.sol", evm: "cancun", dir: TEST_ONLY },
   {
     contract: "TimelockController",
     source: "@openzeppelin/contracts/governance/TimelockController.sol",

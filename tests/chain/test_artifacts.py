@@ -153,6 +153,7 @@ ALL_ARTIFACTS = [
             "VotesToken",
             "DaoGovernor",
             "TimelockController",
+            "PlainERC721",
         )
     ),
 ]

@@ -70,7 +70,7 @@ def test_reverts_become_domain_errors_before_anything_is_signed(
         mclient.send_calls(
             [licenses.withdraw_call()], stranger, what="withdraw", explain=licenses_binding.explain
         )
-    with pytest.raises(MarketRefused, match="does not permit|grants uses"):
+    with pytest.raises(MarketRefused, match="grants uses"):
         mclient.send_calls(
             [licenses.create_offer_call(tid, TERMS, 1, 1, 0, 1)],
             key,
