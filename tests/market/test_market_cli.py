@@ -24,7 +24,7 @@ from tests.support.chain_history import use_network
 
 from numbers_cli.chain import ChainClient, Network
 from numbers_cli.chain.abi import contract_abi
-from numbers_cli.chain.custody import token_id
+from numbers_cli.chain.custody import CustodyContract, token_id
 from numbers_cli.config import Config
 from numbers_cli.model.commit import ACTION_NIDS, Commit
 from numbers_cli.model.nid import Nid
@@ -139,6 +139,9 @@ def test_mint_records_the_token_in_the_tree_and_on_chain(nit: Nit, asset: Asset)
     assert record["pushedTx"] and asset.chain_commits()[-1] == commit.to_chain()
     log = ok(nit("log", str(asset.photo)))
     assert "action-mint-erc721-nft" in log.stdout
+    remote = data(nit("log", str(asset.photo), "--remote", "--network", "devnet", "--json"))
+    assert [c["commit"]["actionName"] for c in remote][-1] == "action-mint-erc721-nft"
+    assert all(c["signatureValid"] for c in remote)
 
     shown = data(nit("govern", "show", str(asset.photo), "--json"))
     assert shown["holder"] == TEST_ADDRESS and shown["governor"] is None
@@ -412,3 +415,19 @@ def test_contracts_deploy_is_idempotent_and_recorded(nit: Nit, asset: Asset) -> 
     network = resolve_network(Config.load(None), "devnet")
     assert (network.custody, network.licenses) == (fresh["custody"], fresh["licenses"])
     assert network.contract == asset.network.contract  # the rest of the entry is kept
+
+
+@pytest.mark.ipfs
+def test_token_uri_resolves_on_the_ipfs_remote(nit: Nit, asset: Asset, ipfs_node: Any) -> None:
+    """With an IPFS remote, the mint's record push puts the metadata JSON where tokenURI points."""
+    ok(nit("remote", "add", "local", ipfs_node.api_url))
+    minted = data(nit("mint", str(asset.photo), "--json"))
+    assert minted["record"]["pushError"] is None
+    with ChainClient(asset.network) as client:
+        uri = CustodyContract(client, str(asset.network.custody)).token_uri(token_id(asset.nid))
+    assert uri == minted["tokenURI"]
+    served = ipfs_node.rpc("cat", {"arg": uri.removeprefix("ipfs://")})
+    assert json.loads(served) == minted["metadataDocument"]
+    assert json.loads(served)["image"] == f"ipfs://{asset.nid}"
+    # and the image it names is there too (pushed with the commit)
+    assert ipfs_node.rpc("cat", {"arg": asset.nid}) == asset.photo.read_bytes()

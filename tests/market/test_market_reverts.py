@@ -55,11 +55,16 @@ def test_reverts_become_domain_errors_before_anything_is_signed(
     stranger = anvil.keys[2]
     with pytest.raises(NotAllowed, match=f"{me} controls them") as denied:
         mclient.send_calls(
-            [custody.set_usage_call(tid, 1)], stranger, what="rules", explain=custody_binding.explain
+            [custody.set_usage_call(tid, 1)],
+            stranger,
+            what="rules",
+            explain=custody_binding.explain,
         )
     assert denied.value.exit_code == ExitCode.MARKET_NOT_ALLOWED
 
-    mclient.send_calls([custody.set_usage_call(tid, 2)], key, what="rules", explain=custody_binding.explain)
+    mclient.send_calls(
+        [custody.set_usage_call(tid, 2)], key, what="rules", explain=custody_binding.explain
+    )
     offer = licenses.create_offer_call(tid, TERMS, 1000, 1, 0, 2)
     mclient.send_calls([offer], key, what="offer", explain=licenses_binding.explain)
     with pytest.raises(UsageError, match="costs exactly 1000 wei, not 999 wei"):

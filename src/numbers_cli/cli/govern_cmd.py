@@ -29,7 +29,12 @@ def govern() -> None:
 @json_option
 @pass_env
 def show(env: Env, target: str, network: str | None, as_json: bool) -> None:
-    """Holder, governor, usage flags, royalty, revenue plan and offers of an asset."""
+    """Holder, governor, usage flags, royalty, revenue plan and offers of an asset.
+
+    \b
+    Example:
+      nit govern show photo.jpg --json
+    """
     from numbers_cli.ops.market import govern as govern_op
     from numbers_cli.ops.market.session import resolve_target
 
@@ -126,6 +131,10 @@ def hand_over(
     From then on only ADDR sets the rules, offers and plan, and only ADDR can
     hand control back (`nit govern take-back`); transferring the custody token
     clears it.
+
+    \b
+    Example:
+      nit govern hand-over photo.jpg 0xTimelock... --dry-run
     """
     from numbers_cli.ops.market import govern as govern_op
     from numbers_cli.ops.market.session import resolve_target
@@ -163,6 +172,11 @@ def take_back(
 
     A DAO's timelock cannot run nit: `--calldata` prints the transaction for
     its proposal.
+
+    \b
+    Examples:
+      NIT_PRIVATE_KEY=... nit govern take-back bafkrei... --network devnet
+      nit govern take-back photo.jpg --calldata --json
     """
     from numbers_cli.ops.market import govern as govern_op
     from numbers_cli.ops.market.session import resolve_target

@@ -110,7 +110,12 @@ def offer(
 @json_option
 @pass_env
 def list_(env: Env, target: str, network: str | None, as_json: bool) -> None:
-    """List an asset's licence offers and what is left of each."""
+    """List an asset's licence offers and what is left of each.
+
+    \b
+    Example:
+      nit license list photo.jpg --json
+    """
     from numbers_cli.ops.market import licenses as licenses_op
     from numbers_cli.ops.market.session import resolve_target
 
@@ -196,7 +201,12 @@ def close(
     no_push: bool,
     as_json: bool,
 ) -> None:
-    """Stop selling an offer; licences already sold stay valid."""
+    """Stop selling an offer; licences already sold stay valid.
+
+    \b
+    Example:
+      nit license close photo.jpg 2
+    """
     from numbers_cli.ops.market import licenses as licenses_op
     from numbers_cli.ops.market.session import resolve_target
 

@@ -98,7 +98,13 @@ def plan(
 @json_option
 @pass_env
 def balance(env: Env, address: str | None, network: str | None, as_json: bool) -> None:
-    """What ADDR (default: your wallet) may withdraw from licence sales."""
+    """What ADDR (default: your wallet) may withdraw from licence sales.
+
+    \b
+    Examples:
+      nit royalty balance
+      nit royalty balance 0xAbC... --network devnet --json
+    """
     from numbers_cli.ops.market import royalty as royalty_op
 
     with session_for(env, network) as session:
@@ -115,7 +121,14 @@ def balance(env: Env, address: str | None, network: str | None, as_json: bool) -
 @json_option
 @pass_env
 def withdraw(env: Env, network: str | None, dry_run: bool, as_json: bool) -> None:
-    """Withdraw everything your wallet is owed (pull payment, to the wallet itself)."""
+    """Withdraw everything your wallet is owed (pull payment, to the wallet itself).
+
+    Exits 21 when nothing is owed.
+
+    \b
+    Example:
+      nit royalty withdraw --dry-run
+    """
     from numbers_cli.ops.market import royalty as royalty_op
 
     with session_for(env, network) as session:
