@@ -154,8 +154,7 @@ class MarketSession:
                 ) from None
         self.client = ChainClient(network, **dict(client_options or {}))
         try:
-            self.client.chain_id()  # reachable, before any other check
-            self.client._ensure_chain()
+            self.client._ensure_chain()  # reachable and on the right chain, before anything else
             for label, address in addresses.items():
                 if not self.client.has_code(address):
                     raise NoMarketContracts(
