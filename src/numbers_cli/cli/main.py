@@ -23,7 +23,8 @@ Exit codes:
   3   not a repository   4  not found        5  corrupt object
   6   wallet             7  repository busy  8  config
   9   network           10  verify: content  11  verify: tree
-  12  verify: signature 13  verify: signer
+  12  verify: signature 13  verify: signer   14 verify: malformed commit
+  15  verify: signer not tied to the committer   16 verify: policy
   20  not holder/governor/registrant      21 refused by contract rules
   22  not licensed (license check)        23 no market contracts on network
   70  internal error    130 interrupted
