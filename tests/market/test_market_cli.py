@@ -142,6 +142,8 @@ def test_mint_records_the_token_in_the_tree_and_on_chain(nit: Nit, asset: Asset)
     remote = data(nit("log", str(asset.photo), "--remote", "--network", "devnet", "--json"))
     assert [c["commit"]["actionName"] for c in remote][-1] == "action-mint-erc721-nft"
     assert all(c["signatureValid"] for c in remote)
+    ok(nit("verify", str(asset.photo)))  # the record is a commit like any other
+    ok(nit("fsck"))
 
     shown = data(nit("govern", "show", str(asset.photo), "--json"))
     assert shown["holder"] == TEST_ADDRESS and shown["governor"] is None
