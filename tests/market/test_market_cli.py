@@ -29,7 +29,7 @@ from numbers_cli.config import Config
 from numbers_cli.model.commit import ACTION_NIDS, Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
-from numbers_cli.ops.market.licenses import check_license
+from numbers_cli.ops.market.check import check_license
 from numbers_cli.ops.networks import resolve_network
 from numbers_cli.repo.repository import Repository
 

@@ -263,13 +263,13 @@ def check(
       nit license check 0xAbC... photo.jpg --json
     """
     from numbers_cli.model.market import parse_uses
-    from numbers_cli.ops.market import licenses as licenses_op
+    from numbers_cli.ops.market import check as check_op
     from numbers_cli.ops.market.session import resolve_target
 
     nid, _ = resolve_target(env.cwd, target)
     bits = parse_uses(",".join(uses))
     with session_for(env, network) as session:
-        report = licenses_op.license_status(session, address, nid, bits)
+        report = check_op.license_status(session, address, nid, bits)
     if as_json:
         env.json(report.to_json())
     elif report.licensed:

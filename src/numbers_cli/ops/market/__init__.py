@@ -4,7 +4,8 @@ One module per verb family, all on a `session.MarketSession` (the network's
 Custody and Licenses contracts, bound through numbers_cli.chain):
 
 - `mint`: the custody NFT, by the wallet that registered the asset;
-- `licenses`: offers, listing, purchases, and `check_license` (scripts, monitor);
+- `licenses`: offers, listing, purchases;
+- `check`: `check_license`, the licence check of scripts and `nit monitor`;
 - `royalty`: revenue distribution plans, balances, withdrawals;
 - `govern`: usage rules, royalty, handing control to a governor and back;
 - `deploy`: putting the contracts on a network (`nit contracts deploy`, devnet);

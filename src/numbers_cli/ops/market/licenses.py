@@ -1,24 +1,21 @@
-"""`nit license offer | list | buy | close | check`: licences of an asset, sold as ERC-1155.
+"""`nit license offer | list | buy | close`: licences of an asset, sold as ERC-1155.
 
-`check_license` is the Python face of `nit license check`, for scripts and
-`nit monitor`: does an address hold a valid (unexpired) licence of an asset
-granting the uses asked for. The chain's `Licenses.licenseOf` decides; the
-offers the address holds are read as well, to say why not when it does not.
+`nit license check` is `ops.market.check` (its `check_license` is what scripts
+and `nit monitor` call).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from numbers_cli.chain import Network, format_amount
+from numbers_cli.chain import format_amount
 from numbers_cli.chain import licenses as licenses_binding
 from numbers_cli.chain.custody import token_id
 from numbers_cli.chain.licenses import Offer
-from numbers_cli.config import Config
 from numbers_cli.errors import InvalidFormat, MarketRefused, UsageError
 from numbers_cli.model import jsjson
 from numbers_cli.model.market import (
@@ -35,17 +32,13 @@ from numbers_cli.ops.market.session import (
     GetSigner,
     MarketSession,
     Outcome,
-    check_address,
-    open_market,
 )
 from numbers_cli.repo.repository import Repository
 
 __all__ = [
-    "LicenseCheck",
     "OfferResult",
     "PurchaseResult",
     "buy",
-    "check_license",
     "close_offer",
     "create_offer",
     "list_offers",
@@ -339,89 +332,3 @@ def buy(
             push=push,
         )
     return result
-
-
-# -- check --------------------------------------------------------------------------
-
-
-@dataclass
-class LicenseCheck:
-    """Whether `address` holds a valid licence of `nid` granting `uses`, and why (not)."""
-
-    address: str
-    nid: Nid
-    network: str
-    uses: list[str]
-    licensed: bool
-    offer: Offer | None = None  # the licence that grants it
-    reason: str = ""
-    held: list[Offer] = field(default_factory=list)  # every offer of the asset it holds
-    checked_at: int = 0  # chain time the check used
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "nid": self.nid,
-            "network": self.network,
-            "uses": self.uses,
-            "licensed": self.licensed,
-            "offer": self.offer.offer_id if self.offer else None,
-            "expiry": (self.offer.expiry or None) if self.offer else None,
-            "terms": self.offer.terms if self.offer else None,
-            "reason": self.reason,
-            "held": [o.offer_id for o in self.held],
-            "checkedAt": self.checked_at,
-        }
-
-
-def license_status(session: MarketSession, address: str, nid: Nid, uses: int = 0) -> LicenseCheck:
-    """`check_license` on an open session."""
-    address = check_address(address)
-    names = format_uses(uses)
-    report = LicenseCheck(address, nid, session.network.name, names, licensed=False)
-    tid = token_id(nid)
-    if not session.custody.exists(tid):
-        report.reason = f"{nid} has no custody token on {session.network.name}, so no licences"
-        return report
-    report.checked_at = session.client.block_timestamp()
-    granted = session.licenses.license_of(address, tid, uses)
-    offers = session.licenses.offers_of(tid)
-    report.held = [o for o in offers if session.licenses.balance_of(address, o.offer_id) > 0]
-    if granted is not None:
-        report.licensed = True
-        report.offer = next((o for o in offers if o.offer_id == granted), None)
-        report.reason = f"holds licence {granted}"
-        return report
-    wanted = f" granting {', '.join(names)}" if names else ""
-    if not report.held:
-        report.reason = f"holds no licence of {nid}"
-    elif not [o for o in report.held if o.valid_at(report.checked_at)]:
-        report.reason = f"every licence of {nid} it holds has expired"
-    else:
-        report.reason = f"holds no unexpired licence of {nid}{wanted}"
-    return report
-
-
-def check_license(
-    config: Config,
-    address: str,
-    nid: str,
-    uses: str | Iterable[str] | None = None,
-    *,
-    network: str | Network | None = None,
-    env: Mapping[str, str] | None = None,
-) -> LicenseCheck:
-    """Does `address` hold a valid, unexpired licence of `nid` granting every use in `uses`
-    (names: commercial, ai-training, derivatives; none: any licence)?
-
-    Reads only; `network` is a name, a Network, or None for `core.network`.
-    Raises NoMarketContracts / NetworkError when it cannot tell, UsageError for
-    a bad address or use name; `.licensed` is the answer.
-    """
-    try:
-        asset = Nid.parse(nid)
-    except InvalidFormat:
-        raise UsageError(f"{nid!r} is not a Nid") from None
-    bits = parse_uses(uses)
-    with open_market(config, network, env=env) as session:
-        return license_status(session, address, asset, bits)
