@@ -121,7 +121,7 @@ def test_local_ahead_of_the_chain_is_kept(
     text = nit("fetch", asset)
     assert text.exit_code == 0, text.output
     assert "local history is ahead of the chain" in text.stdout
-    assert "1 local commits not pushed" in text.stdout
+    assert "1 local commit not pushed" in text.stdout
     assert local_history(repo, asset) == history
     assert [e.commit for e in Repository(repo).refs.remote_history("devnet", asset)] == history[:2]
     status = json.loads(nit("status", "--json").stdout)

@@ -109,7 +109,7 @@ def test_without_a_remote_push_registers_and_says_files_stay_local(
 
     assert result.exit_code == 0, result.stderr
     assert "no IPFS remote configured" in result.stderr
-    assert "2 commit(s) registered" in result.stdout
+    assert "2 commits registered" in result.stdout
 
 
 def test_no_chain_without_a_remote_is_a_usage_error(nit, workdir, big_and_small):

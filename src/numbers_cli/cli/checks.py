@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import click
 
+from numbers_cli.cli.completion import complete_object
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.render import plural
 from numbers_cli.errors import ExitCode
 from numbers_cli.ops import fsck as fsck_op
 from numbers_cli.ops import verify as verify_op
@@ -13,8 +16,14 @@ from numbers_cli.ops.session import open_repo
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-@click.command()
-@click.argument("target", metavar="FILE|NID|COMMIT")
+@click.command(
+    epilog=examples(
+        "nit verify photo.jpg          # this file: is it the asset, with a valid history?",
+        "nit verify bafkre…x7q2        # an asset or commit by (short) Nid",
+        "nit verify photo.jpg --json   # for scripts; the exit code says which check failed",
+    )
+)
+@click.argument("target", metavar="FILE|NID|COMMIT", shell_complete=complete_object)
 @json_option
 @pass_env
 @click.pass_context
@@ -46,7 +55,12 @@ def verify(ctx: click.Context, env: Env, target: str, as_json: bool) -> None:
     ctx.exit(int(verdict.exit_code))
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nit fsck          # check everything; exit 5 if anything is wrong",
+        "nit fsck --json   # the problems, for scripts",
+    )
+)
 @json_option
 @pass_env
 @click.pass_context
@@ -58,13 +72,18 @@ def fsck(ctx: click.Context, env: Env, as_json: bool) -> None:
         env.json(report.to_json())
     else:
         if report.removed_temp:
-            env.out.print(f"removed {report.removed_temp} leftover temp file(s)")
+            env.out.print(f"removed {plural(report.removed_temp, 'leftover temp file')}")
         for p in report.problems:
             env.out.print(f"[red]{p.kind}[/] {p.name}: {p.message}")
         env.out.print(
-            f"checked {report.objects} objects, {report.packs} packs ({report.blocks} blocks), "
-            f"{report.assets} assets, {report.commits} commits: "
-            + ("[green]ok[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]")
+            f"checked {plural(report.objects, 'object')}, {plural(report.packs, 'pack')} "
+            f"({plural(report.blocks, 'block')}), {plural(report.assets, 'asset')}, "
+            f"{plural(report.commits, 'commit')}: "
+            + (
+                "[green]ok[/]"
+                if report.ok
+                else f"[red]{plural(len(report.problems), 'problem')}[/]"
+            )
         )
     ctx.exit(0 if report.ok else int(ExitCode.CORRUPT))
 
