@@ -213,7 +213,15 @@ def test_credentials_in_rpc_urls_are_never_shown(nit: Nit) -> None:
         assert "s3cret" not in result.output
     assert outputs[0].exit_code == 0 and outputs[1].exit_code == 9
     assert f"127.0.0.1:{port}/v1/rpc" in outputs[4].stdout
-    assert user_networks()["hosted"]["rpc"] == rpc  # the file keeps what is needed
+    # config.toml (0644) holds the masked URL; the whole one is in a 0600 file beside it.
+    config_text = Path(Config.load(None).user_path).read_text()
+    assert "s3cret" not in config_text
+    assert user_networks()["hosted"]["rpc"] == f"http://****@127.0.0.1:{port}/v1/rpc?****"
+    credentials = Path(Config.load(None).user_path).parent / "networks" / "hosted.credentials"
+    assert oct(credentials.stat().st_mode & 0o777) == "0o600"
+    assert resolve_network(Config.load(None), "hosted").rpc_url == rpc  # what push uses
+    assert nit("network", "remove", "hosted").exit_code == 0
+    assert not credentials.exists()
 
 
 def test_repo_scope(nit: Nit, repo: Path, devnet: Network, workdir: Path) -> None:
