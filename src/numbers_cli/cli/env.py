@@ -14,15 +14,27 @@ import click
 from rich.console import Console
 
 
+class NitConsole(Console):
+    """A rich Console whose reader may leave: `nit log | head -1` is no error.
+
+    rich's own answer to a closed pipe is `SystemExit(1)`; nit stops writing
+    (quietly from then on) and lets `cli.main.run` end the command with exit 0.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 @dataclass
 class Env:
     cwd: Path = field(default_factory=Path.cwd)
     verbose: bool = False
     #: False with `nit --no-pager` (or a command's --no-pager): long output is never paged.
     pager: bool = True
-    out: Console = field(default_factory=lambda: Console(soft_wrap=True, highlight=False))
+    out: Console = field(default_factory=lambda: NitConsole(soft_wrap=True, highlight=False))
     err: Console = field(
-        default_factory=lambda: Console(stderr=True, soft_wrap=True, highlight=False)
+        default_factory=lambda: NitConsole(stderr=True, soft_wrap=True, highlight=False)
     )
 
     @property

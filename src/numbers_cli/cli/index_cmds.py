@@ -83,7 +83,8 @@ def rm(env: Env, paths: tuple[str, ...], cached: bool, force: bool, as_json: boo
         env.json([r.to_json() for r in results])
         return
     for r in results:
-        kept = f"; its {plural(r.commits, 'commit')} stay in the history" if r.commits else ""
+        stay = "stays" if r.commits == 1 else "stay"
+        kept = f"; its {plural(r.commits, 'commit')} {stay} in the history" if r.commits else ""
         what = "rm" if r.deleted else "untracked"
         env.out.print(escape(f"{what} {quote_path(r.path)}{kept}"))
 

@@ -61,14 +61,16 @@ def _overview():  # type: ignore[no-untyped-def]
 
 
 def main(argv: list[str] | None = None) -> None:
+    import os
+
+    if "_NIT_COMPLETE" in os.environ:  # the shell asks for completions (cli.completion)
+        from numbers_cli.cli.completion import complete_from_environment
+
+        sys.exit(complete_from_environment())
     args = sys.argv[1:] if argv is None else argv
     fast = _fast_path(list(args))
     if fast is not None:
         sys.exit(_flush(fast))
-    if "_NIT_COMPLETE" in __import__("os").environ:
-        from numbers_cli.cli.completion import complete_from_environment
-
-        sys.exit(complete_from_environment())
     sys.exit(_flush(run(args)))
 
 

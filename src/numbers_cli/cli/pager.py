@@ -20,9 +20,8 @@ import sys
 from collections.abc import Iterator
 
 import click
-from rich.console import Console
 
-from numbers_cli.cli.env import Env
+from numbers_cli.cli.env import Env, NitConsole
 
 DEFAULT_PAGER = "less"
 
@@ -62,7 +61,7 @@ def paged(env: Env, configured: str | None, *, enabled: bool = True) -> Iterator
     assert process.stdin is not None
     stream = io.TextIOWrapper(process.stdin, encoding="utf-8", errors="replace")
     screen = env.out
-    env.out = Console(
+    env.out = NitConsole(
         file=stream,
         force_terminal=screen.is_terminal,
         color_system=screen.color_system,  # type: ignore[arg-type]

@@ -13,12 +13,12 @@ from numbers_cli.cli.env import Env, pass_env, passphrase_stdin_option
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.cli.render import kind_text, plural, quote_path, size
-from numbers_cli.ops import add as add_op
-from numbers_cli.ops import commit as commit_op
 from numbers_cli.ops import init as init_op
 from numbers_cli.ops import status as status_op
-from numbers_cli.ops.identity import get_signer
 from numbers_cli.ops.session import open_repo
+
+# ops.add (Exif reading) and ops.commit / ops.identity (signing) are imported by
+# the commands that use them, so `nit status` and `nit init` do not load them.
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -107,6 +107,8 @@ def add(
     as_json: bool,
 ) -> None:  # type: ignore[no-untyped-def]
     """Stage files (and directories, recursively) as assets for the next commit."""
+    from numbers_cli.ops import add as add_op
+
     repo, config = open_repo(env.cwd)
     options = add_op.AddOptions(
         message=message,
@@ -204,6 +206,9 @@ def status(env: Env, as_json: bool) -> None:
 @pass_env
 def commit(env: Env, message: str | None, as_json: bool) -> None:
     """Sign every staged AssetTree with your wallet and record the commits."""
+    from numbers_cli.ops import commit as commit_op
+    from numbers_cli.ops.identity import get_signer
+
     repo, config = open_repo(env.cwd)
     signer = get_signer(config, env.passphrase_source(), passphrase=env.stdin_passphrase())
     results = commit_op.commit(repo, signer, message, config=config)
