@@ -44,6 +44,10 @@ def main() -> None:
     parser.add_argument(
         "--nit", default=str(ROOT / ".venv" / "bin" / "nit"), help="the nit entry point to time"
     )
+    parser.add_argument(
+        "--baseline",
+        help="another nit entry point (e.g. a checkout of main) timed in the same rounds",
+    )
     args = parser.parse_args()
     python = str(Path(args.nit).with_name("python"))
     if not Path(python).exists():
@@ -56,6 +60,9 @@ def main() -> None:
         "nit help add": [args.nit, "help", "add"],
         "nit status (outside a repository)": [args.nit, "status"],
     }
+    if args.baseline:
+        cases["baseline: nit --version"] = [args.baseline, "--version"]
+        cases["baseline: nit --help"] = [args.baseline, "--help"]
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
