@@ -152,3 +152,49 @@ def test_commands_import_only_what_they_use(args: list[str], allowed: str, tmp_p
         check=False,
     )
     assert done.stderr.splitlines()[-1] == allowed, done.stderr
+
+
+@pytest.fixture
+def fake_module(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A command module another stream might add: `numbers_cli.cli.mint_cmd` with `mint`."""
+    import types
+
+    module = types.ModuleType("numbers_cli.cli.mint_cmd")
+
+    @click.command()
+    def mint() -> None:
+        """Mint a custody NFT for an asset."""
+        click.echo("minted")
+
+    module.COMMANDS = [mint]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "numbers_cli.cli.mint_cmd", module)
+    yield module
+    cli.commands.pop("mint", None)  # the group caches what it loaded
+
+
+def test_a_new_command_is_one_table_line_with_its_group(
+    nit, fake_module, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from numbers_cli.cli import commands
+
+    table = dict(commands.TABLE)
+    table["mint"] = ("mint_cmd", "market", "Mint a custody NFT for an asset.")
+    monkeypatch.setattr(commands, "TABLE", table)
+    monkeypatch.setattr(cli, "table", table)
+    monkeypatch.setattr("numbers_cli.cli.overview.TABLE", table)
+    text = nit("--help").stdout
+    market = text.split(f"{GROUPS['market']}:\n", 1)[1].split("\n\n")[0]
+    assert market.split() == ["mint", "Mint", "a", "custody", "NFT", "for", "an", "asset."]
+    assert nit("mint").stdout == "minted\n"
+
+
+def test_a_module_listed_the_old_way_still_works(
+    nit, fake_module, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`_COMMAND_MODULES` (before the table): loaded whenever the list is needed, shown as
+    "Other"; so a branch that added its module there keeps working after the merge."""
+    monkeypatch.setattr(cli, "eager_modules", ("mint_cmd",))
+    monkeypatch.setattr(cli, "_eager_loaded", False)
+    text = nit("--help").stdout
+    assert "Other:\n  mint" in text and "Mint a custody NFT for an asset." in text
+    assert nit("mint").stdout == "minted\n"
