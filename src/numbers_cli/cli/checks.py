@@ -27,10 +27,10 @@ def _check_line(check: verify_op.Check) -> str:
 
 @click.command(
     epilog=examples(
-        "nit verify photo.jpg          # this file: is it the asset, with a valid history?",
-        "nit verify bafkre…x7q2        # an asset or commit by (short) Nid",
-        "nit verify photo.jpg --policy policy.toml   # also require your rules",
-        "nit verify photo.jpg --json   # for scripts; the exit code says which check failed",
+        "nit verify IMG_0042.jpg                       # is it the asset, with a valid history?",
+        "nit verify ~/Downloads/received.jpg --json    # any file, received from anywhere",
+        "nit verify bafkre…x7q2                        # an asset or commit by (short) Nid",
+        "nit verify bafkrei... --policy newsroom.toml  # also require your rules",
     )
 )
 @click.argument("target", metavar="FILE|NID|COMMIT", shell_complete=complete_object)
@@ -54,12 +54,6 @@ def verify(
     Exits 0 only if every check holds; 10 content, 11 tree, 12 signature,
     13 signer ≠ committer, 14 malformed commit, 15 signer not tied to a
     profile committer, 16 a --policy rule, 5 a stored object was altered.
-
-    \b
-    Examples:
-      nit verify IMG_0042.jpg
-      nit verify ~/Downloads/received.jpg --json
-      nit verify bafkrei... --policy newsroom.toml
     """
     policy = verify_op.load_policy(policy_file) if policy_file is not None else None
     repo, config = open_repo(env.cwd)
