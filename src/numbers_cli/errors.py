@@ -87,6 +87,10 @@ class WalletError(NitError):
     exit_code = ExitCode.WALLET
 
 
+class WrongPassphrase(WalletError):
+    """The passphrase does not open the keystore (a person may try again)."""
+
+
 class RepositoryLocked(NitError):
     exit_code = ExitCode.LOCKED
 

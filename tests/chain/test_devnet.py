@@ -7,7 +7,10 @@ anvil the test started, even when the test fails.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,9 +54,9 @@ def stop_devnet(anvil_env: Path) -> Iterator[None]:
         devnet_op.down(timeout=5.0)
     finally:
         for pid, process in list(anvil._SPAWNED.items()):
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)  # its whole group: a wrapper's child too
+            process.wait(timeout=10)
             anvil._SPAWNED.pop(pid, None)
 
 

@@ -6,15 +6,21 @@ import click
 from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.market_common import json_option
 
 
-@click.group()
+@click.group(epilog=examples("nit contracts deploy --network my-chain"))
 def contracts() -> None:
     """nit's market contracts on a chain (the devnet gets them from `nit devnet up`)."""
 
 
-@contracts.command()
+@contracts.command(
+    epilog=examples(
+        "nit contracts deploy --network my-chain",
+        "nit contracts deploy --network my-chain --dry-run --json",
+    )
+)
 @click.option("--network", metavar="NAME", help="Chain to deploy to (default: core.network).")
 @click.option("--force", is_flag=True, help="Deploy new ones even if the network has them.")
 @click.option("--dry-run", is_flag=True, help="Show the cost; send nothing.")

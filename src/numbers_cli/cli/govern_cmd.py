@@ -6,6 +6,7 @@ import click
 from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.market_common import (
     calldata_option,
     json_option,
@@ -18,12 +19,22 @@ from numbers_cli.cli.market_common import (
 )
 
 
-@click.group()
+@click.group(
+    epilog=examples(
+        "nit govern show photo.jpg",
+        "nit govern set photo.jpg ai-training=no",
+        "nit govern hand-over photo.jpg 0xTimelock...",
+    )
+)
 def govern() -> None:
     """Rules of an asset: usage flags, royalty, and who governs them (holder or governor)."""
 
 
-@govern.command()
+@govern.command(
+    epilog=examples(
+        "nit govern show photo.jpg", "nit govern show bafkrei... --network devnet --json"
+    )
+)
 @click.argument("target", metavar="NID|FILE")
 @network_option
 @json_option
@@ -63,7 +74,13 @@ def show(env: Env, target: str, network: str | None, as_json: bool) -> None:
     env.out.print(f"{'offers':<12}{len(report.offers)} (`nit license list {nid}`)")
 
 
-@govern.command(name="set")
+@govern.command(
+    name="set",
+    epilog=examples(
+        "nit govern set photo.jpg ai-training=no commercial=yes royalty=2.5%",
+        "nit govern set bafkrei... usage=all --calldata    # for a DAO proposal",
+    ),
+)
 @click.argument("target", metavar="NID|FILE")
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
 @calldata_option
@@ -86,11 +103,6 @@ def set_(
       commercial=yes|no  ai-training=yes|no  derivatives=yes|no
       usage=commercial,ai-training   (exactly these; usage=none for none)
       royalty=BPS or royalty=2.5%    (ERC-2981, paid to the holder on resales)
-
-    \b
-    Examples:
-      nit govern set photo.jpg ai-training=no commercial=yes royalty=2.5%
-      nit govern set bafkrei... usage=all --calldata    # for a DAO proposal
     """
     from numbers_cli.ops.market import govern as govern_op
     from numbers_cli.ops.market.session import resolve_target
@@ -110,7 +122,13 @@ def set_(
     _print_change(env, change, "set the rules", as_json)
 
 
-@govern.command(name="hand-over")
+@govern.command(
+    name="hand-over",
+    epilog=examples(
+        "nit govern hand-over photo.jpg 0xSafe...",
+        "nit govern hand-over bafkrei... 0xTimelock... --dry-run",
+    ),
+)
 @click.argument("target", metavar="NID|FILE")
 @click.argument("governor", metavar="ADDR")
 @calldata_option
@@ -154,7 +172,13 @@ def hand_over(
     _print_change(env, change, "hand over governance", as_json)
 
 
-@govern.command(name="take-back")
+@govern.command(
+    name="take-back",
+    epilog=examples(
+        "NIT_PRIVATE_KEY=... nit govern take-back bafkrei... --network devnet",
+        "nit govern take-back photo.jpg --calldata --json",
+    ),
+)
 @click.argument("target", metavar="NID|FILE")
 @calldata_option
 @sending
@@ -172,11 +196,6 @@ def take_back(
 
     A DAO's timelock cannot run nit: `--calldata` prints the transaction for
     its proposal.
-
-    \b
-    Examples:
-      NIT_PRIVATE_KEY=... nit govern take-back bafkrei... --network devnet
-      nit govern take-back photo.jpg --calldata --json
     """
     from numbers_cli.ops.market import govern as govern_op
     from numbers_cli.ops.market.session import resolve_target

@@ -8,6 +8,7 @@ import click
 from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.market_common import (
     calldata_option,
     json_option,
@@ -27,12 +28,24 @@ def _date(stamp: int | None) -> str:
     return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-@click.group(name="license")
+@click.group(
+    name="license",
+    epilog=examples(
+        "nit license offer photo.jpg --price 0.01 --supply 100 --terms cc-by-4.0",
+        "nit license list photo.jpg",
+        "nit license check 0xAbC... photo.jpg --use ai-training",
+    ),
+)
 def license_() -> None:
     """Licences of an asset, sold as ERC-1155 tokens; sales split by its revenue plan."""
 
 
-@license_.command()
+@license_.command(
+    epilog=examples(
+        "nit license offer photo.jpg --price 0.01 --supply 100 --terms mit --allow commercial",
+        'nit license offer bafkrei... --price "5 gwei" --supply 3 --terms terms.pdf --expires 30d',
+    )
+)
 @click.argument("target", metavar="NID|FILE")
 @click.option("--price", required=True, metavar="AMOUNT", help="0.01 (native units), 5 gwei...")
 @click.option("--supply", required=True, type=int, metavar="N", help="How many can be sold.")
@@ -70,11 +83,6 @@ def offer(
     Only the custody holder (or its governor) may; the uses must be ones the
     asset permits (`nit govern set NID ai-training=yes`). A licence is valid
     until the expiry, which also ends the sale.
-
-    \b
-    Examples:
-      nit license offer photo.jpg --price 0.01 --supply 100 --terms cc-by-4.0 --allow commercial
-      nit license offer bafkrei... --price "5 gwei" --supply 3 --terms terms.pdf --expires 30d
     """
     from numbers_cli.ops.market import licenses as licenses_op
     from numbers_cli.ops.market.session import resolve_target
@@ -104,7 +112,12 @@ def offer(
     print_record(env, result.record)
 
 
-@license_.command(name="list")
+@license_.command(
+    name="list",
+    epilog=examples(
+        "nit license list photo.jpg", "nit license list bafkrei... --network devnet --json"
+    ),
+)
 @click.argument("target", metavar="NID|FILE")
 @network_option
 @json_option
@@ -139,7 +152,11 @@ def list_(env: Env, target: str, network: str | None, as_json: bool) -> None:
         env.out.print(f"           terms {row['terms']}")
 
 
-@license_.command()
+@license_.command(
+    epilog=examples(
+        "nit license buy photo.jpg 1", "nit license buy bafkrei... 2 --network devnet --dry-run"
+    )
+)
 @click.argument("target", metavar="NID|FILE")
 @click.argument("offer_id", metavar="OFFER", type=int)
 @sending
@@ -185,7 +202,12 @@ def buy(
     print_record(env, result.record)
 
 
-@license_.command()
+@license_.command(
+    epilog=examples(
+        "nit license close photo.jpg 1",
+        "nit license close bafkrei... 2 --calldata  # for a DAO proposal",
+    )
+)
 @click.argument("target", metavar="NID|FILE")
 @click.argument("offer_id", metavar="OFFER", type=int)
 @calldata_option
@@ -230,7 +252,12 @@ def close(
     print_outcome(env, outcome, "close the offer")
 
 
-@license_.command()
+@license_.command(
+    epilog=examples(
+        "nit license check 0xAbC... bafkrei... --use ai-training",
+        "nit license check 0xAbC... photo.jpg --json",
+    )
+)
 @click.argument("address", metavar="ADDR")
 @click.argument("target", metavar="NID|FILE")
 @click.option(
@@ -256,11 +283,6 @@ def check(
     """Does ADDR hold a valid, unexpired licence of the asset granting the use?
 
     Exits 0 when it does, 22 when it does not (other codes: it could not tell).
-
-    \b
-    Examples:
-      nit license check 0xAbC... bafkrei... --use ai-training
-      nit license check 0xAbC... photo.jpg --json
     """
     from numbers_cli.model.market import parse_uses
     from numbers_cli.ops.market import check as check_op

@@ -6,6 +6,7 @@ import click
 from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.market_common import (
     print_outcome,
     print_record,
@@ -15,7 +16,12 @@ from numbers_cli.cli.market_common import (
 )
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nit mint photo.jpg --network devnet",
+        "nit mint bafkrei... --to 0xAbC... --royalty 2.5% --dry-run",
+    )
+)
 @click.argument("target", metavar="NID|FILE")
 @click.option("--to", "recipient", metavar="ADDR", help="Who receives the token (default: you).")
 @click.option(
@@ -44,11 +50,6 @@ def mint(
     checks. One token per asset: its id is keccak256 of the Nid, its tokenURI
     the metadata JSON (stored here, published by `nit push`). The mint is
     recorded as a commit adding the token to the tree's nftRecord, and pushed.
-
-    \b
-    Examples:
-      nit mint photo.jpg --network devnet
-      nit mint bafkrei... --to 0xAbC... --royalty 2.5% --dry-run
     """
     from numbers_cli.model.market import parse_bps
     from numbers_cli.ops.market import mint as mint_op

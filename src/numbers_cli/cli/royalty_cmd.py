@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.market_common import (
     calldata_option,
     json_option,
@@ -17,12 +18,23 @@ from numbers_cli.cli.market_common import (
 )
 
 
-@click.group()
+@click.group(
+    epilog=examples(
+        "nit royalty plan photo.jpg --payee 0xAbC...:7000 --payee 0xDef...:3000",
+        "nit royalty balance",
+        "nit royalty withdraw",
+    )
+)
 def royalty() -> None:
     """How licence sales are split among payees, and payees withdrawing what they are owed."""
 
 
-@royalty.command()
+@royalty.command(
+    epilog=examples(
+        "nit royalty plan photo.jpg",
+        "nit royalty plan photo.jpg --payee 0xAbC...:7000 --payee 0xDef...:3000",
+    )
+)
 @click.argument("target", metavar="NID|FILE")
 @click.option(
     "--payee",
@@ -49,11 +61,6 @@ def plan(
     Shares are basis points summing to exactly 10000; the first payee also
     gets the rounding dust of every split. Without a plan, sales are credited
     to the custody holder.
-
-    \b
-    Examples:
-      nit royalty plan photo.jpg
-      nit royalty plan photo.jpg --payee 0xAbC...:7000 --payee 0xDef...:3000
     """
     from numbers_cli.ops.market import royalty as royalty_op
     from numbers_cli.ops.market.session import resolve_target
@@ -92,19 +99,15 @@ def plan(
     print_record(env, result.record)
 
 
-@royalty.command()
+@royalty.command(
+    epilog=examples("nit royalty balance", "nit royalty balance 0xAbC... --network devnet --json")
+)
 @click.argument("address", metavar="[ADDR]", required=False)
 @network_option
 @json_option
 @pass_env
 def balance(env: Env, address: str | None, network: str | None, as_json: bool) -> None:
-    """What ADDR (default: your wallet) may withdraw from licence sales.
-
-    \b
-    Examples:
-      nit royalty balance
-      nit royalty balance 0xAbC... --network devnet --json
-    """
+    """What ADDR (default: your wallet) may withdraw from licence sales."""
     from numbers_cli.ops.market import royalty as royalty_op
 
     with session_for(env, network) as session:
@@ -115,7 +118,11 @@ def balance(env: Env, address: str | None, network: str | None, as_json: bool) -
     env.out.print(f"{result.address} is owed {result.to_json()['owed']} on {result.network}")
 
 
-@royalty.command()
+@royalty.command(
+    epilog=examples(
+        "nit royalty withdraw", "nit royalty withdraw --network devnet --dry-run --json"
+    )
+)
 @click.option("--network", metavar="NAME", help="Chain to act on (default: core.network).")
 @click.option("--dry-run", is_flag=True, help="Check everything and show the cost; send nothing.")
 @json_option

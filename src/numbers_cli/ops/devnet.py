@@ -387,10 +387,10 @@ def down(
 ) -> DevnetDown:
     """Stop the devnet's anvil, and nothing else; harmless when it is not running.
 
-    Only a process the pid file names *and* whose command line is anvil with our
-    state file is signalled; a pid file naming anything else is stale and is
-    removed. `reset` also deletes the saved chain (the next `up` starts afresh
-    and deploys a new register).
+    Only the process group the pid file names, created by `up` and serving our
+    state file, is signalled (see `chain.devnet_group`); a pid file naming
+    anything else is stale and is removed. `reset` also deletes the saved chain
+    (the next `up` starts afresh and deploys a new register).
     """
     env = os.environ if env is None else env
     paths = anvil.DevnetPaths.for_env(env)
@@ -399,7 +399,7 @@ def down(
         result: DevnetDown
         if record is None:
             result = DevnetDown(stopped=False, note="the devnet is not running")
-        elif not anvil.is_our_anvil(record.pid, paths):
+        elif not anvil.is_ours(record, paths):
             anvil.clear_record(paths)
             what = "has exited" if not anvil.is_alive(record.pid) else "is not the devnet's anvil"
             result = DevnetDown(

@@ -30,7 +30,7 @@ from typing import Any
 
 from numbers_cli.chain import ChainClient, Network, Receipt
 from numbers_cli.config import Config
-from numbers_cli.errors import NitError, RepositoryLocked, UsageError
+from numbers_cli.errors import NetworkError, NitError, RepositoryLocked, UsageError
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.networks import resolve_network
@@ -135,7 +135,16 @@ def push(
             report.journalled = len(journal.entries()) if journal else 0
             return report
         if remote is not None:
-            report.uploads = _upload(repo, remote, _all_commits(repo, options.assets), progress)
+            try:
+                report.uploads = _upload(repo, remote, _all_commits(repo, options.assets), progress)
+            except NetworkError as exc:
+                if not options.chain:
+                    raise
+                # The remote being down need not stop the registration: say how.
+                hint = "`nit push --no-ipfs` registers the commits on chain without it"
+                raise NetworkError(
+                    exc.message, hint=f"{exc.hint}; {hint}" if exc.hint else hint
+                ) from exc
         if network is not None and journal is not None:
             _register(repo, network, journal, plan, get_signer, progress, report, client_options)
     return report
