@@ -23,8 +23,9 @@ Exit codes:
   3   not a repository   4  not found        5  corrupt object
   6   wallet             7  repository busy  8  config
   9   network           10  verify: content  11  verify: tree
-  12  verify: signature 13  verify: signer   70 internal error
-  130 interrupted
+  12  verify: signature 13  verify: signer   17 lineage: cycle or bad parent
+  18  proof bundle fails 19  chain has commits not seen here (fetch first)
+  70  internal error    130 interrupted
 """
 
 
@@ -60,6 +61,9 @@ _COMMAND_MODULES = (
     "plumbing",
     "wallet_cmd",
     "config_cmd",
+    # trace stream (issue 11): the lead folds these into the "provenance" group
+    "trace_cmd",
+    "proof_cmd",
 )
 
 
