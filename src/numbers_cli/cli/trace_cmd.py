@@ -126,7 +126,12 @@ def trace(
     else:
         from numbers_cli.cli.views.tree import render_tree
 
-        env.out.print(render_tree(result))
+        console = env.out
+        if not console.is_terminal:  # piped: whole lines, not cut at 80 columns
+            from rich.console import Console
+
+            console = Console(width=1000, highlight=False, color_system=None)
+        console.print(render_tree(result))
         if html is not None:
             env.out.print(f"wrote {html}")
     if result.bad_versions:

@@ -140,8 +140,10 @@ class _Context:
         if self.repo is not None:
             try:
                 data, where = read_file(self.repo, cid), "local"
-            except (NotFound, IntegrityError):
+            except NotFound:
                 data = None
+            except IntegrityError:  # altered in the store: shown as a tree that fails
+                return _TreeRead(None, "local", False)
             if data is None and self.source is not None:
                 try:
                     data, where = read_file(self.repo, cid, self.source), "ipfs"
@@ -185,9 +187,9 @@ class _Context:
             signature.detail,
             (signature.code),
         )
-        if read.tree is not None and not read.intact and signature.ok:
+        if read.where != "missing" and not read.intact and signature.ok:
             verdict, code = "bad-tree", ExitCode.VERIFY_TREE
-            detail = "tree bytes do not match the commit's assetTreeSha256"
+            detail = "tree bytes do not match the commit's assetTreeSha256 or CID"
         elif read.tree is None and signature.ok:
             detail += "; tree missing (not local, not on the IPFS remote)"
         version = Version(
