@@ -34,8 +34,20 @@ def make_lineage(nit: Nit, media: Any, names: tuple[str, ...] = PHOTOS) -> list[
     ok(nit("add", names[0], "-m", "the original", "--license", "cc-by-4.0", "--creator", "Ada"))
     ok(nit("commit", "-m", "registration"))
     nids = [_nid_of(nit, names[0])]
-    ok(nit("add", names[1], "--parent", nids[0], "-m", "an AI edit", "--generated-by", "model-x",
-           "--source-type", "trainedAlgorithmicMedia"))
+    ok(
+        nit(
+            "add",
+            names[1],
+            "--parent",
+            nids[0],
+            "-m",
+            "an AI edit",
+            "--generated-by",
+            "model-x",
+            "--source-type",
+            "trainedAlgorithmicMedia",
+        )
+    )
     ok(nit("commit", "-m", "derived"))
     nids.append(_nid_of(nit, names[1]))
     ok(nit("add", names[2], "--parent", nids[1], "-m", "a crop", "--license", "mit"))
@@ -59,7 +71,11 @@ def test_local_lineage_of_three_generations(
     nodes = {n["nid"]: n for n in report["nodes"]}
     assert [n["nid"] for n in report["nodes"]] == [a, b, c]  # oldest generation first
     assert (nodes[a]["role"], nodes[a]["generation"]) == ("ancestor", -1)
-    assert (nodes[c]["role"], nodes[c]["generation"], nodes[c]["foundBy"]) == ("descendant", 1, "local")
+    assert (nodes[c]["role"], nodes[c]["generation"], nodes[c]["foundBy"]) == (
+        "descendant",
+        1,
+        "local",
+    )
     assert {(e["parent"], e["child"]) for e in report["edges"]} == {(a, b), (b, c)}
     assert nodes[a]["fields"]["license"]["name"] == "CC-BY-4.0"
     assert nodes[a]["fields"]["assetCreator"] == "Ada"
@@ -83,7 +99,11 @@ def test_terminal_dot_and_mermaid_views(nit: Nit, repo: Path, media: Any, signin
         assert nid in text
     assert "generatedBy: model-x" in text and "license: CC-BY-4.0" in text and "✓ #0" in text
     dot = ok(nit("trace", b, "--dot")).stdout
-    assert dot.startswith("digraph lineage {") and f'"{a}" -> "{b}";' in dot and f'"{b}" -> "{c}";' in dot
+    assert (
+        dot.startswith("digraph lineage {")
+        and f'"{a}" -> "{b}";' in dot
+        and f'"{b}" -> "{c}";' in dot
+    )
     mermaid = ok(nit("trace", b, "--mermaid")).stdout
     assert mermaid.startswith("graph TD") and "n0 --> n1" in mermaid and "n1 --> n2" in mermaid
     result = nit("trace", b, "--dot", "--json")
@@ -135,13 +155,19 @@ def _register_tree(
     data = jsjson.stringify(tree, indent=2).encode()
     tree_cid = Nid.of_bytes(data)
     sha = hashlib.sha256(data).hexdigest()
-    commit = Commit.new({
-        "assetTreeCid": tree_cid, "assetTreeSha256": sha,
-        "assetTreeSignature": by.sign_text(sha), "author": by.address,
-        "committer": committer or by.address, "timestampCreated": int(time.time()),
-        "action": ACTION_NIDS["action-commit"], "actionResult": gateway_url(tree_cid),
-        "abstract": "registered elsewhere",
-    })
+    commit = Commit.new(
+        {
+            "assetTreeCid": tree_cid,
+            "assetTreeSha256": sha,
+            "assetTreeSignature": by.sign_text(sha),
+            "author": by.address,
+            "committer": committer or by.address,
+            "timestampCreated": int(time.time()),
+            "action": ACTION_NIDS["action-commit"],
+            "actionResult": gateway_url(tree_cid),
+            "abstract": "registered elsewhere",
+        }
+    )
     store = Repository(repo)
     with store.transaction():
         store.objects.put_block(tree_cid, data)
@@ -150,7 +176,12 @@ def _register_tree(
 
 
 def test_remote_trace_checks_every_signature(
-    nit: Nit, repo: Path, media: Any, signing_key: str, on_chain: Network, chain: ChainClient,
+    nit: Nit,
+    repo: Path,
+    media: Any,
+    signing_key: str,
+    on_chain: Network,
+    chain: ChainClient,
     anvil: Anvil,
 ) -> None:
     a, b, c = make_lineage(nit, media)
@@ -178,10 +209,17 @@ def test_a_parent_that_is_not_a_nid_is_refused(
     nit: Nit, repo: Path, on_chain: Network, chain: ChainClient, anvil: Anvil
 ) -> None:
     asset = str(Nid.of_bytes(b"a file with a broken lineage"))
-    _register_tree(repo, chain, anvil.keys[3], {
-        "assetCid": asset, "assetSha256": hashlib.sha256(b"x").hexdigest(),
-        "encodingFormat": "image/jpeg", "parentAssetCid": "my-holiday-photo.jpg",
-    })
+    _register_tree(
+        repo,
+        chain,
+        anvil.keys[3],
+        {
+            "assetCid": asset,
+            "assetSha256": hashlib.sha256(b"x").hexdigest(),
+            "encodingFormat": "image/jpeg",
+            "parentAssetCid": "my-holiday-photo.jpg",
+        },
+    )
     result = nit("trace", asset, "--remote")
     assert result.exit_code == 17
     assert "'my-holiday-photo.jpg', which is not a Nid" in one_line_error(result)
@@ -194,8 +232,15 @@ def ipfs_remote(nit: Nit, repo: Path, ipfs_node: IpfsNode) -> str:
 
 
 def test_scan_chain_finds_descendants_registered_elsewhere(
-    nit: Nit, repo: Path, second: Nit, media: Any, signing_key: str, on_chain: Network,
-    chain: ChainClient, anvil: Anvil, ipfs_remote: str,
+    nit: Nit,
+    repo: Path,
+    second: Nit,
+    media: Any,
+    signing_key: str,
+    on_chain: Network,
+    chain: ChainClient,
+    anvil: Anvil,
+    ipfs_remote: str,
 ) -> None:
     media("Canon_40D.jpg")
     ok(nit("add", "Canon_40D.jpg", "-m", "original"))

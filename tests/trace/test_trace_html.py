@@ -84,7 +84,10 @@ def test_html_page_renders_every_node_and_verdict_offline(
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"trace-lineage-{os.getpid()}.png"
     taken = _browser(
-        chromium, tmp_path / "profile2", f"--screenshot={shot}", "--window-size=1200,2000",
+        chromium,
+        tmp_path / "profile2",
+        f"--screenshot={shot}",
+        "--window-size=1200,2000",
         page.as_uri(),
     )
     assert taken.returncode == 0 and shot.stat().st_size > 10_000, taken.stderr[-2000:]

@@ -15,15 +15,28 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 @click.command()
 @click.argument("target", metavar="FILE|NID|COMMIT")
+@click.option(
+    "--remote",
+    is_flag=True,
+    help="Check against the chain: its latest commit of the asset, that commit's tree "
+    "(here, else the IPFS remote), signature and committer; and where the local head stands.",
+)
+@click.option("--network", metavar="NAME", help="The chain for --remote (implies it).")
 @json_option
 @pass_env
 @click.pass_context
-def verify(ctx: click.Context, env: Env, target: str, as_json: bool) -> None:
+def verify(
+    ctx: click.Context, env: Env, target: str, remote: bool, network: str | None, as_json: bool
+) -> None:
     """Check a file's or asset's provenance: content → tree → signature → committer.
 
     Exits 0 only if every check holds; 10 content, 11 tree, 12 signature,
-    13 signer ≠ committer, 5 a stored object was altered.
+    13 signer ≠ committer, 5 a stored object was altered. With --remote the
+    chain's latest commit is the one checked (a COMMIT: that on-chain commit),
+    and the local head is said to be up to date, ahead, behind or diverged.
     """
+    if remote or network is not None:  # trace stream (issue 11)
+        ctx.exit(_verify_remote(env, target, network, as_json))
     repo, _ = open_repo(env.cwd)
     verdict = verify_op.verify(repo, target)
     if as_json:
@@ -44,6 +57,41 @@ def verify(ctx: click.Context, env: Env, target: str, as_json: bool) -> None:
         else:
             env.out.print(f"[bold red]FAILED[/] {verdict.asset or target}")
     ctx.exit(int(verdict.exit_code))
+
+
+def _verify_remote(env: Env, target: str, network: str | None, as_json: bool) -> int:
+    from numbers_cli.ops.remote_history import connect, open_optional_repo
+    from numbers_cli.ops.remote_verify import verify_remote
+
+    repo, config = open_optional_repo(env.cwd)
+    source = None
+    if repo is not None:
+        from numbers_cli.ops.blocks import source_for
+
+        source = source_for(repo, config)
+    try:
+        with connect(config, network) as client:
+            verdict = verify_remote(repo, client, target, source=source)
+    finally:
+        if source is not None:
+            source.close()
+    if as_json:
+        env.json(verdict.to_json())
+        return int(verdict.exit_code)
+    env.out.print(f"[yellow]asset {verdict.asset} on {verdict.network}[/]")
+    for check in verdict.checks:
+        mark = "[green]✓" if check.ok else "[red]✗"
+        env.out.print(f"{mark}[/] {check.name:10} {check.detail}", markup=True, highlight=False)
+    if verdict.head is not None:
+        head = verdict.head
+        env.out.print(
+            f"  local head {head.state} ({head.local} local, {head.chain} on chain"
+            + (f", {len(head.unseen)} never seen here: `nit fetch`" if head.unseen else "")
+            + ")"
+        )
+    word = "[bold green]VERIFIED[/]" if verdict.ok else "[bold red]FAILED[/]"
+    env.out.print(f"{word} {verdict.asset} against {verdict.network}")
+    return int(verdict.exit_code)
 
 
 @click.command()
