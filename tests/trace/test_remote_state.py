@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from tests.conftest import Nit, ok
 from tests.support.anvil import Anvil
-from tests.support.chain_history import made_commit, register_local
+from tests.support.chain_history import made_commit
 from tests.support.ipfs_node import IpfsNode
 
 from numbers_cli.chain import ChainClient, Network

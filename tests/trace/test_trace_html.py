@@ -98,7 +98,7 @@ def test_html_page_of_a_clean_lineage_says_so(
     nit: Nit, repo: Path, media: Any, signing_key: str, tmp_path: Path
 ) -> None:
     chromium = _chromium()
-    a, b, c = make_lineage(nit, media)
+    a, _b, _c = make_lineage(nit, media)
     ok(nit("trace", a, "--html", "clean.html"))
     dom = _browser(chromium, tmp_path / "profile", "--dump-dom", (repo / "clean.html").as_uri())
     shown = re.sub(r"<script.*?</script>", "", dom.stdout, flags=re.S)
