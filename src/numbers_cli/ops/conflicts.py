@@ -87,8 +87,7 @@ def compare(
             on_chain = known  # what refs/remotes records is the whole chain history
         else:
             on_chain = {
-                Nid.of_bytes(record.commit_data.encode("utf-8"))
-                for record in client.history(asset)
+                Nid.of_bytes(record.commit_data.encode("utf-8")) for record in client.history(asset)
             }
         seen = set(local)
         unseen = [cid for cid in on_chain if cid not in seen]

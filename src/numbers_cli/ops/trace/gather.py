@@ -84,6 +84,16 @@ def resolve_subject(repo: Repository | None, target: str) -> Nid:
     return nid
 
 
+def parse_nid(value: Any) -> Nid:
+    """A Nid from a document field; the common CIDv1 sha2-256 form without the (slow)
+    multiformats parse, anything else through Nid.parse."""
+    text = str(value)
+    nid = Nid(text)
+    if text.islower() and nid._sha256_prefix() is not None:
+        return nid
+    return Nid.parse(text)
+
+
 def _inside(repo: Repository, path: Path) -> bool:
     try:
         path.resolve().relative_to(repo.workdir)
@@ -102,7 +112,7 @@ def _parse_tree(data: bytes, where: str) -> dict[str, Any]:
     parent = value.get("parentAssetCid")
     if parent is not None:
         try:
-            Nid.parse(str(parent))
+            parse_nid(parent)
         except InvalidFormat:
             raise LineageError(
                 f"the tree {where} names parentAssetCid {str(parent)[:80]!r}, which is not a Nid"

@@ -28,7 +28,7 @@ from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.progress import NoProgress, Progress
-from numbers_cli.ops.trace.gather import ChildFinder
+from numbers_cli.ops.trace.gather import ChildFinder, parse_nid
 from numbers_cli.ops.trees import ObjectSource, read_file
 from numbers_cli.repo.chain_scan import ScanIndex, ScannedRow
 from numbers_cli.repo.repository import Repository
@@ -82,8 +82,7 @@ def _rows(client: ChainClient, start: int, end: int) -> list[ScannedRow]:
 
 def _read_tree(repo: Repository, source: ObjectSource | None, cid: str) -> dict[str, Any] | None:
     try:
-        nid = Nid.parse(cid)
-        data = read_file(repo, nid, source)
+        data = read_file(repo, parse_nid(cid), source)
         value = jsjson.parse(data)
     except (NotFound, IntegrityError, InvalidFormat, NetworkError):
         return None
@@ -105,7 +104,7 @@ def _resolve(index: ScanIndex, repo: Repository, source: ObjectSource | None) ->
             raw_parent = tree.get("parentAssetCid")
             if raw_parent is not None:
                 try:
-                    parent = Nid.parse(str(raw_parent))
+                    parent = parse_nid(raw_parent)
                 except InvalidFormat:
                     raise LineageError(
                         f"asset {claimed} names parentAssetCid {str(raw_parent)[:80]!r}, "
