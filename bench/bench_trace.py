@@ -25,10 +25,10 @@ import time
 from pathlib import Path
 
 from lineage_setup import asset_nid, nit_process, signed, store, timed
+from tests.support.anvil import TEST_CHAIN_ID, Anvil
 
 from numbers_cli.chain import ChainClient, Network
 from numbers_cli.repo.repository import Repository
-from tests.support.anvil import TEST_CHAIN_ID, Anvil
 
 TRACE_TARGET = 3.0
 VERIFY_TARGET = 1.0
@@ -58,7 +58,9 @@ def main() -> int:
         work.mkdir()
         repo = Repository.init(work)
         store(repo, items)
-        print(f"  set-up: {len(items)} commits signed and stored in {time.perf_counter() - started:.1f} s")
+        print(
+            f"  set-up: {len(items)} commits signed and stored in {time.perf_counter() - started:.1f} s"
+        )
         started = time.perf_counter()
         with ChainClient(network, poll_interval=0.02) as chain:
             chain.send_commits([(a, c) for a, _, c in items], anvil.keys[1])
@@ -70,7 +72,9 @@ def main() -> int:
         from numbers_cli.config_writer import set_table_entry
 
         set_table_entry(
-            "user", "networks", NETWORK,
+            "user",
+            "networks",
+            NETWORK,
             {"rpc": anvil.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
         )
 

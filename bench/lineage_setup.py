@@ -45,7 +45,10 @@ def signed(asset: str, n: int, parent: str | None = None) -> tuple[bytes, str]:
             "assetTimestampCreated": 1_700_000_000,
             "assetCreator": "Bench",
             "parentAssetCid": parent,
-            "license": {"name": "CC-BY-4.0", "document": "https://creativecommons.org/licenses/by/4.0/legalcode"},
+            "license": {
+                "name": "CC-BY-4.0",
+                "document": "https://creativecommons.org/licenses/by/4.0/legalcode",
+            },
             "abstract": f"version {n}",
         }
     )
@@ -68,9 +71,7 @@ def signed(asset: str, n: int, parent: str | None = None) -> tuple[bytes, str]:
     return data, commit.to_chain()
 
 
-def store(
-    repo: Repository, items: Sequence[tuple[str, bytes, str]], *, refs: bool = True
-) -> None:
+def store(repo: Repository, items: Sequence[tuple[str, bytes, str]], *, refs: bool = True) -> None:
     """Put (asset, tree, commitData) into the store; with `refs`, append them to refs/heads."""
     with repo.transaction() as txn:
         for asset, tree, commit_data in items:

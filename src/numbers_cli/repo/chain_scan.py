@@ -18,7 +18,7 @@ Tables:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -50,6 +50,10 @@ class ScanIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(path, isolation_level=None)
+            # WAL + NORMAL: each transaction is still atomic (a crash loses at most the
+            # last one), without an fsync per commit; this is a cache, rebuilt at will.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise ConfigError(
@@ -116,11 +120,13 @@ class ScanIndex:
             )
             return cursor.rowcount
 
-    def resolve(self, nid_hash: str, nid: str | None, parent: str | None, state: str) -> None:
-        self._db.execute(
-            "UPDATE assets SET nid = ?, parent = ?, state = ? WHERE nid_hash = ?",
-            (nid, parent, state, nid_hash),
-        )
+    def resolve(self, results: Iterable[tuple[str, str | None, str | None, str]]) -> None:
+        """Record (nid_hash, nid, parent, state) of a batch of assets, in one transaction."""
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE assets SET nid = ?, parent = ?, state = ? WHERE nid_hash = ?",
+                [(nid, parent, state, nid_hash) for nid_hash, nid, parent, state in results],
+            )
 
     def retry_missing(self) -> None:
         """Assets whose trees nobody had are tried again (a remote may have them now)."""
@@ -128,23 +134,24 @@ class ScanIndex:
 
     # -- reading -----------------------------------------------------------------
 
-    def unresolved(self, batch: int = 500) -> Iterator[tuple[str, list[str]]]:
-        """(nid_hash, its tree Nids in chain order) of assets not resolved yet, in batches."""
-        while True:
-            rows = self._db.execute(
-                "SELECT nid_hash FROM assets WHERE state IS NULL LIMIT ?", (batch,)
-            ).fetchall()
-            if not rows:
-                return
-            for (nid_hash,) in rows:
-                trees = [
+    def unresolved(self, limit: int = 500) -> list[tuple[str, list[str]]]:
+        """Up to `limit` (nid_hash, its first tree Nids in chain order) of unresolved assets."""
+        rows = self._db.execute(
+            "SELECT nid_hash FROM assets WHERE state IS NULL LIMIT ?", (limit,)
+        ).fetchall()
+        return [
+            (
+                str(nid_hash),
+                [
                     str(t)
                     for (t,) in self._db.execute(
                         "SELECT tree FROM commits WHERE nid_hash = ? ORDER BY block, log LIMIT 3",
                         (nid_hash,),
                     )
-                ]
-                yield nid_hash, trees
+                ],
+            )
+            for (nid_hash,) in rows
+        ]
 
     def children(self, parent: str) -> list[str]:
         return [

@@ -89,29 +89,35 @@ def _read_tree(repo: Repository, source: ObjectSource | None, cid: str) -> dict[
     return value if isinstance(value, dict) else None
 
 
+def _resolve_one(
+    repo: Repository, source: ObjectSource | None, nid_hash: str, trees: list[str]
+) -> tuple[str, str | None, str | None, str]:
+    state = "missing"
+    for cid in trees:
+        tree = _read_tree(repo, source, cid)
+        if tree is None:
+            continue
+        claimed = str(tree.get("assetCid", ""))
+        if nid_topic(claimed) != nid_hash:
+            state = "mismatch"  # a tree of another asset registered under this Nid
+            continue
+        raw_parent = tree.get("parentAssetCid")
+        parent = None
+        if raw_parent is not None:
+            try:
+                parent = parse_nid(raw_parent)
+            except InvalidFormat:
+                raise LineageError(
+                    f"asset {claimed} names parentAssetCid {str(raw_parent)[:80]!r}, "
+                    "which is not a Nid"
+                ) from None
+        return nid_hash, claimed, parent, "resolved"
+    return nid_hash, None, None, state
+
+
 def _resolve(index: ScanIndex, repo: Repository, source: ObjectSource | None) -> None:
-    for nid_hash, trees in index.unresolved():
-        state, nid, parent = "missing", None, None
-        for cid in trees:
-            tree = _read_tree(repo, source, cid)
-            if tree is None:
-                continue
-            claimed = str(tree.get("assetCid", ""))
-            if nid_topic(claimed) != nid_hash:
-                state = "mismatch"  # a tree of another asset registered under this Nid
-                continue
-            nid, state = claimed, "resolved"
-            raw_parent = tree.get("parentAssetCid")
-            if raw_parent is not None:
-                try:
-                    parent = parse_nid(raw_parent)
-                except InvalidFormat:
-                    raise LineageError(
-                        f"asset {claimed} names parentAssetCid {str(raw_parent)[:80]!r}, "
-                        "which is not a Nid"
-                    ) from None
-            break
-        index.resolve(nid_hash, nid, parent, state)
+    while batch := index.unresolved():
+        index.resolve([_resolve_one(repo, source, nid_hash, trees) for nid_hash, trees in batch])
 
 
 def scan_chain(
