@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from numbers_cli.chain import ChainClient
+from numbers_cli.config import Config
 from numbers_cli.errors import (
     ExitCode,
     IntegrityError,
@@ -27,19 +28,13 @@ from numbers_cli.errors import (
 from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
+from numbers_cli.ops.policy import Policy, license_name
 from numbers_cli.ops.remote_history import RemoteCommit, read_history
 from numbers_cli.ops.trees import ObjectSource, read_file
-from numbers_cli.ops.verify import Check, check_signature
+from numbers_cli.ops.verify import Check, check_signature, worst
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["RemoteVerdict", "verify_remote"]
-
-_SEVERITY = (
-    ExitCode.VERIFY_CONTENT,
-    ExitCode.VERIFY_TREE,
-    ExitCode.VERIFY_SIGNATURE,
-    ExitCode.VERIFY_SIGNER,
-)
 
 
 @dataclass
@@ -58,8 +53,7 @@ class RemoteVerdict:
 
     @property
     def exit_code(self) -> ExitCode:
-        failed = {c.code for c in self.checks if not c.ok}
-        return next((code for code in _SEVERITY if code in failed), ExitCode.OK)
+        return worst(c.code for c in self.checks if not c.ok)
 
     def to_json(self) -> dict[str, Any]:
         record = self.commit.record if self.commit else None
@@ -135,10 +129,27 @@ def verify_remote(
     client: ChainClient,
     target: str,
     *,
-    source: ObjectSource | None = None,
+    config: Config | None = None,
+    policy: Policy | None = None,
 ) -> RemoteVerdict:
+    """Verify `target` against the chain; trees and profiles come from the repository,
+    else its configured IPFS remote. `policy` (ops.policy) adds its rules (exit 16)."""
+    from numbers_cli.ops.profiles import open_profiles
+
+    with open_profiles(repo, config) as profiles:
+        return _verify_remote(repo, client, target, profiles, policy)
+
+
+def _verify_remote(
+    repo: Repository | None,
+    client: ChainClient,
+    target: str,
+    profiles: Any,
+    policy: Policy | None,
+) -> RemoteVerdict:
+    source: ObjectSource | None = profiles.source
     asset, only, path = _subject(repo, target)
-    history = read_history(client, asset, repo=repo)
+    history = read_history(client, asset, repo=repo, profiles=profiles)
     if not history:
         raise NotFound(
             f"no commits of {asset} on {client.network.name}",
@@ -225,12 +236,19 @@ def verify_remote(
                         ExitCode.VERIFY_CONTENT,
                     )
                 )
-    signature = check_signature(commit)
+    licence = license_name(verdict.tree)
+    signature = check_signature(commit, profiles, policy, asset=asset, license_name=licence)
     if signature.signer is None:
-        checks.append(Check("signature", False, signature.detail, ExitCode.VERIFY_SIGNATURE))
+        checks.append(Check("signature", False, signature.detail, signature.code))
     else:
         checks.append(Check("signature", True, f"signed by {signature.signer}"))
-        checks.append(Check("committer", signature.ok, signature.detail, ExitCode.VERIFY_SIGNER))
+        checks.append(Check("committer", signature.ok, signature.detail, signature.code))
+        if policy is not None and policy.restricts_signers:
+            rule = policy.check_signer(signature.signer, asset, licence)
+            checks.append(Check("policy", rule.ok, rule.detail, ExitCode.VERIFY_POLICY))
+    if policy is not None:
+        for result in policy.check_asset(verdict.tree, commit.get("timestampCreated")):
+            checks.append(Check("policy", result.ok, result.detail, ExitCode.VERIFY_POLICY))
     if repo is not None:
         from numbers_cli.ops.conflicts import compare
 

@@ -116,6 +116,26 @@ def _tree_blocks(
         ) from None
 
 
+def _add_profiles(
+    repo: Repository,
+    commits: list[RemoteCommit],
+    source: ObjectSource | None,
+    objects: dict[str, bytes],
+) -> None:
+    """The profile documents of committers given as profile Nids, where they can be read:
+    with them, a verifier ties signer to committer offline (the committer rule)."""
+    from numbers_cli.model.signature import is_address
+
+    for commit in commits:
+        committer = commit.commit.committer if commit.commit is not None else ""
+        if not committer or is_address(committer) or committer in objects:
+            continue
+        try:
+            objects.update(_dag_blocks(lambda c: get_block(repo, c, source), Nid.parse(committer)))
+        except (NotFound, NetworkError, InvalidFormat):
+            continue  # verify then says the signer is not tied to the committer (15)
+
+
 def _evidence(
     client: ChainClient, commits: list[RemoteCommit], progress: Progress
 ) -> tuple[list[ChainEvidence], dict[str, bytes]]:
@@ -253,6 +273,7 @@ def export_proof(
         )
         latest_tree = AssetTree.from_bytes(tree_bytes)
     assert latest_tree is not None
+    _add_profiles(repo, chosen, source, objects)
     evidence, headers = _evidence(client, chosen, progress)
     content_info, content_blocks = _content(repo, asset, latest_tree, content)
     bundle = Bundle(

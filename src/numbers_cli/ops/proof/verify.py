@@ -30,19 +30,12 @@ from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.unixfs import decode_file_node
+from numbers_cli.ops.profiles import Profile, Profiles, parse_profile
 from numbers_cli.ops.proof.bundle import Bundle, ChainEvidence, load_bundle
-from numbers_cli.ops.verify import check_signature
+from numbers_cli.ops.verify import check_signature, worst
 
 __all__ = ["ProofCheck", "ProofReport", "verify_bundle"]
 
-# When several checks fail, the code nearest the content wins (as in `nit verify`).
-_SEVERITY = (
-    ExitCode.VERIFY_CONTENT,
-    ExitCode.VERIFY_TREE,
-    ExitCode.VERIFY_SIGNATURE,
-    ExitCode.VERIFY_SIGNER,
-    ExitCode.PROOF,
-)
 
 #: Looks up the canonical hashes of block numbers (from a node), hash as 0x-hex lower.
 BlockHashes = Callable[[list[int]], Mapping[int, str]]
@@ -84,8 +77,9 @@ class ProofReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        codes = {c.code for c in self.failed}
-        return next((code for code in _SEVERITY if code in codes), ExitCode.OK)
+        codes = [c.code for c in self.failed]
+        found = worst(codes)  # `nit verify`'s order for the record links
+        return found if found != ExitCode.OK or not codes else ExitCode.PROOF
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -266,7 +260,7 @@ def _check_records(bundle: Bundle, ev: ChainEvidence, check: _Checker) -> None:
                 f"tree describes {claimed}, not {bundle.asset}",
                 ExitCode.VERIFY_TREE,
             )
-    signature = check_signature(commit)
+    signature = check_signature(commit, BundleProfiles(bundle))
     check.add(
         subject,
         "signature",
@@ -275,6 +269,20 @@ def _check_records(bundle: Bundle, ev: ChainEvidence, check: _Checker) -> None:
         signature.detail,
         signature.code or ExitCode.VERIFY_SIGNATURE,
     )
+
+
+class BundleProfiles(Profiles):
+    """Profile documents carried in the bundle (export adds the committers'): offline."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        super().__init__(None)
+        self.bundle = bundle
+
+    def _read(self, nid: Nid) -> Profile:
+        data, why = _object_bytes(self.bundle, str(nid))
+        if data is None:
+            return Profile(nid, (), f"profile {nid} is not in the bundle ({why})")
+        return parse_profile(nid, data)
 
 
 # --- chain evidence -------------------------------------------------------------------

@@ -49,6 +49,8 @@ _VERDICTS = {
     ExitCode.OK: "ok",
     ExitCode.VERIFY_SIGNATURE: "bad-signature",
     ExitCode.VERIFY_SIGNER: "wrong-signer",
+    ExitCode.VERIFY_UNTIED: "untied",
+    ExitCode.VERIFY_MALFORMED: "malformed",
 }
 
 
@@ -133,6 +135,7 @@ class _Context:
     client: ChainClient | None
     source: ObjectSource | None
     finder: ChildFinder | None
+    profiles: Any = None  # ops.profiles.Profiles: ties profile committers to signers
     trees: dict[str, _TreeRead] = field(default_factory=dict)
     local_children: dict[str, list[str]] | None = None
 
@@ -184,7 +187,7 @@ class _Context:
                 None,
                 "unreadable",
                 signature.detail,
-                ExitCode.VERIFY_SIGNATURE,
+                signature.code or ExitCode.VERIFY_SIGNATURE,
                 local,
                 chain,
                 None,
@@ -224,7 +227,7 @@ class _Context:
         if self.client is None:
             return []
         try:
-            history = read_history(self.client, Nid(nid), repo=self.repo)
+            history = read_history(self.client, Nid(nid), repo=self.repo, profiles=self.profiles)
         except NetworkError as exc:
             node.chain, node.chain_detail = "unreachable", exc.message
             return []
@@ -261,7 +264,7 @@ class _Context:
                 trees.append(tree)
         offset = len(node.versions)
         for i, commit_nid in enumerate(c for c in local if c not in on_chain):
-            commit, signature = _local_commit(repo, commit_nid)
+            commit, signature = _local_commit(repo, commit_nid, profiles=self.profiles)
             version, tree = self.version(commit_nid, commit, signature, offset + i, True, None)
             node.versions.append(version)
             if tree is not None:
@@ -304,16 +307,18 @@ class _Context:
 
 
 def _local_commit(
-    repo: Repository | None, commit_nid: str, check: bool = True
+    repo: Repository | None, commit_nid: str, check: bool = True, profiles: Any = None
 ) -> tuple[Commit | None, SignatureCheck]:
     assert repo is not None
     try:
         commit = Commit.from_json(repo.objects.get(Nid(commit_nid)))
-    except (NotFound, IntegrityError, InvalidFormat) as exc:
+    except InvalidFormat as exc:
+        return None, SignatureCheck(False, None, exc.message, ExitCode.VERIFY_MALFORMED)
+    except (NotFound, IntegrityError) as exc:
         return None, SignatureCheck(False, None, exc.message, ExitCode.VERIFY_SIGNATURE)
     if not check:
         return commit, SignatureCheck(True, None, "")
-    return commit, check_signature(commit)
+    return commit, check_signature(commit, profiles)
 
 
 def _check_acyclic(result: Trace) -> None:
@@ -349,8 +354,10 @@ def trace(
     scanned: dict[str, Any] | None = None,
 ) -> Trace:
     """The whole provenance of the asset `target` names; see the module docstring."""
+    from numbers_cli.ops.profiles import Profiles
+
     subject = resolve_subject(repo, target)
-    ctx = _Context(repo, client, source, finder)
+    ctx = _Context(repo, client, source, finder, Profiles(repo, source))
     result = Trace(subject, client.network.name if client else None, scanned)
     edges: dict[tuple[str, str], None] = {}
     root = ctx.gather(subject, "subject", 0, "target")

@@ -14,8 +14,6 @@ from numbers_cli.errors import ExitCode
 
 SCHEMA_VERSION = 1
 
-# When several versions fail, the code nearest the content wins (as in `nit verify`).
-_SEVERITY = (ExitCode.VERIFY_TREE, ExitCode.VERIFY_SIGNATURE, ExitCode.VERIFY_SIGNER)
 
 #: The tree fields every node shows, as the spec names them.
 SHOWN_FIELDS = (
@@ -42,7 +40,7 @@ class Version:
     timestamp: int | None
     committer: str | None
     signer: str | None
-    verdict: str  # ok | bad-signature | wrong-signer | bad-tree | unreadable
+    verdict: str  # ok | bad-signature | wrong-signer | untied | malformed | bad-tree | unreadable
     detail: str
     code: ExitCode
     local: bool  # in refs/heads of this repository
@@ -126,8 +124,9 @@ class Trace:
 
     @property
     def exit_code(self) -> ExitCode:
-        codes = {v.code for _, v in self.bad_versions}
-        return next((code for code in _SEVERITY if code in codes), ExitCode.OK)
+        from numbers_cli.ops.verify import worst  # the order `nit verify` reports in
+
+        return worst(v.code for _, v in self.bad_versions)
 
     def to_json(self) -> dict[str, Any]:
         return {
