@@ -303,3 +303,42 @@ def test_commit_registered_by_another_client_verifies(
     assert (first >= 0xC0) if expected_type is None else first == expected_type
     result = ok(nit("proof", "verify", "proof.json", "--network", "devnet", "--json"))
     assert json.loads(result.stdout)["ok"]
+
+
+def test_reference_style_commit_with_a_profile_committer_verifies_offline(
+    nit: Nit, repo: Path, on_chain: Network, anvil: Any
+) -> None:
+    """As the reference tool writes them: author and committer are a profile's Nid. The
+    bundle carries the profile, so the signer is tied to the committer with no network."""
+    from tests.support.chain_history import signer
+
+    by = signer(FOREIGN_KEY)
+    profile = json.dumps({"name": "A newsroom", "wallet": by.address}).encode()
+    profile_nid = str(Nid.of_bytes(profile))
+    asset = str(Nid.of_bytes(b"a photo registered the reference tool's way"))
+    commit_data, tree = made_commit(asset, FOREIGN_KEY, committer=profile_nid)
+    store = Repository(repo)
+    with store.transaction():
+        store.objects.put_block(Nid.of_bytes(tree), tree)
+        store.objects.put_block(Nid(profile_nid), profile)
+    sender = requests.post(
+        anvil.rpc_url,
+        json={"jsonrpc": "2.0", "id": 1, "method": "eth_accounts", "params": []},
+        timeout=10,
+    ).json()["result"][4]
+    _send_by_anvil(
+        anvil.rpc_url,
+        sender,
+        str(on_chain.contract),
+        encode_call("commit", asset, commit_data),
+        "legacy",
+    )
+    ok(nit("proof", "export", asset, "--no-content", "-o", "proof.json"))
+    bundle = _bundle(repo)
+    assert profile_nid in bundle["objects"]
+    result = ok(nit("proof", "verify", "proof.json", *_trust(bundle), "--json"))
+    signature = next(c for c in json.loads(result.stdout)["checks"] if c["check"] == "signature")
+    assert "a wallet of the committer's profile" in signature["detail"]
+    del bundle["objects"][profile_nid]  # without the profile nothing ties the signer
+    result = nit("proof", "verify", _write(repo, bundle), *_trust(bundle))
+    assert result.exit_code == 15, result.output

@@ -161,3 +161,32 @@ def test_verify_remote_of_an_unregistered_asset(
 ) -> None:
     result = nit("verify", asset, "--remote")
     assert result.exit_code == 4 and "no commits of" in result.stderr
+
+
+def test_verify_remote_applies_a_policy(
+    nit: Nit, repo: Path, asset: str, registered: Any, tmp_path: Path
+) -> None:
+    """The commits were signed by TEST_ADDRESS (the `asset` fixture's signing key)."""
+    from tests.conftest import TEST_ADDRESS
+
+    good = tmp_path / "good.toml"
+    good.write_text(f'[signers]\nallow = ["{TEST_ADDRESS}"]\n[require]\nmax_age = "1d"\n')
+    result = nit("verify", asset, "--remote", "--policy", str(good), "--json")
+    assert result.exit_code == 0, result.output
+    assert [c["ok"] for c in json.loads(result.stdout)["checks"] if c["check"] == "policy"] == [
+        True,
+        True,
+    ]
+    other = tmp_path / "other.toml"
+    other.write_text(
+        '[signers]\nallow = ["0x63B7076FC0A914Af543C2e5c201df6C29FCC18c5"]\n'
+        '[require]\nfields = ["license"]\n'
+    )
+    result = nit("verify", asset, "--remote", "--policy", str(other))
+    assert result.exit_code == 16, result.output
+    assert f"signer {TEST_ADDRESS} is not allowed by other.toml [signers]" in result.stdout
+    assert "latest tree lacks license" in result.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[signers]\nallowed = []\n")
+    result = nit("verify", asset, "--remote", "--policy", str(bad))
+    assert result.exit_code == 8 and "allowed" in result.stderr
