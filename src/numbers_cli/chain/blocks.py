@@ -104,6 +104,25 @@ class BlockReads:
             out.append(bytes.fromhex(raw[2:]))
         return out
 
+    def commits_of(self, nids: Sequence[str]) -> dict[str, list[int]]:
+        """getCommits of many assets in batched eth_calls: block numbers per Nid."""
+        from numbers_cli.chain.register import decode_uint_array, encode_call
+        from numbers_cli.chain.rpc import hex_bytes
+
+        contract = self._ensure_checked()
+        calls = [
+            (
+                "eth_call",
+                [{"to": contract, "data": "0x" + encode_call("getCommits", nid).hex()}, "latest"],
+            )
+            for nid in nids
+        ]
+        replies = self._strict(calls, "getCommits")
+        return {
+            nid: decode_uint_array(hex_bytes(reply, "getCommits result"))
+            for nid, reply in zip(nids, replies, strict=True)
+        }
+
     def commit_events(self, from_block: int, to_block: int) -> list[ScannedCommit]:
         """Every `Commit` event of the register in [from_block, to_block], in chain order."""
         contract = self._ensure_checked()

@@ -18,6 +18,7 @@ parents, or a parent that is not a Nid.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -137,6 +138,7 @@ class _Context:
     finder: ChildFinder | None
     profiles: Any = None  # ops.profiles.Profiles: ties profile committers to signers
     trees: dict[str, _TreeRead] = field(default_factory=dict)
+    blocks: dict[str, list[int]] = field(default_factory=dict)  # prefetched getCommits
     local_children: dict[str, list[str]] | None = None
 
     # -- trees ---------------------------------------------------------------------
@@ -233,6 +235,14 @@ class _Context:
             return []
         node.chain = "found" if history else "none"
         return history
+
+    def prefetch(self, nids: list[str]) -> None:
+        """getCommits of a whole generation in one batched round trip."""
+        wanted = [n for n in nids if n not in self.blocks]
+        if self.client is None or len(wanted) < 2:
+            return
+        with contextlib.suppress(NetworkError):  # each asset's own read then says what failed
+            self.blocks.update(self.client.commits_of(wanted))
 
     def gather(self, nid: str, role: str, generation: int, found_by: str) -> AssetNode:
         node = AssetNode(nid, role, generation, found_by=found_by)
@@ -377,17 +387,21 @@ def trace(
                 upper.append(found)
         frontier = upper
 
-    # Descendants of the subject, breadth first.
-    queue = [root]
-    while queue:
-        node = queue.pop(0)
-        for child, how in ctx.children(node.nid):
-            edges[(node.nid, child)] = None
-            if child in result.nodes:
-                continue
-            found = ctx.gather(child, "descendant", node.generation + 1, how)
+    # Descendants of the subject, a generation at a time (its chain reads batched).
+    generation = [root]
+    while generation:
+        found_here: list[tuple[AssetNode, str, str]] = []
+        for node in generation:
+            for child, how in ctx.children(node.nid):
+                edges[(node.nid, child)] = None
+                if child not in result.nodes and all(c != child for _, c, _ in found_here):
+                    found_here.append((node, child, how))
+        ctx.prefetch([child for _, child, _ in found_here])
+        generation = []
+        for parent_node, child, how in found_here:
+            found = ctx.gather(child, "descendant", parent_node.generation + 1, how)
             result.nodes[child] = found
-            queue.append(found)
+            generation.append(found)
             for parent in found.parents:  # a second parent already in the graph
                 if parent in result.nodes:
                     edges[(parent, child)] = None
