@@ -49,6 +49,11 @@ def export_cmd(
     commit, and for each commit the signed transaction, its receipt, the block
     header and Merkle-Patricia proofs of both against the header's roots.
     Trees missing here are read from the IPFS remote (CID recomputed).
+
+    \b
+    Examples:
+      nit proof export photo.jpg -o photo.proof.json
+      nit proof export bafkrei… --no-content --network jade -o proof.json
     """
     from numbers_cli.ops import proof as proof_op
     from numbers_cli.ops.blocks import source_for
@@ -137,8 +142,14 @@ def verify_cmd(
 
     Only the block hashes are taken on trust: given with --trusted-block, or
     asked of a network's node with --network. Exits 0 only if every check
-    holds; 10 file, 11 tree, 12 signature, 13 signer, 18 chain evidence or an
-    untrusted block; 18 also for a file that is not a bundle.
+    holds; 10 file, 11 tree, 12/13/14/15 signature (as `nit verify`), 18 chain
+    evidence or an untrusted block; 18 also for a file that is not a bundle.
+
+    \b
+    Examples:
+      nit proof verify photo.proof.json photo.jpg --network jade
+      nit proof verify photo.proof.json --trusted-block 0x5e1f…
+      nit proof verify photo.proof.json --trusted-block @hashes.txt --json
     """
     from numbers_cli.ops import proof as proof_op
 
