@@ -33,6 +33,10 @@ class ExitCode(IntEnum):
     LINEAGE = 17  # a lineage with a cycle, or a parent that is not a Nid
     PROOF = 18  # a proof bundle that is malformed or does not verify
     REMOTE_CONFLICT = 19  # the chain has commits of an asset the local repository never saw
+    MARKET_NOT_ALLOWED = 20
+    MARKET_REFUSED = 21
+    NOT_LICENSED = 22
+    NO_MARKET_CONTRACTS = 23
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -87,6 +91,10 @@ class WalletError(NitError):
     exit_code = ExitCode.WALLET
 
 
+class WrongPassphrase(WalletError):
+    """The passphrase does not open the keystore (a person may try again)."""
+
+
 class RepositoryLocked(NitError):
     exit_code = ExitCode.LOCKED
 
@@ -125,3 +133,31 @@ class RemoteConflict(NitError):
     """The chain holds commits of an asset that the local repository has never seen."""
 
     exit_code = ExitCode.REMOTE_CONFLICT
+
+
+# -- market (issue 12: mint, license, royalty, govern) --------------------------
+
+
+class NotAllowed(NitError):
+    """The wallet may not do this to the asset: not its registrant, custody holder or governor."""
+
+    exit_code = ExitCode.MARKET_NOT_ALLOWED
+
+
+class MarketRefused(NitError):
+    """The market contracts' rules refuse the action (already minted, sold out, expired,
+    wrong price, a plan not summing to 10,000, nothing due...)."""
+
+    exit_code = ExitCode.MARKET_REFUSED
+
+
+class NotLicensed(NitError):
+    """`nit license check`: the address holds no valid licence granting the use."""
+
+    exit_code = ExitCode.NOT_LICENSED
+
+
+class NoMarketContracts(NitError):
+    """The network has no Custody/Licenses contracts configured or deployed."""
+
+    exit_code = ExitCode.NO_MARKET_CONTRACTS

@@ -9,25 +9,31 @@ import click
 from rich.text import Text
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.errors import UsageError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-@click.group()
+@click.group(
+    epilog=examples(
+        "nit proof export photo.jpg -o photo.proof.json              # write a bundle",
+        "nit proof verify photo.proof.json photo.jpg --network jade  # check it, and the file",
+        "nit proof verify photo.proof.json --trusted-block 0x5e1f…   # no RPC at all",
+    )
+)
 def proof() -> None:
-    """Proof bundles: an asset's on-chain commits, checkable offline.
-
-    \b
-    Examples:
-      nit proof export photo.jpg -o photo.proof.json
-      nit proof verify photo.proof.json photo.jpg --network jade
-      nit proof verify photo.proof.json --trusted-block 0x5e1f…
-    """
+    """Proof bundles: an asset's on-chain commits, checkable offline."""
 
 
-@proof.command("export")
+@proof.command(
+    "export",
+    epilog=examples(
+        "nit proof export photo.jpg -o photo.proof.json                        # file included",
+        "nit proof export bafkrei… --no-content --network jade -o proof.json  # records only",
+    ),
+)
 @click.argument("target", metavar="NID|FILE|COMMIT")
 @click.option(
     "-o",
@@ -49,11 +55,6 @@ def export_cmd(
     commit, and for each commit the signed transaction, its receipt, the block
     header and Merkle-Patricia proofs of both against the header's roots.
     Trees missing here are read from the IPFS remote (CID recomputed).
-
-    \b
-    Examples:
-      nit proof export photo.jpg -o photo.proof.json
-      nit proof export bafkrei… --no-content --network jade -o proof.json
     """
     from numbers_cli.ops import proof as proof_op
     from numbers_cli.ops.blocks import source_for
@@ -109,7 +110,14 @@ def _trusted(values: tuple[str, ...]) -> set[str]:
     return hashes
 
 
-@proof.command("verify")
+@proof.command(
+    "verify",
+    epilog=examples(
+        "nit proof verify photo.proof.json photo.jpg --network jade   # hashes asked of jade",
+        "nit proof verify photo.proof.json --trusted-block 0x5e1f…    # a hash you trust",
+        "nit proof verify photo.proof.json --trusted-block @hashes.txt --json",
+    ),
+)
 @click.argument("bundle", type=click.Path(path_type=Path), metavar="BUNDLE")
 @click.argument(
     "artifact", required=False, type=click.Path(dir_okay=False, path_type=Path), metavar="[FILE]"
@@ -144,12 +152,6 @@ def verify_cmd(
     asked of a network's node with --network. Exits 0 only if every check
     holds; 10 file, 11 tree, 12/13/14/15 signature (as `nit verify`), 18 chain
     evidence or an untrusted block; 18 also for a file that is not a bundle.
-
-    \b
-    Examples:
-      nit proof verify photo.proof.json photo.jpg --network jade
-      nit proof verify photo.proof.json --trusted-block 0x5e1f…
-      nit proof verify photo.proof.json --trusted-block @hashes.txt --json
     """
     from numbers_cli.ops import proof as proof_op
 

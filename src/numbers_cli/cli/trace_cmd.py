@@ -11,11 +11,19 @@ import click
 from rich.text import Text
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.errors import UsageError
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nit trace photo.jpg                                   # the lineage, every verdict",
+        "nit trace bafkrei… --remote --json > trace.json       # with the chain, for scripts",
+        "nit trace photo.jpg --remote --scan-chain --html t.html  # one page, all descendants",
+        "nit trace photo.jpg --dot | dot -Tsvg > lineage.svg   # a graph for Graphviz",
+    )
+)
 @click.argument("target", metavar="NID|FILE|COMMIT")
 @click.option("--remote", is_flag=True, help="Also read every asset's commits from the chain.")
 @click.option("--network", metavar="NAME", help="The chain to read (implies --remote).")
@@ -62,13 +70,6 @@ def trace(
     found is shown as missing. Exits 11 if a tree does not match its commit,
     12/13 if a signature is bad, 17 if the lineage has a cycle or a parent
     that is not a Nid.
-
-    \b
-    Examples:
-      nit trace photo.jpg
-      nit trace bafkrei… --remote --json > trace.json
-      nit trace photo.jpg --remote --scan-chain --html trace.html
-      nit trace photo.jpg --dot | dot -Tsvg > lineage.svg
     """
     from numbers_cli.ops import trace as trace_op
     from numbers_cli.ops.remote_history import connect, open_optional_repo
