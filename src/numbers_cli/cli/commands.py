@@ -46,6 +46,8 @@ TABLE: dict[str, tuple[str, str, str]] = {
     "diff":       ("history",     "repository", "Show how an asset's commit and tree changed."),
     "verify":     ("checks",      "provenance", "Check a file's or asset's provenance: content → tree → signature → committer."),
     "fsck":       ("checks",      "provenance", "Re-hash every object, resolve every ref, check every signature."),
+    "trace":      ("trace_cmd",   "provenance", "Show where an asset came from, what was derived from it, and whether every link holds."),
+    "proof":      ("proof_cmd",   "provenance", "Proof bundles: an asset's on-chain commits, checkable offline."),
     "push":       ("push_cmd",    "publishing", "Upload committed assets to IPFS and register their commits on chain."),
     "fetch":      ("fetch_cmd",   "publishing", "Bring an asset's on-chain commits into this repository."),
     "export":     ("car_cmd",     "publishing", "Write an asset (its commits, trees and file) or a commit as a CARv1."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -155,25 +156,39 @@ def add(
     epilog=examples(
         "nit status          # staged, unpushed and changed files",
         "nit status --json   # for scripts",
+        "nit status --remote # also each asset against the chain (behind? diverged?)",
     )
 )
+@click.option(
+    "--remote",
+    is_flag=True,
+    help="Also compare every asset with the chain: up to date, ahead, behind, diverged.",
+)
+@click.option("--network", metavar="NAME", help="With --remote: the chain (default: core.network).")
 @json_option
 @pass_env
-def status(env: Env, as_json: bool) -> None:
-    """Show staged assets, commits not yet pushed, and tracked files changed on disk."""
-    repo, _ = open_repo(env.cwd)
+def status(env: Env, remote: bool, network: str | None, as_json: bool) -> None:
+    """Show staged assets, commits not yet pushed, and tracked files changed on disk.
+
+    With --remote, also where each asset stands on the chain; `behind` and
+    `diverged` assets have commits there this repository never saw (`nit fetch`
+    them before pushing).
+    """
+    repo, config = open_repo(env.cwd)
     st = status_op.status(repo)
+    states = _remote_states(repo, config, network) if remote or network else None
     if as_json:
-        env.json(
-            {
-                "staged": [{"nid": s.nid, "kind": s.kind, "path": s.path} for s in st.staged],
-                "unpushed": [
-                    {"nid": u.nid, "commits": u.commits, "path": u.path} for u in st.unpushed
-                ],
-                "changed": [{"path": c.path, "nid": c.nid, "state": c.state} for c in st.changed],
-            }
-        )
+        value: dict[str, Any] = {
+            "staged": [{"nid": s.nid, "kind": s.kind, "path": s.path} for s in st.staged],
+            "unpushed": [{"nid": u.nid, "commits": u.commits, "path": u.path} for u in st.unpushed],
+            "changed": [{"path": c.path, "nid": c.nid, "state": c.state} for c in st.changed],
+        }
+        if states is not None:
+            value["remote"] = {"network": states[0], "assets": [a.to_json() for a in states[1]]}
+        env.json(value)
         return
+    if states is not None:
+        _print_remote_states(env, *states)
     if st.clean:
         env.out.print("nothing to commit, everything pushed, working files unchanged")
         return
@@ -191,6 +206,29 @@ def status(env: Env, as_json: bool) -> None:
         env.out.print("[bold]Changed on disk since added:[/]")
         for c in st.changed:
             env.out.print(f"  [red]{c.state:8}[/] {escape(quote_path(c.path))}  (was {c.nid})")
+
+
+def _remote_states(repo: Any, config: Any, network: str | None) -> tuple[str, list[Any]]:
+    """(network name, ops.conflicts.AssetState of every asset): trace stream, issue 11."""
+    from numbers_cli.ops.conflicts import compare
+    from numbers_cli.ops.remote_history import connect
+
+    with connect(config, network) as client:
+        return client.network.name, compare(repo, client)
+
+
+def _print_remote_states(env: Env, network: str, states: list[Any]) -> None:
+    style = {"up to date": "green", "ahead": "yellow", "behind": "red", "diverged": "bold red"}
+    env.out.print(f"[bold]On {network}:[/]")
+    for state in states:
+        extra = f", {len(state.unseen)} never seen here" if state.unseen else ""
+        name = escape(quote_path(state.path)) if state.path else ""
+        env.out.print(
+            f"  [{style.get(state.state, 'bright_black')}]{state.state:12}[/] {state.asset}  "
+            f"{name} ({state.local} local, {state.chain} on chain{extra})"
+        )
+    if any(state.unseen for state in states):
+        env.out.print("  (`nit fetch NID` brings the unseen commits here before a push)")
 
 
 @click.command(
