@@ -26,6 +26,9 @@ class ExitCode(IntEnum):
     VERIFY_TREE = 11
     VERIFY_SIGNATURE = 12
     VERIFY_SIGNER = 13
+    # data stream (issue 15): manifest files, C2PA, datasets
+    DATA_INPUT = 26
+    DATASET_MISMATCH = 27
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -91,3 +94,16 @@ class VerificationFailed(NitError):
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class DataInputError(NitError):
+    """Bad data to prepare or embed: a manifest file (CSV/JSONL), a C2PA manifest that
+    cannot be read, or C2PA signing credentials that cannot sign (expired, mismatched)."""
+
+    exit_code = ExitCode.DATA_INPUT
+
+
+class DatasetMismatch(NitError):
+    """`nit dataset verify`: files or records that no longer match the repository or chain."""
+
+    exit_code = ExitCode.DATASET_MISMATCH

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.errors import ExitCode
@@ -39,6 +40,9 @@ def verify(ctx: click.Context, env: Env, target: str, as_json: bool) -> None:
                 env.out.print(
                     f"  {'[green]✓' if check.ok else '[red]✗'}[/] {check.name:10} {check.detail}"
                 )
+        if verdict.c2pa is not None:  # data stream (issue 15): informative, never fails
+            mark = "[yellow]![/]" if verdict.c2pa.warning else "[green]✓[/]"
+            env.out.print(f"{mark} {'c2pa':10} {verdict.c2pa.state}: {escape(verdict.c2pa.detail)}")
         if verdict.ok:
             env.out.print(f"[bold green]VERIFIED[/] {verdict.asset or target}")
         else:

@@ -24,6 +24,8 @@ Exit codes:
   6   wallet             7  repository busy  8  config
   9   network           10  verify: content  11  verify: tree
   12  verify: signature 13  verify: signer   70 internal error
+  26  bad manifest file, C2PA data or C2PA credentials
+  27  dataset verify: changed, missing or unregistered entries
   130 interrupted
 """
 

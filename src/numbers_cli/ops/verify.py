@@ -20,6 +20,7 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.signature import recover_signer, same_address
 from numbers_cli.model.tree import AssetTree
+from numbers_cli.ops import claims  # data stream (issue 15): the C2PA line, a warning only
 from numbers_cli.ops.ingest import ingest
 from numbers_cli.ops.trees import iter_file, read_file
 from numbers_cli.repo.repository import Repository
@@ -64,6 +65,7 @@ class Verdict:
     asset: Nid | None
     content: list[Check] = field(default_factory=list)
     commits: list[CommitVerdict] = field(default_factory=list)
+    c2pa: claims.C2paCheck | None = None  # never changes ok / exit_code
 
     def all_checks(self) -> list[Check]:
         return self.content + [c for v in self.commits for c in v.checks]
@@ -93,6 +95,7 @@ class Verdict:
                 }
                 for v in self.commits
             ],
+            "c2pa": self.c2pa.to_json() if self.c2pa else None,
         }
 
 
@@ -105,6 +108,7 @@ def verify(repo: Repository, target: str) -> Verdict:
         verdict = Verdict(target, nid)
         _verify_history(repo, verdict, nid)
         _verify_stored_content(repo, verdict, nid)
+        verdict.c2pa = claims.check_stored(repo, nid, _head_tree(repo, nid))
         return verdict
     if repo.objects.has(nid) and _is_commit_object(repo, nid):
         verdict = Verdict(target, None)
@@ -142,6 +146,7 @@ def _verify_file(repo: Repository, path: Path, target: str) -> Verdict:
     else:
         raise NotFound(f"no provenance record for {target} (Nid {got.nid}); is it committed?")
     _verify_history(repo, verdict, verdict.asset)  # type: ignore[arg-type]
+    verdict.c2pa = claims.check_file(repo, path)
     head = _head_tree(repo, verdict.asset)  # type: ignore[arg-type]
     if head is not None and verdict.content[0].ok:
         ok = head.get("assetSha256") == got.sha256
