@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.text import Text
 
+from numbers_cli.cli import c2pa_cmd  # data stream (issue 15)
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.cli.render import size
@@ -23,19 +24,48 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 @click.option(
     "--car",
     "out",
-    required=True,
     metavar="OUT",
     help="CARv1 file to write ('-' for stdout).",
 )
 @click.option("--no-file", is_flag=True, help="Leave the file's blocks out: history only.")
+# data stream (issue 15): a copy of the file with a signed C2PA manifest
+@click.option(
+    "--c2pa",
+    "c2pa_out",
+    metavar="OUT",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a copy of the file with a C2PA manifest naming its Nid, commit and tx.",
+)
+@click.option("--network", metavar="NAME", help="With --c2pa: whose transaction to name.")
 @json_option
 @pass_env
-def export(env: Env, target: str, out: str, no_file: bool, as_json: bool) -> None:
-    """Write an asset (its commits, trees and file) or a commit as a CARv1.
+def export(
+    env: Env,
+    target: str,
+    out: str | None,
+    no_file: bool,
+    c2pa_out: Path | None,
+    network: str | None,
+    as_json: bool,
+) -> None:
+    """Write an asset (its commits, trees and file) or a commit as a CARv1,
+    or (--c2pa) a copy of the asset's file carrying a signed C2PA manifest.
 
     The CAR's root is the asset's Nid (or the commit); `ipfs dag import` and
-    `nit import` read it. A file output appears whole or not at all.
+    `nit import` read it. The C2PA copy is signed with the X.509 key and
+    certificate of config c2pa.key / c2pa.cert. Outputs appear whole or not at all.
+
+    \b
+    Examples:
+      nit export IMG_0042.jpg --car photo.car
+      nit export IMG_0042.jpg --c2pa IMG_0042.c2pa.jpg
     """
+    if (out is None) == (c2pa_out is None):
+        raise UsageError("give one of --car OUT or --c2pa OUT")
+    if c2pa_out is not None:
+        c2pa_cmd.export_c2pa(env, target, c2pa_out, network, as_json)
+        return
+    assert out is not None
     if out == "-" and as_json:
         raise UsageError("--json needs --car FILE: stdout carries the CAR")
     if out == "-" and sys.stdout.isatty():

@@ -74,7 +74,7 @@ def read_store(
     except c2pa.C2paError as exc:
         if type(exc).__name__.endswith("NotSupported"):
             return None
-        detail = str(exc).split("\n", 1)[0]
+        detail = " ".join(str(exc).split())
         raise C2paUnreadable(f"{name}: its C2PA manifest is corrupt ({detail})") from None
 
 

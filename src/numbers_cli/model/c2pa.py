@@ -168,3 +168,59 @@ def claims_from_store(store: Mapping[str, Any]) -> ManifestClaims:
         nit=_nit_assertion(active),
         ingredients=tuple(ingredients),
     )
+
+
+# --- writing (nit export --c2pa) ---------------------------------------------------
+
+#: `digitalSourceType` of a `c2pa.created` action when the tree names none.
+UNKNOWN_SOURCE = "http://c2pa.org/digitalsourcetype/empty"
+#: label of the ingredient that is the file's own earlier manifest
+PARENT_INGREDIENT = "nit.parent"
+
+
+def export_definition(
+    tree: Mapping[str, Any],
+    record: Mapping[str, Any],
+    *,
+    title: str,
+    version: str,
+    has_manifest: bool,
+) -> dict[str, Any]:
+    """The manifest definition nit signs into an exported copy of an asset.
+
+    - `c2pa.actions`: `c2pa.opened` (the file's own earlier manifest is the
+      `parentOf` ingredient) when it already has one, else `c2pa.created`
+      with the tree's `digitalSourceType` (and `generatedBy` as the
+      softwareAgent when it is AI-made);
+    - `io.numbersprotocol.nit`: `record` (Nid, commit, tree, network, chain id, tx);
+    - `c2pa.training-mining`: the tree's usage terms that C2PA names.
+    """
+    from numbers_cli.model.usage import TERMS, of_tree
+
+    if has_manifest:
+        action: dict[str, Any] = {
+            "action": "c2pa.opened",
+            "parameters": {"ingredientIds": [PARENT_INGREDIENT]},
+        }
+    else:
+        source_type = tree.get("digitalSourceType") or UNKNOWN_SOURCE
+        action = {"action": "c2pa.created", "digitalSourceType": source_type}
+        if source_type in AI_SOURCE_TYPES and tree.get("generatedBy"):
+            action["softwareAgent"] = {"name": str(tree["generatedBy"])}
+    assertions: list[dict[str, Any]] = [
+        {"label": "c2pa.actions", "data": {"actions": [action]}},
+        {"label": NIT_LABEL, "data": {k: v for k, v in record.items() if v is not None}},
+    ]
+    entries = {
+        TERMS[key][0]: {"use": value}
+        for key, value in of_tree(tree).items()
+        if TERMS[key][0] is not None
+    }
+    if entries:
+        assertions.append({"label": TRAINING_LABELS[0], "data": {"entries": entries}})
+    return {
+        "claim_generator_info": [{"name": "nit", "version": version}],
+        "title": title,
+        "format": tree.get("encodingFormat"),
+        "assertions": assertions,
+    }
