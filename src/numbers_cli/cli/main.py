@@ -59,6 +59,7 @@ _COMMAND_MODULES = (
     "devnet_cmd",
     "car_cmd",
     "remote_cmd",
+    "dataset_cmd",  # data stream (issue 15)
     "plumbing",
     "wallet_cmd",
     "config_cmd",
