@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from numbers_cli.cli import c2pa_cmd  # data stream (issue 15)
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.cli.render import size
@@ -63,6 +62,8 @@ def export(
     if (out is None) == (c2pa_out is None):
         raise UsageError("give one of --car OUT or --c2pa OUT")
     if c2pa_out is not None:
+        from numbers_cli.cli import c2pa_cmd  # data stream (issue 15)
+
         c2pa_cmd.export_c2pa(env, target, c2pa_out, network, as_json)
         return
     assert out is not None

@@ -12,7 +12,6 @@ from numbers_cli.cli.render import kind_text, size
 from numbers_cli.ops import add as add_op
 from numbers_cli.ops import commit as commit_op
 from numbers_cli.ops import init as init_op
-from numbers_cli.ops import manifest as manifest_op  # data stream (issue 15)
 from numbers_cli.ops import status as status_op
 from numbers_cli.ops.identity import get_signer
 from numbers_cli.ops.session import open_repo
@@ -39,7 +38,9 @@ def _terms(values: tuple[str, ...]) -> dict[str, str]:
         if not sep or not key:
             raise click.BadParameter(f"{item!r} is not TERM=VALUE", param_hint="--terms")
         pairs[key.strip()] = value
-    return manifest_op.usage_terms(pairs)
+    from numbers_cli.ops.manifest import usage_terms  # data stream (issue 15)
+
+    return usage_terms(pairs)
 
 
 def _custom(values: tuple[str, ...]) -> dict[str, str]:
@@ -136,6 +137,8 @@ def add(
     progress = progress_for(env.err, bool(config.get("core.progress")))
     skipped = []
     if manifest_file:
+        from numbers_cli.ops import manifest as manifest_op  # data stream (issue 15)
+
         done = manifest_op.add_from_manifest(
             repo,
             env.cwd / manifest_file,

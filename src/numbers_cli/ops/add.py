@@ -16,19 +16,21 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from numbers_cli.config import Config
 from numbers_cli.errors import NitError, UsageError
 from numbers_cli.metadata import read_metadata
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree, license_of, source_type_uri
-from numbers_cli.ops import claims as claims_op  # data stream (issue 15): C2PA in, usage terms
 from numbers_cli.ops.ingest import ingest
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trees import load_tree
 from numbers_cli.repo.index import Staged, Tracked
 from numbers_cli.repo.repository import DIRNAME, Repository, Transaction
+
+if TYPE_CHECKING:  # data stream (issue 15): C2PA in, usage terms (imported when adding)
+    from numbers_cli.ops import claims as claims_op
 
 SKIP_DIRS = {DIRNAME, ".git", "node_modules", "__pycache__"}
 
@@ -117,6 +119,8 @@ def add(
             raise UsageError(f"{repo.relpath(path)} is inside nit's own directory")
     # data stream (issue 15): every embedded C2PA manifest is read before anything is
     # written, so a corrupt one fails the add with nothing changed.
+    from numbers_cli.ops import claims as claims_op
+
     claims = claims_op.read_all(repo, files, config)
     results: list[Added] = []
     progress.start("adding", sum(f.stat().st_size for f in files))
@@ -164,6 +168,8 @@ def _add_one(
     if options.custom:
         explicit["custom"] = dict(options.custom)
     # data stream (issue 15): C2PA claims under the explicit options; usage terms
+    from numbers_cli.ops import claims as claims_op
+
     explicit = claims_op.with_claims(explicit, claims, options.usage_terms)
     warnings = meta.warnings + (claims.warnings if claims else ())
 

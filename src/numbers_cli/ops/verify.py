@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from numbers_cli.errors import ExitCode, IntegrityError, InvalidFormat, NitError, NotFound
 from numbers_cli.model import jsjson
@@ -20,10 +20,12 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.signature import recover_signer, same_address
 from numbers_cli.model.tree import AssetTree
-from numbers_cli.ops import claims  # data stream (issue 15): the C2PA line, a warning only
 from numbers_cli.ops.ingest import ingest
 from numbers_cli.ops.trees import iter_file, read_file
 from numbers_cli.repo.repository import Repository
+
+if TYPE_CHECKING:  # data stream (issue 15): the C2PA line, a warning only
+    from numbers_cli.ops import claims
 
 # When several links fail, the one nearest the content is reported.
 _SEVERITY = [
@@ -108,6 +110,8 @@ def verify(repo: Repository, target: str) -> Verdict:
         verdict = Verdict(target, nid)
         _verify_history(repo, verdict, nid)
         _verify_stored_content(repo, verdict, nid)
+        from numbers_cli.ops import claims
+
         verdict.c2pa = claims.check_stored(repo, nid, _head_tree(repo, nid))
         return verdict
     if repo.objects.has(nid) and _is_commit_object(repo, nid):
@@ -146,6 +150,8 @@ def _verify_file(repo: Repository, path: Path, target: str) -> Verdict:
     else:
         raise NotFound(f"no provenance record for {target} (Nid {got.nid}); is it committed?")
     _verify_history(repo, verdict, verdict.asset)  # type: ignore[arg-type]
+    from numbers_cli.ops import claims
+
     verdict.c2pa = claims.check_file(repo, path)
     head = _head_tree(repo, verdict.asset)  # type: ignore[arg-type]
     if head is not None and verdict.content[0].ok:
