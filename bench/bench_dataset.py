@@ -2,6 +2,7 @@
 the plain work they cannot avoid, and their peak memory at two sizes.
 
     .venv/bin/python bench/bench_dataset.py [--assets 10000] [--small 1000] [--dir /tmp]
+                                             [--keep DIR]   # reuse the repositories made there
 
 Setup (not timed): a repository of N distinct files of 2-6 KiB, added through
 `nit add --manifest` (licences and usage terms per row) and committed. Then,
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -100,11 +102,13 @@ def make_repo(where: Path, count: int) -> float:
     return time.perf_counter() - t
 
 
-def measure(tmp: Path, count: int) -> dict[str, dict[str, float]]:
-    where = tmp / f"repo-{count}"
-    where.mkdir()
-    setup = make_repo(where, count)
-    print(f"{count} assets: setup (add --manifest + commit, not timed below) {setup:.1f} s")
+def measure(tmp: Path, count: int, keep: Path | None) -> dict[str, dict[str, float]]:
+    where = (keep or tmp) / f"repo-{count}"
+    if not (where / ".numbers").is_dir():
+        shutil.rmtree(where, ignore_errors=True)
+        where.mkdir(parents=True)
+        setup = make_repo(where, count)
+        print(f"{count} assets: setup (add --manifest + commit, not timed below) {setup:.1f} s")
     results = {}
     for mode, out in (
         ("copy+sha256", tmp / f"copy-{count}"),
@@ -122,10 +126,13 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument("--keep", type=Path, help="make (or reuse) the repositories here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         sizes = (args.small, args.assets)
-        found = {n: measure(Path(tmp), n) for n in sizes}
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        found = {n: measure(Path(tmp), n, args.keep) for n in sizes}
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
         print(f"{'':14}" + "".join(f"{f'{n} assets':>26}" for n in sizes))
         for mode in ("copy+sha256", "export", "sha256", "verify"):
             cells = "".join(

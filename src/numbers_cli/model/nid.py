@@ -43,7 +43,7 @@ class Nid(str):
     def parse(cls, text: str) -> Nid:
         """Validate a CID given by a user or read from a document."""
         text = text.strip()
-        if _fast_binary(text) is not None:  # the Nids nit makes: no library needed
+        if _fast_binary(text, canonical=True) is not None:  # the Nids nit makes: no library
             return cls(text)
         from multiformats import CID
 
@@ -85,9 +85,13 @@ class Nid(str):
             return base64.b32decode(text + "=" * (-len(text) % 8))
         return bytes(self._cid)
 
+    @cached_property
+    def _binary(self) -> bytes | None:
+        return _fast_binary(self)
+
     @property
     def codec(self) -> int:
-        binary = _fast_binary(self)
+        binary = self._binary
         if binary is not None:
             return binary[1]
         return int(self._cid.codec.code)
@@ -98,7 +102,7 @@ class Nid(str):
 
     def verify_block(self, data: bytes | memoryview) -> bool:
         """True when `data` is exactly the block this CID names (sha2-256 only)."""
-        binary = _fast_binary(self)
+        binary = self._binary
         if binary is not None:
             return binary[4:] == hashlib.sha256(data).digest()
         if self._cid.hashfun.name != "sha2-256":
@@ -112,12 +116,14 @@ class Nid(str):
 _B32 = frozenset("abcdefghijklmnopqrstuvwxyz234567")
 
 
-def _fast_binary(text: str) -> bytes | None:
+def _fast_binary(text: str, *, canonical: bool = False) -> bytes | None:
     """The binary CID of a canonical raw/dag-pb sha2-256 CIDv1 in base32, else None.
 
     Decoding one through `multiformats` costs ~0.5 ms (its runtime type checks);
     reading every commit and tree of 10,000 assets (`nit dataset export`,
     `verify`) spent most of its time there. Anything else takes the library path.
+    `canonical`: also refuse non-zero trailing bits (parsing); the digest is the
+    same either way, so checking a block needs no such test.
     """
     if (
         len(text) != 59
@@ -129,7 +135,7 @@ def _fast_binary(text: str) -> bytes | None:
     binary = base64.b32decode(body + "=" * (-len(body) % 8))
     if binary[:4] not in (RAW_PREFIX, DAG_PB_PREFIX):
         return None
-    if "b" + base64.b32encode(binary).decode("ascii").lower().rstrip("=") != text:
+    if canonical and "b" + base64.b32encode(binary).decode("ascii").lower().rstrip("=") != text:
         return None  # non-canonical trailing bits
     return binary
 

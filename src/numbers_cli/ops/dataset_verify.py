@@ -171,8 +171,9 @@ def _check_repository(repo: Repository, record: dict[str, Any]) -> list[Finding]
         problems.append("the commit's tree describes another asset")
     if record.get("license") != (tree.get("license") or {}).get("name"):
         problems.append("licence differs from the tree's")
-    if not check_signature(commit).ok:
-        problems.append(check_signature(commit).detail)
+    signature = check_signature(commit)
+    if not signature.ok:
+        problems.append(signature.detail)
     findings = [Finding("mismatch", nid, "; ".join(problems))] if problems else []
     if history[-1] != commit_nid:
         findings.append(
