@@ -324,3 +324,22 @@ def test_export_c2pa_needs_a_commit(nit, repo, media, c2pa_signing):
     result = nit("export", photo.name, "--c2pa", "out.jpg")
     assert result.exit_code == 4 and "has no commits" in one_line_error(result)
     assert nit("export", photo.name).exit_code == 2  # neither --car nor --c2pa
+
+
+def test_verify_reports_an_unreadable_manifest_as_a_warning(repo, pki):
+    import io
+
+    from numbers_cli.config import Config
+    from numbers_cli.ops.claims import check_stream
+
+    c2pa_sign(pki, MEDIA / "Canon_40D.jpg", repo / "gen.jpg", [AI_ACTIONS])
+    data = bytearray((repo / "gen.jpg").read_bytes())
+    at = data.find(b"jumb")
+    data[at : at + 4] = b"xxxx"
+    check = check_stream(io.BytesIO(bytes(data)), "image/jpeg", "gen.jpg", Config.load(repo))
+    assert check is not None and check.state == "unreadable" and check.warning
+    assert "its C2PA manifest is corrupt" in check.detail
+    plain = check_stream(
+        io.BytesIO((MEDIA / "Canon_40D.jpg").read_bytes()), "image/jpeg", "x", Config.load(repo)
+    )
+    assert plain is None
