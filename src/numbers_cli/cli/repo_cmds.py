@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.progress import progress_for
@@ -160,7 +161,7 @@ def add(
         )
     for r in results:
         for warning in r.warnings:
-            env.err.print(f"[yellow]warning:[/] {warning}", markup=False, highlight=False)
+            env.err.print(f"[yellow]warning:[/] {escape(warning)}")
     for bad in skipped:
         env.err.print(f"skipped {manifest_file.name} {bad}", markup=False, highlight=False)
     if as_json:

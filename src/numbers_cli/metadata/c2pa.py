@@ -25,6 +25,7 @@ from numbers_cli.model.c2pa import ManifestClaims, claims_from_store
 # Media families the SDK may read; the SDK's own list decides within them.
 _MEDIA_PREFIXES = ("image/", "video/", "audio/")
 _MEDIA_TYPES = frozenset({"application/pdf", "application/mp4", "application/c2pa"})
+_LABEL = b"c2pa"  # the JUMBF description label of a manifest store
 
 
 class C2paUnreadable(DataInputError):
@@ -72,10 +73,27 @@ def read_store(
         with reader:
             return json.loads(reader.json())
     except c2pa.C2paError as exc:
-        if type(exc).__name__.endswith("NotSupported"):
+        if type(exc).__name__.endswith("NotSupported") or not _has_c2pa_label(stream):
+            # The SDK could not parse the container itself (a truncated JPEG...) and
+            # nothing in it is labelled C2PA: no manifest, the file's own problem.
             return None
         detail = " ".join(str(exc).split())
         raise C2paUnreadable(f"{name}: its C2PA manifest is corrupt ({detail})") from None
+
+
+def _has_c2pa_label(stream: IO[bytes]) -> bool:
+    """Whether the bytes hold the JUMBF label of a C2PA manifest store ("c2pa").
+
+    Only asked after the SDK failed, to tell a damaged manifest from a file the
+    SDK cannot parse for other reasons; read in chunks, any size.
+    """
+    stream.seek(0)
+    tail = b""
+    while chunk := stream.read(1 << 20):
+        if _LABEL in tail + chunk:
+            return True
+        tail = chunk[-len(_LABEL) :]
+    return False
 
 
 def read_claims(path: Path, mime: str, trust_anchors: str | None = None) -> ManifestClaims | None:
