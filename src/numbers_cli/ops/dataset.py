@@ -31,7 +31,9 @@ import json
 import mimetypes
 import secrets
 import shutil
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -270,6 +272,18 @@ def export_dataset(
     return report
 
 
+_WORKERS = 8  # reads of objects and files overlap (I/O releases the GIL)
+_WINDOW = 256  # assets in flight: memory stays flat whatever the number of assets
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    considered: bool
+    reason: str | None = None
+    line: dict[str, Any] | None = None
+    size: int = 0
+
+
 def _write_records(
     repo: Repository,
     config: Config,
@@ -283,52 +297,57 @@ def _write_records(
 ) -> set[str]:
     chain = _Chain(repo, config, network)
     paths = {t.nid: p for p, t in repo.index().tracked.items()}
+    rules_lock = threading.Lock()  # a RulesSource talks to one chain client
     licenses: set[str] = set()
     if files:
         (temp / croissant.FILES_DIR).mkdir()
+
+    def one(nid: Nid) -> _Outcome:
+        history = repo.refs.history(nid)
+        if not history:
+            return _Outcome(False)
+        commit = load_commit(repo, history[-1])
+        tree = tree_of(repo, commit)
+        with rules_lock:
+            on_chain = rules.usage_terms(nid) if rules is not None else None
+        terms = usage.merged(usage.of_tree(tree.as_dict()), on_chain)
+        reason = _reason(tree, commit, selection, terms)
+        if reason is None and files and not repo.objects.has(nid):
+            reason = "no-file"  # a history fetched without its file
+        if reason is not None:
+            return _Outcome(True, reason)
+        mime = str(tree.get("encodingFormat"))
+        if files:
+            name = f"{croissant.FILES_DIR}/{nid}{_extension(paths.get(nid), mime)}"
+            size: int | None = _copy(repo, nid, temp / name, str(tree.get("assetSha256")))
+        else:
+            name, size = f"ipfs://{nid}", _size(repo, nid)
+        source = "chain" if on_chain else "tree"
+        record = chain.record(nid, history[-1])
+        line = record_of(nid, history[-1], commit, tree, terms, source, name, size, record)
+        return _Outcome(True, None, line, size or 0)
+
     assets = repo.refs.assets()
     progress.start("exporting", len(assets), "assets")
     try:
-        with (temp / croissant.RECORDS_FILE).open("w", encoding="utf-8") as records:
-            for nid in assets:
-                progress.advance(1)
-                history = repo.refs.history(nid)
-                if not history:
-                    continue
-                report.considered += 1
-                commit = load_commit(repo, history[-1])
-                tree = tree_of(repo, commit)
-                terms = usage.of_tree(tree.as_dict())
-                on_chain = rules.usage_terms(nid) if rules is not None else None
-                terms = usage.merged(terms, on_chain)
-                reason = _reason(tree, commit, selection, terms)
-                if reason is None and files and not repo.objects.has(nid):
-                    reason = "no-file"  # a history fetched without its file
-                if reason is not None:
-                    report.excluded[reason] += 1
-                    continue
-                mime = str(tree.get("encodingFormat"))
-                if files:
-                    name = f"{croissant.FILES_DIR}/{nid}{_extension(paths.get(nid), mime)}"
-                    size: int | None = _copy(repo, nid, temp / name, str(tree.get("assetSha256")))
-                else:
-                    name, size = f"ipfs://{nid}", _size(repo, nid)
-                line = record_of(
-                    nid,
-                    history[-1],
-                    commit,
-                    tree,
-                    terms,
-                    "chain" if on_chain else "tree",
-                    name,
-                    size,
-                    chain.record(nid, history[-1]),
-                )
-                records.write(json.dumps(line, ensure_ascii=False) + "\n")
-                report.exported += 1
-                report.bytes += size or 0
-                if line["licenseDocument"] or line["license"]:
-                    licenses.add(str(line["licenseDocument"] or line["license"]))
+        with (
+            (temp / croissant.RECORDS_FILE).open("w", encoding="utf-8") as records,
+            ThreadPoolExecutor(_WORKERS, thread_name_prefix="dataset") as pool,
+        ):
+            for at in range(0, len(assets), _WINDOW):
+                for outcome in pool.map(one, assets[at : at + _WINDOW]):
+                    progress.advance(1)
+                    report.considered += outcome.considered
+                    if outcome.reason is not None:
+                        report.excluded[outcome.reason] += 1
+                    if outcome.line is None:
+                        continue
+                    records.write(json.dumps(outcome.line, ensure_ascii=False) + "\n")
+                    report.exported += 1
+                    report.bytes += outcome.size
+                    licence = outcome.line["licenseDocument"] or outcome.line["license"]
+                    if licence:
+                        licenses.add(str(licence))
     finally:
         progress.done()
     return licenses
