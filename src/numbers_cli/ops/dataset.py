@@ -15,8 +15,9 @@ has one of the licences; `--since` those whose latest commit is that recent;
 permission). When the governance contract is reachable its rules win over the
 tree's (`ops.usage_rules`). What is left out is counted by reason.
 
-One asset at a time, streamed: memory does not grow with the number of assets
-(beyond the index, which `Repository` loads whole anyway). DIR appears whole or
+Streamed in windows of 256 assets, whose reads (refs, commit, tree, file)
+overlap on 8 threads, records written in Nid order: memory does not grow with
+the number of assets (beyond the index, which `Repository` loads whole anyway). DIR appears whole or
 not at all: everything is written into a temp directory beside it and renamed;
 an existing non-empty DIR is refused unless `--force`, and then replaced only
 once the new one is complete.
