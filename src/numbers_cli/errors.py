@@ -29,6 +29,10 @@ class ExitCode(IntEnum):
     VERIFY_MALFORMED = 14  # a commit that is not a well-formed Numbers commit
     VERIFY_UNTIED = 15  # a valid signature that nothing ties to the committer
     VERIFY_POLICY = 16  # every link holds, but a rule of `--policy` does not
+    MARKET_NOT_ALLOWED = 20
+    MARKET_REFUSED = 21
+    NOT_LICENSED = 22
+    NO_MARKET_CONTRACTS = 23
     # data stream (issue 15): manifest files, C2PA, datasets
     DATA_INPUT = 26
     DATASET_MISMATCH = 27
@@ -86,6 +90,10 @@ class WalletError(NitError):
     exit_code = ExitCode.WALLET
 
 
+class WrongPassphrase(WalletError):
+    """The passphrase does not open the keystore (a person may try again)."""
+
+
 class RepositoryLocked(NitError):
     exit_code = ExitCode.LOCKED
 
@@ -104,6 +112,37 @@ class VerificationFailed(NitError):
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+# -- market (issue 12: mint, license, royalty, govern) --------------------------
+
+
+class NotAllowed(NitError):
+    """The wallet may not do this to the asset: not its registrant, custody holder or governor."""
+
+    exit_code = ExitCode.MARKET_NOT_ALLOWED
+
+
+class MarketRefused(NitError):
+    """The market contracts' rules refuse the action (already minted, sold out, expired,
+    wrong price, a plan not summing to 10,000, nothing due...)."""
+
+    exit_code = ExitCode.MARKET_REFUSED
+
+
+class NotLicensed(NitError):
+    """`nit license check`: the address holds no valid licence granting the use."""
+
+    exit_code = ExitCode.NOT_LICENSED
+
+
+class NoMarketContracts(NitError):
+    """The network has no Custody/Licenses contracts configured or deployed."""
+
+    exit_code = ExitCode.NO_MARKET_CONTRACTS
+
+
+# -- data (issue 15: manifest files, C2PA, datasets) --------------------------------
 
 
 class DataInputError(NitError):

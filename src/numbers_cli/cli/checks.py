@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from numbers_cli.cli.completion import complete_object
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.render import plural
 from numbers_cli.errors import ExitCode
 from numbers_cli.ops import fsck as fsck_op
 from numbers_cli.ops import verify as verify_op
@@ -22,8 +25,15 @@ def _check_line(check: verify_op.Check) -> str:
     return f"{mark} {check.name:10} {escape(check.detail)}"
 
 
-@click.command()
-@click.argument("target", metavar="FILE|NID|COMMIT")
+@click.command(
+    epilog=examples(
+        "nit verify IMG_0042.jpg                       # is it the asset, with a valid history?",
+        "nit verify ~/Downloads/received.jpg --json    # any file, received from anywhere",
+        "nit verify bafkre…x7q2                        # an asset or commit by (short) Nid",
+        "nit verify bafkrei... --policy newsroom.toml  # also require your rules",
+    )
+)
+@click.argument("target", metavar="FILE|NID|COMMIT", shell_complete=complete_object)
 @click.option(
     "--policy",
     "policy_file",
@@ -44,12 +54,6 @@ def verify(
     Exits 0 only if every check holds; 10 content, 11 tree, 12 signature,
     13 signer ≠ committer, 14 malformed commit, 15 signer not tied to a
     profile committer, 16 a --policy rule, 5 a stored object was altered.
-
-    \b
-    Examples:
-      nit verify IMG_0042.jpg
-      nit verify ~/Downloads/received.jpg --json
-      nit verify bafkrei... --policy newsroom.toml
     """
     policy = verify_op.load_policy(policy_file) if policy_file is not None else None
     repo, config = open_repo(env.cwd)
@@ -75,7 +79,12 @@ def verify(
     ctx.exit(int(verdict.exit_code))
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nit fsck          # check everything; exit 5 if anything is wrong",
+        "nit fsck --json   # the problems, for scripts",
+    )
+)
 @json_option
 @pass_env
 @click.pass_context
@@ -87,15 +96,20 @@ def fsck(ctx: click.Context, env: Env, as_json: bool) -> None:
         env.json(report.to_json())
     else:
         if report.removed_temp:
-            env.out.print(f"removed {report.removed_temp} leftover temp file(s)")
+            env.out.print(f"removed {plural(report.removed_temp, 'leftover temp file')}")
         for p in report.problems:
             env.out.print(f"[red]{p.kind}[/] {p.name}: {escape(p.message)}")
         for p in report.warnings:
             env.out.print(f"[yellow]warning[/] {p.kind} {p.name}: {escape(p.message)}")
         env.out.print(
-            f"checked {report.objects} objects, {report.packs} packs ({report.blocks} blocks), "
-            f"{report.assets} assets, {report.commits} commits: "
-            + ("[green]ok[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]")
+            f"checked {plural(report.objects, 'object')}, {plural(report.packs, 'pack')} "
+            f"({plural(report.blocks, 'block')}), {plural(report.assets, 'asset')}, "
+            f"{plural(report.commits, 'commit')}: "
+            + (
+                "[green]ok[/]"
+                if report.ok
+                else f"[red]{plural(len(report.problems), 'problem')}[/]"
+            )
         )
     ctx.exit(0 if report.ok else int(ExitCode.CORRUPT))
 
