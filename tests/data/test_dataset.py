@@ -133,7 +133,7 @@ def test_on_chain_rules_win_over_the_tree(repo, library):
             return None
 
     repository, config = open_repo(repo)
-    assert chain_rules(config) is None  # no governance package on this branch: the tree decides
+    assert chain_rules(config) is None  # no devnet configured here: no chain rules
     report = dataset_op.export_dataset(
         repository,
         config,
@@ -247,3 +247,39 @@ def test_export_and_verify_against_the_chain(nit, repo, media, on_devnet):
     assert result.exit_code == 27
     findings = json.loads(result.stdout)["findings"]
     assert any(f["status"] == "unregistered" and "another tx" in f["detail"] for f in findings)
+
+
+def test_governance_rules_on_chain_win_over_the_tree(nit, repo, media, on_devnet):
+    """The custody holder's usage flags (`nit govern set`) decide, not the tree's terms."""
+    ok(nit("contracts", "deploy", "--network", "devnet"))
+    media("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg")
+    ok(
+        nit(
+            "add",
+            "Canon_40D.jpg",
+            "--terms",
+            "aiTraining=notAllowed",
+            "--terms",
+            "commercialUse=allowed",
+        )
+    )
+    ok(nit("add", "Nikon_D70.jpg", "Pentax_K10D.jpg", "--terms", "aiTraining=allowed"))
+    ok(nit("commit", "-m", "three"))
+    ok(nit("push", "--no-ipfs"))
+    canon, nikon, pentax = (
+        ok(nit("hash", p)).stdout.split()[0]
+        for p in ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg")
+    )
+    for nid, flags in ((canon, ("ai-training=yes", "commercial=no")), (nikon, ("ai-training=no",))):
+        ok(nit("mint", nid))
+        ok(nit("govern", "set", nid, *flags))
+    report = json.loads(
+        ok(nit("dataset", "export", "out", "--allow", "ai-training", "--json")).stdout
+    )
+    assert report["onChainRules"] is True
+    assert report["exported"] == 2 and report["excluded"] == {"terms:aiTraining": 1}
+    got = {r["nid"]: r for r in records(repo / "out")}
+    assert set(got) == {canon, pentax}  # Nikon's holder said no on chain
+    assert got[canon]["termsSource"] == "chain"
+    assert (got[canon]["aiTraining"], got[canon]["commercialUse"]) == ("allowed", "notAllowed")
+    assert got[pentax]["termsSource"] == "tree"  # no custody token: the tree's terms stand

@@ -256,12 +256,14 @@ def export_dataset(
     selection = selection or Selection()
     progress = progress or NoProgress()
     check_destination(out, force)
-    rules = rules if rules is not None else chain_rules(config, network)
-    report = DatasetReport(str(out), fmt, files, terms_from_chain=rules is not None)
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
     temp.mkdir()
+    owned = None
     try:
+        owned = chain_rules(config, network) if rules is None else None
+        rules = rules if rules is not None else owned
+        report = DatasetReport(str(out), fmt, files, terms_from_chain=rules is not None)
         licenses = _write_records(
             repo, config, temp, selection, files, network, rules, report, progress
         )
@@ -270,6 +272,8 @@ def export_dataset(
         _replace(temp, out)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+        if owned is not None:
+            owned.close()
     return report
 
 
