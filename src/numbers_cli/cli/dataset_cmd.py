@@ -18,7 +18,13 @@ FORMATS = ("croissant", "jsonl")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-@click.group()
+@click.group(
+    epilog="""\b
+Examples:
+  nit dataset export out/ --allow ai-training   # files, records.jsonl, Croissant card
+  nit dataset verify out/                       # re-hash files, check records
+"""
+)
 def dataset() -> None:
     """Export registered assets as an AI dataset, and verify one."""
 

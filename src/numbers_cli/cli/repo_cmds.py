@@ -81,7 +81,7 @@ def _custom(values: tuple[str, ...]) -> dict[str, str]:
         "nit add --manifest shoot/manifest.csv --skip-bad # stage the good rows, list the rest",
     )
 )
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="PATHS...", type=click.Path(path_type=Path))
 @click.option("-m", "--message", help="Description of the asset (abstract).")
 @click.option(
     "--license",
@@ -141,8 +141,13 @@ def add(
     as_json: bool,
 ) -> None:  # type: ignore[no-untyped-def]
     """Stage files (and directories, recursively) as assets for the next commit."""
-    if bool(paths) == bool(manifest_file):
-        raise click.UsageError("give PATHS or --manifest FILE (one of them)")
+    if not paths and not manifest_file:  # PATHS is required unless --manifest names them
+        ctx = click.get_current_context()
+        raise click.MissingParameter(
+            ctx=ctx, param=next(p for p in ctx.command.params if p.name == "paths")
+        )
+    if paths and manifest_file:
+        raise click.UsageError("give PATHS or --manifest FILE, not both")
     if skip_bad and not manifest_file:
         raise click.UsageError("--skip-bad goes with --manifest")
     from numbers_cli.ops import add as add_op
