@@ -60,6 +60,7 @@ TABLE: dict[str, tuple[str, str, str]] = {
     "royalty":    ("royalty_cmd",   "market",   "How licence sales are split among payees, and payees withdrawing what they are owed."),
     "govern":     ("govern_cmd",    "market",   "Rules of an asset: usage flags, royalty, and who governs them (holder or governor)."),
     "contracts":  ("contracts_cmd", "market",   "nit's market contracts on a chain (the devnet gets them from `nit devnet up`)."),
+    "dataset":    ("dataset_cmd", "data",       "Export registered assets as an AI dataset, and verify one."),
     "wallet":     ("wallet_cmd",  "setup",      "Create, import and list wallets (Web3 Secret Storage keystores, mode 0600)."),
     "config":     ("config_cmd",  "setup",      "Get and set settings (`nit config list` shows every key)."),
     "completion": ("help_cmds",   "setup",      "Print the shell completion script for bash, zsh or fish."),
