@@ -26,26 +26,31 @@ _ESCAPES = {
 }
 
 
-def _needs_quoting(ch: str) -> bool:
-    code = ord(ch)
-    return code < 0x20 or code == 0x7F or ch in '"\\' or 0xDC80 <= code <= 0xDCFF
-
-
 def quote_path(name: str) -> str:
-    """`name` as git prints it: unchanged if plain, else C-quoted in double quotes."""
-    if not any(_needs_quoting(ch) for ch in name):
-        return name
-    out = []
+    """`name` as git prints it: unchanged if plain, else C-quoted in double quotes.
+
+    Control characters (C0, DEL and the C1 range), quotes and backslashes are
+    escaped (`"a\\nb.jpg"`); bytes that are not UTF-8 (kept by Python as
+    surrogate escapes) become octal escapes of themselves (`"caf\\351.jpg"`).
+    Other names, accented letters included, are printed as they are.
+    """
+    out: list[str] = []
+    quoted = False
     for ch in name:
+        code = ord(ch)
         if ch in _ESCAPES:
             out.append(_ESCAPES[ch])
-        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # an undecodable byte, kept by surrogateescape
-            out.append(f"\\{ord(ch) - 0xDC00:03o}")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\{ord(ch):03o}")
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\{code:03o}")
+        elif 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, kept by surrogateescape
+            out.append(f"\\{code - 0xDC00:03o}")
+        elif 0x80 <= code < 0xA0:  # C1 controls: the octal of their UTF-8 bytes
+            out.append("".join(f"\\{byte:03o}" for byte in ch.encode("utf-8")))
         else:
             out.append(ch)
-    return '"' + "".join(out) + '"'
+            continue
+        quoted = True
+    return f'"{"".join(out)}"' if quoted else name
 
 
 def path_bytes(name: str) -> bytes:

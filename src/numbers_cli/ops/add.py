@@ -11,31 +11,30 @@ Which kind of change is staged follows the Numbers action types:
 A tracked file whose size, mtime and inode are what the index recorded is not
 read again (one `stat`, as git's index does). With `reference` (`--no-copy`,
 or `add.reference = true`) the bytes stay in the working tree and the store
-records where they are.
+records where they are. The per-file work is in `ops.add_stage`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from numbers_cli.config import Config
 from numbers_cli.errors import NitError, NotFound, UsageError
-from numbers_cli.metadata import read_metadata
-from numbers_cli.model.names import path_bytes, quote_path
+from numbers_cli.model.names import quote_path
 from numbers_cli.model.nid import Nid
-from numbers_cli.model.tree import AssetTree, license_of, source_type_uri
-from numbers_cli.ops.add_paths import SKIP_DIRS, expand
-from numbers_cli.ops.ingest import ingest
+from numbers_cli.model.tree import license_of, require_url, source_type_uri
+from numbers_cli.ops.add_paths import SKIP_DIRS, Found, expand
+from numbers_cli.ops.add_stage import Added, Batch, FileJob, add_one, stage
 from numbers_cli.ops.progress import NoProgress, Progress
-from numbers_cli.ops.trees import load_tree
-from numbers_cli.repo.index import Staged, Tracked
+from numbers_cli.repo.index import Index
 from numbers_cli.repo.repository import DIRNAME, Repository, Transaction
 
 __all__ = ["SKIP_DIRS", "AddOptions", "Added", "add", "add_stream", "expand"]
@@ -59,6 +58,7 @@ class AddOptions:
     source_type: str | None = None
     custom: dict[str, str] = field(default_factory=dict)
     integrity_cid: str | None = None
+    usage_terms: dict[str, str] = field(default_factory=dict)  # custom.usageTerms (model.usage)
     reference: bool | None = None  # None: the config's add.reference
 
     def tree_fields(self, config: Config) -> dict[str, Any]:
@@ -73,39 +73,17 @@ class AddOptions:
             "license": license_obj,
             "abstract": self.message,
             "generatedBy": self.generated_by,
-            "generatedThrough": self.generated_through,
+            "generatedThrough": require_url(self.generated_through, "--generated-through")
+            if self.generated_through
+            else None,
             "digitalSourceType": source_type_uri(self.source_type) if self.source_type else None,
             "integrityCid": Nid.parse(self.integrity_cid) if self.integrity_cid else None,
         }
 
-
-@dataclass(frozen=True)
-class Added:
-    path: str
-    nid: Nid
-    kind: str  # new | update | derive | unchanged (nothing staged)
-    size: int
-    parent: str | None
-    warnings: tuple[str, ...]
-    referenced: bool = False  # recorded by reference (--no-copy), not copied
-
-
-@dataclass
-class _Context:
-    repo: Repository
-    txn: Transaction
-    fixed: dict[str, Any]
-    options: AddOptions
-    progress: Progress
-    reference: bool
-    now_ns: int
-    by_files: bool = False  # progress counts files, not bytes
-
-
-def _reference_default(options: AddOptions, config: Config) -> bool:
-    if options.reference is not None:
-        return options.reference
-    return bool(config.get("add.reference"))
+    def by_reference(self, config: Config) -> bool:
+        if self.reference is not None:
+            return self.reference
+        return bool(config.get("add.reference"))
 
 
 def add(
@@ -116,52 +94,67 @@ def add(
     config: Config | None = None,
     progress: Progress | None = None,
     warn: Warn | None = None,
+    per_file: Mapping[Path, AddOptions] | None = None,
+    dry_run: bool = False,
 ) -> list[Added]:
     """Stage `paths` (files, and files below directories).
 
     Below a directory, what cannot be an asset (a dangling symlink, a symlink
     out of the repository, a FIFO or device, an unreadable file or folder) is
     skipped with a warning through `warn`; a file named on its own is an error.
+    `per_file` (resolved path -> options) replaces `options` for the files it
+    names (`nit add --manifest`); `dry_run` reads and reports, writing nothing.
     """
     options = options or AddOptions()
     config = config or Config.load(repo.workdir)
     progress = progress or NoProgress()
     warn = warn or (lambda _message: None)
+    per_file = per_file or {}
     files = list(dict.fromkeys(expand(paths, repo.workdir, warn)))
     if not files:
         raise UsageError("nothing to add: no files found")
-    parent = Nid.parse(options.parent) if options.parent else None
-    if parent is not None and len(files) > 1:
+    if options.parent and len(files) > 1:
         raise UsageError("--parent names the parent of one file; add derived files one at a time")
-    fixed = options.tree_fields(config)
+    rels = {}
+    for entry in files:
+        rels[entry.path] = rel = _rel(repo, entry.path)
+        if rel.split("/", 1)[0] == DIRNAME:
+            raise UsageError(f"{quote_path(rel)} is inside nit's own directory")
+    # Before anything is written: the stat of each file (an unchanged tracked one is not
+    # read again), and every embedded C2PA manifest (a corrupt one fails the add).
+    stats, claims = _prepare(repo, files, rels, config, warn)
     results: list[Added] = []
     many = len(files) > MANY_FILES
     if many:
         progress.start("adding", len(files), unit="files")
     else:
-        progress.start("adding", sum(_size(f.path) for f in files))
+        progress.start("adding", sum(st.st_size for st in stats.values()))
+    fields: dict[int, dict[str, Any]] = {}  # options object → its tree fields, made once
     try:
-        with repo.transaction() as txn:
-            ctx = _Context(
-                repo,
-                txn,
-                fixed,
-                options,
-                progress,
-                _reference_default(options, config),
-                time.time_ns(),
-                many,
-            )
+        with contextlib.nullcontext(Transaction(repo)) if dry_run else repo.transaction() as txn:
+            batch = Batch(repo, txn, progress, time.time_ns(), many, dry_run)
             for entry in files:
-                rel = _rel(repo, entry.path)
-                if rel.split("/", 1)[0] == DIRNAME:
-                    raise UsageError(f"{quote_path(rel)} is inside nit's own directory")
+                if entry.path not in stats:
+                    continue  # skipped with a warning by _prepare
+                opts = per_file.get(entry.path, options)
+                if id(opts) not in fields:
+                    fields[id(opts)] = opts.tree_fields(config)
+                job = FileJob(
+                    entry.path,
+                    rels[entry.path],
+                    opts,
+                    fields[id(opts)],
+                    Nid.parse(opts.parent) if opts.parent else None,
+                    opts.by_reference(config),
+                    claims.get(entry.path),
+                    stats[entry.path],
+                )
                 try:
-                    result = _add_one(ctx, entry.path, rel, parent)
+                    result = add_one(batch, job)
                 except NitError as exc:
                     if not entry.walked or not _unreadable(exc):
                         raise
-                    warn(f"skipped {quote_path(rel)}: {exc.message}")
+                    warn(f"skipped {quote_path(job.rel)}: {exc.message}")
                     continue
                 results.append(result)
                 if many:
@@ -169,6 +162,40 @@ def add(
     finally:
         progress.done()
     return results
+
+
+def _prepare(
+    repo: Repository,
+    files: list[Found],
+    rels: dict[Path, str],
+    config: Config,
+    warn: Warn,
+) -> tuple[dict[Path, os.stat_result], dict[Path, Any]]:
+    """Stat every file; read the C2PA manifests of those that may have changed."""
+    from numbers_cli.ops import claims as claims_op
+
+    tracked = Index.load_tracked(repo.db)
+    stats: dict[Path, os.stat_result] = {}
+    claims: dict[Path, Any] = {}
+    for entry in files:
+        try:
+            st = os.stat(entry.path)
+        except OSError as exc:
+            if not entry.walked:
+                raise NotFound(f"{quote_path(rels[entry.path])}: no such file") from None
+            warn(f"skipped {quote_path(rels[entry.path])}: {exc.strerror}")
+            continue
+        known = tracked.get(rels[entry.path])
+        if known is None or not known.unchanged(st.st_size, st.st_mtime_ns, st.st_ino):
+            try:
+                claims.update(claims_op.read_all(repo, [entry.path], config))
+            except NitError as exc:
+                if not entry.walked or not _unreadable(exc):
+                    raise
+                warn(f"skipped {quote_path(rels[entry.path])}: {exc.message}")
+                continue
+        stats[entry.path] = st
+    return stats, claims
 
 
 def add_stream(
@@ -190,8 +217,6 @@ def add_stream(
         raise UsageError(f"--name {name!r} is not a file name")
     if options.reference:
         raise UsageError("standard input cannot be added by reference (--no-copy)")
-    options.reference = False
-    fixed = options.tree_fields(config)
     parent = Nid.parse(options.parent) if options.parent else None
     progress.start(f"adding {base}", 0)
     try:
@@ -202,19 +227,14 @@ def add_stream(
             try:
                 with spool.open("wb") as out:
                     shutil.copyfileobj(stream, out, 1 << 20)
-                ctx = _Context(repo, txn, fixed, options, progress, False, time.time_ns())
-                return _stage(ctx, spool, name, parent, track=False)
+                batch = Batch(repo, txn, progress, time.time_ns())
+                fixed = options.tree_fields(config)
+                job = FileJob(spool, name, options, fixed, parent, False, track=False)
+                return stage(batch, job)
             finally:
                 shutil.rmtree(spool_dir, ignore_errors=True)
     finally:
         progress.done()
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _rel(repo: Repository, path: Path) -> str:
@@ -227,111 +247,3 @@ def _rel(repo: Repository, path: Path) -> str:
 
 def _unreadable(exc: NitError) -> bool:
     return isinstance(exc, NotFound) or exc.message.startswith("cannot read")
-
-
-def _add_one(ctx: _Context, path: Path, rel: str, parent: Nid | None) -> Added:
-    """Stage one working file; a tracked, unchanged one costs a stat."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise NotFound(f"{quote_path(rel)}: no such file") from None
-    previous = ctx.txn.index.tracked.get(rel)
-    if (
-        parent is None
-        and previous is not None
-        and previous.unchanged(st.st_size, st.st_mtime_ns, st.st_ino)
-    ):
-        base = _current_tree(ctx, Nid(previous.nid))
-        if base is not None:
-            return _update(ctx, rel, Nid(previous.nid), st.st_size, base, (), False)
-    return _stage(ctx, path, rel, parent, track=True, st=st)
-
-
-def _stage(
-    ctx: _Context,
-    path: Path,
-    rel: str,
-    parent: Nid | None,
-    *,
-    track: bool,
-    st: os.stat_result | None = None,
-) -> Added:
-    meta = read_metadata(path)
-    reference = path_bytes(rel) if ctx.reference and track else None
-    advance = None if ctx.by_files or not track else ctx.progress.advance
-    got = ingest(path, ctx.repo.objects, advance, reference=reference, expect=st)
-    index = ctx.txn.index
-    previous = index.tracked.get(rel) if track else None
-    if track:
-        index.tracked[rel] = Tracked(got.nid, got.size, got.mtime_ns, got.ino, ctx.now_ns)
-    base = _current_tree(ctx, got.nid)
-    if base is not None:
-        return _update(ctx, rel, got.nid, got.size, base, meta.warnings, reference is not None)
-    if parent is None and previous is not None and previous.nid != got.nid:
-        parent = Nid(previous.nid)  # the tracked file was edited: a derived asset
-    kind = "derive" if parent is not None else "new"
-    custom: dict[str, Any] = {}
-    if meta.camera:
-        custom["camera"] = dict(meta.camera)
-    custom.update(ctx.options.custom)
-    tree = AssetTree.new(
-        {
-            "assetCid": got.nid,
-            "assetSha256": got.sha256,
-            "encodingFormat": meta.mime,
-            "assetTimestampCreated": meta.created,
-            "assetLocationCreated": meta.location,
-            "parentAssetCid": parent,
-            **_explicit(ctx),
-            "custom": custom or None,
-        }
-    )
-    index.staged[got.nid] = Staged(got.nid, kind, tree.as_dict(), rel)
-    return Added(rel, got.nid, kind, got.size, parent, meta.warnings, reference is not None)
-
-
-def _explicit(ctx: _Context) -> dict[str, Any]:
-    explicit = {k: v for k, v in ctx.fixed.items() if v is not None}
-    if ctx.options.custom:
-        explicit["custom"] = dict(ctx.options.custom)
-    return explicit
-
-
-def _update(
-    ctx: _Context,
-    rel: str,
-    nid: Nid,
-    size: int,
-    base: AssetTree,
-    warnings: tuple[str, ...],
-    referenced: bool,
-) -> Added:
-    """Same bytes as an asset already known: stage what the options change, if anything."""
-    index = ctx.txn.index
-    explicit = _explicit(ctx)
-    kind = index.staged[nid].kind if nid in index.staged else "update"
-    if "custom" in explicit:
-        explicit["custom"] = {**(base.get("custom") or {}), **explicit["custom"]}
-    tree = base.updated(explicit)
-    parent_nid = base.get("parentAssetCid")
-    if kind == "update" and nid not in index.staged and tree == base:
-        # Same bytes, nothing new said about them: committing would only repeat history.
-        return Added(rel, nid, "unchanged", size, parent_nid, warnings, referenced)
-    staged = index.staged.get(nid)
-    if staged is None or (staged.kind, staged.tree, staged.path) != (kind, tree.as_dict(), rel):
-        index.staged[nid] = Staged(nid, kind, tree.as_dict(), rel)
-    return Added(rel, nid, kind, size, parent_nid, warnings, referenced)
-
-
-def _current_tree(ctx: _Context, nid: Nid) -> AssetTree | None:
-    """The tree an update starts from: the staged one, else the head commit's."""
-    staged = ctx.txn.index.staged.get(nid)
-    if staged is not None:
-        return AssetTree(tuple(staged.tree.items()))
-    history = ctx.txn.history(nid)
-    if not history:
-        return None
-    try:
-        return load_tree(ctx.repo, history[-1])
-    except NitError as exc:
-        raise NitError(f"cannot update {nid}: its last tree is unreadable ({exc.message})") from exc

@@ -15,7 +15,9 @@ What is checked, by damage class:
   (a diverged import keeps its commits that way);
 - `index`: staged trees are valid and their blocks present; tracked rows sane.
 Files added by reference are reported apart (`references`): one that changed
-or is gone is not a damaged repository, but it can no longer be pushed.
+or is gone is not a damaged repository, but it can no longer be pushed. A
+commit whose profile committer is not in this repository cannot be tied to its
+signer without the network: it is whole, so it is a warning, not a problem.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class FsckReport:
     unrecorded_packs: int = 0  # pack files of interrupted writes (re-indexed by --repair)
     referenced_files: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Whole, but unproven: commits whose signer nothing here ties to a profile committer.
+    warnings: list[Problem] = field(default_factory=list)
     references: list[BrokenReference] = field(default_factory=list)
     dangling: list[str] = field(default_factory=list)  # commits no ref names (not problems)
     repaired: list[str] = field(default_factory=list)
@@ -102,6 +106,7 @@ class FsckReport:
             "unrecordedPacks": self.unrecorded_packs,
             "referencedFiles": self.referenced_files,
             "problems": [p.to_json() for p in self.problems],
+            "warnings": [p.to_json() for p in self.warnings],
             "references": [r.to_json() for r in self.references],
             "dangling": self.dangling,
             "repaired": self.repaired,
@@ -279,7 +284,9 @@ def _check_refs(repo: Repository, report: FsckReport, found: Findings) -> set[st
                 continue
             for check_ in verdict.checks:
                 if not check_.ok:
-                    report.add("commit", commit_nid, f"{asset} #{i}: {check_.detail}")
+                    found_ = Problem("commit", commit_nid, f"{asset} #{i}: {check_.detail}")
+                    untied = check_.code == ExitCode.VERIFY_UNTIED
+                    (report.warnings if untied else report.problems).append(found_)
     for name, value in repo.db.all(
         "SELECT name, value FROM refs WHERE name >= ? AND name < ? ORDER BY name",
         (REMOTES, "refs/remotes0"),

@@ -86,6 +86,16 @@ class Index:
         for row in store.rows("SELECT nid, kind, tree, path FROM staged ORDER BY seq"):
             yield Index.staged_row(store, row)
 
+    @staticmethod
+    def load_tracked(store: Store) -> dict[str, Tracked]:
+        """Only the tracked paths (what `nit add` checks stats against before it writes)."""
+        return {
+            path_text(bytes(raw)): Tracked(str(nid), size, mtime, ino, seen)
+            for raw, nid, size, mtime, ino, seen in store.all(
+                "SELECT path, nid, size, mtime_ns, ino, seen_ns FROM tracked"
+            )
+        }
+
     @classmethod
     def load(cls, store: Store) -> Index:
         staged: dict[str, Staged] = {}
