@@ -94,7 +94,7 @@ def test_status_of_many_assets_is_a_summary_sorted_by_path(nit, repo, signing_ke
     assert [s["path"] for s in staged] == names
 
     committed = ok(nit("commit", "-m", "x")).stdout.splitlines()
-    assert committed == ["120 commit(s) signed by " + signing_key]
+    assert committed == ["120 commits signed by " + signing_key]
     status = ok(nit("status")).stdout
     assert "120 commits of 120 assets" in status
     unpushed = json.loads(ok(nit("status", "--json")).stdout)["unpushed"]

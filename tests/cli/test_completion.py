@@ -63,7 +63,9 @@ def test_completion_of_an_unknown_shell_is_a_usage_error(nit: Nit) -> None:
     result = nit("completion", "tcsh")
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("nit: error: invalid value for '{bash|zsh|fish}': 'tcsh' is not one of")
+    assert len(lines) == 1 and lines[0].startswith(
+        "nit: error: invalid value for '{bash|zsh|fish}': 'tcsh' is not one of"
+    )
 
 
 def test_command_names_and_options(workdir: Path) -> None:
@@ -81,7 +83,10 @@ def test_network_names(workdir: Path) -> None:
 
 
 def test_config_keys(workdir: Path) -> None:
-    assert complete(workdir, "nit config get add.") == [("plain", "add.license")]
+    assert complete(workdir, "nit config get add.") == [
+        ("plain", "add.license"),
+        ("plain", "add.reference"),
+    ]
 
 
 def test_asset_and_commit_nids_and_files(nit: Nit, repo: Path, media, signing_key: str) -> None:

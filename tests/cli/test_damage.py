@@ -171,7 +171,7 @@ def test_rotted_tree_or_commit_is_found_and_cannot_be_made_up(nit, workdir, comm
     cid = committed[f"{PHOTO}:{which}"]
     flip_object_byte(workdir, cid, 10)
     result = nit("verify", PHOTO)
-    assert result.exit_code in (5, 11, 12, 13), result.output  # which link broke depends
+    assert result.exit_code in (5, 11, 12, 13, 14), result.output  # which link broke depends
     assert "FAILED" in result.stdout and "Traceback" not in result.output
 
     code, report = fsck(nit)
@@ -298,7 +298,7 @@ def test_deleted_ref_is_rebuilt_from_its_dangling_commits(nit, workdir, committe
     code, report = fsck(nit)
     assert code == 5
     (problem,) = problems(report, "ref")
-    assert problem["name"] == ref and "2 commit(s)" in problem["message"]
+    assert problem["name"] == ref and "2 commits" in problem["message"]
     assert sorted(report["dangling"]) == sorted(text.split())
     report = repaired_clean(nit)
     assert get_ref(workdir, ref) == text  # the same commits, in the same order

@@ -218,7 +218,7 @@ def test_usage_errors_exit_2(nit, repo):
 
 def test_interrupted_by_ctrl_c_says_so(nit, repo, media, monkeypatch):
     """A KeyboardInterrupt mid-add: exit 130, one line, and the repository is still usable."""
-    from numbers_cli.ops import add as add_op
+    from numbers_cli.ops import add_stage
 
     media(PHOTO)
 
@@ -226,7 +226,7 @@ def test_interrupted_by_ctrl_c_says_so(nit, repo, media, monkeypatch):
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(add_op, "read_metadata", interrupted)
+        patch.setattr(add_stage, "read_metadata", interrupted)
         result = nit("add", PHOTO)
     assert result.exit_code == 130
     assert result.stderr.splitlines() == [

@@ -34,6 +34,14 @@ def expected(name: str):  # type: ignore[no-untyped-def]
     return json.loads((FIXTURE / name).read_text())
 
 
+def same_log(nit: Nit) -> bool:
+    """`nit log --json` says what the format-1 code said (on the keys it had then;
+    later versions of nit may add keys, like `path`)."""
+    old = expected("expected-log.json")
+    now = json.loads(ok(nit("log", "--json")).stdout)
+    return [{k: e.get(k) for k in o} for e, o in zip(now, old, strict=True)] == old
+
+
 def test_commands_refuse_format_1_and_name_the_upgrade(old: Path):
     nit = Nit(old)
     for args in (["log"], ["status"], ["add", "small.txt"], ["fsck"]):
@@ -49,7 +57,7 @@ def test_upgrade_keeps_every_history_and_the_index(old: Path, signing_key):
     assert (report["fromFormat"], report["toFormat"], report["skippedCorrupt"]) == (1, 2, 0)
     assert (report["packs"], report["refs"], report["staged"], report["tracked"]) == (1, 4, 1, 3)
 
-    assert json.loads(ok(nit("log", "--json")).stdout) == expected("expected-log.json")
+    assert same_log(nit)
     status = json.loads(ok(nit("status", "--json")).stdout)
     old_status = expected("expected-status.json")
     for key in ("staged", "unpushed", "changed"):
@@ -96,7 +104,7 @@ def test_upgrade_killed_at_any_step_can_be_run_again(old: Path, tmp_path: Path, 
         if fmt == "1":
             assert nit("log").exit_code == 30, what
         ok(nit("upgrade"))
-        assert json.loads(ok(nit("log", "--json")).stdout) == expected("expected-log.json"), what
+        assert same_log(nit), what
         fsck = json.loads(nit("fsck", "--json").stdout)
         assert fsck["ok"] and fsck["unrecordedPacks"] == 0, (what, fsck)
         shutil.rmtree(copy)

@@ -178,8 +178,13 @@ def fsck(ctx: click.Context, env: Env, repair: bool, as_json: bool) -> None:
     env.out.print(
         f"checked {plural(report.objects, 'object')}, {plural(report.packs, 'pack')} "
         f"({plural(report.blocks, 'block')}), {plural(report.assets, 'asset')}, "
-        f"{plural(report.commits, 'commit')}, "
-        f"{plural(report.referenced_files, 'file')} added by reference: "
+        f"{plural(report.commits, 'commit')}"
+        + (
+            f", {plural(report.referenced_files, 'file')} added by reference"
+            if report.referenced_files
+            else ""
+        )
+        + ": "
         + (
             "[green]ok[/]"
             if report.ok

@@ -12,6 +12,7 @@ from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.cli.render import quote_path
+from numbers_cli.model.names import json_path
 from numbers_cli.ops import objects as objects_op
 from numbers_cli.ops.session import open_repo
 
@@ -49,7 +50,7 @@ def hash_(env: Env, files: tuple[Path, ...], as_json: bool) -> None:
                 nid = objects_op.hash_file(path, progress.advance)
             finally:
                 progress.done()
-        results.append({"path": quote_path(str(f)), "nid": nid})
+        results.append({"path": json_path(str(f)), "nid": nid})
         if not as_json:
             click.echo(nid if len(files) == 1 else f"{nid}  {quote_path(str(f))}")
     if as_json:

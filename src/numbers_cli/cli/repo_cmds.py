@@ -16,6 +16,7 @@ from numbers_cli.cli.env import Env, pass_env, passphrase_stdin_option
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.cli.render import kind_text, plural, quote_path, size
+from numbers_cli.model.names import json_path
 from numbers_cli.ops import init as init_op
 from numbers_cli.ops import status as status_op
 from numbers_cli.ops.session import open_repo
@@ -241,7 +242,7 @@ def add(
     if as_json:
         listed = [
             {
-                "path": quote_path(r.path),
+                "path": json_path(r.path),
                 "nid": r.nid,
                 "kind": r.kind,
                 "size": r.size,
@@ -314,7 +315,7 @@ def status(env: Env, remote: bool, network: str | None, long_: bool, as_json: bo
                 {"nid": u.nid, "commits": u.commits, "path": _quoted(u.path)} for u in st.unpushed
             ],
             "changed": [
-                {"path": quote_path(c.path), "nid": c.nid, "state": c.state} for c in st.changed
+                {"path": json_path(c.path), "nid": c.nid, "state": c.state} for c in st.changed
             ],
         }
         if states is not None:
@@ -362,7 +363,8 @@ def status(env: Env, remote: bool, network: str | None, long_: bool, as_json: bo
 
 
 def _quoted(path: str | None) -> str | None:
-    return None if path is None else quote_path(path)
+    """A path for JSON (git-quoted only when its bytes are not UTF-8)."""
+    return None if path is None else json_path(path)
 
 
 def _remote_states(repo: Any, config: Any, network: str | None) -> tuple[str, list[Any]]:

@@ -5,8 +5,10 @@ kept as lone surrogates (`os.fsdecode`, "surrogateescape"). Such a name, or one
 with a newline or a control character, cannot be printed or put into JSON as
 is. nit does what git does (`core.quotePath=false`): the name is shown in
 double quotes with C escapes (`"caf\\351.jpg"`, `"a\\nb"`), and left alone
-otherwise. The quoted form is valid UTF-8 and valid JSON, and it says exactly
-which bytes the name has; the bytes themselves are what nit stores.
+otherwise. In JSON a name is itself (JSON escapes control characters), unless
+it holds bytes that are not UTF-8: then it is the quoted form, which is valid
+UTF-8 and says exactly which bytes the name has. The bytes themselves are what
+nit stores.
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ def quote_path(name: str) -> str:
             continue
         quoted = True
     return f'"{"".join(out)}"' if quoted else name
+
+
+def json_path(name: str) -> str:
+    """`name` for JSON: itself when it is text (JSON escapes control characters),
+    git-quoted when it holds bytes that are not UTF-8 (JSON text must be Unicode)."""
+    if any(0xDC80 <= ord(ch) <= 0xDCFF for ch in name):
+        return quote_path(name)
+    return name
 
 
 def path_bytes(name: str) -> bytes:

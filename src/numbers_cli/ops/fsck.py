@@ -28,7 +28,7 @@ from typing import Any
 
 from numbers_cli.errors import ExitCode, InvalidFormat, NitError
 from numbers_cli.model.commit import Commit
-from numbers_cli.model.names import path_text, quote_path
+from numbers_cli.model.names import json_path, path_text, quote_path
 from numbers_cli.model.nid import RAW, Nid
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.ops.trees import tree_of
@@ -59,7 +59,7 @@ class BrokenReference:
     state: str  # changed | gone
 
     def to_json(self) -> dict[str, str]:
-        return {"path": quote_path(self.path), "nid": self.nid, "state": self.state}
+        return {"path": json_path(self.path), "nid": self.nid, "state": self.state}
 
 
 @dataclass
@@ -270,7 +270,8 @@ def _check_refs(repo: Repository, report: FsckReport, found: Findings) -> set[st
             except InvalidFormat:
                 bad.append(line)
         if bad:
-            report.add("ref", name, f"has {len(bad)} line(s) that are not commit Nids ({bad[0]!r})")
+            lines = "a line that is" if len(bad) == 1 else f"{len(bad)} lines that are"
+            report.add("ref", name, f"has {lines} not a commit Nid ({bad[0]!r})")
             found.garbage_refs[name] = "".join(f"{c}\n" for c in good) or None
         elif not good:
             report.add("ref", name, "is empty")
@@ -332,8 +333,13 @@ def _check_dangling(
             report.add(
                 "ref",
                 f"{HEADS}{asset}",
-                f"is missing: {len(orphans)} commit(s) of this asset are dangling",
+                f"is missing: {_commits(len(orphans))} of this asset "
+                + ("is dangling" if len(orphans) == 1 else "are dangling"),
             )
+
+
+def _commits(n: int) -> str:
+    return "1 commit" if n == 1 else f"{n} commits"
 
 
 def _check_index(repo: Repository, report: FsckReport, found: Findings) -> None:

@@ -167,7 +167,8 @@ def _repair_refs(repo: Repository, found: Findings, done: list[str]) -> None:
         stamps = {str(c): s for c, s in orphans}
         history = _ordered(existing, orphans, stamps)
         repo.refs.set(rel, "".join(f"{c}\n" for c in history))
-        done.append(f"restored {rel} from {len(orphans)} dangling commit(s)")
+        commits = "1 dangling commit" if len(orphans) == 1 else f"{len(orphans)} dangling commits"
+        done.append(f"restored {rel} from {commits}")
 
 
 def _repair_index(repo: Repository, txn, found: Findings, done: list[str]) -> None:  # type: ignore[no-untyped-def]
