@@ -95,7 +95,7 @@ def _encode(cid: bytes) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=8192)  # the Nids a command is working on, not all it met
 def _decode(text: str) -> bytes:
     """Binary CID of a `b...` base32 string (RFC 4648 decoding ignores case)."""
     body = text[1:].lower()
