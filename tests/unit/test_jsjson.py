@@ -72,3 +72,16 @@ def test_agrees_with_node():
         ["node", "-e", script], input=json.dumps(TREE).encode(), capture_output=True, check=True
     ).stdout.decode()
     assert out == stringify(TREE, indent=2)
+
+
+def test_string_fast_path_escapes_every_code_point_as_the_reference_rule():
+    """_string hands most strings to Python's C encoder; it must agree with the
+    character-by-character JSON.stringify rule on every BMP code point (the
+    controls, the short escapes, U+2028/9, DEL, lone surrogates) and on mixes."""
+    from numbers_cli.model.jsjson import _string, _string_slow
+
+    for code in range(0x10000):
+        char = chr(code)
+        assert _string(char) == _string_slow(char), hex(code)
+        assert _string(f"a{char}b") == _string_slow(f"a{char}b"), hex(code)
+    assert _string("\ud800\udc00 📷") == '"\\ud800\\udc00 📷"'

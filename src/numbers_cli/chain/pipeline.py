@@ -28,6 +28,12 @@ from numbers_cli.chain.transactions import (
 )
 from numbers_cli.errors import NetworkError
 
+#: First pause while waiting for a block; it doubles up to `poll_interval`.
+_FIRST_WAIT = 0.01
+#: Receipts are asked for again after this long even without a new block
+#: (a node may index a block's receipts a moment after announcing it).
+_REFETCH_AFTER = 1.0
+
 
 class SendPipeline:
     """Mixin for ChainClient; see the module docstring."""
@@ -295,52 +301,59 @@ class SendPipeline:
         *,
         strict: bool = True,
     ) -> list[Receipt]:
-        """Poll receipts (one batch per round, with the head) until all are final.
+        """Wait for the flights' receipts block by block, until all are final.
 
-        Final means `confirmations` blocks deep; a receipt is fetched again until
-        then, so a transaction moved by a reorg is reported where it ended up.
-        When nothing becomes final for `resend_after` seconds, the account's
-        next transaction is re-sent with higher fees (see _unstick).
+        Receipts are asked for (one batch, with the head) right away, then each
+        time the chain has a new block: between blocks only `eth_blockNumber`
+        is polled, at intervals that start at 10 ms and double up to
+        `poll_interval` while no block comes. So a chain that mines at once
+        (anvil) is followed within milliseconds, and a slow one costs a few
+        small calls per block, not a batch of receipt queries per tick.
+        Final means `confirmations` blocks deep; a receipt is fetched again
+        until then, so a transaction moved by a reorg is reported where it
+        ended up. When nothing becomes final for `resend_after` seconds, the
+        account's next transaction is re-sent with higher fees (see _unstick).
         """
         receipts: dict[int, Receipt] = {}
         failed: list[tuple[int, Receipt]] = []
         pending = list(flights)
-        deadline = time.monotonic() + self.receipt_timeout
-        last_progress = time.monotonic()
+        started = time.monotonic()
+        deadline = started + self.receipt_timeout
+        last_progress = started
         head_at_progress: int | None = None
+        fetched_head: int | None = None
+        fetched_at = started
+        wait = _FIRST_WAIT
         depth = self.network.confirmations
+        head = -1
         while pending:
-            calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", [])]
-            owners: list[_InFlight] = []
-            for flight in pending:
-                calls += [("eth_getTransactionReceipt", [tx_hash]) for tx_hash in flight.hashes]
-                owners += [flight] * len(flight.hashes)
-            head_reply, *replies = self._rpc.batch(calls)
-            if isinstance(head_reply, RpcError):
-                raise head_reply
-            head = quantity(head_reply, "block number")
-            if head_at_progress is None:
-                head_at_progress = head
-            found: dict[int, Receipt] = {}
-            for flight, reply in zip(owners, replies, strict=True):
-                if not isinstance(reply, RpcError) and reply:  # else: not mined (or indexing)
-                    found[flight.index] = Receipt.from_rpc(reply)
-            still: list[_InFlight] = []
-            for flight in pending:
-                receipt = found.get(flight.index)
-                if receipt is None or head - receipt.block_number + 1 < depth:
-                    still.append(flight)
-                    continue
-                receipts[flight.index] = receipt
-                last_progress = time.monotonic()
-                head_at_progress = head
-                if not receipt.succeeded:
-                    failed.append((flight.index, receipt))
-                elif on_mined:
-                    on_mined(flight.index, receipt)
-            pending = still
-            if not pending:
-                break
+            if (
+                fetched_head is None
+                or head != fetched_head
+                or (time.monotonic() - fetched_at >= _REFETCH_AFTER)
+            ):
+                head, found = self._fetch_receipts(pending)
+                fetched_head, fetched_at = head, time.monotonic()
+                if head_at_progress is None:
+                    head_at_progress = head
+                still: list[_InFlight] = []
+                for flight in pending:
+                    receipt = found.get(flight.index)
+                    if receipt is None or head - receipt.block_number + 1 < depth:
+                        still.append(flight)
+                        continue
+                    receipts[flight.index] = receipt
+                    last_progress = time.monotonic()
+                    head_at_progress = head
+                    if not receipt.succeeded:
+                        failed.append((flight.index, receipt))
+                    elif on_mined:
+                        on_mined(flight.index, receipt)
+                if len(still) < len(pending):
+                    wait = _FIRST_WAIT
+                pending = still
+                if not pending:
+                    break
             now = time.monotonic()
             if now > deadline:
                 raise NetworkError(
@@ -356,7 +369,11 @@ class SendPipeline:
             if stalled > self.resend_after or idle:
                 self._unstick(account, pending, total, what, on_sent, on_journal)
                 last_progress = now
-            time.sleep(self.poll_interval)
+                fetched_head = None  # a re-sent transaction may be mined at once
+                continue
+            time.sleep(wait)
+            wait = min(wait * 2, max(self.poll_interval, _FIRST_WAIT))
+            head = self._rpc.call_quantity("eth_blockNumber")
         if failed and strict:
             index, receipt = failed[0]
             subject = f"{what} {index + 1} of {total}" if total > 1 else what
@@ -366,6 +383,22 @@ class SendPipeline:
                 f"in block {receipt.block_number}{more}"
             )
         return [receipts[flight.index] for flight in flights]
+
+    def _fetch_receipts(self, pending: Sequence[_InFlight]) -> tuple[int, dict[int, Receipt]]:
+        """The head and the receipts found for any hash of the pending flights, in one batch."""
+        calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", [])]
+        owners: list[_InFlight] = []
+        for flight in pending:
+            calls += [("eth_getTransactionReceipt", [tx_hash]) for tx_hash in flight.hashes]
+            owners += [flight] * len(flight.hashes)
+        head_reply, *replies = self._rpc.batch(calls)
+        if isinstance(head_reply, RpcError):
+            raise head_reply
+        found: dict[int, Receipt] = {}
+        for flight, reply in zip(owners, replies, strict=True):
+            if not isinstance(reply, RpcError) and reply:  # else: not mined (or indexing)
+                found[flight.index] = Receipt.from_rpc(reply)
+        return quantity(head_reply, "block number"), found
 
     def _unstick(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,21 @@ _ESCAPES = {
 _MAX_SAFE = 2**53
 
 
+# Python's C string encoder (json's, with ensure_ascii off) escapes exactly what
+# JSON.stringify escapes (the short escapes, other controls as lower-case
+# \u00xx, nothing else), except lone surrogates, which JavaScript writes as
+# \udxxx and Python passes through raw: those strings take the slow path.
+_encode_basestring = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _string(s: str) -> str:
+    if _SURROGATE.search(s) is None:
+        return str(_encode_basestring(s))
+    return _string_slow(s)
+
+
+def _string_slow(s: str) -> str:
     out = ['"']
     for ch in s:
         code = ord(ch)

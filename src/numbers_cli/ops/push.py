@@ -13,9 +13,9 @@ How "exactly once" holds when a push dies at any point:
   (`commit_counts`, batched); an asset with more than `refs/remotes` knows (a
   push from another clone, lost refs) has its history read, and commits
   already there are recorded, not sent.
-- Where commits landed is recorded in `refs/remotes/<network>/<nid>` through
-  the repository's journalled transaction; the push journal is removed only
-  after that.
+- Where commits landed is recorded in `refs/remotes/<network>/<nid>`, in
+  batches under the repository's write lock (`Refs.record_remote`: one group
+  of fsyncs per batch); the push journal is removed only after the last one.
 One push at a time per repository (`Repository.push_lock`).
 """
 
@@ -349,15 +349,8 @@ class _Recorder:
         by_asset: dict[Nid, list[RemoteEntry]] = defaultdict(list)
         for asset, entry in self._pending:
             by_asset[asset].append(entry)
-        with self.repo.transaction() as txn:
-            for asset, new in by_asset.items():
-                current = self.repo.refs.remote_history(self.network, asset)
-                have = {entry.commit for entry in current}
-                merged = current + [entry for entry in new if entry.commit not in have]
-                txn.set_ref(
-                    self.repo.refs.remote_rel(self.network, asset),
-                    self.repo.refs.render_remote(merged),
-                )
+        with self.repo.transaction():  # the write lock, and any interrupted write finished
+            self.repo.refs.record_remote(self.network, by_asset)
         self._pending = []
 
     def __enter__(self) -> _Recorder:

@@ -13,9 +13,11 @@ what is known to be on that chain: one line per commit, in chain order,
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from numbers_cli.fsio import atomic_write_many, make_dirs
 from numbers_cli.model.nid import Nid
 
 
@@ -76,6 +78,35 @@ class Refs:
     @staticmethod
     def render_remote(entries: list[RemoteEntry]) -> str:
         return "".join(entry.render() for entry in entries)
+
+    def record_remote(self, network: str, found: Mapping[Nid, Sequence[RemoteEntry]]) -> None:
+        """Add commits found on `network` to many assets' remote histories in one write.
+
+        Entries already recorded (same commit) are skipped; new ones are
+        appended in the order given. The caller holds the repository's write
+        lock. Every file is replaced atomically, and the batch is made durable
+        with its fsyncs issued together (`fsio.atomic_write_many`), not one
+        file after another: recording a push of 1,000 new assets costs one
+        group commit instead of 2,000 fsyncs. A crash part-way leaves some
+        assets recorded and others not; each record is true (the commit is on
+        chain), and `nit push` finds the others on chain.
+        """
+        files: dict[Path, bytes] = {}
+        for asset, entries in found.items():
+            current = self.remote_history(network, asset)
+            have = {entry.commit for entry in current}
+            merged = list(current)
+            for entry in entries:
+                if entry.commit not in have:
+                    have.add(entry.commit)
+                    merged.append(entry)
+            if len(merged) > len(current):
+                path = self.root / self.remote_rel(network, asset)
+                files[path] = self.render_remote(merged).encode("ascii")
+        if not files:
+            return
+        make_dirs(self.root / "refs" / "remotes" / network)
+        atomic_write_many(files)
 
     def pushed_count(self, nid: str) -> int:
         """Commits of the asset known to be on some chain (the most on any one)."""

@@ -1,0 +1,65 @@
+"""Keccak-256 and Ethereum addresses (EIP-55 checksums), without eth-utils.
+
+Why not eth-utils' `keccak` and `to_checksum_address`: importing eth-utils
+costs about 0.15 s (it pulls in pydantic and importlib.metadata), more than
+everything else a signing or verifying command imports. Keccak-256 comes from
+safe-pysha3, the C extension eth-hash uses as its `pysha3` backend (3 ms to
+import; pycryptodome's keccak, eth-hash's other backend, costs 55 ms because
+it parses C declarations with pycparser at import). The EIP-55 rule is the few
+lines the EIP defines. Tests hold both to published vectors and to eth-utils.
+"""
+
+from __future__ import annotations
+
+from numbers_cli.errors import InvalidFormat
+
+__all__ = [
+    "address_of_public_key",
+    "checksum_address",
+    "is_address",
+    "keccak256",
+]
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def keccak256(data: bytes) -> bytes:
+    """The 32-byte Keccak-256 digest (Ethereum's, not NIST SHA3-256)."""
+    from sha3 import keccak_256
+
+    return keccak_256(data).digest()
+
+
+def is_address(text: object) -> bool:
+    """Whether `text` is 40 hex digits after `0x`, in any case (no checksum check)."""
+    return (
+        isinstance(text, str)
+        and len(text) == 42
+        and text[:2] in ("0x", "0X")
+        and _HEX.issuperset(text[2:])
+    )
+
+
+def checksum_address(text: str) -> str:
+    """The EIP-55 form of an address: 40 hex digits in any case, `0x` optional.
+
+    InvalidFormat if it is not one. The checksum is not *checked* here: a
+    mixed-case input with a wrong checksum is normalised, as eth-utils'
+    `to_checksum_address` does (it takes the same inputs).
+    """
+    bare = text[2:] if isinstance(text, str) and text[:2] in ("0x", "0X") else text
+    if not isinstance(bare, str) or len(bare) != 40 or not _HEX.issuperset(bare):
+        raise InvalidFormat(f"not an address: {text!r:.60}")
+    bare = bare.lower()
+    digest = keccak256(bare.encode("ascii")).hex()
+    return "0x" + "".join(
+        char.upper() if int(nibble, 16) >= 8 else char
+        for char, nibble in zip(bare, digest, strict=False)
+    )
+
+
+def address_of_public_key(public_key: bytes) -> str:
+    """Checksummed address of a 64-byte uncompressed public key (x || y, no 0x04 prefix)."""
+    if len(public_key) != 64:
+        raise InvalidFormat("an uncompressed public key is 64 bytes")
+    return checksum_address("0x" + keccak256(public_key)[-20:].hex())
