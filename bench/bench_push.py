@@ -1,11 +1,23 @@
-"""`nit push` end to end: 1,000 commits from a real repository to a real anvil.
+"""`nit push` of 1,000 commits to a real anvil, as a user runs it, next to the raw chain client.
 
-Why: bench_gas.py measures the chain client alone; this is what a user waits
-for — plan, reconcile with the chain (batched getCommits), sign, journal
-(one fsync per window of 64), pipelined send, receipts, refs written — and
-what it costs in gas.
+Why: a push is what a user waits for: plan, reconcile with the chain (batched
+getCommits), sign, journal (one fsync per window of 64), send, receipts block
+by block, refs/remotes written in batches. Issue 9 asks for at least 70% of
+the chain client's own rate, measured in the same run.
 
-Run:  .venv/bin/python bench/bench_push.py [--commits 1000]
+Three figures per run, each against its own fresh IntegrityRegister on one
+private anvil (so none finds another's commits) and, for pushes, a fresh copy
+of the repository:
+- anchor: the chain client alone (`ChainClient.send_commits`, the path
+  bench_gas.py measures) sending the very same (asset, commitData) items;
+- `nit push --no-ipfs --json` as a new process: interpreter start, imports,
+  everything above (the figure a user sees, and the one the target is for);
+- `nit push` in this process, with every module already imported (what this
+  bench reported before; it hides start-up).
+The order rotates from run to run; medians are reported. The machine may be
+shared: the ratios, measured side by side, are the figures to compare.
+
+Run:  .venv/bin/python bench/bench_push.py [--commits 1000] [--runs 3]
 
 The repository is built first (untimed): --commits small files, added and
 committed in one `nit add` / `nit commit`, signed with anvil's second dev key.
@@ -14,10 +26,16 @@ committed in one `nit add` / `nit commit`, signed with anvil's second dev key.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -25,10 +43,19 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tests.support.anvil import TEST_CHAIN_ID, Anvil  # noqa: E402
 
+TARGET_RATIO = 0.70
+
+
+def nit_command() -> list[str]:
+    """The installed `nit` script next to this interpreter, else `python -m numbers_cli`."""
+    script = Path(sys.executable).with_name("nit")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "numbers_cli"]
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commits", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="nit-bench-push-") as tmp, Anvil() as node:
@@ -38,52 +65,124 @@ def main() -> None:
             NIT_DATA_DIR=str(root / "data"),
             NIT_PRIVATE_KEY=node.keys[1],
         )
+        os.environ.pop("NIT_NETWORK", None)
         from numbers_cli.chain import ChainClient, Network
-        from numbers_cli.cli import main as cli_main
-        run = cli_main.run
+        from numbers_cli.cli.main import run
         from numbers_cli.config_writer import set_table_entry
         from numbers_cli.repo.repository import Repository
 
         bare = Network(name="devnet", chain_id=TEST_CHAIN_ID, rpc_url=node.rpc_url, contract=None)
-        with ChainClient(bare) as client:
-            contract = client.deploy_integrity_register(node.keys[0])
-        set_table_entry(
-            "user",
-            "networks",
-            "devnet",
-            {"rpc": node.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
-        )
-        work = root / "work"
-        work.mkdir()
+
+        def fresh_register() -> Network:
+            with ChainClient(bare) as client:
+                contract = client.deploy_integrity_register(node.keys[0])
+            set_table_entry(
+                "user",
+                "networks",
+                "devnet",
+                {"rpc": node.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
+            )
+            return Network("devnet", TEST_CHAIN_ID, node.rpc_url, contract)
+
+        source = root / "source"
+        source.mkdir()
         for n in range(opts.commits):
-            (work / f"asset-{n:05}.txt").write_text(f"bench asset {n}\n")
-        os.chdir(work)
-        for args in (["init"], ["add", "."], ["commit", "-m", "bench"]):
-            if run(args) != 0:
-                raise SystemExit(f"nit {' '.join(args)} failed")
-
+            (source / f"asset-{n:05}.txt").write_text(f"bench asset {n}\n")
+        os.chdir(source)
         started = time.perf_counter()
-        code = run(["push", "--no-ipfs", "--json"])
-        elapsed = time.perf_counter() - started
-        if code != 0:
-            raise SystemExit(f"nit push failed with exit code {code}")
-
-        repo = Repository.find(work)
-        hashes = [
-            entry.tx_hash
-            for asset in repo.refs.assets()
-            for entry in repo.refs.remote_history("devnet", asset)
+        for args in (["init"], ["add", "."], ["commit", "-m", "bench"]):
+            with contextlib.redirect_stdout(io.StringIO()):
+                if run(args) != 0:
+                    raise SystemExit(f"nit {' '.join(args)} failed")
+        print(f"set-up: {opts.commits} commits made in {time.perf_counter() - started:.1f} s")
+        built = Repository.find(source)
+        items = [
+            (str(asset), built.objects.get(commit).decode("utf-8"))
+            for asset in built.refs.assets()
+            for commit in built.refs.history(asset)
         ]
-        network = Network(
-            name="devnet", chain_id=TEST_CHAIN_ID, rpc_url=node.rpc_url, contract=contract
-        )
-        with ChainClient(network) as client:
-            gas = [receipt.gas_used for receipt in map(client.receipt, hashes) if receipt]
-        print(file=sys.stderr)
-        print(f"nit push of {len(hashes)} commits (initial registrations) to anvil:")
-        print(f"  wall time        {elapsed:.2f} s")
-        print(f"  throughput       {len(hashes) / elapsed:.0f} commits/s (target >= 100)")
-        print(f"  gas per commit   {sum(gas) / len(gas):,.0f} (min {min(gas):,}, max {max(gas):,})")
+        gas: list[int] = []
+
+        def client_alone() -> float:
+            network = fresh_register()
+            with ChainClient(network) as client:
+                client.check()
+                started = time.perf_counter()
+                receipts = client.send_commits(items, node.keys[2])
+                elapsed = time.perf_counter() - started
+            assert len(receipts) == len(items) and all(r.succeeded for r in receipts)
+            gas[:] = [r.gas_used for r in receipts]
+            return elapsed
+
+        def push(new_process: bool) -> float:
+            network = fresh_register()
+            work = root / f"work-{time.monotonic_ns()}"
+            shutil.copytree(source, work, symlinks=True)
+            os.chdir(work)
+            started = time.perf_counter()
+            if new_process:
+                done = subprocess.run(
+                    [*nit_command(), "push", "--no-ipfs", "--json"],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                code, stderr = done.returncode, done.stderr
+            else:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    code, stderr = run(["push", "--no-ipfs", "--json"]), ""
+            elapsed = time.perf_counter() - started
+            if code != 0:
+                raise SystemExit(f"nit push failed with exit code {code}: {stderr}")
+            repo = Repository.find(work)
+            recorded = sum(
+                len(repo.refs.remote_history(network.name, a)) for a in repo.refs.assets()
+            )
+            assert recorded == len(items), (recorded, len(items))
+            os.chdir(root)
+            shutil.rmtree(work)
+            return elapsed
+
+        measures: dict[str, Callable[[], float]] = {
+            "client": client_alone,
+            "process": lambda: push(new_process=True),
+            "in-process": lambda: push(new_process=False),
+        }
+        times: dict[str, list[float]] = {name: [] for name in measures}
+        names = list(measures)
+        for number in range(opts.runs):
+            order = names[number % 3 :] + names[: number % 3]
+            for name in order:
+                times[name].append(measures[name]())
+            print(
+                f"run {number + 1}: "
+                + ", ".join(f"{name} {times[name][-1]:.2f} s" for name in names),
+                flush=True,
+            )
+
+    count = len(items)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    rate = {name: count / value for name, value in median.items()}
+    labels = {
+        "client": "anchor: chain client alone (send_commits, same calldata)",
+        "process": "`nit push --no-ipfs --json`, new process",
+        "in-process": "`nit push` in this process (imports warm)",
+    }
+    print()
+    print(
+        f"nit push of {count} commits (initial registrations) to anvil, "
+        f"median of {opts.runs} run(s); machine shared, compare the ratios:"
+    )
+    for name in names:
+        ratio = "" if name == "client" else f"  {rate[name] / rate['client']:4.0%} of the client"
+        print(f"  {labels[name]:58} {median[name]:6.2f} s  {rate[name]:5.0f} commits/s{ratio}")
+    achieved = rate["process"] / rate["client"]
+    verdict = "meets" if achieved >= TARGET_RATIO else "MISSES"
+    print(
+        f"result: a real `nit push` runs at {achieved:.0%} of the client's rate, "
+        f"{verdict} the {TARGET_RATIO:.0%} target"
+    )
+    print(f"  gas per commit   {sum(gas) / len(gas):,.0f} (min {min(gas):,}, max {max(gas):,})")
 
 
 if __name__ == "__main__":
