@@ -26,6 +26,9 @@ class ExitCode(IntEnum):
     VERIFY_TREE = 11
     VERIFY_SIGNATURE = 12
     VERIFY_SIGNER = 13
+    VERIFY_MALFORMED = 14  # a commit that is not a well-formed Numbers commit
+    VERIFY_UNTIED = 15  # a valid signature that nothing ties to the committer
+    VERIFY_POLICY = 16  # every link holds, but a rule of `--policy` does not
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -67,6 +70,13 @@ class InvalidFormat(NitError):
     """A tree, commit or CID that does not follow the Numbers format."""
 
     exit_code = ExitCode.CORRUPT
+
+
+class MalformedCommit(InvalidFormat):
+    """A commit that breaks the format's rules (a field missing, a committer that is
+    neither an address nor a Nid): it proves nothing, whoever signed it."""
+
+    exit_code = ExitCode.VERIFY_MALFORMED
 
 
 class WalletError(NitError):

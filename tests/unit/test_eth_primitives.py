@@ -23,7 +23,7 @@ from numbers_cli.errors import InvalidFormat
 from numbers_cli.model.address import (
     address_of_public_key,
     checksum_address,
-    is_address,
+    is_hex_address,
     keccak256,
 )
 from numbers_cli.model.secp256k1 import (
@@ -100,12 +100,12 @@ def test_checksum_matches_eth_utils():
 def test_not_an_address(bad):
     with pytest.raises(InvalidFormat):
         checksum_address(bad)
-    assert not is_address(bad)
+    assert not is_hex_address(bad)
 
 
 def test_is_address_needs_the_prefix():
-    assert is_address("0x" + "a" * 40) and is_address("0X" + "A" * 40)
-    assert not is_address("a" * 40)
+    assert is_hex_address("0x" + "a" * 40) and is_hex_address("0X" + "A" * 40)
+    assert not is_hex_address("a" * 40)
 
 
 # -- keys and personal_sign -------------------------------------------------------

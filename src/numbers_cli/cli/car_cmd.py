@@ -68,18 +68,22 @@ def export(env: Env, target: str, out: str, no_file: bool, as_json: bool) -> Non
 )
 @json_option
 @pass_env
-def import_(env: Env, car_file: Path, as_json: bool) -> None:
+@click.pass_context
+def import_(ctx: click.Context, env: Env, car_file: Path, as_json: bool) -> None:
     """Read a CARv1 ('-' for stdin) into this repository, every block verified.
 
     Histories in the CAR move the assets' refs forward; a diverged local
     history is kept and reported. Nothing is kept from a CAR that fails.
+    A commit that is malformed or not signed by its committer joins no
+    history (exit 14/12/13); one whose signer is not tied to its profile
+    committer joins with a warning (exit 15).
     """
     repo, _ = open_repo(env.cwd)
     source = click.get_binary_stream("stdin") if str(car_file) == "-" else env.cwd / car_file
     report = car_import.import_car(repo, source, progress=progress_for(env.err))
     if as_json:
         env.json(report.to_json())
-        return
+        ctx.exit(int(report.exit_code))
     env.out.print(
         f"imported {report.imported} block(s), {report.present} already present, "
         f"from {report.source} ({size(report.bytes)})",
@@ -102,6 +106,11 @@ def import_(env: Env, car_file: Path, as_json: bool) -> None:
         env.out.print(line)
     for commit, reason in report.skipped:
         env.err.print(f"skipped commit {commit}: {reason}", markup=False)
+    for commit, reason, _ in report.rejected:
+        env.err.print(f"nit: warning: rejected commit {commit}: {reason}", markup=False)
+    for commit, reason in report.untied:
+        env.err.print(f"nit: warning: commit {commit}: {reason}", markup=False)
+    ctx.exit(int(report.exit_code))
 
 
 COMMANDS = [export, import_]

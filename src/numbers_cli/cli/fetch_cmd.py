@@ -33,8 +33,9 @@ def fetch(ctx: click.Context, env: Env, asset: str, network: str | None, as_json
     refs/remotes/NETWORK/NID and brings the local history in line (the chain's
     commits first, local-only commits after). AssetTrees come from the store
     or the default IPFS remote (`nit remote`); missing ones are listed. Exits
-    12/13 when a commit on chain was left out for its signature (the rest is
-    fetched).
+    14/12/13 when a commit on chain was left out (malformed, bad signature,
+    signed by someone else; the rest is fetched), 15 when a fetched commit's
+    signer is not tied to its profile committer.
     """
     from numbers_cli.ops.blocks import source_for
 
@@ -69,6 +70,14 @@ def _print(env: Env, r: fetch_op.FetchResult) -> None:
                 f"nit: warning: left out on-chain commit #{rejected.index} "
                 f"(tx {rejected.tx_hash}): {rejected.reason}",
                 style="red",
+            )
+        )
+    for untied in r.untied:
+        env.err.print(
+            Text(
+                f"nit: warning: fetched on-chain commit #{untied.index} "
+                f"(tx {untied.tx_hash}) with a warning: {untied.reason}",
+                style="yellow",
             )
         )
     if r.missing_trees:

@@ -12,6 +12,7 @@ from numbers_cli.model import jsjson
 from numbers_cli.model.nid import short
 from numbers_cli.ops import history as history_op
 from numbers_cli.ops import remote_history as remote_op
+from numbers_cli.ops.profiles import open_profiles
 from numbers_cli.ops.session import open_repo
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -134,7 +135,10 @@ def _remote_log(
             for index, block in found.blocks:
                 env.out.print(f"#{index}  block {block}")
             return 0
-        result = remote_op.remote_log(client, asset, from_index, to_index, repo=repo)
+        with open_profiles(repo, config) as profiles:
+            result = remote_op.remote_log(
+                client, asset, from_index, to_index, repo=repo, profiles=profiles
+            )
     if as_json:
         env.json(result.to_json())
     else:

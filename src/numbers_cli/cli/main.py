@@ -23,8 +23,9 @@ Exit codes:
   3   not a repository   4  not found        5  corrupt object
   6   wallet             7  repository busy  8  config
   9   network           10  verify: content  11  verify: tree
-  12  verify: signature 13  verify: signer   70 internal error
-  130 interrupted
+  12  verify: signature 13  verify: signer   14 verify: malformed commit
+  15  verify: signer not tied to the committer   16 verify: policy
+  70  internal error    130 interrupted
 """
 
 

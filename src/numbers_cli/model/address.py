@@ -16,7 +16,7 @@ from numbers_cli.errors import InvalidFormat
 __all__ = [
     "address_of_public_key",
     "checksum_address",
-    "is_address",
+    "is_hex_address",
     "keccak256",
 ]
 
@@ -30,7 +30,7 @@ def keccak256(data: bytes) -> bytes:
     return keccak_256(data).digest()
 
 
-def is_address(text: object) -> bool:
+def is_hex_address(text: object) -> bool:
     """Whether `text` is 40 hex digits after `0x`, in any case (no checksum check)."""
     return (
         isinstance(text, str)

@@ -6,7 +6,8 @@ Any wallet's "sign message" makes one, and `ecrecover` checks it. Pure
 functions over model.secp256k1 (coincurve) and model.address (keccak): the
 bytes are those eth-account's `sign_message` / `recover_message` give, and the
 inputs recover_signer accepts are the ones eth-account accepts (tests compare
-both), at a fraction of the import cost.
+both), at a fraction of the import cost. `is_address` is the form a commit's
+committer may take as an address (lower-case, or EIP-55 checksummed).
 """
 
 from __future__ import annotations
@@ -15,13 +16,24 @@ import binascii
 from typing import TYPE_CHECKING
 
 from numbers_cli.errors import InvalidFormat
-from numbers_cli.model.address import address_of_public_key, keccak256
+from numbers_cli.model.address import (
+    address_of_public_key,
+    checksum_address,
+    is_hex_address,
+    keccak256,
+)
 from numbers_cli.model.secp256k1 import recover_public_key, sign_digest
 
 if TYPE_CHECKING:
     from coincurve import PrivateKey
 
-__all__ = ["personal_message_digest", "recover_signer", "same_address", "sign_text"]
+__all__ = [
+    "is_address",
+    "personal_message_digest",
+    "recover_signer",
+    "same_address",
+    "sign_text",
+]
 
 _PREFIX = b"\x19Ethereum Signed Message:\n"
 
@@ -77,3 +89,15 @@ def recover_signer(text: str, signature: str) -> str:
 
 def same_address(a: str, b: str) -> bool:
     return a.lower() == b.lower()
+
+
+def is_address(text: object) -> bool:
+    """A 0x-address as a commit may name it: all lower-case, or EIP-55 checksummed.
+
+    Mixed case that fails the checksum is a typo or a forgery, not an address;
+    upper-case-only hex is refused too, as the Numbers format never writes it.
+    """
+    if not is_hex_address(text) or not str(text).startswith("0x"):
+        return False
+    digits = str(text)[2:]
+    return digits == digits.lower() or checksum_address(str(text)) == text
