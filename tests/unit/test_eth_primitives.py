@@ -303,6 +303,8 @@ def test_signing_and_verifying_import_no_eth_account_stack():
         + KNOWN_KEY
         + "').sign({'chainId': 1, 'nonce': 0, 'gas': 1, 'gasPrice': 1})\n"
         "decode_uint_array(bytes(64)); nid_topic('x')\n"
+        "from numbers_cli.model.signature import is_address\n"
+        "assert is_address(signer.address)\n"
         "heavy = ('eth_account', 'eth_keys', 'eth_utils', 'eth_abi', 'eth_keyfile', 'py_ecc',\n"
         "         'pydantic', 'web3', 'rlp', 'Crypto')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
@@ -311,3 +313,20 @@ def test_signing_and_verifying_import_no_eth_account_stack():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_committer_address_rule_is_eip55_or_lower_case():
+    from numbers_cli.model.signature import is_address
+
+    rnd = random.Random(6)
+    for _ in range(100):
+        lower = "0x" + rnd.randbytes(20).hex()
+        checksummed = to_checksum_address(lower)
+        assert is_address(lower) and is_address(checksummed)
+        flipped = checksummed[:2] + "".join(
+            c.swapcase() if c.isalpha() and rnd.random() < 0.3 else c for c in checksummed[2:]
+        )
+        assert is_address(flipped) == (flipped == checksummed or flipped[2:] == flipped[2:].lower())
+    assert not is_address("0X" + "a" * 40)
+    assert not is_address("0x" + "A" * 40)
+    assert not is_address("mallory")
