@@ -58,20 +58,25 @@ def test_record_remote_merges_and_keeps_order(tmp_path: Path) -> None:
     repo = Repository.init(tmp_path)
     refs = repo.refs
     with repo.transaction():
-        refs.record_remote("devnet", {nid(1): [entry(1, 10), entry(2, 11)], nid(2): [entry(3, 12)]})
+        added = refs.record_remote(
+            "devnet", [(nid(1), entry(1, 10)), (nid(1), entry(2, 11)), (nid(2), entry(3, 12))]
+        )
+    assert added == 3
     assert refs.remote_history("devnet", nid(1)) == [entry(1, 10), entry(2, 11)]
     assert refs.remote_history("devnet", nid(2)) == [entry(3, 12)]
 
     before = (tmp_path / ".numbers" / refs.remote_rel("devnet", nid(2))).stat().st_mtime_ns
     with repo.transaction():
-        refs.record_remote(
+        added = refs.record_remote(
             "devnet",
-            {
-                nid(1): [entry(2, 11), entry(4, 13), entry(4, 13)],  # one known, one new twice
-                nid(2): [entry(3, 12)],  # nothing new: its file is not rewritten
-                nid(3): [],
-            },
+            [
+                (nid(1), entry(2, 11)),  # known
+                (nid(1), entry(4, 13)),  # new, given twice
+                (nid(1), entry(4, 13)),
+                (nid(2), entry(3, 12)),  # nothing new: its file is not rewritten
+            ],
         )
+    assert added == 1
     assert refs.remote_history("devnet", nid(1)) == [entry(1, 10), entry(2, 11), entry(4, 13)]
     assert refs.remote_history("devnet", nid(2)) == [entry(3, 12)]
     assert (tmp_path / ".numbers" / refs.remote_rel("devnet", nid(2))).stat().st_mtime_ns == before
@@ -81,10 +86,10 @@ def test_record_remote_merges_and_keeps_order(tmp_path: Path) -> None:
 
 def test_record_remote_of_many_assets(tmp_path: Path) -> None:
     repo = Repository.init(tmp_path)
-    found = {nid(n): [entry(n, 100 + n)] for n in range(300)}
+    found = [(nid(n), entry(n, 100 + n)) for n in range(300)]
     with repo.transaction():
-        repo.refs.record_remote("devnet", found)
-    for asset, entries in found.items():
-        assert repo.refs.remote_history("devnet", asset) == entries
+        assert repo.refs.record_remote("devnet", found) == 300
+    for asset, recorded in found:
+        assert repo.refs.remote_history("devnet", asset) == [recorded]
     leftovers = [p for p in (tmp_path / ".numbers").rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []

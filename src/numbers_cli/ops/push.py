@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -346,11 +345,8 @@ class _Recorder:
     def flush(self) -> None:
         if not self._pending:
             return
-        by_asset: dict[Nid, list[RemoteEntry]] = defaultdict(list)
-        for asset, entry in self._pending:
-            by_asset[asset].append(entry)
         with self.repo.transaction():  # the write lock, and any interrupted write finished
-            self.repo.refs.record_remote(self.network, by_asset)
+            self.repo.refs.record_remote(self.network, self._pending)
         self._pending = []
 
     def __enter__(self) -> _Recorder:

@@ -13,7 +13,7 @@ what is known to be on that chain: one line per commit, in chain order,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,34 +79,40 @@ class Refs:
     def render_remote(entries: list[RemoteEntry]) -> str:
         return "".join(entry.render() for entry in entries)
 
-    def record_remote(self, network: str, found: Mapping[Nid, Sequence[RemoteEntry]]) -> None:
-        """Add commits found on `network` to many assets' remote histories in one write.
+    def record_remote(self, network: str, entries: Iterable[tuple[str, RemoteEntry]]) -> int:
+        """Add registered commits `(asset, entry)` to `refs/remotes/<network>/*` in one
+        write; returns how many were new. A commit already recorded for its asset
+        is skipped, so recording a batch twice changes nothing.
 
-        Entries already recorded (same commit) are skipped; new ones are
-        appended in the order given. The caller holds the repository's write
-        lock. Every file is replaced atomically, and the batch is made durable
-        with its fsyncs issued together (`fsio.atomic_write_many`), not one
-        file after another: recording a push of 1,000 new assets costs one
-        group commit instead of 2,000 fsyncs. A crash part-way leaves some
-        assets recorded and others not; each record is true (the commit is on
-        chain), and `nit push` finds the others on chain.
+        The caller holds the repository's write lock. Every file is replaced
+        atomically, and the batch is made durable with its fsyncs issued
+        together (`fsio.atomic_write_many`), not one file after another:
+        recording a push of 1,000 new assets costs one group commit instead of
+        2,000 fsyncs. A crash part-way leaves some assets recorded and others
+        not; each record is true (the commit is on chain), and `nit push`
+        finds the others on chain.
         """
+        by_asset: dict[str, list[RemoteEntry]] = {}
+        for asset, entry in entries:
+            by_asset.setdefault(str(asset), []).append(entry)
         files: dict[Path, bytes] = {}
-        for asset, entries in found.items():
+        added = 0
+        for asset, new in by_asset.items():
             current = self.remote_history(network, asset)
             have = {entry.commit for entry in current}
-            merged = list(current)
-            for entry in entries:
+            fresh = []
+            for entry in new:
                 if entry.commit not in have:
                     have.add(entry.commit)
-                    merged.append(entry)
-            if len(merged) > len(current):
+                    fresh.append(entry)
+            if fresh:
                 path = self.root / self.remote_rel(network, asset)
-                files[path] = self.render_remote(merged).encode("ascii")
-        if not files:
-            return
-        make_dirs(self.root / "refs" / "remotes" / network)
-        atomic_write_many(files)
+                files[path] = self.render_remote(current + fresh).encode("ascii")
+                added += len(fresh)
+        if files:
+            make_dirs(self.root / "refs" / "remotes" / network)
+            atomic_write_many(files)
+        return added
 
     def pushed_count(self, nid: str) -> int:
         """Commits of the asset known to be on some chain (the most on any one)."""
