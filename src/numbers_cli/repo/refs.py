@@ -84,7 +84,8 @@ class Refs:
         write; returns how many were new. A commit already recorded for its asset
         is skipped, so recording a batch twice changes nothing.
 
-        The caller holds the repository's write lock. Every file is replaced
+        The caller holds the repository's write lock (its `tmp/` holds the
+        temporary files). Every file is replaced
         atomically, and the batch is made durable with its fsyncs issued
         together (`fsio.atomic_write_many`), not one file after another:
         recording a push of 1,000 new assets costs one group commit instead of
@@ -111,7 +112,7 @@ class Refs:
                 added += len(fresh)
         if files:
             make_dirs(self.root / "refs" / "remotes" / network)
-            atomic_write_many(files)
+            atomic_write_many(files, temp_dir=self.root / "tmp")
         return added
 
     def pushed_count(self, nid: str) -> int:
