@@ -63,7 +63,10 @@ class SendPipeline:
         Estimates and the funds check cover every call up front, so a push that
         cannot be paid for sends nothing. Windows keep the node's per-account
         pool limits (public nodes hold a few dozen pending transactions per
-        sender) from dropping the tail of a large push.
+        sender) from dropping the tail of a large push. The next window is
+        signed and journalled (`on_journal`, an fsync for a push) while the
+        chain mines the current one, so that work costs no waiting; it is
+        still journalled before it is broadcast.
         """
         if not calls:
             return []
@@ -75,8 +78,9 @@ class SendPipeline:
         first_nonce = self._rpc.call_quantity(
             "eth_getTransactionCount", [account.address, "pending"]
         )
-        receipts: list[Receipt] = []
-        for start in range(0, len(calls), self.max_in_flight):
+
+        def prepare(start: int) -> list[_InFlight]:
+            """Sign the window starting at `start`, and journal it."""
             flights = [
                 _InFlight(index, calls[index], gas_limits[index], first_nonce + index, fees, [])
                 for index in range(start, min(start + self.max_in_flight, len(calls)))
@@ -87,10 +91,19 @@ class SendPipeline:
                     on_signed(flight.index, flight.tx_hash, flight.nonce)
             if on_journal:
                 on_journal([flight.snapshot(account.address) for flight in flights])
+            return flights
+
+        receipts: list[Receipt] = []
+        starts = range(0, len(calls), self.max_in_flight)
+        flights = prepare(0)
+        for start in starts:
             self._broadcast(account.address, flights, len(calls), what, on_sent)
+            upcoming = start + self.max_in_flight
+            following = prepare(upcoming) if upcoming < len(calls) else []
             receipts += self._await_receipts(
                 account, flights, len(calls), what, on_sent, on_mined, on_journal
             )
+            flights = following
         return receipts
 
     def _resume(
