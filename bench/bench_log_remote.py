@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -145,20 +146,29 @@ def main() -> int:
         nit = [str(script)] if script.exists() else [sys.executable, "-m", "numbers_cli"]
         cold: list[float] = []
         bare: list[float] = []
+        cold_cpu: list[float] = []
+
+        def cpu_now() -> float:
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return usage.ru_utime + usage.ru_stime
+
         for _ in range(args.runs):
             started = time.perf_counter()
             subprocess.run([sys.executable, "-c", "pass"], check=True)
             bare.append(time.perf_counter() - started)
+            cpu_before = cpu_now()
             started = time.perf_counter()
             done = subprocess.run(
                 [*nit, *argv], cwd=home, capture_output=True, text=True, check=False
             )
             cold.append(time.perf_counter() - started)
+            cold_cpu.append(cpu_now() - cpu_before)
             assert done.returncode == 0, done.stderr
             check_output(done.stdout, args.commits)
         for label, values in (
             ("anchor: `python -c pass`", bare),
             ("end to end, new process (`nit log ...`)", cold),
+            ("  its CPU time (user + system)", cold_cpu),
         ):
             print(
                 f"  {label:44} min {min(values):.3f} s  median {statistics.median(values):.3f} s"

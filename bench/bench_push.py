@@ -15,8 +15,10 @@ repository:
   everything above (the figure a user sees, and the one the target is for);
 - `nit push` in this process, with every module already imported (what this
   bench reported before; it hides start-up).
-The order rotates from run to run; medians are reported. The machine may be
-shared: the ratios, measured side by side, are the figures to compare.
+The order rotates from run to run; the best and the median run of each are
+reported, and the ratios of both to the client's. The machine may be shared:
+the best runs are the least disturbed, and the ratios, measured side by side,
+are the figures to compare.
 
 Run:  .venv/bin/python bench/bench_push.py [--commits 1000] [--runs 3]
 
@@ -162,8 +164,6 @@ def main() -> None:
             )
 
     count = len(items)
-    median = {name: statistics.median(values) for name, values in times.items()}
-    rate = {name: count / value for name, value in median.items()}
     labels = {
         "client": "anchor: chain client alone (send_commits, same calldata)",
         "process": "`nit push --no-ipfs --json`, new process",
@@ -171,17 +171,28 @@ def main() -> None:
     }
     print()
     print(
-        f"nit push of {count} commits (initial registrations) to anvil, "
-        f"median of {opts.runs} run(s); machine shared, compare the ratios:"
+        f"nit push of {count} commits (initial registrations) to anvil, {opts.runs} run(s); "
+        "the machine may be shared: compare the ratios"
     )
+    print(f"  {'':58} {'min':>7} {'median':>7}   commits/s (of the client's)")
+    ratios: dict[str, tuple[float, float]] = {}
     for name in names:
-        ratio = "" if name == "client" else f"  {rate[name] / rate['client']:4.0%} of the client"
-        print(f"  {labels[name]:58} {median[name]:6.2f} s  {rate[name]:5.0f} commits/s{ratio}")
-    achieved = rate["process"] / rate["client"]
-    verdict = "meets" if achieved >= TARGET_RATIO else "MISSES"
+        best, median = min(times[name]), statistics.median(times[name])
+        if name != "client":
+            ratios[name] = (
+                min(times["client"]) / best,
+                statistics.median(times["client"]) / median,
+            )
+        share = f"  ({ratios[name][0]:.0%} / {ratios[name][1]:.0%})" if name in ratios else ""
+        print(
+            f"  {labels[name]:58} {best:6.2f}s {median:6.2f}s   "
+            f"{count / best:4.0f} / {count / median:4.0f}{share}"
+        )
+    by_min, by_median = ratios["process"]
+    verdict = "meets" if min(by_min, by_median) >= TARGET_RATIO else "MISSES"
     print(
-        f"result: a real `nit push` runs at {achieved:.0%} of the client's rate, "
-        f"{verdict} the {TARGET_RATIO:.0%} target"
+        f"result: a real `nit push` runs at {by_min:.0%} (best runs) / {by_median:.0%} (medians) "
+        f"of the client's rate: {verdict} the {TARGET_RATIO:.0%} target"
     )
     print(f"  gas per commit   {sum(gas) / len(gas):,.0f} (min {min(gas):,}, max {max(gas):,})")
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,10 +61,22 @@ def nit_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "numbers_cli"]
 
 
+#: CPU seconds (user + system) of the last process timed_process ran.
+last_cpu: list[float] = [0.0]
+
+
 def timed_process(argv: list[str], cwd: Path) -> float:
+    """Wall seconds of one run of `argv`; its CPU seconds go to `last_cpu`.
+
+    CPU time is reported too: on a loaded machine a process waits for a core,
+    which stretches wall time but not the CPU work it does.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    last_cpu[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr}")
     return elapsed
@@ -117,7 +130,7 @@ def main() -> int:
         def commit() -> float:
             photo.write_text(f"version {next(versions)}\n")
             timed_process([*nit, "add", "photo.txt"], work)  # staged, untimed
-            return timed_process([*nit, "commit", "-m", "bench"], work)
+            return timed_process([*nit, "commit", "-m", "bench"], work)  # sets last_cpu last
 
         measures: dict[str, Callable[[], float]] = {
             "python -c pass": lambda: timed_process([python, "-c", "pass"], work),
@@ -141,34 +154,44 @@ def main() -> int:
             ),
         }
         times: dict[str, list[float]] = {name: [] for name in measures}
+        cpu: dict[str, list[float]] = {name: [] for name in measures}
         for _ in range(args.runs):
             for name, measure in measures.items():
                 times[name].append(measure())
+                cpu[name].append(last_cpu[0])
 
-    median = {name: statistics.median(values) * 1000 for name, values in times.items()}
-    anchor = median["python -c pass"]
-    floor = median["nit --version"]
+    wall = {name: statistics.median(values) * 1000 for name, values in times.items()}
+    work = {name: statistics.median(values) * 1000 for name, values in cpu.items()}
     print(
-        f"start-up as real processes, median of {args.runs} runs in turn (ms); "
-        "the machine is shared, so compare within this run:"
+        f"start-up as real processes, median of {args.runs} runs in turn (ms of wall time, "
+        "and of CPU time); the machine may be shared, so compare within this run:"
     )
-    print(f"  {'':36} {'median':>8} {'- python':>9} {'- nit --version':>16}")
+    header = f"{'wall':>7} {'- python':>9} {'- --version':>12} {'cpu':>7} {'- python':>9}"
+    print(f"  {'':36} {header}")
     for name in list(measures)[:6]:
         print(
-            f"  {name:36} {median[name]:8.0f} {median[name] - anchor:9.0f} "
-            f"{median[name] - floor:16.0f}"
+            f"  {name:36} {wall[name]:7.0f} {wall[name] - wall['python -c pass']:9.0f} "
+            f"{wall[name] - wall['nit --version']:12.0f} {work[name]:7.0f} "
+            f"{work[name] - work['python -c pass']:9.0f}"
         )
-    base = median["import numbers_cli.cli.main"]
-    added = median["  + sign, recover, sign a tx, ABI"] - base
-    before = median["  + import eth_account (before)"] - base
     print("what loading the signing and verifying code adds:")
+    base_name = "import numbers_cli.cli.main"
     for name in list(measures)[6:]:
-        delta = "" if median[name] == base else f"  (+{median[name] - base:.0f})"
-        print(f"  {name:36} {median[name]:8.0f}{delta}")
-    verdict = "meets" if added <= TARGET_ADDED_MS else "MISSES"
+        delta = (
+            ""
+            if name == base_name
+            else (
+                f"  wall +{wall[name] - wall[base_name]:.0f}, cpu +{work[name] - work[base_name]:.0f}"
+            )
+        )
+        print(f"  {name:36} {wall[name]:7.0f} {'':22} {work[name]:7.0f}{delta}")
+    added = wall["  + sign, recover, sign a tx, ABI"] - wall[base_name]
+    added_cpu = work["  + sign, recover, sign a tx, ABI"] - work[base_name]
+    before = wall["  + import eth_account (before)"] - wall[base_name]
+    verdict = "meets" if max(added, added_cpu) <= TARGET_ADDED_MS else "MISSES"
     print(
-        f"result: signing and verifying add {added:.0f} ms to start-up (eth-account added "
-        f"{before:.0f} ms), {verdict} the {TARGET_ADDED_MS} ms target"
+        f"result: signing and verifying add {added:.0f} ms of wall time ({added_cpu:.0f} ms CPU) "
+        f"to start-up (eth-account added {before:.0f} ms): {verdict} the {TARGET_ADDED_MS} ms target"
     )
     return 0
 

@@ -11,6 +11,8 @@ lines the EIP defines. Tests hold both to published vectors and to eth-utils.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from numbers_cli.errors import InvalidFormat
 
 __all__ = [
@@ -50,12 +52,16 @@ def checksum_address(text: str) -> str:
     bare = text[2:] if isinstance(text, str) and text[:2] in ("0x", "0X") else text
     if not isinstance(bare, str) or len(bare) != 40 or not _HEX.issuperset(bare):
         raise InvalidFormat(f"not an address: {text!r:.60}")
-    bare = bare.lower()
-    digest = keccak256(bare.encode("ascii")).hex()
-    return "0x" + "".join(
-        char.upper() if int(nibble, 16) >= 8 else char
-        for char, nibble in zip(bare, digest, strict=False)
-    )
+    return _checksummed(bare.lower())
+
+
+@lru_cache(maxsize=4096)
+def _checksummed(bare: str) -> str:
+    """EIP-55 of 40 lower-case hex digits. Cached: a history of a thousand commits
+    names the same few signers thousands of times (signer, committer, recorder)."""
+    digest = keccak256(bare.encode("ascii")).hex()[:40]
+    pairs = zip(bare, bare.upper(), digest, strict=True)
+    return "0x" + "".join([big if nibble in "89abcdef" else small for small, big, nibble in pairs])
 
 
 def address_of_public_key(public_key: bytes) -> str:
