@@ -29,6 +29,14 @@ class ExitCode(IntEnum):
     VERIFY_MALFORMED = 14  # a commit that is not a well-formed Numbers commit
     VERIFY_UNTIED = 15  # a valid signature that nothing ties to the committer
     VERIFY_POLICY = 16  # every link holds, but a rule of `--policy` does not
+    # 17-19: trace stream (issue 11)
+    LINEAGE = 17  # a lineage with a cycle, or a parent that is not a Nid
+    PROOF = 18  # a proof bundle that is malformed or does not verify
+    REMOTE_CONFLICT = 19  # the chain has commits of an asset the local repository never saw
+    MARKET_NOT_ALLOWED = 20
+    MARKET_REFUSED = 21
+    NOT_LICENSED = 22
+    NO_MARKET_CONTRACTS = 23
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -83,6 +91,10 @@ class WalletError(NitError):
     exit_code = ExitCode.WALLET
 
 
+class WrongPassphrase(WalletError):
+    """The passphrase does not open the keystore (a person may try again)."""
+
+
 class RepositoryLocked(NitError):
     exit_code = ExitCode.LOCKED
 
@@ -101,3 +113,51 @@ class VerificationFailed(NitError):
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class LineageError(NitError):
+    """An asset's lineage cannot be a lineage: a parentAssetCid cycle, or a parent that is
+    not a Nid."""
+
+    exit_code = ExitCode.LINEAGE
+
+
+class ProofError(NitError):
+    """A proof bundle that is not one, is truncated or of an unknown version, or whose
+    trusted anchor does not hold."""
+
+    exit_code = ExitCode.PROOF
+
+
+class RemoteConflict(NitError):
+    """The chain holds commits of an asset that the local repository has never seen."""
+
+    exit_code = ExitCode.REMOTE_CONFLICT
+
+
+# -- market (issue 12: mint, license, royalty, govern) --------------------------
+
+
+class NotAllowed(NitError):
+    """The wallet may not do this to the asset: not its registrant, custody holder or governor."""
+
+    exit_code = ExitCode.MARKET_NOT_ALLOWED
+
+
+class MarketRefused(NitError):
+    """The market contracts' rules refuse the action (already minted, sold out, expired,
+    wrong price, a plan not summing to 10,000, nothing due...)."""
+
+    exit_code = ExitCode.MARKET_REFUSED
+
+
+class NotLicensed(NitError):
+    """`nit license check`: the address holds no valid licence granting the use."""
+
+    exit_code = ExitCode.NOT_LICENSED
+
+
+class NoMarketContracts(NitError):
+    """The network has no Custody/Licenses contracts configured or deployed."""
+
+    exit_code = ExitCode.NO_MARKET_CONTRACTS

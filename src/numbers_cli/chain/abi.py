@@ -1,201 +1,225 @@
-"""The Solidity contract ABI encoding, for the elementary types nit's contracts use.
+"""A compiled contract's ABI as bytes: calldata, return values, custom errors, events.
 
-Covered: `uint<M>`, `int<M>`, `address`, `bool`, `bytes<M>`, `bytes`, `string`
-and arrays `T[]` of any of them (the head/tail layout of the Solidity ABI
-specification, "Formal Specification of the Encoding"). Tuples and fixed-size
-arrays are not: no function of nit's contracts takes them.
-
-Why not eth-abi: importing it costs about 0.2 s (eth-utils, pydantic), a third
-of what `nit log --remote` of 1,000 commits may take end to end. Decoding is
-strict in eth-abi's way: offsets and lengths inside the data, padding bytes
-zero, integers and booleans in range. Tests compare encodings and decodings
-with eth-abi's, byte for byte.
+The market contracts' bindings (chain.custody, chain.licenses) are built on
+this; the IntegrityRegister keeps its own spec-shaped module (chain.register).
+Everything comes from the shipped artifact (numbers_cli.contracts), so a
+binding can never disagree with the bytecode it deploys. eth_abi/eth_utils
+are imported lazily, like web3 elsewhere: `nit --help` must not pay for them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Any
 
-from numbers_cli.errors import InvalidFormat
-from numbers_cli.model.address import checksum_address
+from numbers_cli.contracts import ContractArtifact, load_artifact
+from numbers_cli.errors import InvalidFormat, NotFound, UsageError
 
-__all__ = ["decode", "encode"]
+__all__ = ["ContractAbi", "DecodedError", "DecodedEvent", "checksum_address", "contract_abi"]
 
-_WORD = 32
-_ELEMENTARY = re.compile(r"(uint|int|bytes)(\d*)|address|bool|string")
-
-
-def _check_type(kind: str) -> None:
-    base = kind.removesuffix("[]")
-    match = _ELEMENTARY.fullmatch(base)
-    if match is None or base.endswith("[]"):
-        raise InvalidFormat(f"ABI type {kind!r} is not supported")
-    family, size = match.group(1), match.group(2)
-    if family in ("uint", "int") and size and not (0 < int(size) <= 256 and int(size) % 8 == 0):
-        raise InvalidFormat(f"ABI type {kind!r} is not supported")
-    if family == "bytes" and size and not 0 < int(size) <= 32:
-        raise InvalidFormat(f"ABI type {kind!r} is not supported")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
-def _is_dynamic(kind: str) -> bool:
-    return kind in ("bytes", "string") or kind.endswith("[]")
+def checksum_address(text: str, what: str = "address") -> str:
+    """`text` as a checksummed address; UsageError unless it is 0x + 40 hex digits whose
+    mixed case (if any) is a valid EIP-55 checksum."""
+    from eth_utils import to_checksum_address
+
+    raw = text.strip()
+    if not _ADDRESS.fullmatch(raw):
+        raise UsageError(f"{what} {text!r} is not an address (0x and 40 hex digits)")
+    address = str(to_checksum_address(raw))
+    digits = raw[2:]
+    if digits != digits.lower() and digits != digits.upper() and raw != address:
+        raise UsageError(f"{what} {raw} has a bad checksum (mixed case): did you mean {address}?")
+    return address
 
 
-def _bits(kind: str, family: str) -> int:
-    return int(kind[len(family) :] or 256)
+def _type_of(param: dict[str, Any]) -> str:
+    """The canonical ABI type of a parameter; tuples spelled out, e.g. (uint256,string)[]."""
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        inner = ",".join(_type_of(component) for component in param["components"])
+        return f"({inner}){kind[len('tuple') :]}"
+    return kind
 
 
-def _pad_right(data: bytes) -> bytes:
-    return data + b"\0" * (-len(data) % _WORD)
+def _checksummed(param: dict[str, Any], value: Any) -> Any:
+    """`value` decoded by eth_abi, with every address in it checksummed (eth_abi gives
+    lower case; nit shows and compares addresses in their checksummed form)."""
+    from eth_utils import to_checksum_address
 
-
-# -- encoding ----------------------------------------------------------------------
-
-
-def _encode_static(kind: str, value: Any) -> bytes:
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise InvalidFormat(f"ABI bool needs True or False, not {value!r:.40}")
-        return int(value).to_bytes(_WORD, "big")
+    kind = str(param["type"])
+    if kind.endswith("]"):
+        inner = {**param, "type": kind[: kind.rindex("[")]}
+        return [_checksummed(inner, item) for item in value]
+    if kind == "tuple":
+        return tuple(_checksummed(c, v) for c, v in zip(param["components"], value, strict=True))
     if kind == "address":
-        return bytes(12) + bytes.fromhex(checksum_address(str(value))[2:])
-    if kind.startswith("uint"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidFormat(f"ABI {kind} needs an integer, not {value!r:.40}")
-        if not 0 <= value < 1 << _bits(kind, "uint"):
-            raise InvalidFormat(f"{value} does not fit in {kind}")
-        return value.to_bytes(_WORD, "big")
-    if kind.startswith("int"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidFormat(f"ABI {kind} needs an integer, not {value!r:.40}")
-        bits = _bits(kind, "int")
-        if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
-            raise InvalidFormat(f"{value} does not fit in {kind}")
-        return value.to_bytes(_WORD, "big", signed=True)
-    # bytes<M>
-    size = int(kind[5:])
-    if not isinstance(value, bytes | bytearray) or len(value) > size:
-        raise InvalidFormat(f"ABI {kind} needs at most {size} bytes")
-    return _pad_right(bytes(value))
+        return str(to_checksum_address(value))
+    return value
 
 
-def _encode_one(kind: str, value: Any) -> bytes:
-    if kind == "string":
-        if not isinstance(value, str):
-            raise InvalidFormat(f"ABI string needs text, not {type(value).__name__}")
-        value = value.encode("utf-8")
-        kind = "bytes"
-    if kind == "bytes":
-        if not isinstance(value, bytes | bytearray):
-            raise InvalidFormat(f"ABI bytes needs bytes, not {type(value).__name__}")
-        return len(value).to_bytes(_WORD, "big") + _pad_right(bytes(value))
-    if kind.endswith("[]"):
-        items = list(value)
-        element = kind[:-2]
-        return len(items).to_bytes(_WORD, "big") + encode([element] * len(items), items)
-    return _encode_static(kind, value)
+def _decode(params: list[dict[str, Any]], data: bytes) -> list[Any]:
+    from eth_abi import decode
+
+    values = decode([_type_of(p) for p in params], data)
+    return [_checksummed(p, v) for p, v in zip(params, values, strict=True)]
 
 
-def encode(types: Sequence[str], values: Sequence[Any]) -> bytes:
-    """The ABI encoding of `values` as the tuple `(types...)` (function arguments)."""
-    if len(types) != len(values):
-        raise InvalidFormat(f"{len(types)} ABI types for {len(values)} values")
-    for kind in types:
-        _check_type(kind)
-    heads: list[bytes] = []
-    tails: list[bytes] = []
-    offset = _WORD * len(types)
-    for kind, value in zip(types, values, strict=True):
-        encoded = _encode_one(kind, value)
-        if _is_dynamic(kind):
-            heads.append(offset.to_bytes(_WORD, "big"))
-            tails.append(encoded)
-            offset += len(encoded)
-        else:
-            heads.append(encoded)
-    return b"".join(heads) + b"".join(tails)
+def _signature(item: dict[str, Any]) -> str:
+    return f"{item['name']}({','.join(_type_of(p) for p in item.get('inputs', []))})"
 
 
-# -- decoding ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class DecodedError:
+    """A revert decoded against the ABI: a custom error, Error(string) or Panic(uint256)."""
+
+    name: str
+    args: dict[str, Any]
+
+    def __str__(self) -> str:
+        """`Name(arg=value, ...)`: how an error without a message of its own is shown."""
+        shown = ", ".join(
+            f"{k}={v.hex() if isinstance(v, bytes) else v}" for k, v in self.args.items()
+        )
+        return f"{self.name}({shown})"
 
 
-def _word(data: bytes, at: int) -> bytes:
-    if at < 0 or at + _WORD > len(data):
-        raise InvalidFormat(f"ABI data of {len(data)} bytes ends before byte {at + _WORD}")
-    return data[at : at + _WORD]
+@dataclass(frozen=True)
+class DecodedEvent:
+    name: str
+    args: dict[str, Any]
+    log_index: int
+    block_number: int
+    tx_hash: str
 
 
-def _uint_at(data: bytes, at: int) -> int:
-    return int.from_bytes(_word(data, at), "big")
+class ContractAbi:
+    """Encoders and decoders for one artifact's ABI."""
 
+    def __init__(self, artifact: ContractArtifact) -> None:
+        self.artifact = artifact
 
-def _decode_static(kind: str, word: bytes) -> Any:
-    value = int.from_bytes(word, "big")
-    if kind == "bool":
-        if value > 1:
-            raise InvalidFormat("ABI bool is neither 0 nor 1")
-        return bool(value)
-    if kind == "address":
-        if word[:12] != bytes(12):
-            raise InvalidFormat("ABI address has non-zero padding")
-        return "0x" + word[12:].hex()  # lower case, as eth-abi returns it
-    if kind.startswith("uint"):
-        if value >> _bits(kind, "uint"):
-            raise InvalidFormat(f"ABI value does not fit in {kind}")
-        return value
-    if kind.startswith("int"):
-        bits = _bits(kind, "int")
-        signed = int.from_bytes(word, "big", signed=True)
-        if not -(1 << (bits - 1)) <= signed < 1 << (bits - 1):
-            raise InvalidFormat(f"ABI value does not fit in {kind}")
-        return signed
-    size = int(kind[5:])
-    if any(word[size:]):
-        raise InvalidFormat(f"ABI {kind} has non-zero padding")
-    return word[:size]
+    @property
+    def name(self) -> str:
+        return self.artifact.name
 
+    def _function(self, name: str) -> dict[str, Any]:
+        items = [
+            i for i in self.artifact.abi if i.get("type") == "function" and i.get("name") == name
+        ]
+        if len(items) != 1:
+            raise NotFound(f"contract {self.name} has {len(items)} functions named {name}")
+        return items[0]
 
-def _decode_at(kind: str, data: bytes, at: int) -> Any:
-    """The value of `kind` whose encoding starts at byte `at` (its tail, if dynamic)."""
-    if kind in ("bytes", "string"):
-        length = _uint_at(data, at)
-        start = at + _WORD
-        end = start + length
-        padded_end = end + (-length % _WORD)
-        if padded_end > len(data):
-            raise InvalidFormat(f"ABI {kind} of {length} bytes runs past the data")
-        if any(data[end:padded_end]):
-            raise InvalidFormat(f"ABI {kind} has non-zero padding")
-        raw = data[start:end]
-        if kind == "bytes":
-            return raw
+    @cached_property
+    def _errors(self) -> dict[bytes, dict[str, Any]]:
+        from eth_utils import keccak
+
+        items = [i for i in self.artifact.abi if i.get("type") == "error"]
+        items += [
+            {"name": "Error", "inputs": [{"name": "reason", "type": "string"}]},
+            {"name": "Panic", "inputs": [{"name": "code", "type": "uint256"}]},
+        ]
+        return {keccak(text=_signature(item))[:4]: item for item in items}
+
+    @cached_property
+    def _events(self) -> dict[str, dict[str, Any]]:
+        from eth_utils import keccak
+
+        return {
+            "0x" + keccak(text=_signature(item)).hex(): item
+            for item in self.artifact.abi
+            if item.get("type") == "event"
+        }
+
+    def encode_call(self, name: str, *args: Any) -> bytes:
+        """Calldata of `name(*args)`."""
+        from eth_abi import encode
+        from eth_utils import keccak
+
+        item = self._function(name)
+        types = [_type_of(p) for p in item["inputs"]]
+        return keccak(text=_signature(item))[:4] + encode(types, list(args))
+
+    def decode_result(self, name: str, data: bytes) -> tuple[Any, ...]:
+        """The return values of `name` from eth_call's bytes."""
+        from eth_abi.exceptions import DecodingError
+
         try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidFormat("ABI string is not UTF-8") from None
-    if kind.endswith("[]"):
-        count = _uint_at(data, at)
-        body = data[at + _WORD :]
-        if count > len(body) // _WORD:
-            raise InvalidFormat(f"ABI array of {count} items runs past the data")
-        return list(decode([kind[:-2]] * count, body))
-    return _decode_static(kind, _word(data, at))
+            return tuple(_decode(self._function(name)["outputs"], data))
+        except DecodingError as exc:
+            raise InvalidFormat(
+                f"{self.name}.{name} returned {len(data)} bytes that do not decode as its result"
+            ) from exc
+
+    def creation_code(self, *args: Any) -> bytes:
+        """Creation bytecode followed by the encoded constructor arguments."""
+        from eth_abi import encode
+
+        code = bytes.fromhex(self.artifact.bytecode.removeprefix("0x"))
+        ctor = [i for i in self.artifact.abi if i.get("type") == "constructor"]
+        types = [_type_of(p) for p in ctor[0]["inputs"]] if ctor else []
+        return code + (encode(types, list(args)) if types else b"")
+
+    def decode_error(self, data: bytes | None) -> DecodedError | None:
+        """The custom error (or Error/Panic) a revert carries; None if unknown or empty."""
+        from eth_abi.exceptions import DecodingError
+
+        if not data or len(data) < 4:
+            return None
+        item = self._errors.get(bytes(data[:4]))
+        if item is None:
+            return None
+        inputs = item.get("inputs", [])
+        try:
+            values = _decode(inputs, bytes(data[4:]))
+        except DecodingError:
+            return None
+        return DecodedError(
+            item["name"], {p["name"]: v for p, v in zip(inputs, values, strict=True)}
+        )
+
+    def event_topic(self, name: str) -> str:
+        for topic, item in self._events.items():
+            if item["name"] == name:
+                return topic
+        raise NotFound(f"contract {self.name} has no event {name}")
+
+    def decode_log(self, log: dict[str, Any]) -> DecodedEvent | None:
+        """A JSON-RPC log of this contract as an event; None if it is not one of its events."""
+        from eth_abi.exceptions import DecodingError
+
+        topics = [str(t).lower() for t in log.get("topics") or []]
+        item = self._events.get(topics[0]) if topics else None
+        if item is None:
+            return None
+        indexed = [p for p in item["inputs"] if p.get("indexed")]
+        plain = [p for p in item["inputs"] if not p.get("indexed")]
+        try:
+            values = _decode(plain, bytes.fromhex(str(log["data"]).removeprefix("0x")))
+            args = {p["name"]: v for p, v in zip(plain, values, strict=True)}
+            for param, topic in zip(indexed, topics[1:], strict=True):
+                kind = _type_of(param)
+                if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
+                    args[param["name"]] = topic  # indexed dynamic values are only their hash
+                else:
+                    (args[param["name"]],) = _decode([param], bytes.fromhex(topic[2:]))
+            return DecodedEvent(
+                name=item["name"],
+                args=args,
+                log_index=int(log["logIndex"], 16),
+                block_number=int(log["blockNumber"], 16),
+                tx_hash=str(log["transactionHash"]),
+            )
+        except (DecodingError, KeyError, TypeError, ValueError) as exc:
+            raise InvalidFormat(f"malformed {item['name']} log from the node: {exc}") from None
 
 
-def decode(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
-    """Values of the tuple `(types...)` from its ABI encoding (return values, event data)."""
-    for kind in types:
-        _check_type(kind)
-    values = []
-    for index, kind in enumerate(types):
-        head = index * _WORD
-        if _is_dynamic(kind):
-            offset = _uint_at(data, head)
-            if offset >= len(data):
-                raise InvalidFormat(f"ABI offset {offset} points past the data")
-            values.append(_decode_at(kind, data, offset))
-        else:
-            values.append(_decode_at(kind, data, head))
-    return tuple(values)
+@cache
+def contract_abi(name: str) -> ContractAbi:
+    """The ABI of the shipped artifact `name` ("Custody", "Licenses")."""
+    return ContractAbi(load_artifact(name))

@@ -2,7 +2,7 @@
 
 Encodings are derived from the shipped ABI (numbers_cli.contracts), the
 contract the Numbers network and the reference tool use (spec/NUMBERS.md),
-with chain.abi and model.address's keccak (not eth-abi/eth-utils, whose import
+with chain.abi_codec and model.address's keccak (not eth-abi/eth-utils, whose import
 alone would be a third of `nit log --remote`'s time).
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from numbers_cli.chain import abi
+from numbers_cli.chain import abi_codec as abi
 from numbers_cli.contracts import ContractArtifact, load_artifact
 from numbers_cli.errors import InvalidFormat
 from numbers_cli.model.address import checksum_address, keccak256

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from numbers_cli.config import user_config_dir
-from numbers_cli.errors import InvalidFormat, WalletError
+from numbers_cli.errors import InvalidFormat, WalletError, WrongPassphrase
 from numbers_cli.fsio import atomic_write, make_dirs
 from numbers_cli.model.address import checksum_address
 from numbers_cli.wallet import secret_storage
@@ -173,7 +173,7 @@ def _decrypt(keystore: dict[str, Any], passphrase: str, what: str) -> bytes:
     try:
         key = secret_storage.decrypt(keystore, passphrase)
     except secret_storage.MacMismatch:
-        raise WalletError(f"wrong passphrase for {what}") from None
+        raise WrongPassphrase(f"wrong passphrase for {what}") from None
     except (
         KeyError,
         TypeError,

@@ -21,7 +21,7 @@ and one ABI encoding (what those commands add), then the same plus
 is read off one run. Every figure is the median of --runs, the commands taking
 turns so that the machine's load drifts over all of them alike.
 
-Run:  .venv/bin/python bench/bench_startup.py [--runs 9]
+Run:  .venv/bin/python bench/bench_startup_signing.py [--runs 9]
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""chain.abi against eth-abi: the same bytes out, the same values back, and
+"""chain.abi_codec against eth-abi: the same bytes out, the same values back, and
 malformed data refused (as eth-abi's strict decoder refuses it)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from eth_abi.exceptions import DecodingError
 from eth_utils import keccak
 
-from numbers_cli.chain import abi
+from numbers_cli.chain import abi_codec as abi
 from numbers_cli.chain.register import encode_call
 from numbers_cli.errors import InvalidFormat
 
