@@ -9,6 +9,7 @@ import subprocess
 import pytest
 from tests.support.tools import node_bin, require_tool
 
+from numbers_cli.model import jsjson
 from numbers_cli.model.jsjson import js_number, stringify
 
 TREE = {
@@ -75,14 +76,43 @@ def test_agrees_with_node():
     assert out == stringify(TREE, indent=2)
 
 
-def test_string_fast_path_escapes_every_code_point_as_the_reference_rule():
-    """_string hands most strings to Python's C encoder; it must agree with the
-    character-by-character JSON.stringify rule on every BMP code point (the
-    controls, the short escapes, U+2028/9, DEL, lone surrogates) and on mixes."""
-    from numbers_cli.model.jsjson import _string, _string_slow
+def test_the_json_dumps_shortcut_writes_what_the_walk_writes():
+    """Plain values go through json.dumps; anything else through the walk (which the
+    node tests above hold to JSON.stringify): on random values both must agree."""
+    import random
 
-    for code in range(0x10000):
-        char = chr(code)
-        assert _string(char) == _string_slow(char), hex(code)
-        assert _string(f"a{char}b") == _string_slow(f"a{char}b"), hex(code)
-    assert _string("\ud800\udc00 📷") == '"\\ud800\\udc00 📷"'
+    rnd = random.Random(16)
+    chars = ['a', '"', "\\", "\n", "\x01", "é", "📷", "\u2028", " ", "\x7f", "\ud800"]
+
+    def value(depth: int = 0):  # type: ignore[no-untyped-def]
+        kind = rnd.randint(0, 7 if depth < 3 else 4)
+        if kind == 0:
+            return rnd.choice([None, True, False])
+        if kind == 1:
+            return rnd.randint(-(2**60), 2**60) if rnd.random() < 0.2 else rnd.randint(-9, 999)
+        if kind == 2:
+            return "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 8)))
+        if kind == 3:
+            return rnd.random() * 10
+        if kind == 4:
+            return {}
+        if kind in (5, 6):
+            return {f"k{i}{rnd.choice(chars)}": value(depth + 1) for i in range(rnd.randint(0, 4))}
+        return [value(depth + 1) for _ in range(rnd.randint(0, 4))]
+
+    plain = 0
+    for _ in range(5000):
+        v = value()
+        plain += jsjson._plain(v)
+        for indent in (None, 2):
+            assert jsjson.stringify(v, indent) == _walk(v, indent), (v, indent)
+    assert 500 < plain < 4500  # both paths were taken, often
+
+
+def _walk(v, indent):  # type: ignore[no-untyped-def]
+    original = jsjson._plain
+    jsjson._plain = lambda _: False
+    try:
+        return jsjson.stringify(v, indent)
+    finally:
+        jsjson._plain = original

@@ -28,21 +28,22 @@ _ESCAPES = {
 _MAX_SAFE = 2**53
 
 
-# Python's C string encoder (json's, with ensure_ascii off) escapes exactly what
-# JSON.stringify escapes (the short escapes, other controls as lower-case
-# \u00xx, nothing else), except lone surrogates, which JavaScript writes as
-# \udxxx and Python passes through raw: those strings take the slow path.
-_encode_basestring = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Strings with nothing to escape (nearly all: Nids, hex, names) are copied as they are;
+# strings without lone surrogates are escaped by json.dumps, which for those writes
+# exactly what JSON.stringify does (the short escapes, then \u00xx in lower case).
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]*\Z')
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _string(s: str) -> str:
-    if _SURROGATE.search(s) is None:
-        return str(_encode_basestring(s))
-    return _string_slow(s)
+    if _PLAIN.match(s):
+        return '"' + s + '"'
+    if not _SURROGATE.search(s):
+        return json.dumps(s, ensure_ascii=False)
+    return _escaped(s)
 
 
-def _string_slow(s: str) -> str:
+def _escaped(s: str) -> str:
     out = ['"']
     for ch in s:
         code = ord(ch)
@@ -108,8 +109,31 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
+def _plain(v: Any) -> bool:
+    """True when json.dumps writes `v` exactly as JSON.stringify would: nothing but
+    dicts with string keys, lists, strings without lone surrogates, safe integers,
+    booleans and null (a float, or an integer past 2**53, is written differently)."""
+    if isinstance(v, str):
+        return not _SURROGATE.search(v)
+    if v is None or v is True or v is False:
+        return True
+    if isinstance(v, int):
+        return abs(v) <= _MAX_SAFE
+    if isinstance(v, dict):
+        return all(
+            isinstance(k, str) and not _SURROGATE.search(k) and _plain(x) for k, x in v.items()
+        )
+    if isinstance(v, list):
+        return all(_plain(x) for x in v)
+    return False
+
+
 def stringify(value: Any, indent: int | None = None) -> str:
     """`JSON.stringify(value, null, indent)`; `indent=None` is the compact form."""
+    if _plain(value):  # the common case, at C speed (trees and commits of nit's own)
+        if indent:
+            return json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ": "))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def walk(v: Any, depth: int) -> str:
         scalar = _scalar(v)
