@@ -379,8 +379,7 @@ class _Recorder:
     def flush(self) -> None:
         if not self._pending:
             return
-        with self.repo.transaction():  # the write lock, and any interrupted write finished
-            self.repo.refs.record_remote(self.network, self._pending)
+        self.repo.record_remote(self.network, self._pending)
         self._pending = []
 
     def __enter__(self) -> _Recorder:
