@@ -326,10 +326,13 @@ def _send(
 
     def on_journal(snapshots: list[dict[str, Any]]) -> None:
         journal.append([_tagged(snap, plan[snap["index"]]) for snap in snapshots])
+        # The pipeline journals a window right after broadcasting the one before:
+        # the chain is mining then, so recording what it mined earlier costs no waiting.
+        rec.flush_when_due()
 
     def on_mined(index: int, receipt: Receipt) -> None:
         asset, commit = plan[index]
-        rec.add([(asset, RemoteEntry(commit, receipt.tx_hash, receipt.block_number))])
+        rec.add([(asset, RemoteEntry(commit, receipt.tx_hash, receipt.block_number))], flush=False)
         pushed.append(PushedCommit(asset, commit, "pushed", receipt.tx_hash, receipt.block_number))
         progress.advance(1)
 
@@ -367,13 +370,19 @@ class _Recorder:
             known |= {(asset, e.commit) for e in self.repo.refs.remote_history(self.network, asset)}
         return known
 
-    def add(self, entries: list[tuple[Nid, RemoteEntry]]) -> None:
+    def add(self, entries: list[tuple[Nid, RemoteEntry]], *, flush: bool = True) -> None:
+        """Note commits to record; with `flush`, record them once RECORD_EVERY are waiting."""
         for asset, entry in entries:
             if (asset, entry.commit) not in self.recorded:
                 self.recorded.add((asset, entry.commit))
                 self._pending.append((asset, entry))
+        if flush:
+            self.flush_when_due()
+
+    def flush_when_due(self) -> None:
+        """Record what is waiting if RECORD_EVERY commits are (a busy `nit add`: later)."""
         if len(self._pending) >= RECORD_EVERY:
-            with contextlib.suppress(RepositoryLocked):  # a busy `nit add`: record later
+            with contextlib.suppress(RepositoryLocked):
                 self.flush()
 
     def flush(self) -> None:
