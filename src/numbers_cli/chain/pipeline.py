@@ -8,6 +8,7 @@ the client's connection and settings (`_rpc`, `network`, `gas_headroom`,
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -70,9 +71,13 @@ class SendPipeline(ReceiptWaits):
         gas_limits = [math.ceil(gas * self.gas_headroom) for gas in estimates]
         fees = self._fees()
         self._require_funds(account.address, calls, estimates, gas_limits, fees, what)
-        first_nonce = self._rpc.call_quantity(
-            "eth_getTransactionCount", [account.address, "pending"]
+        nonce_reply, head_reply = self._rpc.batch_strict(
+            [("eth_getTransactionCount", [account.address, "pending"]), ("eth_blockNumber", [])]
         )
+        first_nonce = quantity(nonce_reply, "transaction count")
+        # Where the chain stood before our first window: the pace of the blocks that
+        # follow is what tells a stuck chain from a slow one (chain.receipts).
+        self._head_seen = (quantity(head_reply, "block number"), time.monotonic())
 
         def prepare(start: int) -> list[_InFlight]:
             """Sign the window starting at `start`, and journal it."""

@@ -51,6 +51,8 @@ class ReceiptWaits:
     idle_resend_after: float
     #: Seconds between blocks, as the last wait for receipts saw them (None: not seen yet).
     _block_interval: float | None = None
+    #: The last head seen and when (the pace of the next wait counts from there).
+    _head_seen: tuple[int, float] | None = None
 
     if TYPE_CHECKING:  # provided by SendPipeline
 
@@ -103,6 +105,8 @@ class ReceiptWaits:
         depth = self.network.confirmations
         head = -1
         blocks = _BlockPace()
+        if self._head_seen is not None:
+            blocks.saw(*self._head_seen)
         while pending:
             if (
                 fetched_head is None
@@ -156,6 +160,7 @@ class ReceiptWaits:
             blocks.saw(head, time.monotonic())
         if blocks.interval is not None:
             self._block_interval = blocks.interval
+        self._head_seen = blocks.latest
         if failed and strict:
             index, receipt = failed[0]
             subject = f"{what} {index + 1} of {total}" if total > 1 else what
@@ -243,12 +248,15 @@ class _BlockPace:
     def __init__(self) -> None:
         self._first: tuple[int, float] | None = None
         self._last: tuple[int, float] | None = None
+        #: The last (head, time) seen, new block or not.
+        self.latest: tuple[int, float] | None = None
 
     def saw(self, head: int, at: float) -> None:
         if self._first is None:
             self._first = (head, at)
         if self._last is None or head > self._last[0]:
             self._last = (head, at)
+        self.latest = (head, at)
 
     @property
     def interval(self) -> float | None:
