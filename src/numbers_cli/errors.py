@@ -26,6 +26,8 @@ class ExitCode(IntEnum):
     VERIFY_TREE = 11
     VERIFY_SIGNATURE = 12
     VERIFY_SIGNER = 13
+    MONITOR_NO_INDEX = 28
+    MONITOR_NOT_AN_IMAGE = 29
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -91,3 +93,17 @@ class VerificationFailed(NitError):
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class MonitorIndexMissing(NitError):
+    """`nit monitor scan` with nothing indexed yet (run `nit monitor index`)."""
+
+    exit_code = ExitCode.MONITOR_NO_INDEX
+
+
+class UnreadableImage(NitError):
+    """Bytes that cannot be fingerprinted: not an image, truncated, a decompression
+    bomb, or too small or too large. A scan lists it under `errors` and goes on;
+    `nit monitor index` of such an asset fails with it."""
+
+    exit_code = ExitCode.MONITOR_NOT_AN_IMAGE
