@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 #: Bytes in one print (a 256-bit PDQ hash).
 PRINT_BYTES = 32
+#: Longest side of the pixels PDQ prints are computed on.
+PRINT_SIDE = 512
 #: Side of the centre window that is printed besides the whole trimmed image.
 CENTRE = 0.8
 #: ORB work image: long side scaled into [ORB_MIN_SIDE, ORB_MAX_SIDE].
@@ -51,14 +53,15 @@ INLIERS_AT_HALF = 40
 #: Hamming distance at which a print match scores 0.5 (PDQ's usual threshold, 31).
 DISTANCE_AT_HALF = 31
 
-#: The eight dihedral variants as pdqhash.compute_dihedral orders them,
-#: described as what was done to the registered image to get the query.
+#: The eight dihedral variants as pdqhash.compute_dihedral orders them (checked in
+#: tests: 1-3 rotations by 90/180/270, 4 upside down, 5 mirrored left-right,
+#: 6-7 transposes), described as what was done to the registered image.
 DIHEDRAL = (
     (),
     ("rotation",),
     ("rotation",),
     ("rotation",),
-    ("flip",),
+    ("flip", "rotation"),
     ("flip",),
     ("flip", "rotation"),
     ("flip", "rotation"),
@@ -89,7 +92,7 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class QueryPrints:
-    """The prints a query is searched with: codes (16, 32) uint8, and per code
+    """The prints a query is searched with: codes (10, 32) uint8, and per code
     its window (0 whole, 1 centre) and dihedral variant; `trimmed` is the border
     fraction removed."""
 
@@ -165,11 +168,24 @@ def _pdq_dihedral(rgb: np.ndarray) -> tuple[list[np.ndarray], int]:
     return [np.packbits(bits.astype(np.uint8)) for bits in variants], int(quality)
 
 
+def _print_size(rgb: np.ndarray) -> np.ndarray:
+    """At most PRINT_SIDE px: PDQ reduces to 64x64 anyway, and its filters cost
+    time in proportion to the pixels they are given."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    factor = PRINT_SIDE / max(h, w)
+    if factor >= 1:
+        return rgb
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
 def registered_prints(pixels: Pixels) -> tuple[np.ndarray, int]:
     """The prints kept for a registered image, and its PDQ quality (0-100)."""
     import numpy as np
 
-    trimmed = trim_borders(pixels.rgb)
+    trimmed = trim_borders(_print_size(pixels.rgb))
     whole, quality = _pdq(trimmed)
     middle, _ = _pdq(centre(trimmed))
     return np.stack([whole, middle]), quality
@@ -178,7 +194,8 @@ def registered_prints(pixels: Pixels) -> tuple[np.ndarray, int]:
 def query_prints(pixels: Pixels) -> QueryPrints:
     import numpy as np
 
-    trimmed = trim_borders(pixels.rgb)
+    small = _print_size(pixels.rgb)
+    trimmed = trim_borders(small)
     codes: list[np.ndarray] = []
     windows: list[int] = []
     variants: list[int] = []
@@ -188,10 +205,12 @@ def query_prints(pixels: Pixels) -> QueryPrints:
         if window == 0:
             quality = q
         for variant, code in enumerate(hashes):
+            if window == 1 and variant not in (0, 5):
+                continue  # centre windows: as is and mirrored only (rotated crops are rare)
             codes.append(code)
             windows.append(window)
             variants.append(variant)
-    h, w = pixels.rgb.shape[:2]
+    h, w = small.shape[:2]
     kept = trimmed.shape[0] * trimmed.shape[1] / (h * w)
     return QueryPrints(np.stack(codes), tuple(windows), tuple(variants), quality, 1 - kept)
 
@@ -227,12 +246,17 @@ def features(pixels: Pixels, mirrored: bool = False) -> Features:
     per_tile = max(8, 2 * ORB_FEATURES // (GRID * GRID))
     detector = cv2.ORB_create(nfeatures=per_tile, edgeThreshold=15, patchSize=31, fastThreshold=8)
     keypoints = []
-    mask = np.zeros_like(gray)
+    margin = 32  # ORB needs this much image around a keypoint (edge threshold, patch)
     for i in range(GRID):
         for j in range(GRID):
-            mask[:] = 0
-            mask[gh * i // GRID : gh * (i + 1) // GRID, gw * j // GRID : gw * (j + 1) // GRID] = 255
-            keypoints += detector.detect(gray, mask)
+            y0, y1 = gh * i // GRID, gh * (i + 1) // GRID
+            x0, x1 = gw * j // GRID, gw * (j + 1) // GRID
+            top, left = max(0, y0 - margin), max(0, x0 - margin)
+            tile = gray[top : min(gh, y1 + margin), left : min(gw, x1 + margin)]
+            for k in detector.detect(tile, None):
+                x, y = k.pt[0] + left, k.pt[1] + top
+                if x0 <= x < x1 and y0 <= y < y1:
+                    keypoints.append(cv2.KeyPoint(x, y, k.size, k.angle, k.response, k.octave))
     extractor = cv2.ORB_create(nfeatures=len(keypoints) + 1, edgeThreshold=15, patchSize=31)
     keypoints, descriptors = extractor.compute(gray, keypoints)
     if descriptors is None or not keypoints:

@@ -72,7 +72,7 @@ def decode(data: bytes, what: str) -> Pixels:
     except Image.DecompressionBombError:
         raise UnreadableImage(f"{what}: more than {MAX_PIXELS:,} pixels") from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise UnreadableImage(f"{what}: unreadable image ({exc})") from None
+        raise UnreadableImage(f"{what}: truncated or corrupt image ({exc})") from None
     width, height = image.size
     _check_size(width, height, what)
     try:

@@ -33,6 +33,9 @@ CANDIDATES = 8
 NEIGHBOURS = 2 * CANDIDATES
 #: Print distance beyond which an asset is not worth verifying (random codes sit at ~128).
 MAX_CANDIDATE_DISTANCE = 115
+#: Once an asset is confirmed outright, candidates farther than this are not verified
+#: (a second registered picture in the same image would be this close or confirmed first).
+NEAR_DUPLICATE_DISTANCE = 64
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,10 @@ class Matcher:
             return []
         plain: fpr.Features | None = None
         mirror: fpr.Features | None = None
-        matches = []
+        matches: list[Match] = []
         for candidate in found:
+            if matches and matches[0].score >= 1.0 and candidate.distance > NEAR_DUPLICATE_DISTANCE:
+                break  # confirmed; what is left is not a near-duplicate worth verifying
             asset = self.index.assets[candidate.nid]
             registered, thumb = self._registered(candidate.nid)
             if plain is None:
@@ -126,5 +131,5 @@ class Matcher:
             matches.append(
                 Match(candidate.nid, score, transform, method, inliers, candidate.distance)
             )
-        matches.sort(key=lambda m: -m.score)
+            matches.sort(key=lambda m: -m.score)
         return matches
