@@ -15,6 +15,7 @@ Thread-safe: a scan matches several images at once on the same Matcher.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -58,8 +59,16 @@ class _Candidate:
 
 
 class Matcher:
-    def __init__(self, store: IndexStore, index: MonitorIndex) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        index: MonitorIndex,
+        repair: Callable[[str], tuple[fpr.Features, np.ndarray]] | None = None,
+    ) -> None:
+        """`repair(nid)`, when given, re-fingerprints an asset whose stored features
+        turn out damaged; without it the CorruptIndex goes to the caller."""
         self.store = store
+        self.repair = repair
         self.index = index
         self.search = PrintSearch(index.prints)
         self._features: dict[str, tuple[fpr.Features, np.ndarray]] = {}
@@ -69,7 +78,14 @@ class Matcher:
         with self._lock:
             cached = self._features.get(nid)
         if cached is None:
-            cached = self.store.features(self.index.assets[nid])
+            from numbers_cli.monitor.store import CorruptIndex
+
+            try:
+                cached = self.store.features(self.index.assets[nid])
+            except CorruptIndex:
+                if self.repair is None:
+                    raise
+                cached = self.repair(nid)
             with self._lock:
                 if len(self._features) > 4096:
                     self._features.clear()

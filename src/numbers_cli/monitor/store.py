@@ -68,6 +68,7 @@ class IndexStore(Protocol):
     def add(self, items: Iterable[tuple[str, Fingerprint]]) -> int: ...
     def features(self, asset: IndexedAsset) -> tuple[Features, np.ndarray]: ...
     def reset(self) -> None: ...
+    def repair(self, nid: str, fp: Fingerprint) -> IndexedAsset: ...
 
 
 def _sha256(data: bytes) -> str:
@@ -183,15 +184,7 @@ class DirectoryIndexStore:
             for nid, fp in items:
                 if nid in known:
                     continue
-                buffer = io.BytesIO()
-                np.savez(
-                    buffer,
-                    points=fp.features.points,
-                    descriptors=fp.features.descriptors,
-                    scale=np.float64(fp.features.scale),
-                    thumb=fp.thumb,
-                )
-                blob = buffer.getvalue()
+                blob = _features_blob(fp)
                 atomic_write(self.root / "features" / f"{nid}.npz", blob)
                 entries.append(
                     {
@@ -225,6 +218,19 @@ class DirectoryIndexStore:
                 (self.root / old).unlink(missing_ok=True)
             return added
 
+    def repair(self, nid: str, fp: Fingerprint) -> IndexedAsset:
+        """Rewrite the features of an indexed asset whose file was found damaged."""
+        make_dirs(self.root / "features")
+        with flocked(self.root / "lock", self.lock_timeout, _busy):
+            doc = self._manifest()
+            blob = _features_blob(fp)
+            atomic_write(self.root / "features" / f"{nid}.npz", blob)
+            for entry in doc["assets"]:
+                if entry.get("nid") == nid:
+                    entry["features"] = _sha256(blob)
+            atomic_write(self.root / MANIFEST, json.dumps(doc, indent=1).encode() + b"\n")
+        return self.load().assets[nid]
+
     def reset(self) -> None:
         """Forget everything (a corrupt index is rebuilt from nothing)."""
         make_dirs(self.root)
@@ -236,6 +242,20 @@ class DirectoryIndexStore:
             if features.is_dir():
                 for path in features.iterdir():
                     path.unlink(missing_ok=True)
+
+
+def _features_blob(fp: Fingerprint) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        points=fp.features.points,
+        descriptors=fp.features.descriptors,
+        scale=np.float64(fp.features.scale),
+        thumb=fp.thumb,
+    )
+    return buffer.getvalue()
 
 
 def _busy(holder: str) -> NitError:

@@ -12,7 +12,7 @@ followed. Each failure is one SourceError and the scan goes on.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -64,8 +64,12 @@ class WebSource:
             self._session.trust_env = False  # no ~/.netrc credentials sent to scanned sites
         return self._session
 
-    def fetch(self, url: str, cap: int) -> tuple[bytes, str]:
-        """The body (at most `cap` bytes, else FetchError) and its content type."""
+    def fetch(self, url: str, cap: int | Callable[[str], int]) -> tuple[bytes, str]:
+        """The body (at most `cap` bytes, else FetchError) and its content type.
+
+        `cap` may depend on the content type the server declares (pages get less
+        room than images), so a 50 MB page is cut off after 5 MiB, not read whole.
+        """
         import requests
 
         if urlsplit(url).scheme not in ("http", "https"):
@@ -75,6 +79,9 @@ class WebSource:
             with self._open().get(url, stream=True, timeout=self.timeout) as response:
                 if response.status_code >= 400:
                     raise FetchError(f"HTTP {response.status_code} {response.reason or ''}".strip())
+                content_type = response.headers.get("Content-Type", "")
+                if callable(cap):
+                    cap = cap(content_type)
                 declared = response.headers.get("Content-Length")
                 if declared and declared.isdigit() and int(declared) > cap:
                     raise FetchError(f"larger than {_mib(cap)} ({int(declared):,} bytes)")
@@ -86,7 +93,7 @@ class WebSource:
                     if time.monotonic() - started > self.deadline:
                         raise FetchError(f"took longer than {self.deadline:g} s")
                     chunks.append(chunk)
-                return b"".join(chunks), response.headers.get("Content-Type", "")
+                return b"".join(chunks), content_type
         except requests.TooManyRedirects:
             raise FetchError(f"redirect loop (more than {MAX_REDIRECTS} redirects)") from None
         except requests.Timeout:
@@ -101,7 +108,7 @@ class WebSource:
     def read(self, url: str) -> Iterator[FoundImage | SourceError]:
         """The image at `url`, or the images of the page at `url`."""
         try:
-            data, content_type = self.fetch(url, max(MAX_IMAGE_BYTES, MAX_PAGE_BYTES))
+            data, content_type = self.fetch(url, _cap_for)
         except FetchError as exc:
             yield SourceError(url, str(exc))
             return
@@ -126,6 +133,10 @@ class WebSource:
             yield FoundImage(image_url, body, page=url)
         if len(images) > MAX_PAGE_IMAGES:
             yield SourceError(url, f"more than {MAX_PAGE_IMAGES} images; the rest were not read")
+
+
+def _cap_for(content_type: str) -> int:
+    return MAX_PAGE_BYTES if "html" in content_type.lower() else MAX_IMAGE_BYTES
 
 
 def _mib(size: int) -> str:

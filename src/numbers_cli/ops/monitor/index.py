@@ -124,7 +124,7 @@ def index_assets(
     try:
         with ThreadPoolExecutor(jobs or workers()) as pool:
             batch: list[tuple[str, Fingerprint]] = []
-            for nid, result in pool.map(lambda n: (n, _fingerprint(repo, n)), todo):
+            for nid, result in pool.map(lambda n: (n, fingerprint_asset(repo, n)), todo):
                 progress.advance(1)
                 if isinstance(result, str):
                     if explicit:
@@ -144,8 +144,8 @@ def index_assets(
     return report
 
 
-def _fingerprint(repo: Repository, nid: Nid) -> Fingerprint | str:
-    """The asset's fingerprint, or why it cannot have one."""
+def fingerprint_asset(repo: Repository, nid: Nid) -> Fingerprint | str:
+    """The asset's fingerprint from this repository's copy, or why it cannot have one."""
     from numbers_cli.monitor.fingerprint import fingerprint
     from numbers_cli.monitor.image import decode
 

@@ -21,7 +21,7 @@ from numbers_cli.errors import MonitorIndexMissing, NotFound, UnreadableImage
 from numbers_cli.model.nid import Nid
 from numbers_cli.monitor.sources import FoundImage, SourceError
 from numbers_cli.ops.monitor import licensing
-from numbers_cli.ops.monitor.index import index_assets, store_for, workers
+from numbers_cli.ops.monitor.index import fingerprint_asset, index_assets, store_for, workers
 from numbers_cli.ops.monitor.places import Places, expand
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trees import load_tree
@@ -120,7 +120,16 @@ def scan(
         raise MonitorIndexMissing(
             "the monitor index is empty", hint="run `nit monitor index` first"
         )
-    matcher = Matcher(store, index)
+
+    def repair(nid: str) -> tuple[Any, Any]:
+        fp = fingerprint_asset(repo, Nid(nid))
+        if isinstance(fp, str):
+            raise CorruptIndex(f"features of {nid} are damaged and cannot be rebuilt: {fp}")
+        store.repair(nid, fp)
+        report.notes.append(f"the monitor index's features of {nid} were corrupt; rebuilt them")
+        return fp.features, fp.thumb
+
+    matcher = Matcher(store, index, repair)
     facts = AssetFacts(repo, config)
 
     def match(found: FoundImage) -> list[Any] | str:
