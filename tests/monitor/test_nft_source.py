@@ -1,0 +1,176 @@
+"""Scanning NFTs on a real anvil: an ERC-721 compiled from OpenZeppelin by the
+project's solcjs, tokens minted with data:, http:// and broken token URIs;
+images served by a local HTTP server or inline."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from tests.conftest import Nit, ok
+from tests.monitor.conftest import NEGATIVES, REGISTERED, reuse
+from tests.support.anvil import TEST_CHAIN_ID, Anvil
+from tests.support.solidity import compile_contract
+
+from numbers_cli.chain.rpc import JsonRpc
+
+CONTRACT = Path(__file__).parent / "contracts" / "MonitorTestToken.sol"
+
+
+class _Files(BaseHTTPRequestHandler):
+    files: ClassVar[dict[str, tuple[str, bytes]]] = {}
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path not in self.files:
+            self.send_error(404)
+            return
+        kind, body = self.files[self.path]
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def web() -> Iterator[tuple[str, dict[str, tuple[str, bytes]]]]:
+    files: dict[str, tuple[str, bytes]] = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("F", (_Files,), {"files": files}))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", files
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _send(rpc: JsonRpc, sender: str, to: str | None, data: str) -> dict[str, Any]:
+    tx: dict[str, Any] = {"from": sender, "data": data, "gas": hex(5_000_000)}
+    if to:
+        tx["to"] = to
+    tx_hash = rpc.call("eth_sendTransaction", [tx])  # anvil's dev accounts are unlocked
+    receipt = None
+    for _ in range(300):  # mined within the next block
+        receipt = rpc.call("eth_getTransactionReceipt", [tx_hash])
+        if receipt:
+            break
+        time.sleep(0.05)
+    assert receipt and receipt["status"] == "0x1", receipt
+    return dict(receipt)
+
+
+def _mint_call(to: str, token_id: int, uri: str) -> str:
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    selector = keccak(text="mint(address,uint256,string)")[:4]
+    return "0x" + (selector + encode(["address", "uint256", "string"], [to, token_id, uri])).hex()
+
+
+def _data_uri(kind: str, body: bytes) -> str:
+    return f"data:{kind};base64,{base64.b64encode(body).decode()}"
+
+
+def test_scan_nft_tokens(
+    nit: Nit, workdir: Path, registered: dict[str, str], anvil: Anvil, web: Any
+) -> None:
+    artifact = compile_contract(CONTRACT)
+    rpc = JsonRpc(anvil.rpc_url, timeout=30)
+    deployer, holder, other = rpc.call("eth_accounts")[:3]
+    contract = _send(rpc, deployer, None, str(artifact["bytecode"]))["contractAddress"]
+    base, files = web
+    files["/stolen.jpg"] = ("image/jpeg", reuse(REGISTERED[1], "rotate4"))
+    files["/other.jpg"] = ("image/jpeg", reuse(NEGATIVES[0], "flip"))
+    files["/meta/2.json"] = (
+        "application/json",
+        json.dumps(
+            {"name": "inline", "image": _data_uri("image/jpeg", reuse(REGISTERED[0], "crop5"))}
+        ).encode(),
+    )
+    tokens = {
+        1: _data_uri(
+            "application/json", json.dumps({"name": "t1", "image": f"{base}/stolen.jpg"}).encode()
+        ),
+        2: f"{base}/meta/2.json",
+        3: "this is not a URI",
+        4: _data_uri(
+            "application/json", json.dumps({"name": "t4", "image": f"{base}/other.jpg"}).encode()
+        ),
+        5: _data_uri("application/json", b"{not json"),
+    }
+    for token_id, uri in tokens.items():
+        _send(
+            rpc, deployer, contract, _mint_call(holder if token_id != 2 else other, token_id, uri)
+        )
+    ok(nit("network", "add", "testchain", "--rpc", anvil.rpc_url, "--chain-id", str(TEST_CHAIN_ID)))
+
+    sources = [f"nft://testchain/{contract}/{i}" for i in (1, 2, 3, 4, 5, 99)]
+    sources.append("nft://nowhere/0x0000000000000000000000000000000000000001/1")
+    sources.append("nft://testchain/not-an-address/1")
+    doc = json.loads(ok(nit("monitor", "scan", *sources, "--json", "--timeout", "5")).stdout)
+    findings = {f["source"]: f for f in doc["findings"]}
+    assert set(findings) == {sources[0], sources[1]}
+    first = findings[sources[0]]
+    assert first["nid"] == registered[REGISTERED[1]] and "rotation" in first["transform"]
+    assert first["placeOwner"].lower() == holder.lower()
+    assert first["page"] == f"{base}/stolen.jpg"
+    assert first["licensed"] is None  # no `nit license check` on this branch: cannot tell
+    second = findings[sources[1]]
+    assert (
+        second["nid"] == registered[REGISTERED[0]] and second["placeOwner"].lower() == other.lower()
+    )
+    assert doc["scanned"] == 3  # tokens 1, 2 and 4
+    errors = {e["source"]: e["error"] for e in doc["errors"]}
+    assert set(errors) == set(sources[2:3] + sources[4:])
+    assert "unsupported URI" in errors[sources[2]]
+    assert "not JSON metadata" in errors[sources[4]]
+    assert "ownerOf" in errors[sources[5]] or "tokenURI" in errors[sources[5]]  # reverts
+    assert "unknown network" in errors[sources[6]]
+    assert "nft://NETWORK/CONTRACT" in errors[sources[7]]
+    rpc.close()
+
+
+def test_licensed_comes_from_the_market_operations_when_they_exist(
+    nit: Nit, workdir: Path, registered: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seam the market stream plugs into (ops/monitor/licensing.py): a module
+    `numbers_cli.ops.market` with custody_holder() and check_license()."""
+    import sys
+    import types
+
+    market = types.ModuleType("numbers_cli.ops.market")
+    asked: list[tuple[str, str]] = []
+
+    def custody_holder(repo: object, config: object, nid: str) -> str:
+        return "0x00000000000000000000000000000000000000c0"
+
+    def check_license(repo: object, config: object, nid: str, holder: str) -> bool:
+        asked.append((nid, holder))
+        return holder.endswith("a1")
+
+    market.custody_holder = custody_holder  # type: ignore[attr-defined]
+    market.check_license = check_license  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "numbers_cli.ops.market", market)
+    from numbers_cli.monitor.sources import FoundImage
+    from numbers_cli.ops.monitor import licensing
+
+    assert licensing.licensed(None, None, "bafy", None) is None  # type: ignore[arg-type]
+    assert licensing.licensed(None, None, "bafy", "0xa1") is True  # type: ignore[arg-type]
+    assert licensing.licensed(None, None, "bafy", "0xb2") is False  # type: ignore[arg-type]
+    (workdir / "x.jpg").write_bytes(reuse(REGISTERED[0], "jpeg30"))
+    doc = json.loads(ok(nit("monitor", "scan", "x.jpg", "--json")).stdout)
+    assert doc["findings"][0]["owner"] == "0x00000000000000000000000000000000000000c0"
+    assert doc["findings"][0]["ownerIsCustodian"] is True
+    assert doc["findings"][0]["licensed"] is None  # a file has no owner address
+    assert FoundImage  # the place owner comes from the source (nft: the token's owner)
