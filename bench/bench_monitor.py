@@ -338,7 +338,7 @@ def main() -> None:
     )
     timing = search_timing(index, store, list(queries.values())[::9], args.prints, decode)
     print(
-        f"search of a query's 16 codes among {args.prints:,} prints (faiss, 1 thread): "
+        f"search of a query's 10 codes among {args.prints:,} prints (faiss, 1 thread): "
         f"median {timing['search_ms']:.1f} ms, p95 {timing['search_p95_ms']:.1f} ms "
         f"(anchor: one numpy popcount pass over the same prints, {timing['numpy_ms']:.0f} ms)"
     )

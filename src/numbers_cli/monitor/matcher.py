@@ -71,6 +71,19 @@ class Matcher:
         self.repair = repair
         self.index = index
         self.search = PrintSearch(index.prints)
+        # Flat, dark or foggy pictures have low-quality PDQ prints that are close to
+        # random, so a re-use of one can sit beyond MAX_CANDIDATE_DISTANCE. They get
+        # a search of their own, without the cutoff, used for low-quality queries.
+        import numpy as np
+
+        weak = [
+            row
+            for asset in index.assets.values()
+            if asset.quality < fpr.MIN_QUALITY
+            for row in range(asset.first, asset.first + asset.count)
+        ]
+        self._weak_rows = np.array(weak, dtype=np.int64)
+        self.weak_search = PrintSearch(index.prints[self._weak_rows]) if weak else None
         self._features: dict[str, tuple[fpr.Features, np.ndarray]] = {}
         self._lock = threading.Lock()
 
@@ -102,6 +115,16 @@ class Matcher:
                 best[nid] = _Candidate(nid, hit.distance, hit.code, hit.row, len(best))
                 if len(best) == CANDIDATES:
                     break
+        if query.quality < fpr.MIN_QUALITY and self.weak_search is not None:
+            extra = 0
+            for hit in self.weak_search.nearest(query.codes, NEIGHBOURS):
+                row = int(self._weak_rows[hit.row])
+                nid = self.index.owners[row]
+                if nid not in best:
+                    best[nid] = _Candidate(nid, hit.distance, hit.code, row, len(best))
+                    extra += 1
+                    if extra == CANDIDATES:
+                        break
         return list(best.values())
 
     def match(self, pixels: Pixels) -> list[Match]:
