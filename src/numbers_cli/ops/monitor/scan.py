@@ -142,7 +142,8 @@ def scan(
         except CorruptIndex as exc:
             return f"monitor index damaged while scanning ({exc}); run `nit monitor index`"
 
-    progress.start("scanning", 0, "images")
+    expanded = list(expand(list(sources), cwd))
+    progress.start("scanning", sum(_expected_images(s, cwd) for s in expanded), "images")
     try:
         with (
             Places(repo, config, cwd, timeout) as places,
@@ -168,8 +169,19 @@ def scan(
     return report
 
 
-def _found(places: Places, sources: Iterable[str], report: ScanReport) -> Iterator[FoundImage]:
-    for source in expand(list(sources), places.cwd):
+def _expected_images(source: str | SourceError, cwd: Path) -> int:
+    """For the progress bar: the images in a directory, else one per source."""
+    from numbers_cli.monitor.sources.file import image_files
+
+    if isinstance(source, str) and (cwd / source).is_dir():
+        return sum(1 for _ in image_files(cwd / source))
+    return 1
+
+
+def _found(
+    places: Places, sources: list[str | SourceError], report: ScanReport
+) -> Iterator[FoundImage]:
+    for source in sources:
         if isinstance(source, SourceError):
             report.errors.append(source.to_json())
             continue
