@@ -150,7 +150,7 @@ def scan(
             ThreadPoolExecutor(jobs or workers()) as pool,
         ):
             for found, result in _bounded(
-                pool, match, _found(places, sources, report), 2 * (jobs or workers())
+                pool, match, _found(places, expanded, report), 2 * (jobs or workers())
             ):
                 progress.advance(1)
                 if isinstance(result, str):
