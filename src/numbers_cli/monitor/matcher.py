@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from numbers_cli.monitor import fingerprint as fpr
+from numbers_cli.monitor import transforms
 from numbers_cli.monitor.search import PrintSearch
 
 if TYPE_CHECKING:
@@ -155,11 +156,11 @@ class Matcher:
             trusted = min(query.quality, asset.quality) >= fpr.MIN_QUALITY
             print_score = fpr.print_score(candidate.distance) if trusted else 0.0
             if geometry is not None and geo_score >= 0.5 * max(print_score, 0.5):
-                transform = fpr.geometry_transforms(geometry, pixels, thumb, registered)
+                transform = transforms.geometry_transforms(geometry, pixels, thumb, registered)
                 method = "features"
             else:
                 window_registered = candidate.row - asset.first
-                transform = fpr.print_transforms(
+                transform = transforms.print_transforms(
                     query.windows[candidate.code],
                     window_registered,
                     query.variants[candidate.code],
