@@ -106,6 +106,15 @@ def _snapshot(folders: list[tuple[str, Path]]) -> dict[str, tuple[int, int]]:
     return state
 
 
+def _needs_indexing(repo: Repository) -> bool:
+    from numbers_cli.monitor.store import CorruptIndex
+
+    try:
+        return any(True for _ in iter_unindexed(repo))
+    except CorruptIndex:
+        return True  # index_assets rebuilds it, and says so
+
+
 def watch(
     repo: Repository,
     config: Config,
@@ -175,8 +184,9 @@ def watch(
 
     done = 0
     while True:
-        if any(True for _ in iter_unindexed(repo)):
-            index_assets(repo, jobs=jobs)  # assets committed since the last round
+        if _needs_indexing(repo):
+            for note in index_assets(repo, jobs=jobs).notes:  # assets committed meanwhile
+                report("note", {"note": note})
         retry_outbox()
         before = _snapshot(folders)
         run(sources)
