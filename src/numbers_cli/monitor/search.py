@@ -1,8 +1,8 @@
 """Nearest prints by Hamming distance: a faiss binary index over the index's prints.
 
-Exhaustive search (IndexBinaryFlat): exact, no training, and measured at about
-36 ms for a query's 16 codes against 1,000,000 prints on one core here
-(bench/bench_monitor.py). faiss runs on one thread: its OpenMP threads fight
+Exhaustive search (IndexBinaryFlat): exact, no training, and measured at a
+median 42 ms for a query's ten codes against 1,000,000 prints on one core of
+this loaded 2-core machine (bench/bench_monitor.py, docs/monitor.md). faiss runs on one thread: its OpenMP threads fight
 the scan's own workers on a loaded 2-core machine and were measured slower.
 """
 
