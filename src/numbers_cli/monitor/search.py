@@ -1,9 +1,10 @@
 """Nearest prints by Hamming distance: a faiss binary index over the index's prints.
 
 Exhaustive search (IndexBinaryFlat): exact, no training, and measured at a
-median 42 ms for a query's ten codes against 1,000,000 prints on one core of
-this loaded 2-core machine (bench/bench_monitor.py, docs/monitor.md). faiss runs on one thread: its OpenMP threads fight
-the scan's own workers on a loaded 2-core machine and were measured slower.
+median 42 ms for a query's ten codes against 1,000,000 prints on one core of a
+loaded 2-core machine (bench/bench_monitor.py, docs/monitor.md). faiss runs on
+one thread: its OpenMP threads fight the scan's own workers on a loaded
+2-core machine and were measured slower.
 """
 
 from __future__ import annotations
