@@ -105,9 +105,12 @@ def fetch(cache: Path) -> Path:
         return unpacked
     debs = cache / "debs"
     debs.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["apt-get", "download", *PACKAGES], cwd=debs, check=True, stdout=subprocess.DEVNULL
-    )
+    try:
+        subprocess.run(
+            ["apt-get", "download", *PACKAGES], cwd=debs, check=True, stdout=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        sys.exit(f"apt-get download failed ({exc}); run `apt-get update` first (Debian/Ubuntu)")
     for deb in sorted(debs.glob("*.deb")):
         subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
     marker.write_text("ok\n")
