@@ -26,6 +26,13 @@ class ExitCode(IntEnum):
     VERIFY_TREE = 11
     VERIFY_SIGNATURE = 12
     VERIFY_SIGNER = 13
+    VERIFY_MALFORMED = 14  # a commit that is not a well-formed Numbers commit
+    VERIFY_UNTIED = 15  # a valid signature that nothing ties to the committer
+    VERIFY_POLICY = 16  # every link holds, but a rule of `--policy` does not
+    MARKET_NOT_ALLOWED = 20
+    MARKET_REFUSED = 21
+    NOT_LICENSED = 22
+    NO_MARKET_CONTRACTS = 23
     MONITOR_NO_INDEX = 28
     MONITOR_NOT_AN_IMAGE = 29
     INTERNAL = 70
@@ -71,8 +78,19 @@ class InvalidFormat(NitError):
     exit_code = ExitCode.CORRUPT
 
 
+class MalformedCommit(InvalidFormat):
+    """A commit that breaks the format's rules (a field missing, a committer that is
+    neither an address nor a Nid): it proves nothing, whoever signed it."""
+
+    exit_code = ExitCode.VERIFY_MALFORMED
+
+
 class WalletError(NitError):
     exit_code = ExitCode.WALLET
+
+
+class WrongPassphrase(WalletError):
+    """The passphrase does not open the keystore (a person may try again)."""
 
 
 class RepositoryLocked(NitError):
@@ -95,6 +113,32 @@ class VerificationFailed(NitError):
         self.exit_code = exit_code
 
 
+# -- market (issue 12: mint, license, royalty, govern) --------------------------
+
+
+class NotAllowed(NitError):
+    """The wallet may not do this to the asset: not its registrant, custody holder or governor."""
+
+    exit_code = ExitCode.MARKET_NOT_ALLOWED
+
+
+class MarketRefused(NitError):
+    """The market contracts' rules refuse the action (already minted, sold out, expired,
+    wrong price, a plan not summing to 10,000, nothing due...)."""
+
+    exit_code = ExitCode.MARKET_REFUSED
+
+
+class NotLicensed(NitError):
+    """`nit license check`: the address holds no valid licence granting the use."""
+
+    exit_code = ExitCode.NOT_LICENSED
+
+
+class NoMarketContracts(NitError):
+    """The network has no Custody/Licenses contracts configured or deployed."""
+
+    exit_code = ExitCode.NO_MARKET_CONTRACTS
 class MonitorIndexMissing(NitError):
     """`nit monitor scan` with nothing indexed yet (run `nit monitor index`)."""
 

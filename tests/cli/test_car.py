@@ -16,6 +16,7 @@ from tests.conftest import Nit, ok, python_m
 
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
+from numbers_cli.model.unixfs import NidBuilder, dag_pb_links
 
 PHOTO = "Canon_40D.jpg"  # 8 KiB: one raw block
 CHUNK = 262_144
@@ -178,6 +179,64 @@ def test_a_corrupted_block_rejects_the_whole_import(
     assert len(result.stderr.strip().splitlines()) == 1  # one line, no traceback
     assert snapshot(second.cwd) == before
     assert ok(second("log", "--json")).stdout.strip() == "[]"
+
+
+def three_level_dag() -> tuple[Nid, dict[bytes, bytes], bytes]:
+    """A file DAG with a root, two interior nodes and 175 leaves (16-byte chunks).
+
+    Import never re-chunks, so small chunks give every kind of dag-pb node at
+    a few KiB: a root linking nodes, and interior nodes linking leaves.
+    """
+    blocks: dict[bytes, bytes] = {}
+    builder = NidBuilder(lambda cid, data: blocks.__setitem__(cid, bytes(data)))
+    data = random.Random(16).randbytes(16 * 175)
+    for start in range(0, len(data), 16):
+        builder.update(data[start : start + 16])
+    return builder.finish(), blocks, data
+
+
+def car_of(root: Nid, blocks: dict[bytes, bytes]) -> bytes:
+    """Root first, then the rest (interior nodes before their leaves are reached)."""
+    order = [root.to_bytes()] + [c for c in reversed(blocks) if c != root.to_bytes()]
+    out = bytearray(car.encode_header(root.to_bytes()))
+    for cid in order:
+        out += car.block_frame(cid, len(blocks[cid])) + blocks[cid]
+    return bytes(out)
+
+
+def still_well_formed_but_altered(node: bytes) -> bytes:
+    """Flip a byte inside the first link's digest: the node still parses (a link to
+    some other block), so only the hash check against its CID can catch it."""
+    first = dag_pb_links(node)[0]
+    at = node.index(first) + len(first) - 7
+    altered = bytearray(node)
+    altered[at] ^= 0x01
+    assert dag_pb_links(bytes(altered))[0] != first  # parses, names another block
+    return bytes(altered)
+
+
+@pytest.mark.parametrize("which", ["root", "interior"])
+def test_an_altered_dag_pb_node_rejects_the_whole_import(second, tmp_path, which):
+    root, blocks, data = three_level_dag()
+    interior = [c for c in blocks if c[1] == 0x70 and c != root.to_bytes()]
+    assert len(interior) == 2  # the balanced layout: 174 + 1 leaves under the root
+    ok_car = tmp_path / "dag.car"
+    ok_car.write_bytes(car_of(root, blocks))
+    target = root.to_bytes() if which == "root" else interior[0]
+    blocks[target] = still_well_formed_but_altered(blocks[target])
+    bad_car = tmp_path / "altered.car"
+    bad_car.write_bytes(car_of(root, blocks))
+
+    before = snapshot(second.cwd)
+    result = second("import", bad_car)
+    assert result.exit_code == 5, result.output
+    assert f"block {Nid.from_bytes(target)}" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert snapshot(second.cwd) == before
+
+    ok(second("import", ok_car))  # the same DAG unaltered is whole and readable
+    assert python_m("cat", root, cwd=second.cwd).stdout == data
+    ok(second("fsck"))
 
 
 @pytest.mark.parametrize("keep", [0, 5, 40, 120, -3, -CHUNK // 2])

@@ -182,7 +182,7 @@ def test_wrong_passphrase_leaves_the_staged_asset(nit, repo, media):
     assert nit("commit", env={"NIT_PASSPHRASE": "b"}).exit_code == 6
     done = nit("commit", "-m", "x", env={"NIT_PASSPHRASE": "a"})
     assert done.exit_code == 0, done.output
-    assert "1 commit(s)" in done.stdout
+    assert "1 commit signed by" in done.stdout
 
 
 def test_init_nested_needs_the_flag(nit, repo, workdir):

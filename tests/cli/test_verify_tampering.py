@@ -188,7 +188,7 @@ def test_valid_signature_but_other_committer_fails_signer_check(nit, workdir, co
 
     result = nit("verify", PHOTO)
     assert result.exit_code == 13, result.output
-    assert f"is not the committer {impostor}" in result.stdout
+    assert f"not by the committer {impostor}" in result.stdout
     verdict = json.loads(nit("verify", PHOTO, "--json").stdout)
     assert failed_checks(verdict) == ["committer"]
     assert verdict["commits"][-1]["signer"] == info["commit"]["committer"]
@@ -210,7 +210,7 @@ def test_signature_of_another_text_fails_signer_check(nit, workdir, committed, p
     forge(workdir, info["asset"], assetTreeSignature=sign(private_key, "0" * 64))
     result = nit("verify", PHOTO)
     assert result.exit_code == 13, result.output
-    assert "is not the committer" in result.stdout
+    assert "not by the committer" in result.stdout
 
 
 # --- (d) the stored commit altered in place ------------------------------------------------
@@ -275,7 +275,8 @@ def test_verify_json_structure(nit, committed, signing_key):
     result = nit("verify", PHOTO, "--json")
     assert result.exit_code == 0
     verdict = json.loads(result.stdout)
-    assert set(verdict) == {"target", "asset", "ok", "exitCode", "content", "commits"}
+    assert set(verdict) == {"target", "asset", "ok", "exitCode", "content", "commits", "policy"}
+    assert verdict["policy"] == []  # no --policy given
     assert verdict["target"] == PHOTO
     assert verdict["asset"] == info["asset"]
     assert (verdict["ok"], verdict["exitCode"]) == (True, 0)

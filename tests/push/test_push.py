@@ -41,7 +41,7 @@ def test_push_registers_every_commit_in_order_and_records_it(nit, repo, workdir,
     result = nit("push", "--no-ipfs")
 
     assert result.exit_code == 0, result.stderr
-    assert "5 commit(s) registered on devnet" in result.stdout
+    assert "5 commits registered on devnet" in result.stdout
     repo_ = Repository.find(workdir)
     for nid in repo_.refs.assets():
         local = repo_.refs.history(nid)

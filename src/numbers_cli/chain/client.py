@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from numbers_cli.chain.calls import ContractCalls
 from numbers_cli.chain.network import Network
-from numbers_cli.chain.pipeline import SendPipeline
 from numbers_cli.chain.register import (
     CommitRecord,
     artifact,
@@ -68,7 +68,7 @@ def _block_ranges(blocks: Sequence[int], chunk: int) -> list[tuple[int, int]]:
     return ranges
 
 
-class ChainClient(SendPipeline):
+class ChainClient(ContractCalls):
     """One network's node and IntegrityRegister. Not thread-safe; cheap to create.
 
     `timeout` bounds each HTTP request; `receipt_timeout` bounds waiting for a

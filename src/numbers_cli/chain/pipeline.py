@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from numbers_cli.chain.network import Network
@@ -26,7 +26,12 @@ from numbers_cli.chain.transactions import (
     _Signer,
     format_amount,
 )
-from numbers_cli.errors import NetworkError
+from numbers_cli.errors import NetworkError, NitError
+
+#: Turns a call's JSON-RPC error (a revert, usually) into the domain's error, or
+#: None to keep the generic "would fail" message. Contract bindings provide one
+#: that decodes their custom errors (e.g. chain.custody.explain).
+Explain = Callable[[RpcError], NitError | None]
 
 
 class SendPipeline:
@@ -51,6 +56,7 @@ class SendPipeline:
         on_sent: OnSent | None = None,
         on_mined: OnMined | None = None,
         on_journal: OnJournal | None = None,
+        explain: Explain | None = None,
     ) -> list[Receipt]:
         """Estimate, check funds, then sign/send/await in windows of max_in_flight.
 
@@ -62,7 +68,7 @@ class SendPipeline:
         if not calls:
             return []
         self._ensure_chain()
-        estimates = self._estimate_gas(account.address, calls, what)
+        estimates = self._estimate_gas(account.address, calls, what, explain)
         gas_limits = [math.ceil(gas * self.gas_headroom) for gas in estimates]
         fees = self._fees()
         self._require_funds(account.address, calls, estimates, gas_limits, fees, what)
@@ -155,12 +161,19 @@ class SendPipeline:
                 results[flight.index] = receipt if receipt and receipt.succeeded else None
         return results
 
-    def _estimate_gas(self, sender: str, calls: Sequence[dict[str, Any]], what: str) -> list[int]:
+    def _estimate_gas(
+        self,
+        sender: str,
+        calls: Sequence[dict[str, Any]],
+        what: str,
+        explain: Explain | None = None,
+    ) -> list[int]:
         """eth_estimateGas of every call, in batches.
 
         Estimating against the current state is safe for a pipeline of commits:
         a commit never gets cheaper to estimate than to run (the first commit of
-        a Nid, which creates its storage, is the dearest).
+        a Nid, which creates its storage, is the dearest). A call that would
+        revert is reported through `explain` when it recognises the revert.
         """
         requests = []
         for call in calls:
@@ -175,6 +188,9 @@ class SendPipeline:
             if isinstance(reply, RpcError):
                 if "insufficient funds" in reply.rpc_message.lower():
                     raise self._funds_error(sender, None, what, len(calls)) from None
+                explained = explain(reply) if explain else None
+                if explained is not None:
+                    raise explained from None
                 subject = f"{what} {index + 1} of {len(calls)}" if len(calls) > 1 else what
                 raise NetworkError(
                     f"{subject} would fail on {self.network.name}: {reply.rpc_message}"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import click
+from pathlib import Path
 
+import click
+from rich.markup import escape
+
+from numbers_cli.cli.completion import complete_object
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.render import plural
 from numbers_cli.errors import ExitCode
 from numbers_cli.ops import fsck as fsck_op
 from numbers_cli.ops import verify as verify_op
@@ -13,32 +19,56 @@ from numbers_cli.ops.session import open_repo
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-@click.command()
-@click.argument("target", metavar="FILE|NID|COMMIT")
+def _check_line(check: verify_op.Check) -> str:
+    """One check as a line; its detail may hold brackets (`[signers]`), never markup."""
+    mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+    return f"{mark} {check.name:10} {escape(check.detail)}"
+
+
+@click.command(
+    epilog=examples(
+        "nit verify IMG_0042.jpg                       # is it the asset, with a valid history?",
+        "nit verify ~/Downloads/received.jpg --json    # any file, received from anywhere",
+        "nit verify bafkre…x7q2                        # an asset or commit by (short) Nid",
+        "nit verify bafkrei... --policy newsroom.toml  # also require your rules",
+    )
+)
+@click.argument("target", metavar="FILE|NID|COMMIT", shell_complete=complete_object)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="TOML rules to require beyond valid links: allowed signers, tree fields, age, NFT.",
+)
 @json_option
 @pass_env
 @click.pass_context
-def verify(ctx: click.Context, env: Env, target: str, as_json: bool) -> None:
+def verify(
+    ctx: click.Context, env: Env, target: str, policy_file: Path | None, as_json: bool
+) -> None:
     """Check a file's or asset's provenance: content → tree → signature → committer.
 
+    FILE may be any file, received from anywhere: it is hashed and its Nid
+    looked up in this repository.
+
     Exits 0 only if every check holds; 10 content, 11 tree, 12 signature,
-    13 signer ≠ committer, 5 a stored object was altered.
+    13 signer ≠ committer, 14 malformed commit, 15 signer not tied to a
+    profile committer, 16 a --policy rule, 5 a stored object was altered.
     """
-    repo, _ = open_repo(env.cwd)
-    verdict = verify_op.verify(repo, target)
+    policy = verify_op.load_policy(policy_file) if policy_file is not None else None
+    repo, config = open_repo(env.cwd)
+    verdict = verify_op.verify(repo, target, config=config, policy=policy)
     if as_json:
         env.json(verdict.to_json())
     else:
         for check in verdict.content:
-            env.out.print(
-                f"{'[green]✓' if check.ok else '[red]✗'}[/] {check.name:10} {check.detail}"
-            )
+            env.out.print(_check_line(check))
         for cv in verdict.commits:
             env.out.print(f"[yellow]commit #{cv.index} {cv.commit_nid}[/]")
             for check in cv.checks:
-                env.out.print(
-                    f"  {'[green]✓' if check.ok else '[red]✗'}[/] {check.name:10} {check.detail}"
-                )
+                env.out.print("  " + _check_line(check))
+        for check in verdict.policy:
+            env.out.print(_check_line(check))
         if verdict.ok:
             env.out.print(f"[bold green]VERIFIED[/] {verdict.asset or target}")
         else:
@@ -46,7 +76,12 @@ def verify(ctx: click.Context, env: Env, target: str, as_json: bool) -> None:
     ctx.exit(int(verdict.exit_code))
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nit fsck          # check everything; exit 5 if anything is wrong",
+        "nit fsck --json   # the problems, for scripts",
+    )
+)
 @json_option
 @pass_env
 @click.pass_context
@@ -58,13 +93,20 @@ def fsck(ctx: click.Context, env: Env, as_json: bool) -> None:
         env.json(report.to_json())
     else:
         if report.removed_temp:
-            env.out.print(f"removed {report.removed_temp} leftover temp file(s)")
+            env.out.print(f"removed {plural(report.removed_temp, 'leftover temp file')}")
         for p in report.problems:
-            env.out.print(f"[red]{p.kind}[/] {p.name}: {p.message}")
+            env.out.print(f"[red]{p.kind}[/] {p.name}: {escape(p.message)}")
+        for p in report.warnings:
+            env.out.print(f"[yellow]warning[/] {p.kind} {p.name}: {escape(p.message)}")
         env.out.print(
-            f"checked {report.objects} objects, {report.packs} packs ({report.blocks} blocks), "
-            f"{report.assets} assets, {report.commits} commits: "
-            + ("[green]ok[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]")
+            f"checked {plural(report.objects, 'object')}, {plural(report.packs, 'pack')} "
+            f"({plural(report.blocks, 'block')}), {plural(report.assets, 'asset')}, "
+            f"{plural(report.commits, 'commit')}: "
+            + (
+                "[green]ok[/]"
+                if report.ok
+                else f"[red]{plural(len(report.problems), 'problem')}[/]"
+            )
         )
     ctx.exit(0 if report.ok else int(ExitCode.CORRUPT))
 

@@ -7,29 +7,30 @@ from pathlib import Path
 import click
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.ops.session import open_repo
 
-SCAN_EPILOG = """\b
-Examples:
-  nit monitor scan ~/Downloads                  # a folder, recursively
-  nit monitor scan https://example.com/gallery  # a page's img, srcset, og:image
-  nit monitor scan ipfs://bafy... bafk...       # through this repository's IPFS remote
-  nit monitor scan nft://devnet/0xAbC.../42     # tokenURI -> metadata -> image
-  nit monitor scan @places.txt --json --exit-code
-\b
-Exit codes: 0 whether or not anything matched (1 with --exit-code when
-something did); unreadable sources are listed under errors and never fail
-the scan; 28 when nothing is indexed yet.
-"""
 
-
-@click.group()
+@click.group(
+    epilog=examples(
+        "nit monitor index",
+        "nit monitor scan ~/Downloads https://example.com/gallery --json",
+        "nit monitor watch ~/inbox --every 10m --webhook https://hooks.example/nit",
+    )
+)
 def monitor() -> None:
     """Find where registered images are re-used, even cropped, flipped or re-encoded."""
 
 
-@monitor.command(name="index")
+@monitor.command(
+    name="index",
+    epilog=examples(
+        "nit monitor index                 # every committed image asset",
+        "nit monitor index photo.jpg bafk...",
+        "nit monitor index --json",
+    ),
+)
 @click.argument("assets", nargs=-1, metavar="[NID|FILE]...")
 @click.option("--jobs", type=click.IntRange(min=1), help="Threads (default: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -38,12 +39,7 @@ def index_cmd(env: Env, assets: tuple[str, ...], jobs: int | None, as_json: bool
     """Fingerprint committed image assets into .numbers/monitor/ (all by default).
 
     Incremental: assets already indexed are not read again. A corrupt index
-    is detected and rebuilt.
-
-    \b
-    Examples:
-      nit monitor index                 # every committed image asset
-      nit monitor index photo.jpg bafk...
+    is detected and rebuilt. Exit 29 when an asset named is not an image.
     """
     from numbers_cli.ops.monitor.index import index_assets
 
@@ -83,7 +79,15 @@ def _scan_options(func):  # type: ignore[no-untyped-def]
     return func
 
 
-@monitor.command(epilog=SCAN_EPILOG)
+@monitor.command(
+    epilog=examples(
+        "nit monitor scan ~/Downloads                  # a folder, recursively",
+        "nit monitor scan https://example.com/gallery  # a page's img, srcset, og:image",
+        "nit monitor scan ipfs://bafy... bafk...       # through this repository's IPFS remote",
+        "nit monitor scan nft://devnet/0xAbC.../42     # tokenURI -> metadata -> image",
+        "nit monitor scan @places.txt --json --exit-code",
+    )
+)
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
 @_scan_options
 @click.option("--exit-code", is_flag=True, help="Exit 1 when something matched (like git diff).")
@@ -103,6 +107,10 @@ def scan(
     SOURCE: a file or directory; an http(s) URL of an image or HTML page;
     ipfs://CID or a bare CID; nft://NETWORK/CONTRACT/TOKENID; @FILE (one
     source per line).
+
+    Exit 0 whether or not anything matched (1 with --exit-code when something
+    did); unreadable sources are listed under errors and never fail the scan;
+    28 when nothing is indexed yet.
     """
     from numbers_cli.ops.monitor import scan as scan_op
 
@@ -148,16 +156,10 @@ def _render_scan(env: Env, report) -> None:  # type: ignore[no-untyped-def]
 
 
 @monitor.command(
-    epilog="""\b
-Examples:
-  nit monitor watch ~/inbox --every 10m --webhook https://hooks.example/nit
-  nit monitor watch @places.txt --every 1h --exec 'notify-send "re-use found"'
-\b
-Each new finding is recorded in .numbers/monitor/findings.jsonl and never
-reported twice. Webhooks get a POST of the finding's JSON, retried with
-backoff (failed deliveries are retried on the next round); --exec runs the
-command with the finding's JSON on stdin. Stops on Ctrl-C (exit 130).
-"""
+    epilog=examples(
+        "nit monitor watch ~/inbox --every 10m --webhook https://hooks.example/nit",
+        "nit monitor watch @places.txt --every 1h --exec 'notify-send \"re-use found\"'",
+    )
 )
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
 @click.option(
@@ -194,7 +196,13 @@ def watch(
     jobs: int | None,
     as_json: bool,
 ) -> None:
-    """Scan SOURCE... on a schedule and on new files, and notify each new finding once."""
+    """Scan SOURCE... on a schedule and on new files, and notify each new finding once.
+
+    Each new finding is recorded in .numbers/monitor/findings.jsonl and never
+    reported twice. Webhooks get a POST of the finding's JSON, retried with
+    backoff (failed deliveries are retried on the next round); --exec runs the
+    command with the finding's JSON on stdin. Stops on Ctrl-C (exit 130).
+    """
     import json
 
     from numbers_cli.ops.monitor import scan as scan_op

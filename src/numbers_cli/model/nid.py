@@ -100,6 +100,25 @@ class Nid(str):
         return f"Nid({str(self)!r})"
 
 
+def is_nid(text: object) -> bool:
+    """True for a Nid in its one canonical spelling (CIDv1, base32 lower).
+
+    Used to validate names inside documents (a commit's committer), where a
+    CIDv0, another base or stray whitespace is a malformed record, not a Nid.
+    """
+    if not isinstance(text, str) or not text.startswith("b"):
+        return False
+    if len(text) == 59 and text.startswith(("bafk", "bafy")):  # raw / dag-pb sha2-256: no parser
+        try:
+            return Nid.from_bytes(Nid(text).to_bytes()) == text
+        except (ValueError, InvalidFormat):
+            return False
+    try:
+        return Nid.parse(text) == text
+    except InvalidFormat:
+        return False
+
+
 def short(nid: str, width: int = 12) -> str:
     """Abbreviation for people: enough of the tail to tell Nids apart."""
     return nid if len(nid) <= width + 3 else f"{nid[:6]}…{nid[-(width - 6) :]}"

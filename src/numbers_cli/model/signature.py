@@ -6,7 +6,11 @@ so that commands which never verify start fast.
 
 from __future__ import annotations
 
+import re
+
 from numbers_cli.errors import InvalidFormat
+
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 def recover_signer(text: str, signature: str) -> str:
@@ -22,3 +26,19 @@ def recover_signer(text: str, signature: str) -> str:
 
 def same_address(a: str, b: str) -> bool:
     return a.lower() == b.lower()
+
+
+def is_address(text: object) -> bool:
+    """A 0x-address as a commit may name it: all lower-case, or EIP-55 checksummed.
+
+    Mixed case that fails the checksum is a typo or a forgery, not an address;
+    upper-case-only hex is refused too, as the Numbers format never writes it.
+    """
+    if not isinstance(text, str) or not _HEX_ADDRESS.fullmatch(text):
+        return False
+    digits = text[2:]
+    if digits == digits.lower():
+        return True
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(text) == text

@@ -21,7 +21,7 @@ from numbers_cli.config import Config
 from numbers_cli.errors import NitError, UsageError
 from numbers_cli.metadata import read_metadata
 from numbers_cli.model.nid import Nid
-from numbers_cli.model.tree import AssetTree, license_of, source_type_uri
+from numbers_cli.model.tree import AssetTree, license_of, require_url, source_type_uri
 from numbers_cli.ops.ingest import ingest
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trees import load_tree
@@ -57,7 +57,9 @@ class AddOptions:
             "license": license_obj,
             "abstract": self.message,
             "generatedBy": self.generated_by,
-            "generatedThrough": self.generated_through,
+            "generatedThrough": require_url(self.generated_through, "--generated-through")
+            if self.generated_through
+            else None,
             "digitalSourceType": source_type_uri(self.source_type) if self.source_type else None,
             "integrityCid": Nid.parse(self.integrity_cid) if self.integrity_cid else None,
         }

@@ -29,8 +29,13 @@ from a set of CIDs, so a multi-GiB file streams:
    would later look diverged from the real one. Refs change all-or-nothing in
    one transaction.
 
-Signatures are not checked here (`nit verify` does): import is about moving
-blocks without trusting the carrier.
+5. Every commit meets the rule `nit verify` applies (`ops.verify.
+   check_signature`): a malformed commit (14), one whose signature does not
+   recover (12) or that is signed by someone other than its committer (13) is
+   stored as a block but joins no history, and the import exits with that
+   code. A commit whose profile committer cannot be tied to its signer here
+   (15) joins its history with a warning: it is whole, but unproven. A CAR can
+   carry the profile documents themselves (`nit export` adds the ones it has).
 """
 
 from __future__ import annotations
@@ -43,13 +48,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from numbers_cli.errors import IntegrityError, InvalidFormat, NitError, NotFound
+from numbers_cli.errors import (
+    ExitCode,
+    IntegrityError,
+    InvalidFormat,
+    MalformedCommit,
+    NitError,
+    NotFound,
+)
 from numbers_cli.model import car
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import DAG_PB, RAW, Nid
 from numbers_cli.model.unixfs import dag_pb_links
+from numbers_cli.ops.profiles import Profiles
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trees import tree_of
+from numbers_cli.ops.verify import check_signature, worst
 from numbers_cli.repo.objects import ObjectStore, PackWriter
 from numbers_cli.repo.refs import Refs
 from numbers_cli.repo.repository import Repository, Transaction
@@ -89,6 +103,14 @@ class ImportReport:
     commits: list[Nid] = field(default_factory=list)  # recognised, in CAR order
     assets: list[AssetUpdate] = field(default_factory=list)
     skipped: list[tuple[Nid, str]] = field(default_factory=list)  # commits not placed, and why
+    rejected: list[tuple[Nid, str, ExitCode]] = field(default_factory=list)  # fail the rule
+    untied: list[tuple[Nid, str]] = field(default_factory=list)  # placed, signer not tied
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0, or the worst commit rule failure (`nit verify`'s codes)."""
+        untied = [ExitCode.VERIFY_UNTIED] if self.untied else []
+        return worst([code for _, _, code in self.rejected] + untied)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +124,11 @@ class ImportReport:
             "commits": self.commits,
             "assets": [a.to_json() for a in self.assets],
             "skipped": [{"commit": c, "reason": r} for c, r in self.skipped],
+            "rejected": [
+                {"commit": c, "reason": r, "exitCode": int(code)} for c, r, code in self.rejected
+            ],
+            "untied": [{"commit": c, "reason": r} for c, r in self.untied],
+            "exitCode": int(self.exit_code),
         }
 
 
@@ -328,9 +355,13 @@ def _place_commits(repo: Repository, txn: Transaction, report: ImportReport) -> 
     """Group the CAR's commits by asset and move the refs of the assets it is rooted at."""
     by_asset: dict[Nid, list[Nid]] = {}
     recognised: list[Nid] = []
+    profiles = Profiles(repo)
     for commit_nid in dict.fromkeys(report.commits):
         try:
             commit = Commit.from_json(repo.objects.get(commit_nid))
+        except MalformedCommit as exc:  # names a signature, breaks the rules: not a record
+            report.rejected.append((commit_nid, exc.message, exc.exit_code))
+            continue
         except InvalidFormat:
             continue  # JSON that mentions a signature but is no commit: just a block
         except NitError as exc:  # our own copy was here already, and is damaged
@@ -344,6 +375,12 @@ def _place_commits(repo: Repository, txn: Transaction, report: ImportReport) -> 
             continue
         except NitError as exc:
             report.skipped.append((commit_nid, f"its AssetTree is invalid: {exc.message}"))
+            continue
+        signature = check_signature(commit, profiles, asset=asset)
+        if signature.code == ExitCode.VERIFY_UNTIED:
+            report.untied.append((commit_nid, signature.detail))
+        elif not signature.ok:
+            report.rejected.append((commit_nid, signature.detail, signature.code))
             continue
         by_asset.setdefault(asset, []).append(commit_nid)
     report.commits = recognised

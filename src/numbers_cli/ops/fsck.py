@@ -1,6 +1,8 @@
 """`nit fsck`: prove the repository whole. Every object is re-hashed against
-its CID, every ref resolves to readable commits and trees, and every commit's
-signature recovers to its committer."""
+its CID, every ref resolves to readable commits and trees, and every commit is
+well-formed and signed by its committer (`ops.verify`'s rule). A commit whose
+profile committer is not in this repository cannot be tied to its signer
+without the network: it is whole, so it is a warning, not a problem."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from numbers_cli.errors import NitError
+from numbers_cli.errors import ExitCode, NitError
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
@@ -35,6 +37,8 @@ class FsckReport:
     commits: int = 0
     removed_temp: int = 0  # leftovers of writes killed mid-way, deleted under the lock
     problems: list[Problem] = field(default_factory=list)
+    # Whole, but unproven: commits whose signer nothing here ties to a profile committer.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +54,7 @@ class FsckReport:
             "commits": self.commits,
             "removedTempFiles": self.removed_temp,
             "problems": [p.to_json() for p in self.problems],
+            "warnings": [p.to_json() for p in self.warnings],
         }
 
 
@@ -105,9 +110,9 @@ def _check_refs(repo: Repository, report: FsckReport) -> None:
             verdict = verify_commit(repo, i, commit_nid, asset)
             for check in verdict.checks:
                 if not check.ok:
-                    report.problems.append(
-                        Problem("commit", commit_nid, f"{asset} #{i}: {check.detail}")
-                    )
+                    found = Problem("commit", commit_nid, f"{asset} #{i}: {check.detail}")
+                    untied = check.code == ExitCode.VERIFY_UNTIED
+                    (report.warnings if untied else report.problems).append(found)
 
 
 def _check_index(repo: Repository, report: FsckReport) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from numbers_cli.model.nid import Nid
+from numbers_cli.model.nid import Nid, raw_cid_bytes
+from numbers_cli.model.unixfs import NidBuilder, read_chunks
 from numbers_cli.ops.ingest import nid_of_file
 from numbers_cli.ops.trees import ObjectSource, iter_file
 from numbers_cli.repo.repository import Repository
@@ -14,6 +16,20 @@ from numbers_cli.repo.repository import Repository
 
 def hash_file(path: Path, advance: Callable[[int], None] | None = None) -> Nid:
     return nid_of_file(path, advance)
+
+
+def hash_stream(stream: BinaryIO, advance: Callable[[int], None] | None = None) -> Nid:
+    """Nid of everything `stream` yields (`nit hash -`: standard input), nothing kept.
+
+    One pass in chunks, so memory stays constant however much is piped in;
+    a pipe is as fast as its writer, so there is no second hashing thread.
+    """
+    builder = NidBuilder()
+    for chunk in read_chunks(stream):
+        builder.add_leaf(raw_cid_bytes(chunk), len(chunk))
+        if advance:
+            advance(len(chunk))
+    return builder.finish()
 
 
 def cat(

@@ -30,7 +30,7 @@ from typing import Any
 
 from numbers_cli.chain import ChainClient, Network, Receipt
 from numbers_cli.config import Config
-from numbers_cli.errors import NitError, RepositoryLocked, UsageError
+from numbers_cli.errors import NetworkError, NitError, RepositoryLocked, UsageError
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.networks import resolve_network
@@ -135,7 +135,16 @@ def push(
             report.journalled = len(journal.entries()) if journal else 0
             return report
         if remote is not None:
-            report.uploads = _upload(repo, remote, _all_commits(repo, options.assets), progress)
+            try:
+                report.uploads = _upload(repo, remote, _all_commits(repo, options.assets), progress)
+            except NetworkError as exc:
+                if not options.chain:
+                    raise
+                # The remote being down need not stop the registration: say how.
+                hint = "`nit push --no-ipfs` registers the commits on chain without it"
+                raise NetworkError(
+                    exc.message, hint=f"{exc.hint}; {hint}" if exc.hint else hint
+                ) from exc
         if network is not None and journal is not None:
             _register(repo, network, journal, plan, get_signer, progress, report, client_options)
     return report
@@ -178,7 +187,8 @@ def _remote(config: Config, options: PushOptions, report: PushReport) -> Any:
 def _upload(
     repo: Repository, remote: Any, commits: Sequence[tuple[Nid, Nid]], progress: Progress
 ) -> list[Any]:
-    """Every object the commits reference: the file (when present here), the tree, the commit.
+    """Every object the commits reference: the file (when present here), the tree, the
+    commit's attachment (when present here: e.g. a custody token's metadata), the commit.
 
     A history fetched from a chain may lack the file itself; what is not here
     cannot be uploaded, and the tree still names it for whoever has it.
@@ -189,8 +199,10 @@ def _upload(
     seen: set[Nid] = set()
     for asset, commit_nid in commits:
         commit = Commit.from_json(repo.objects.get(commit_nid))
-        for cid in (asset, commit.tree_cid, commit_nid):
-            if cid not in seen and (cid != asset or repo.objects.has(cid)):
+        attached = [Nid(commit.get("attachment"))] if commit.get("attachment") else []
+        optional = {asset, *attached}  # uploaded only when this repository has them
+        for cid in (asset, commit.tree_cid, *attached, commit_nid):
+            if cid not in seen and (cid not in optional or repo.objects.has(cid)):
                 seen.add(cid)
                 cids.append(cid)
     return list(upload_objects(repo, remote, cids, progress))

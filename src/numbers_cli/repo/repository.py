@@ -119,7 +119,7 @@ class Repository:
             raise UsageError(f"{path} is outside the repository at {self.workdir}") from None
 
     def resolve_asset(self, text: str) -> Nid:
-        """An asset Nid from a Nid or a tracked file path."""
+        """An asset Nid from a Nid, a tracked file path, or a short id (`repo.shortid`)."""
         candidate = Path(text)
         if candidate.exists():
             tracked = self.index().tracked.get(self.relpath(candidate))
@@ -129,7 +129,14 @@ class Repository:
         try:
             return Nid.parse(text)
         except InvalidFormat:
-            raise UsageError(f"{text}: no such file, and not a valid Nid") from None
+            from numbers_cli.repo.shortid import expand
+
+            found = expand(self, text)
+            if found is not None:
+                return found
+            raise UsageError(
+                f"{text}: no such file, and not a valid Nid or a short id of one here"
+            ) from None
 
     # --- writing -----------------------------------------------------------------
     @contextlib.contextmanager

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from numbers_cli.config import user_config_dir
-from numbers_cli.errors import WalletError
+from numbers_cli.errors import WalletError, WrongPassphrase
 from numbers_cli.fsio import atomic_write, make_dirs
 from numbers_cli.wallet.signer import Signer, parse_private_key
 
@@ -172,7 +172,7 @@ def _decrypt(keystore: dict[str, Any], passphrase: str, what: str) -> bytes:
         key = bytes(Account.decrypt(keystore, passphrase))
     except ValueError as exc:
         if str(exc) == "MAC mismatch":
-            raise WalletError(f"wrong passphrase for {what}") from None
+            raise WrongPassphrase(f"wrong passphrase for {what}") from None
         raise WalletError(f"{what} is damaged or uses an unsupported format") from None
     except (KeyError, TypeError, NotImplementedError, OverflowError, MemoryError):
         raise WalletError(f"{what} is damaged or uses an unsupported format") from None
