@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from tests.conftest import Nit, ok
+from eth_account import Account
+from tests.conftest import TEST_ADDRESS, Nit, ok
 from tests.monitor.conftest import NEGATIVES, REGISTERED, reuse
 from tests.support.anvil import TEST_CHAIN_ID, Anvil
+from tests.support.chain_history import use_network
 from tests.support.solidity import compile_contract
 
+from numbers_cli.chain import ChainClient, Network
 from numbers_cli.chain.rpc import JsonRpc
 
 CONTRACT = Path(__file__).parent / "contracts" / "MonitorTestToken.sol"
@@ -141,36 +144,61 @@ def test_scan_nft_tokens(
     rpc.close()
 
 
-def test_licensed_comes_from_the_market_operations_when_they_exist(
-    nit: Nit, workdir: Path, registered: dict[str, str], monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def funded(anvil: Anvil, bare_devnet: Network) -> str:
+    """TEST_ADDRESS (the `signing_key` wallet) with ether, to push, mint and offer."""
+    with ChainClient(bare_devnet) as client:
+        client.fund(anvil.keys[0], TEST_ADDRESS, 10**20)
+    return TEST_ADDRESS
+
+
+def test_owner_and_licence_come_from_the_market(
+    nit: Nit,
+    repo: Path,
+    media: Any,
+    devnet: Network,
+    funded: str,
+    signing_key: str,
+    anvil: Anvil,
+    web: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The seam the market stream plugs into (ops/monitor/licensing.py): a module
-    `numbers_cli.ops.market` with custody_holder() and check_license()."""
-    import sys
-    import types
+    """A minted photo re-used in someone's NFT: its owner is the custody holder, and
+    `licensed` follows `nit license check` for the NFT's owner, before and after they
+    buy a licence (the Custody and Licenses contracts on anvil)."""
+    use_network(devnet)
+    monkeypatch.setenv("NIT_NETWORK", "devnet")
+    ok(nit("contracts", "deploy"))
+    (photo,) = media("Canon_40D.jpg")
+    ok(nit("add", str(photo)))
+    ok(nit("commit", "-m", "a photo"))
+    ok(nit("push", "--no-ipfs"))
+    ok(nit("mint", str(photo)))
+    ok(nit("license", "offer", str(photo), "--price", "0.01", "--supply", "5", "--terms", "mit"))
+    ok(nit("monitor", "index"))
+    nid = json.loads(ok(nit("hash", str(photo), "--json")).stdout)[0]["nid"]
 
-    market = types.ModuleType("numbers_cli.ops.market")
-    asked: list[tuple[str, str]] = []
+    buyer_key = anvil.keys[2]
+    buyer = str(Account.from_key(buyer_key).address)
+    artifact = compile_contract(CONTRACT)
+    rpc = JsonRpc(anvil.rpc_url, timeout=30)
+    deployer = rpc.call("eth_accounts")[0]
+    contract = _send(rpc, deployer, None, str(artifact["bytecode"]))["contractAddress"]
+    base, files = web
+    files["/copy.jpg"] = ("image/jpeg", reuse("Canon_40D.jpg", "flip"))
+    uri = _data_uri("application/json", json.dumps({"image": f"{base}/copy.jpg"}).encode())
+    _send(rpc, deployer, contract, _mint_call(buyer, 7, uri))
+    rpc.close()
+    source = f"nft://devnet/{contract}/7"
 
-    def custody_holder(repo: object, config: object, nid: str) -> str:
-        return "0x00000000000000000000000000000000000000c0"
+    (finding,) = json.loads(ok(nit("monitor", "scan", source, "--json")).stdout)["findings"]
+    assert finding["nid"] == nid and finding["transform"] == ["flip"]
+    assert (finding["owner"], finding["ownerIsCustodian"]) == (TEST_ADDRESS, True)
+    assert finding["placeOwner"] == buyer and finding["licensed"] is False
 
-    def check_license(repo: object, config: object, nid: str, holder: str) -> bool:
-        asked.append((nid, holder))
-        return holder.endswith("a1")
-
-    market.custody_holder = custody_holder  # type: ignore[attr-defined]
-    market.check_license = check_license  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "numbers_cli.ops.market", market)
-    from numbers_cli.monitor.sources import FoundImage
-    from numbers_cli.ops.monitor import licensing
-
-    assert licensing.licensed(None, None, "bafy", None) is None  # type: ignore[arg-type]
-    assert licensing.licensed(None, None, "bafy", "0xa1") is True  # type: ignore[arg-type]
-    assert licensing.licensed(None, None, "bafy", "0xb2") is False  # type: ignore[arg-type]
-    (workdir / "x.jpg").write_bytes(reuse(REGISTERED[0], "jpeg30"))
-    doc = json.loads(ok(nit("monitor", "scan", "x.jpg", "--json")).stdout)
-    assert doc["findings"][0]["owner"] == "0x00000000000000000000000000000000000000c0"
-    assert doc["findings"][0]["ownerIsCustodian"] is True
-    assert doc["findings"][0]["licensed"] is None  # a file has no owner address
-    assert FoundImage  # the place owner comes from the source (nft: the token's owner)
+    elsewhere = Nit(tmp_path / "buyer")
+    (tmp_path / "buyer").mkdir()
+    ok(elsewhere("license", "buy", nid, "1", env={"NIT_PRIVATE_KEY": buyer_key}))
+    (finding,) = json.loads(ok(nit("monitor", "scan", source, "--json")).stdout)["findings"]
+    assert finding["licensed"] is True

@@ -54,9 +54,10 @@ class ScanReport:
 class AssetFacts:
     """Name, licence and owner of indexed assets, read once per scan."""
 
-    def __init__(self, repo: Repository, config: Config) -> None:
+    def __init__(self, repo: Repository, config: Config, market: licensing.Licensing) -> None:
         self.repo = repo
         self.config = config
+        self.market = market
         self._cache: dict[str, dict[str, Any]] = {}
         self._paths: dict[str, str] | None = None
 
@@ -79,9 +80,7 @@ class AssetFacts:
         if isinstance(licence, dict):
             licence = licence.get("name") or licence.get("document")
         wallet = tree.get("creatorWallet")
-        owner = licensing.ownership(
-            self.repo, self.config, nid, wallet if isinstance(wallet, str) else None
-        )
+        owner = self.market.ownership(nid, wallet if isinstance(wallet, str) else None)
         return {
             "name": self._paths.get(nid),
             "license": licence if isinstance(licence, str) else None,
@@ -130,7 +129,8 @@ def scan(
         return fp.features, fp.thumb
 
     matcher = Matcher(store, index, repair)
-    facts = AssetFacts(repo, config)
+    market = licensing.Licensing(config, timeout)
+    facts = AssetFacts(repo, config, market)
 
     def match(found: FoundImage) -> list[Any] | str:
         from numbers_cli.monitor.image import decode
@@ -160,12 +160,13 @@ def scan(
                 for m in result:
                     if m.score < min_score:
                         continue
-                    finding = _finding(found, m, facts(m.nid), repo, config)
+                    finding = _finding(found, m, facts(m.nid), market)
                     report.findings.append(finding)
                     if on_finding is not None:
                         on_finding(finding)
     finally:
         progress.done()
+        market.close()
     return report
 
 
@@ -211,7 +212,7 @@ def _bounded(
 
 
 def _finding(
-    found: FoundImage, match: Any, facts: dict[str, Any], repo: Repository, config: Config
+    found: FoundImage, match: Any, facts: dict[str, Any], market: licensing.Licensing
 ) -> dict[str, Any]:
     return {
         "source": found.source,
@@ -227,5 +228,5 @@ def _finding(
         "owner": facts["owner"],
         "ownerIsCustodian": facts["custody"],
         "placeOwner": found.place_owner,
-        "licensed": licensing.licensed(repo, config, match.nid, found.place_owner),
+        "licensed": market.licensed(match.nid, found.place_owner, facts["owner"]),
     }
