@@ -29,10 +29,17 @@ class ExitCode(IntEnum):
     VERIFY_MALFORMED = 14  # a commit that is not a well-formed Numbers commit
     VERIFY_UNTIED = 15  # a valid signature that nothing ties to the committer
     VERIFY_POLICY = 16  # every link holds, but a rule of `--policy` does not
+    # 17-19: trace stream (issue 11)
+    LINEAGE = 17  # a lineage with a cycle, or a parent that is not a Nid
+    PROOF = 18  # a proof bundle that is malformed or does not verify
+    REMOTE_CONFLICT = 19  # the chain has commits of an asset the local repository never saw
     MARKET_NOT_ALLOWED = 20
     MARKET_REFUSED = 21
     NOT_LICENSED = 22
     NO_MARKET_CONTRACTS = 23
+    # data stream (issue 15): manifest files, C2PA, datasets
+    DATA_INPUT = 26
+    DATASET_MISMATCH = 27
     MONITOR_NO_INDEX = 28
     MONITOR_NOT_AN_IMAGE = 29
     INTERNAL = 70
@@ -113,6 +120,26 @@ class VerificationFailed(NitError):
         self.exit_code = exit_code
 
 
+class LineageError(NitError):
+    """An asset's lineage cannot be a lineage: a parentAssetCid cycle, or a parent that is
+    not a Nid."""
+
+    exit_code = ExitCode.LINEAGE
+
+
+class ProofError(NitError):
+    """A proof bundle that is not one, is truncated or of an unknown version, or whose
+    trusted anchor does not hold."""
+
+    exit_code = ExitCode.PROOF
+
+
+class RemoteConflict(NitError):
+    """The chain holds commits of an asset that the local repository has never seen."""
+
+    exit_code = ExitCode.REMOTE_CONFLICT
+
+
 # -- market (issue 12: mint, license, royalty, govern) --------------------------
 
 
@@ -139,6 +166,27 @@ class NoMarketContracts(NitError):
     """The network has no Custody/Licenses contracts configured or deployed."""
 
     exit_code = ExitCode.NO_MARKET_CONTRACTS
+
+
+# -- data (issue 15: manifest files, C2PA, datasets) --------------------------------
+
+
+class DataInputError(NitError):
+    """Bad data to prepare or embed: a manifest file (CSV/JSONL), a C2PA manifest that
+    cannot be read, or C2PA signing credentials that cannot sign (expired, mismatched)."""
+
+    exit_code = ExitCode.DATA_INPUT
+
+
+class DatasetMismatch(NitError):
+    """`nit dataset verify`: files or records that no longer match the repository or chain."""
+
+    exit_code = ExitCode.DATASET_MISMATCH
+
+
+# -- monitor (issue 13) ----------------------------------------------------------------
+
+
 class MonitorIndexMissing(NitError):
     """`nit monitor scan` with nothing indexed yet (run `nit monitor index`)."""
 

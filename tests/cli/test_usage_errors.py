@@ -21,8 +21,8 @@ CASES = {
         "(usage: nit add [OPTIONS] PATHS...; `nit add --help` for more)",
     ),
     "unknown-command-suggests": (
-        ["inti"],
-        "nit: error: no such command 'inti'. Did you mean 'init'? "
+        ["stauts"],
+        "nit: error: no such command 'stauts'. Did you mean 'status'? "
         "(usage: nit [OPTIONS] COMMAND [ARGS]...; `nit --help` for more)",
     ),
     "bad-integer": (

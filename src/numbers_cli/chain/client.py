@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from numbers_cli.chain.blocks import BlockReads
 from numbers_cli.chain.calls import ContractCalls
 from numbers_cli.chain.network import Network
 from numbers_cli.chain.register import (
@@ -68,7 +69,7 @@ def _block_ranges(blocks: Sequence[int], chunk: int) -> list[tuple[int, int]]:
     return ranges
 
 
-class ChainClient(ContractCalls):
+class ChainClient(ContractCalls, BlockReads):  # BlockReads: trace stream (proofs, scans)
     """One network's node and IntegrityRegister. Not thread-safe; cheap to create.
 
     `timeout` bounds each HTTP request; `receipt_timeout` bounds waiting for a

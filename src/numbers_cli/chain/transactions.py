@@ -13,6 +13,7 @@ from numbers_cli.errors import InvalidFormat, NetworkError, UsageError, WalletEr
 
 WEI_PER_ETHER = 10**18
 
+
 class TransactionSigner(Protocol):
     """What the pipeline needs of a wallet: an address and transaction signing
     (numbers_cli.wallet.Signer is one; it never hands out its key)."""

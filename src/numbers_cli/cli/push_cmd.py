@@ -56,10 +56,17 @@ _STATE_TEXT = {
     metavar="N",
     help="Blocks a commit must be under before it counts as pushed (default: the network's).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Push assets even when the chain has commits of them this repository never saw.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @passphrase_stdin_option
 @pass_env
+@click.pass_context
 def push(
+    ctx: click.Context,
     env: Env,
     assets: tuple[str, ...],
     network: str | None,
@@ -68,12 +75,16 @@ def push(
     no_ipfs: bool,
     dry_run: bool,
     confirmations: int | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Upload committed assets to IPFS and register their commits on chain.
 
     Every commit is registered exactly once: run it again after an interruption
     (Ctrl-C, a dead RPC node) and it finishes what was sent before sending more.
+    An asset whose on-chain history holds commits this repository never saw
+    (another clone moved its head) is not registered: `nit fetch` it first, or
+    --force; the push then exits 19.
     """
     repo, config = open_repo(env.cwd)
     options = push_op.PushOptions(
@@ -84,6 +95,7 @@ def push(
         dry_run=dry_run,
         confirmations=confirmations,
         assets=tuple(dict.fromkeys(repo.resolve_asset(text) for text in assets)),
+        force=force,
     )
     report = push_op.push(
         repo,
@@ -94,8 +106,17 @@ def push(
     )
     if as_json:
         env.json(_as_json(report))
-        return
-    _print(env, report, _paths(repo))
+    else:
+        _print(env, report, _paths(repo))
+    if report.conflicts:  # trace stream (issue 11): push conflicts
+        for state in report.conflicts:
+            env.err.print(
+                f"nit: error: {state.path or state.asset}: the chain has {len(state.unseen)} "
+                f"commit(s) of {state.asset} this repository never saw; not pushed "
+                f"(`nit fetch {state.asset}` first, or `nit push --force`)",
+                markup=False,
+            )
+        ctx.exit(19)
 
 
 def _paths(repo: Any) -> dict[Nid, str]:
@@ -123,6 +144,7 @@ def _as_json(report: push_op.PushReport) -> dict[str, Any]:
         "uploads": [_plain(u) for u in report.uploads],
         "journalled": report.journalled,
         "notes": [report.ipfs_note] if report.ipfs_note else [],
+        "conflicts": [state.to_json() for state in report.conflicts],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -46,6 +47,18 @@ def init(env: Env, directory: Path | None, nested: bool, as_json: bool) -> None:
     env.out.print(Text(f"Initialized empty nit repository in {repo.dir}"))
 
 
+def _terms(values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not TERM=VALUE", param_hint="--terms")
+        pairs[key.strip()] = value
+    from numbers_cli.ops.manifest import usage_terms  # data stream (issue 15)
+
+    return usage_terms(pairs)
+
+
 def _custom(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in values:
@@ -64,9 +77,12 @@ def _custom(values: tuple[str, ...]) -> dict[str, str]:
         "nit add edit.jpg --parent photo.jpg      # a derived asset (parent: file or (short) Nid)",
         "nit add ai.png --generated-by sdxl --generated-through https://example.ai",
         "nit add photo.jpg --custom location=Oslo --json",
+        "nit add shoot/ --terms aiTraining=notAllowed --terms commercialUse=allowed",
+        "nit add --manifest shoot/manifest.csv --dry-run  # check every row, stage nothing",
+        "nit add --manifest shoot/manifest.csv --skip-bad # stage the good rows, list the rest",
     )
 )
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="PATHS...", type=click.Path(path_type=Path))
 @click.option("-m", "--message", help="Description of the asset (abstract).")
 @click.option(
     "--license",
@@ -90,6 +106,21 @@ def _custom(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--custom", multiple=True, metavar="KEY=VALUE", help="Custom field (repeatable).")
 @click.option("--integrity-cid", metavar="NID", help="Capture-time integrity proof.")
+# data stream (issue 15): manifest files, usage terms, dry run
+@click.option(
+    "--terms",
+    multiple=True,
+    metavar="TERM=VALUE",
+    help="Usage term (aiTraining, commercialUse, ...)=allowed|notAllowed|constrained.",
+)
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV or JSONL file giving each path's tree fields (see docs/cli.md).",
+)
+@click.option("--skip-bad", is_flag=True, help="With --manifest: stage the good rows only.")
+@click.option("--dry-run", is_flag=True, help="Show what would be staged; write nothing.")
 @json_option
 @pass_env
 def add(
@@ -104,9 +135,22 @@ def add(
     source_type,
     custom,
     integrity_cid,
+    terms,
+    manifest_file,
+    skip_bad,
+    dry_run,
     as_json: bool,
 ) -> None:  # type: ignore[no-untyped-def]
     """Stage files (and directories, recursively) as assets for the next commit."""
+    if not paths and not manifest_file:  # PATHS is required unless --manifest names them
+        ctx = click.get_current_context()
+        raise click.MissingParameter(
+            ctx=ctx, param=next(p for p in ctx.command.params if p.name == "paths")
+        )
+    if paths and manifest_file:
+        raise click.UsageError("give PATHS or --manifest FILE, not both")
+    if skip_bad and not manifest_file:
+        raise click.UsageError("--skip-bad goes with --manifest")
     from numbers_cli.ops import add as add_op
 
     repo, config = open_repo(env.cwd)
@@ -120,29 +164,58 @@ def add(
         source_type=source_type,
         custom=_custom(custom),
         integrity_cid=integrity_cid,
+        usage_terms=_terms(terms),
     )
     progress = progress_for(env.err, bool(config.get("core.progress")))
-    results = add_op.add(
-        repo, [env.cwd / p for p in paths], options, config=config, progress=progress
-    )
+    skipped = []
+    if manifest_file:
+        from numbers_cli.ops import manifest as manifest_op  # data stream (issue 15)
+
+        done = manifest_op.add_from_manifest(
+            repo,
+            env.cwd / manifest_file,
+            options,
+            skip_bad=skip_bad,
+            dry_run=dry_run,
+            config=config,
+            progress=progress,
+        )
+        results, skipped = done.added, done.skipped
+    else:
+        results = add_op.add(
+            repo,
+            [env.cwd / p for p in paths],
+            options,
+            config=config,
+            progress=progress,
+            dry_run=dry_run,
+        )
     for r in results:
         for warning in r.warnings:
             env.err.print(Text("warning: ", style="yellow") + Text(warning))
+    for bad in skipped:
+        env.err.print(f"skipped {manifest_file.name} {bad}", markup=False, highlight=False)
     if as_json:
-        env.json(
-            [
-                {
-                    "path": r.path,
-                    "nid": r.nid,
-                    "kind": r.kind,
-                    "size": r.size,
-                    "parent": r.parent,
-                    "warnings": list(r.warnings),
-                }
-                for r in results
-            ]
-        )
+        listed = [
+            {
+                "path": r.path,
+                "nid": r.nid,
+                "kind": r.kind,
+                "size": r.size,
+                "parent": r.parent,
+                "warnings": list(r.warnings),
+            }
+            for r in results
+        ]
+        if manifest_file:
+            env.json(
+                {"dryRun": dry_run, "added": listed, "skipped": [b.to_json() for b in skipped]}
+            )
+        else:
+            env.json(listed)
         return
+    if dry_run:
+        env.out.print("[bold]dry run:[/] nothing was staged; this is what `nit add` would do")
     for r in results:
         line = kind_text(r.kind)
         line.append(f"  {r.nid}  {quote_path(r.path)} ({size(r.size)})", style="default")
@@ -155,25 +228,39 @@ def add(
     epilog=examples(
         "nit status          # staged, unpushed and changed files",
         "nit status --json   # for scripts",
+        "nit status --remote # also each asset against the chain (behind? diverged?)",
     )
 )
+@click.option(
+    "--remote",
+    is_flag=True,
+    help="Also compare every asset with the chain: up to date, ahead, behind, diverged.",
+)
+@click.option("--network", metavar="NAME", help="With --remote: the chain (default: core.network).")
 @json_option
 @pass_env
-def status(env: Env, as_json: bool) -> None:
-    """Show staged assets, commits not yet pushed, and tracked files changed on disk."""
-    repo, _ = open_repo(env.cwd)
+def status(env: Env, remote: bool, network: str | None, as_json: bool) -> None:
+    """Show staged assets, commits not yet pushed, and tracked files changed on disk.
+
+    With --remote, also where each asset stands on the chain; `behind` and
+    `diverged` assets have commits there this repository never saw (`nit fetch`
+    them before pushing).
+    """
+    repo, config = open_repo(env.cwd)
     st = status_op.status(repo)
+    states = _remote_states(repo, config, network) if remote or network else None
     if as_json:
-        env.json(
-            {
-                "staged": [{"nid": s.nid, "kind": s.kind, "path": s.path} for s in st.staged],
-                "unpushed": [
-                    {"nid": u.nid, "commits": u.commits, "path": u.path} for u in st.unpushed
-                ],
-                "changed": [{"path": c.path, "nid": c.nid, "state": c.state} for c in st.changed],
-            }
-        )
+        value: dict[str, Any] = {
+            "staged": [{"nid": s.nid, "kind": s.kind, "path": s.path} for s in st.staged],
+            "unpushed": [{"nid": u.nid, "commits": u.commits, "path": u.path} for u in st.unpushed],
+            "changed": [{"path": c.path, "nid": c.nid, "state": c.state} for c in st.changed],
+        }
+        if states is not None:
+            value["remote"] = {"network": states[0], "assets": [a.to_json() for a in states[1]]}
+        env.json(value)
         return
+    if states is not None:
+        _print_remote_states(env, *states)
     if st.clean:
         env.out.print("nothing to commit, everything pushed, working files unchanged")
         return
@@ -191,6 +278,29 @@ def status(env: Env, as_json: bool) -> None:
         env.out.print("[bold]Changed on disk since added:[/]")
         for c in st.changed:
             env.out.print(f"  [red]{c.state:8}[/] {escape(quote_path(c.path))}  (was {c.nid})")
+
+
+def _remote_states(repo: Any, config: Any, network: str | None) -> tuple[str, list[Any]]:
+    """(network name, ops.conflicts.AssetState of every asset): trace stream, issue 11."""
+    from numbers_cli.ops.conflicts import compare
+    from numbers_cli.ops.remote_history import connect
+
+    with connect(config, network) as client:
+        return client.network.name, compare(repo, client)
+
+
+def _print_remote_states(env: Env, network: str, states: list[Any]) -> None:
+    style = {"up to date": "green", "ahead": "yellow", "behind": "red", "diverged": "bold red"}
+    env.out.print(f"[bold]On {network}:[/]")
+    for state in states:
+        extra = f", {len(state.unseen)} never seen here" if state.unseen else ""
+        name = escape(quote_path(state.path)) if state.path else ""
+        env.out.print(
+            f"  [{style.get(state.state, 'bright_black')}]{state.state:12}[/] {state.asset}  "
+            f"{name} ({state.local} local, {state.chain} on chain{extra})"
+        )
+    if any(state.unseen for state in states):
+        env.out.print("  (`nit fetch NID` brings the unseen commits here before a push)")
 
 
 @click.command(

@@ -57,6 +57,8 @@ class PushOptions:
     confirmations: int | None = None
     #: Push only these assets (default: all).
     assets: tuple[Nid, ...] = ()
+    #: Push assets whose chain history holds commits never seen here (trace stream).
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ class PushReport:
     journalled: int = 0
     #: Why IPFS was skipped, when it was (no remote configured).
     ipfs_note: str | None = None
+    #: Assets not pushed: the chain has commits of them never seen here
+    #: (ops.conflicts.AssetState; trace stream, issue 11).
+    conflicts: list[Any] = field(default_factory=list)
 
 
 def pending_commits(
@@ -146,7 +151,17 @@ def push(
                     exc.message, hint=f"{exc.hint}; {hint}" if exc.hint else hint
                 ) from exc
         if network is not None and journal is not None:
-            _register(repo, network, journal, plan, get_signer, progress, report, client_options)
+            _register(
+                repo,
+                network,
+                journal,
+                plan,
+                get_signer,
+                progress,
+                report,
+                client_options,
+                options.force,
+            )
     return report
 
 
@@ -220,12 +235,19 @@ def _register(
     progress: Progress,
     report: PushReport,
     client_options: dict[str, Any] | None,
+    force: bool = False,
 ) -> None:
     entries = journal.entries()
     if not plan and not entries:
         return
     with ChainClient(network, **(client_options or {})) as client, _Recorder(repo, network) as rec:
         client.check()  # chain id and contract before any passphrase or signature
+        if not force:  # trace stream (issue 11): never interleave with unseen history
+            from numbers_cli.ops.conflicts import conflicts
+
+            report.conflicts = conflicts(repo, client, list(dict.fromkeys(a for a, _ in plan)))
+            blocked = {state.asset for state in report.conflicts}
+            plan = [(a, c) for a, c in plan if a not in blocked]
         signer = get_signer()
         if entries:
             report.commits += _reconcile(client, journal, entries, signer, rec)
