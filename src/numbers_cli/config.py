@@ -150,6 +150,10 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("core.progress", bool, True, "NIT_PROGRESS", "show progress bars"),
     Key("core.remote", str, "", "NIT_REMOTE", "IPFS remote (empty: the only one)", _check_name),
     Key("core.pager", str, "", "NIT_PAGER", "pager (empty: $PAGER, else less)", _check_pager),
+    # data stream (issue 15): C2PA signing (nit export --c2pa) and reading (add, verify)
+    Key("c2pa.cert", str, "", "NIT_C2PA_CERT", "PEM certificate chain signing C2PA manifests"),
+    Key("c2pa.key", str, "", "NIT_C2PA_KEY", "PEM private key of c2pa.cert (a 0600 file)"),
+    Key("c2pa.trust_anchors", str, "", "NIT_C2PA_TRUST_ANCHORS", "PEM roots trusted in C2PA"),
 )}
 # fmt: on
 

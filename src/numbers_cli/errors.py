@@ -37,6 +37,11 @@ class ExitCode(IntEnum):
     MARKET_REFUSED = 21
     NOT_LICENSED = 22
     NO_MARKET_CONTRACTS = 23
+    # data stream (issue 15): manifest files, C2PA, datasets
+    DATA_INPUT = 26
+    DATASET_MISMATCH = 27
+    MONITOR_NO_INDEX = 28
+    MONITOR_NOT_AN_IMAGE = 29
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -161,3 +166,36 @@ class NoMarketContracts(NitError):
     """The network has no Custody/Licenses contracts configured or deployed."""
 
     exit_code = ExitCode.NO_MARKET_CONTRACTS
+
+
+# -- data (issue 15: manifest files, C2PA, datasets) --------------------------------
+
+
+class DataInputError(NitError):
+    """Bad data to prepare or embed: a manifest file (CSV/JSONL), a C2PA manifest that
+    cannot be read, or C2PA signing credentials that cannot sign (expired, mismatched)."""
+
+    exit_code = ExitCode.DATA_INPUT
+
+
+class DatasetMismatch(NitError):
+    """`nit dataset verify`: files or records that no longer match the repository or chain."""
+
+    exit_code = ExitCode.DATASET_MISMATCH
+
+
+# -- monitor (issue 13) ----------------------------------------------------------------
+
+
+class MonitorIndexMissing(NitError):
+    """`nit monitor scan` with nothing indexed yet (run `nit monitor index`)."""
+
+    exit_code = ExitCode.MONITOR_NO_INDEX
+
+
+class UnreadableImage(NitError):
+    """Bytes that cannot be fingerprinted: not an image, truncated, a decompression
+    bomb, or too small or too large. A scan lists it under `errors` and goes on;
+    `nit monitor index` of such an asset fails with it."""
+
+    exit_code = ExitCode.MONITOR_NOT_AN_IMAGE

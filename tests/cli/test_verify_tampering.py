@@ -275,7 +275,17 @@ def test_verify_json_structure(nit, committed, signing_key):
     result = nit("verify", PHOTO, "--json")
     assert result.exit_code == 0
     verdict = json.loads(result.stdout)
-    assert set(verdict) == {"target", "asset", "ok", "exitCode", "content", "commits", "policy"}
+    assert set(verdict) == {
+        "target",
+        "asset",
+        "ok",
+        "exitCode",
+        "content",
+        "commits",
+        "policy",
+        "c2pa",  # data stream (issue 15): the C2PA state, null when the file has none
+    }
+    assert verdict["c2pa"] is None
     assert verdict["policy"] == []  # no --policy given
     assert verdict["target"] == PHOTO
     assert verdict["asset"] == info["asset"]

@@ -26,25 +26,53 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
         "nit export photo.jpg --car photo.car        # history and file, for `nit import`",
         "nit export NID --car - | ipfs dag import    # straight into an IPFS node",
         "nit export photo.jpg --car h.car --no-file  # the history only",
+        "nit export photo.jpg --c2pa signed.jpg      # a copy with a C2PA manifest",
     ),
 )
 @click.argument("target", metavar="NID|COMMIT|FILE", shell_complete=complete_object)
 @click.option(
     "--car",
     "out",
-    required=True,
     metavar="OUT",
     help="CARv1 file to write ('-' for stdout).",
 )
 @click.option("--no-file", is_flag=True, help="Leave the file's blocks out: history only.")
+# data stream (issue 15): a copy of the file with a signed C2PA manifest
+@click.option(
+    "--c2pa",
+    "c2pa_out",
+    metavar="OUT",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a copy of the file with a C2PA manifest naming its Nid, commit and tx.",
+)
+@click.option("--network", metavar="NAME", help="With --c2pa: whose transaction to name.")
 @json_option
 @pass_env
-def export(env: Env, target: str, out: str, no_file: bool, as_json: bool) -> None:
+def export(
+    env: Env,
+    target: str,
+    out: str | None,
+    no_file: bool,
+    c2pa_out: Path | None,
+    network: str | None,
+    as_json: bool,
+) -> None:
     """Write an asset (its commits, trees and file) or a commit as a CARv1.
 
     The CAR's root is the asset's Nid (or the commit); `ipfs dag import` and
-    `nit import` read it. A file output appears whole or not at all.
+    `nit import` read it. With --c2pa instead: a copy of the asset's file
+    carrying a C2PA manifest that names its Nid, latest commit and transaction,
+    signed with the X.509 key and certificate of config c2pa.key / c2pa.cert.
+    Outputs appear whole or not at all.
     """
+    if (out is None) == (c2pa_out is None):
+        raise UsageError("give one of --car OUT or --c2pa OUT")
+    if c2pa_out is not None:
+        from numbers_cli.cli import c2pa_cmd  # data stream (issue 15)
+
+        c2pa_cmd.export_c2pa(env, target, c2pa_out, network, as_json)
+        return
+    assert out is not None
     if out == "-" and as_json:
         raise UsageError("--json needs --car FILE: stdout carries the CAR")
     if out == "-" and sys.stdout.isatty():

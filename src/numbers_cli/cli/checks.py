@@ -90,6 +90,9 @@ def verify(
                 env.out.print("  " + _check_line(check))
         for check in verdict.policy:
             env.out.print(_check_line(check))
+        if verdict.c2pa is not None:  # data stream (issue 15): informative, never fails
+            mark = "[yellow]![/]" if verdict.c2pa.warning else "[green]✓[/]"
+            env.out.print(f"{mark} {'c2pa':10} {verdict.c2pa.state}: {escape(verdict.c2pa.detail)}")
         if verdict.ok:
             env.out.print(f"[bold green]VERIFIED[/] {verdict.asset or target}")
         else:

@@ -24,6 +24,9 @@ Exit codes:
   19  chain has commits not seen here (fetch first)
   20  not holder/governor/registrant      21 refused by contract rules
   22  not licensed (license check)        23 no market contracts on network
+  26  bad manifest file, C2PA data or C2PA credentials
+  27  dataset verify: changed, missing or unregistered entries
+  28  monitor: nothing indexed            29 monitor: not an image
   70  internal error    130 interrupted
 """
 

@@ -47,6 +47,18 @@ def init(env: Env, directory: Path | None, nested: bool, as_json: bool) -> None:
     env.out.print(Text(f"Initialized empty nit repository in {repo.dir}"))
 
 
+def _terms(values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not TERM=VALUE", param_hint="--terms")
+        pairs[key.strip()] = value
+    from numbers_cli.ops.manifest import usage_terms  # data stream (issue 15)
+
+    return usage_terms(pairs)
+
+
 def _custom(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in values:
@@ -65,9 +77,12 @@ def _custom(values: tuple[str, ...]) -> dict[str, str]:
         "nit add edit.jpg --parent photo.jpg      # a derived asset (parent: file or (short) Nid)",
         "nit add ai.png --generated-by sdxl --generated-through https://example.ai",
         "nit add photo.jpg --custom location=Oslo --json",
+        "nit add shoot/ --terms aiTraining=notAllowed --terms commercialUse=allowed",
+        "nit add --manifest shoot/manifest.csv --dry-run  # check every row, stage nothing",
+        "nit add --manifest shoot/manifest.csv --skip-bad # stage the good rows, list the rest",
     )
 )
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="PATHS...", type=click.Path(path_type=Path))
 @click.option("-m", "--message", help="Description of the asset (abstract).")
 @click.option(
     "--license",
@@ -91,6 +106,21 @@ def _custom(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--custom", multiple=True, metavar="KEY=VALUE", help="Custom field (repeatable).")
 @click.option("--integrity-cid", metavar="NID", help="Capture-time integrity proof.")
+# data stream (issue 15): manifest files, usage terms, dry run
+@click.option(
+    "--terms",
+    multiple=True,
+    metavar="TERM=VALUE",
+    help="Usage term (aiTraining, commercialUse, ...)=allowed|notAllowed|constrained.",
+)
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV or JSONL file giving each path's tree fields (see docs/cli.md).",
+)
+@click.option("--skip-bad", is_flag=True, help="With --manifest: stage the good rows only.")
+@click.option("--dry-run", is_flag=True, help="Show what would be staged; write nothing.")
 @json_option
 @pass_env
 def add(
@@ -105,9 +135,22 @@ def add(
     source_type,
     custom,
     integrity_cid,
+    terms,
+    manifest_file,
+    skip_bad,
+    dry_run,
     as_json: bool,
 ) -> None:  # type: ignore[no-untyped-def]
     """Stage files (and directories, recursively) as assets for the next commit."""
+    if not paths and not manifest_file:  # PATHS is required unless --manifest names them
+        ctx = click.get_current_context()
+        raise click.MissingParameter(
+            ctx=ctx, param=next(p for p in ctx.command.params if p.name == "paths")
+        )
+    if paths and manifest_file:
+        raise click.UsageError("give PATHS or --manifest FILE, not both")
+    if skip_bad and not manifest_file:
+        raise click.UsageError("--skip-bad goes with --manifest")
     from numbers_cli.ops import add as add_op
 
     repo, config = open_repo(env.cwd)
@@ -121,29 +164,58 @@ def add(
         source_type=source_type,
         custom=_custom(custom),
         integrity_cid=integrity_cid,
+        usage_terms=_terms(terms),
     )
     progress = progress_for(env.err, bool(config.get("core.progress")))
-    results = add_op.add(
-        repo, [env.cwd / p for p in paths], options, config=config, progress=progress
-    )
+    skipped = []
+    if manifest_file:
+        from numbers_cli.ops import manifest as manifest_op  # data stream (issue 15)
+
+        done = manifest_op.add_from_manifest(
+            repo,
+            env.cwd / manifest_file,
+            options,
+            skip_bad=skip_bad,
+            dry_run=dry_run,
+            config=config,
+            progress=progress,
+        )
+        results, skipped = done.added, done.skipped
+    else:
+        results = add_op.add(
+            repo,
+            [env.cwd / p for p in paths],
+            options,
+            config=config,
+            progress=progress,
+            dry_run=dry_run,
+        )
     for r in results:
         for warning in r.warnings:
             env.err.print(Text("warning: ", style="yellow") + Text(warning))
+    for bad in skipped:
+        env.err.print(f"skipped {manifest_file.name} {bad}", markup=False, highlight=False)
     if as_json:
-        env.json(
-            [
-                {
-                    "path": r.path,
-                    "nid": r.nid,
-                    "kind": r.kind,
-                    "size": r.size,
-                    "parent": r.parent,
-                    "warnings": list(r.warnings),
-                }
-                for r in results
-            ]
-        )
+        listed = [
+            {
+                "path": r.path,
+                "nid": r.nid,
+                "kind": r.kind,
+                "size": r.size,
+                "parent": r.parent,
+                "warnings": list(r.warnings),
+            }
+            for r in results
+        ]
+        if manifest_file:
+            env.json(
+                {"dryRun": dry_run, "added": listed, "skipped": [b.to_json() for b in skipped]}
+            )
+        else:
+            env.json(listed)
         return
+    if dry_run:
+        env.out.print("[bold]dry run:[/] nothing was staged; this is what `nit add` would do")
     for r in results:
         line = kind_text(r.kind)
         line.append(f"  {r.nid}  {quote_path(r.path)} ({size(r.size)})", style="default")

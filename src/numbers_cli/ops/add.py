@@ -11,11 +11,12 @@ Which kind of change is staged follows the Numbers action types:
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from numbers_cli.config import Config
 from numbers_cli.errors import NitError, UsageError
@@ -27,6 +28,9 @@ from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trees import load_tree
 from numbers_cli.repo.index import Staged, Tracked
 from numbers_cli.repo.repository import DIRNAME, Repository, Transaction
+
+if TYPE_CHECKING:  # data stream (issue 15): C2PA in, usage terms (imported when adding)
+    from numbers_cli.ops import claims as claims_op
 
 SKIP_DIRS = {DIRNAME, ".git", "node_modules", "__pycache__"}
 
@@ -44,6 +48,7 @@ class AddOptions:
     source_type: str | None = None
     custom: dict[str, str] = field(default_factory=dict)
     integrity_cid: str | None = None
+    usage_terms: dict[str, str] = field(default_factory=dict)  # custom.usageTerms (model.usage)
 
     def tree_fields(self, config: Config) -> dict[str, Any]:
         """Tree fields set by options (or config defaults); absent ones are None."""
@@ -97,26 +102,48 @@ def add(
     *,
     config: Config | None = None,
     progress: Progress | None = None,
+    per_file: Mapping[Path, AddOptions] | None = None,
+    dry_run: bool = False,
 ) -> list[Added]:
+    """Stage `paths`. `per_file` (resolved path -> options) replaces `options` for the
+    files it names (`nit add --manifest`); `dry_run` reads and reports, writing nothing."""
     options = options or AddOptions()
     config = config or Config.load(repo.workdir)
     progress = progress or NoProgress()
+    per_file = per_file or {}
     files = list(dict.fromkeys(p.resolve() for p in expand(paths)))
     if not files:
         raise UsageError("nothing to add: no files found")
-    parent = Nid.parse(options.parent) if options.parent else None
-    if parent is not None and len(files) > 1:
+    if options.parent and len(files) > 1:
         raise UsageError("--parent names the parent of one file; add derived files one at a time")
-    fixed = options.tree_fields(config)
+    for path in files:
+        if repo.relpath(path).split("/", 1)[0] == DIRNAME:
+            raise UsageError(f"{repo.relpath(path)} is inside nit's own directory")
+    # data stream (issue 15): every embedded C2PA manifest is read before anything is
+    # written, so a corrupt one fails the add with nothing changed.
+    from numbers_cli.ops import claims as claims_op
+
+    claims = claims_op.read_all(repo, files, config)
     results: list[Added] = []
     progress.start("adding", sum(f.stat().st_size for f in files))
     try:
-        with repo.transaction() as txn:
+        with contextlib.nullcontext(Transaction(repo)) if dry_run else repo.transaction() as txn:
             for path in files:
-                rel = repo.relpath(path)
-                if rel.split("/", 1)[0] == DIRNAME:
-                    raise UsageError(f"{rel} is inside nit's own directory")
-                results.append(_add_one(repo, txn, path, rel, fixed, options, parent, progress))
+                opts = per_file.get(path, options)
+                results.append(
+                    _add_one(
+                        repo,
+                        txn,
+                        path,
+                        repo.relpath(path),
+                        opts.tree_fields(config),
+                        opts,
+                        Nid.parse(opts.parent) if opts.parent else None,
+                        progress,
+                        claims.get(path),
+                        dry_run,
+                    )
+                )
     finally:
         progress.done()
     return results
@@ -131,31 +158,40 @@ def _add_one(
     options: AddOptions,
     parent: Nid | None,
     progress: Progress,
+    claims: claims_op.Claims | None = None,
+    dry_run: bool = False,
 ) -> Added:
     meta = read_metadata(path)
     stat = path.stat()
-    got = ingest(path, repo.objects, progress.advance)
+    got = ingest(path, None if dry_run else repo.objects, progress.advance)
     index = txn.index
     previous = index.tracked.get(rel)
     explicit = {k: v for k, v in fixed.items() if v is not None}
     if options.custom:
         explicit["custom"] = dict(options.custom)
+    # data stream (issue 15): C2PA claims under the explicit options; usage terms
+    from numbers_cli.ops import claims as claims_op
+
+    explicit = claims_op.with_claims(explicit, claims, options.usage_terms)
+    warnings = meta.warnings + (claims.warnings if claims else ())
 
     base = _current_tree(repo, txn, got.nid)
     if base is not None:
         kind = index.staged[got.nid].kind if got.nid in index.staged else "update"
         if "custom" in explicit:
-            explicit["custom"] = {**(base.get("custom") or {}), **explicit["custom"]}
+            explicit["custom"] = claims_op.merge_custom(base.get("custom"), explicit["custom"])
         tree = base.updated(explicit)
         parent_nid = base.get("parentAssetCid")
     else:
+        if parent is None and explicit.get("parentAssetCid"):
+            parent = Nid(explicit["parentAssetCid"])  # named by the file's C2PA manifest
         if parent is None and previous is not None and previous.nid != got.nid:
             parent = Nid(previous.nid)  # the tracked file was edited: a derived asset
         kind = "derive" if parent is not None else "new"
         custom: dict[str, Any] = {}
         if meta.camera:
             custom["camera"] = dict(meta.camera)
-        custom.update(options.custom)
+        custom.update(explicit.get("custom") or {})
         tree = AssetTree.new(
             {
                 "assetCid": got.nid,
@@ -163,8 +199,8 @@ def _add_one(
                 "encodingFormat": meta.mime,
                 "assetTimestampCreated": meta.created,
                 "assetLocationCreated": meta.location,
-                "parentAssetCid": parent,
                 **explicit,
+                "parentAssetCid": parent,
                 "custom": custom or None,
             }
         )
@@ -172,9 +208,9 @@ def _add_one(
     index.tracked[rel] = Tracked(got.nid, stat.st_size, stat.st_mtime_ns)
     if kind == "update" and got.nid not in index.staged and tree == base:
         # Same bytes, nothing new said about them: committing would only repeat history.
-        return Added(rel, got.nid, "unchanged", got.size, parent_nid, meta.warnings)
+        return Added(rel, got.nid, "unchanged", got.size, parent_nid, warnings)
     index.staged[got.nid] = Staged(got.nid, kind, tree.as_dict(), rel)
-    return Added(rel, got.nid, kind, got.size, parent_nid, meta.warnings)
+    return Added(rel, got.nid, kind, got.size, parent_nid, warnings)
 
 
 def _current_tree(repo: Repository, txn: Transaction, nid: Nid) -> AssetTree | None:

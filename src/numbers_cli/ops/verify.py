@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from numbers_cli.config import Config
 from numbers_cli.errors import (
@@ -37,6 +37,9 @@ from numbers_cli.ops.policy import Policy, license_name, load_policy
 from numbers_cli.ops.profiles import Profiles, open_profiles
 from numbers_cli.ops.trees import iter_file, read_file
 from numbers_cli.repo.repository import Repository
+
+if TYPE_CHECKING:  # data stream (issue 15): the C2PA line, a warning only
+    from numbers_cli.ops import claims
 
 __all__ = [
     "SEVERITY",
@@ -101,6 +104,7 @@ class Verdict:
     content: list[Check] = field(default_factory=list)
     commits: list[CommitVerdict] = field(default_factory=list)
     policy: list[Check] = field(default_factory=list)  # `--policy` rules on the asset as a whole
+    c2pa: claims.C2paCheck | None = None  # never changes ok / exit_code
 
     def all_checks(self) -> list[Check]:
         return self.content + [c for v in self.commits for c in v.checks] + self.policy
@@ -130,6 +134,7 @@ class Verdict:
                 for v in self.commits
             ],
             "policy": [c.to_json() for c in self.policy],
+            "c2pa": self.c2pa.to_json() if self.c2pa else None,
         }
 
 
@@ -169,6 +174,9 @@ def _verify(repo: Repository, target: str, ctx: _Context) -> Verdict:
         verdict = Verdict(target, nid)
         _verify_history(repo, verdict, nid, ctx)
         _verify_stored_content(repo, verdict, nid)
+        from numbers_cli.ops import claims
+
+        verdict.c2pa = claims.check_stored(repo, nid, _head_tree(repo, nid))
         return verdict
     if repo.objects.has(nid) and _is_commit_object(repo, nid):
         verdict = Verdict(target, None)
@@ -222,6 +230,9 @@ def _verify_file(repo: Repository, path: Path, target: str, ctx: _Context) -> Ve
             " or verify it against the chain with --remote",
         )
     _verify_history(repo, verdict, verdict.asset, ctx)  # type: ignore[arg-type]
+    from numbers_cli.ops import claims
+
+    verdict.c2pa = claims.check_file(repo, path)
     head = _head_tree(repo, verdict.asset)  # type: ignore[arg-type]
     if head is not None and verdict.content[0].ok:
         ok = head.get("assetSha256") == got.sha256

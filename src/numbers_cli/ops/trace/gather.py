@@ -88,13 +88,8 @@ def resolve_subject(repo: Repository | None, target: str) -> Nid:
 
 
 def parse_nid(value: Any) -> Nid:
-    """A Nid from a document field; the common CIDv1 sha2-256 form without the (slow)
-    multiformats parse, anything else through Nid.parse."""
-    text = str(value)
-    nid = Nid(text)
-    if text.islower() and nid._sha256_prefix() is not None:
-        return nid
-    return Nid.parse(text)
+    """A Nid from a document field (`Nid.parse` reads the common form without multiformats)."""
+    return Nid.parse(str(value))
 
 
 def _inside(repo: Repository, path: Path) -> bool:
