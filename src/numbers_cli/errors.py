@@ -40,6 +40,8 @@ class ExitCode(IntEnum):
     # data stream (issue 15): manifest files, C2PA, datasets
     DATA_INPUT = 26
     DATASET_MISMATCH = 27
+    MONITOR_NO_INDEX = 28
+    MONITOR_NOT_AN_IMAGE = 29
     # store stream (issues 9, 10)
     REPOSITORY_FORMAT = 30  # the repository's format is not one this nit reads
     REFERENCE_CHANGED = 31  # a file added by reference changed or is gone
@@ -197,3 +199,20 @@ class DatasetMismatch(NitError):
     """`nit dataset verify`: files or records that no longer match the repository or chain."""
 
     exit_code = ExitCode.DATASET_MISMATCH
+
+
+# -- monitor (issue 13) ----------------------------------------------------------------
+
+
+class MonitorIndexMissing(NitError):
+    """`nit monitor scan` with nothing indexed yet (run `nit monitor index`)."""
+
+    exit_code = ExitCode.MONITOR_NO_INDEX
+
+
+class UnreadableImage(NitError):
+    """Bytes that cannot be fingerprinted: not an image, truncated, a decompression
+    bomb, or too small or too large. A scan lists it under `errors` and goes on;
+    `nit monitor index` of such an asset fails with it."""
+
+    exit_code = ExitCode.MONITOR_NOT_AN_IMAGE

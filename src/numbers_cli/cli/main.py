@@ -26,6 +26,7 @@ Exit codes:
   22  not licensed (license check)        23 no market contracts on network
   26  bad manifest file, C2PA data or C2PA credentials
   27  dataset verify: changed, missing or unregistered entries
+  28  monitor: nothing indexed            29 monitor: not an image
   30  repository format: run `nit upgrade` (older) or use a newer nit
   31  a file added by reference (--no-copy) changed or is gone
   70  internal error    130 interrupted

@@ -13,9 +13,9 @@ How "exactly once" holds when a push dies at any point:
   (`commit_counts`, batched); an asset with more than `refs/remotes` knows (a
   push from another clone, lost refs) has its history read, and commits
   already there are recorded, not sent.
-- Where commits landed is recorded in `refs/remotes/<network>/<nid>` through
-  the repository's journalled transaction; the push journal is removed only
-  after that.
+- Where commits landed is recorded in `refs/remotes/<network>/<nid>`, in
+  batches under the repository's write lock (`Refs.record_remote`: one group
+  of fsyncs per batch); the push journal is removed only after the last one.
 One push at a time per repository (`Repository.push_lock`).
 """
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -327,10 +326,13 @@ def _send(
 
     def on_journal(snapshots: list[dict[str, Any]]) -> None:
         journal.append([_tagged(snap, plan[snap["index"]]) for snap in snapshots])
+        # The pipeline journals a window right after broadcasting the one before:
+        # the chain is mining then, so recording what it mined earlier costs no waiting.
+        rec.flush_when_due()
 
     def on_mined(index: int, receipt: Receipt) -> None:
         asset, commit = plan[index]
-        rec.add([(asset, RemoteEntry(commit, receipt.tx_hash, receipt.block_number))])
+        rec.add([(asset, RemoteEntry(commit, receipt.tx_hash, receipt.block_number))], flush=False)
         pushed.append(PushedCommit(asset, commit, "pushed", receipt.tx_hash, receipt.block_number))
         progress.advance(1)
 
@@ -368,30 +370,25 @@ class _Recorder:
             known |= {(asset, e.commit) for e in self.repo.refs.remote_history(self.network, asset)}
         return known
 
-    def add(self, entries: list[tuple[Nid, RemoteEntry]]) -> None:
+    def add(self, entries: list[tuple[Nid, RemoteEntry]], *, flush: bool = True) -> None:
+        """Note commits to record; with `flush`, record them once RECORD_EVERY are waiting."""
         for asset, entry in entries:
             if (asset, entry.commit) not in self.recorded:
                 self.recorded.add((asset, entry.commit))
                 self._pending.append((asset, entry))
+        if flush:
+            self.flush_when_due()
+
+    def flush_when_due(self) -> None:
+        """Record what is waiting if RECORD_EVERY commits are (a busy `nit add`: later)."""
         if len(self._pending) >= RECORD_EVERY:
-            with contextlib.suppress(RepositoryLocked):  # a busy `nit add`: record later
+            with contextlib.suppress(RepositoryLocked):
                 self.flush()
 
     def flush(self) -> None:
         if not self._pending:
             return
-        by_asset: dict[Nid, list[RemoteEntry]] = defaultdict(list)
-        for asset, entry in self._pending:
-            by_asset[asset].append(entry)
-        with self.repo.transaction() as txn:
-            for asset, new in by_asset.items():
-                current = self.repo.refs.remote_history(self.network, asset)
-                have = {entry.commit for entry in current}
-                merged = current + [entry for entry in new if entry.commit not in have]
-                txn.set_ref(
-                    self.repo.refs.remote_rel(self.network, asset),
-                    self.repo.refs.render_remote(merged),
-                )
+        self.repo.record_remote(self.network, self._pending)
         self._pending = []
 
     def __enter__(self) -> _Recorder:
