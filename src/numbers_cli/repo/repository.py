@@ -148,6 +148,11 @@ class Repository:
         self.db.close()
 
     # --- reading ---------------------------------------------------------------
+    @property
+    def monitor_dir(self) -> Path:
+        """Where `nit monitor` keeps its fingerprint index and findings (monitor.store)."""
+        return self.dir / "monitor"
+
     def index(self) -> Index:
         return Index.load(self.db)
 
