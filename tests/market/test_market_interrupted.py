@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from tests.conftest import TEST_ADDRESS, Nit, ok, one_line_error
 from tests.market.conftest import Asset
+from tests.support.anvil import Anvil
 
 from numbers_cli.chain import ChainClient
 from numbers_cli.chain.abi import contract_abi
@@ -124,6 +125,24 @@ def test_mint_killed_then_run_again_mints_once_and_records_once(
     assert nonce(asset) - before == 1
 
 
+def test_a_record_written_but_never_pushed_is_pushed_by_the_retry(
+    nit: Nit, asset: Asset, tmp_path: Path
+) -> None:
+    photo = str(asset.photo)
+    killed(asset.workdir, tmp_path / "mint.log", "settle:1:before", "mint", photo)
+    assert len(asset.chain_commits()) == 1  # the registration only: the record never left
+
+    again = json.loads(ok(nit("mint", photo, "--json")).stdout)
+
+    assert again["recovered"] is True
+    assert "already recorded as commit" in " ".join(again["record"]["notes"])
+    repo = asset.repo()
+    record = Commit.from_json(repo.objects.get(repo.refs.history(asset.nid)[-1]))
+    assert records(asset)[1:] == ["action-mint-erc721-nft"]
+    assert asset.chain_commits() == [asset.chain_commits()[0], record.to_chain()]
+    assert again["record"]["pushedTx"]
+
+
 def test_a_purchase_killed_after_its_broadcast_is_never_bought_twice(
     nit: Nit, asset: Asset, tmp_path: Path
 ) -> None:
@@ -180,3 +199,26 @@ def test_another_command_first_finishes_the_interrupted_one(
     assert not journal(asset).exists()
     shown = json.loads(ok(nit("govern", "show", photo, "--json")).stdout)
     assert (shown["usage"]["commercial"], shown["royaltyBps"], shown["offers"]) == (True, 100, [1])
+
+
+def test_another_wallet_leaves_the_interrupted_action_to_the_one_that_sent_it(
+    nit: Nit, asset: Asset, tmp_path: Path, anvil: Anvil, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    offer = ("license", "offer", photo, "--price", "1000 wei", "--supply", "5", "--terms", "mit")
+    killed(asset.workdir, tmp_path / "offer.log", "mined:1:after", *offer, "--no-push")
+
+    with monkeypatch.context() as other:  # a second wallet, in the same repository
+        other.setenv("NIT_PRIVATE_KEY", anvil.keys[2])
+        bought = json.loads(ok(nit("license", "buy", photo, "1", "--no-push", "--json")).stdout)
+    (waiting,) = bought["finished"]
+    assert (waiting["action"], waiting["state"]) == ("license-offer", "waiting")
+    assert TEST_ADDRESS in waiting["note"]
+    assert "action-license-offer" not in records(asset)  # not recorded by someone else
+    assert records(asset)[-1] == "action-license-purchase"
+
+    finished = json.loads(ok(nit("govern", "set", photo, "commercial=yes", "--json")).stdout)
+    assert [f["state"] for f in finished["finished"]] == ["finished"]
+    assert records(asset).count("action-license-offer") == 1
+    assert not journal(asset).exists()

@@ -94,8 +94,8 @@ def record_action(
     record is committed, before the push (the market journal settles the
     action there). With `recorded_since` (finishing a journalled action), a
     commit of the asset made since then that already records this transaction
-    is returned instead of writing a second one: nit may have died after the
-    record was written but before its journal entry was settled.
+    is returned (and pushed) instead of writing a second one: nit may have died
+    after the record was written but before its journal entry was settled.
     """
     if repo is None or repo.refs.head(nid) is None:
         return None
@@ -115,44 +115,43 @@ def record_action(
     timestamp = int(time.time()) if now is None else now
     result_uri = tx_uri(network, tx_hash)
     with repo.transaction() as txn:
+        history = txn.history(nid)
+        existing = None
         if recorded_since is not None:
-            existing = _recorded(repo, txn.history(nid), result_uri, action_name, recorded_since)
-            if existing is not None:
-                found = Recorded(Nid(nid), existing, action_name, _attachment_of(repo, existing))
-                found.notes.append(f"already recorded as commit {existing}")
-                if on_committed is not None:
-                    on_committed()
-                return found
-        head = txn.history(nid)[-1]
-        tree = tree_of(repo, load_commit(repo, head))
-        if tree_changes is not None:
-            changes = tree_changes(tree)
-            tree = tree.updated(changes)
-            staged = txn.index.staged.get(nid)
-            if staged is not None:  # keep the change in what `nit commit` will commit next
-                staged.tree = AssetTree(tuple(staged.tree.items())).updated(changes).as_dict()
-        tree_cid = repo.objects.put(tree.to_bytes())
-        attachment_cid = repo.objects.put(attachment)
-        sha = tree.sha256()
-        record = Commit.new(
-            {
-                "assetTreeCid": tree_cid,
-                "assetTreeSha256": sha,
-                "assetTreeSignature": signer.sign_text(sha),
-                "author": author,
-                "committer": signer.address,
-                "provider": provider,
-                "timestampCreated": timestamp,
-                "action": ACTION_NIDS.get(action_name),
-                "actionResult": result_uri,
-                "abstract": message,
-                "attachment": attachment_cid,
-                "actionName": action_name,
-            }
-        )
-        commit_nid = repo.objects.put(record.to_bytes())
-        txn.append_commit(nid, commit_nid)
-    recorded = Recorded(Nid(nid), commit_nid, action_name, attachment_cid)
+            existing = _recorded(repo, history, result_uri, action_name, recorded_since)
+        if existing is not None:
+            recorded = Recorded(Nid(nid), existing, action_name, _attachment_of(repo, existing))
+            recorded.notes.append(f"already recorded as commit {existing}")
+        else:
+            tree = tree_of(repo, load_commit(repo, history[-1]))
+            if tree_changes is not None:
+                changes = tree_changes(tree)
+                tree = tree.updated(changes)
+                staged = txn.index.staged.get(nid)
+                if staged is not None:  # keep the change in what `nit commit` will commit next
+                    staged.tree = AssetTree(tuple(staged.tree.items())).updated(changes).as_dict()
+            tree_cid = repo.objects.put(tree.to_bytes())
+            attachment_cid = repo.objects.put(attachment)
+            sha = tree.sha256()
+            record = Commit.new(
+                {
+                    "assetTreeCid": tree_cid,
+                    "assetTreeSha256": sha,
+                    "assetTreeSignature": signer.sign_text(sha),
+                    "author": author,
+                    "committer": signer.address,
+                    "provider": provider,
+                    "timestampCreated": timestamp,
+                    "action": ACTION_NIDS.get(action_name),
+                    "actionResult": result_uri,
+                    "abstract": message,
+                    "attachment": attachment_cid,
+                    "actionName": action_name,
+                }
+            )
+            commit_nid = repo.objects.put(record.to_bytes())
+            txn.append_commit(nid, commit_nid)
+            recorded = Recorded(Nid(nid), commit_nid, action_name, attachment_cid)
     if on_committed is not None:
         on_committed()
     if push:
