@@ -59,9 +59,15 @@ def main() -> None:
             plain = deploy(client, admin, plain_abi)
             plain_first = gas([{"to": plain, "data": plain_abi.encode_call("mint", holder, 1)}], holder_key)
             plain_next = gas([{"to": plain, "data": plain_abi.encode_call("mint", holder, 2)}], holder_key)
+            newcomer = address_of(node.keys[6])  # holds no token of either contract yet
+            plain_move = gas(
+                [{"to": plain, "data": plain_abi.encode_call("transferFrom", holder, newcomer, 1)}],
+                holder_key,
+            )
             rows += [
                 ("anchor: OpenZeppelin ERC-721 mint, recipient's first token", plain_first, ""),
                 ("anchor: OpenZeppelin ERC-721 mint, recipient holds one", plain_next, ""),
+                ("anchor: OpenZeppelin ERC-721 transfer to a new holder", plain_move, ""),
                 ("anchor: Numbers commit, first of an asset", r1.gas_used, ""),
                 ("anchor: Numbers commit, later one", r2.gas_used, ""),
             ]
@@ -83,6 +89,15 @@ def main() -> None:
                 ("mint, holder has tokens, no royalty", mint(assets[1], 0), "<= 120000"),
                 ("mint, holder has tokens, with royalty", mint(assets[2], 250), "<= 120000"),
                 ("mint, recipient's first token, with royalty", mint(assets[3], 250, fresh), "<= 120000"),
+            ]
+            # Transfers to new holders: the first one of a token also writes ERC721's owner
+            # slot (Custody's mint keeps the holder in its packed per-token slot instead).
+            moved = token_id(assets[1])
+            first_move = gas([custody.transfer_call(holder, newcomer, moved)], holder_key)
+            later_move = gas([custody.transfer_call(newcomer, fresh, moved)], node.keys[6])
+            rows += [
+                ("transfer to a new holder, the token's first transfer", first_move, ""),
+                ("transfer to a new holder, a later one (sender's last token)", later_move, ""),
             ]
             tid = token_id(assets[0])
             rows.append(("set rules (usage flags)", gas([custody.set_usage_call(tid, 7)], holder_key), ""))

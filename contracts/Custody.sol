@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
 import {ERC2981} from "@openzeppelin/contracts/token/common/ERC2981.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
@@ -19,7 +20,17 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 ///        replayed for another recipient, contract or chain. Anyone may submit it.
 ///      - tokenURI is `ipfs://` + the CIDv1 (raw codec, sha2-256, base32) of the
 ///        token's metadata JSON, stored as its 32-byte digest (one slot).
-///      - Rules (usage flags, royalty, governor) share one storage slot per token.
+///      - Gas: a mint writes three fresh slots, whatever the royalty: the digest, the
+///        recipient's ERC-721 balance, and one `Token` slot packing the holder of
+///        record with the royalty and usage flags. The holder is not written to
+///        ERC721's owner mapping at mint: ERC721's `_ownerOf` is overridden to read
+///        it from the `Token` slot, and the balance is raised with `_increaseBalance`
+///        (the pattern OpenZeppelin documents for minting through an `_ownerOf`
+///        override, as ERC721Consecutive does). ERC721's `_update` does every
+///        transfer; the first one moves the holder of record into ERC721's own
+///        owner mapping (clearing `Token.mintedTo`), so it pays for the slot the
+///        mint did not write.
+///      - The governor has a slot of its own, written only when one is appointed.
 ///      - Transferring the token clears the governor: control moves to the new holder.
 contract Custody is ERC721, ERC2981, EIP712 {
     /// EIP-712 type of the registrant's consent to mint the custody token of `nid` to `recipient`.
@@ -35,14 +46,16 @@ contract Custody is ERC721, ERC2981, EIP712 {
     /// Royalties are in basis points of the sale price.
     uint16 public constant MAX_ROYALTY_BPS = 10_000;
 
-    struct Rules {
-        address governor; // address(0): the holder governs
-        uint16 royaltyBps;
-        uint8 usage;
+    /// Per-token data written at mint, in one slot.
+    struct Token {
+        address mintedTo; // the holder until the first transfer; then address(0) (ERC721 records it)
+        uint16 royaltyBps; // ERC-2981, paid to the current holder
+        uint8 usage; // USE_* bits
     }
 
-    mapping(uint256 tokenId => Rules) private _rules;
-    mapping(uint256 tokenId => bytes32) private _metadataDigest;
+    mapping(uint256 tokenId => Token) private _tokens;
+    mapping(uint256 tokenId => bytes32) private _metadataDigest; // never zero once minted
+    mapping(uint256 tokenId => address) private _governors; // address(0): the holder governs
 
     event CustodyMinted(
         uint256 indexed tokenId,
@@ -98,25 +111,32 @@ contract Custody is ERC721, ERC2981, EIP712 {
         bytes calldata signature
     ) external returns (uint256 tokenId) {
         tokenId = uint256(keccak256(bytes(nid)));
-        if (_ownerOf(tokenId) != address(0)) revert CustodyAlreadyMinted(tokenId);
+        // The digest is set at mint, never zero, never cleared: it marks a minted token.
+        if (_metadataDigest[tokenId] != bytes32(0)) revert CustodyAlreadyMinted(tokenId);
         if (metadataDigest == bytes32(0)) revert EmptyMetadata();
         if (royaltyBps > MAX_ROYALTY_BPS) revert RoyaltyTooHigh(royaltyBps);
+        if (recipient == address(0)) revert ERC721InvalidReceiver(address(0));
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(MINT_AUTHORIZATION_TYPEHASH, tokenId, recipient))
         );
         if (!SignatureChecker.isValidSignatureNowCalldata(registrant, digest, signature)) {
             revert InvalidMintSignature(registrant);
         }
+        // ERC721's _safeMint, minus its owner-mapping write (see the contract notes):
+        // record the holder in the Token slot, raise the balance, emit Transfer, then
+        // (state complete) ask a contract recipient to accept.
         _metadataDigest[tokenId] = metadataDigest;
-        if (royaltyBps != 0) _rules[tokenId].royaltyBps = royaltyBps;
-        _safeMint(recipient, tokenId);
+        _tokens[tokenId] = Token({mintedTo: recipient, royaltyBps: royaltyBps, usage: 0});
+        _increaseBalance(recipient, 1);
+        emit Transfer(address(0), recipient, tokenId);
         emit CustodyMinted(tokenId, registrant, recipient, nid, metadataDigest, royaltyBps);
+        ERC721Utils.checkOnERC721Received(_msgSender(), address(0), recipient, tokenId, "");
     }
 
     /// @notice Who sets the rules of `tokenId`: the appointed governor, else the holder.
     function controllerOf(uint256 tokenId) public view returns (address) {
         address holder = _requireOwned(tokenId);
-        address governor = _rules[tokenId].governor;
+        address governor = _governors[tokenId];
         return governor == address(0) ? holder : governor;
     }
 
@@ -127,14 +147,14 @@ contract Custody is ERC721, ERC2981, EIP712 {
         returns (address holder, address governor, uint8 usage, uint16 royaltyBps)
     {
         holder = _requireOwned(tokenId);
-        Rules memory rules = _rules[tokenId];
-        return (holder, rules.governor, rules.usage, rules.royaltyBps);
+        Token storage token = _tokens[tokenId];
+        return (holder, _governors[tokenId], token.usage, token.royaltyBps);
     }
 
     /// @notice The usage flags of `tokenId` (USE_* bits).
     function usageOf(uint256 tokenId) external view returns (uint8) {
         _requireOwned(tokenId);
-        return _rules[tokenId].usage;
+        return _tokens[tokenId].usage;
     }
 
     /// @notice sha2-256 digest of the metadata JSON that tokenURI names.
@@ -145,13 +165,13 @@ contract Custody is ERC721, ERC2981, EIP712 {
 
     function setUsage(uint256 tokenId, uint8 usage) external onlyController(tokenId) {
         if (usage & ~ALL_USES != 0) revert UnknownUsage(usage);
-        _rules[tokenId].usage = usage;
+        _tokens[tokenId].usage = usage;
         emit UsageSet(tokenId, usage, msg.sender);
     }
 
     function setRoyalty(uint256 tokenId, uint16 royaltyBps) external onlyController(tokenId) {
         if (royaltyBps > MAX_ROYALTY_BPS) revert RoyaltyTooHigh(royaltyBps);
-        _rules[tokenId].royaltyBps = royaltyBps;
+        _tokens[tokenId].royaltyBps = royaltyBps;
         emit RoyaltySet(tokenId, royaltyBps, msg.sender);
     }
 
@@ -160,8 +180,8 @@ contract Custody is ERC721, ERC2981, EIP712 {
     ///         Only the current controller may call it, so once a governor is appointed
     ///         only that governor can appoint another or hand control back.
     function setGovernor(uint256 tokenId, address governor) external onlyController(tokenId) {
-        address previous = _rules[tokenId].governor;
-        _rules[tokenId].governor = governor;
+        address previous = _governors[tokenId];
+        _governors[tokenId] = governor;
         emit GovernorSet(tokenId, previous, governor, msg.sender);
     }
 
@@ -174,7 +194,7 @@ contract Custody is ERC721, ERC2981, EIP712 {
     {
         receiver = _ownerOf(tokenId);
         if (receiver == address(0)) return (address(0), 0);
-        amount = salePrice * _rules[tokenId].royaltyBps / MAX_ROYALTY_BPS;
+        amount = salePrice * _tokens[tokenId].royaltyBps / MAX_ROYALTY_BPS;
     }
 
     /// @notice `ipfs://<CIDv1 of the metadata JSON>` (raw codec, sha2-256, base32).
@@ -192,17 +212,27 @@ contract Custody is ERC721, ERC2981, EIP712 {
         return super.supportsInterface(interfaceId);
     }
 
-    /// @dev A transfer (not a mint) clears the governor: control moves to the new holder.
+    /// @dev The holder: the Token slot's until the first transfer, then ERC721's owner mapping.
+    function _ownerOf(uint256 tokenId) internal view override returns (address) {
+        address mintedTo = _tokens[tokenId].mintedTo;
+        return mintedTo != address(0) ? mintedTo : super._ownerOf(tokenId);
+    }
+
+    /// @dev Every transfer goes through ERC721's `_update` (authorisation, approvals,
+    ///      balances, owner mapping, Transfer event); `from` comes from `_ownerOf`
+    ///      above. Then ERC721's owner mapping is the record (`mintedTo` cleared), and a
+    ///      transfer to someone else clears the governor: control moves to the new holder.
     function _update(address to, uint256 tokenId, address auth)
         internal
         override
         returns (address from)
     {
         from = super._update(to, tokenId, auth);
+        if (_tokens[tokenId].mintedTo != address(0)) _tokens[tokenId].mintedTo = address(0);
         if (from != address(0) && to != from) {
-            address previous = _rules[tokenId].governor;
+            address previous = _governors[tokenId];
             if (previous != address(0)) {
-                _rules[tokenId].governor = address(0);
+                _governors[tokenId] = address(0);
                 emit GovernorSet(tokenId, previous, address(0), from);
             }
         }

@@ -12,13 +12,13 @@ compared before and after: anvil mines a block per transaction).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from eth_account import Account
 from tests.conftest import TEST_ADDRESS, Nit, ok, one_line_error
+from tests.market.conftest import Asset
 from tests.support.anvil import Anvil
 from tests.support.chain_history import use_network
 
@@ -31,53 +31,8 @@ from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.ops.market.check import check_license
 from numbers_cli.ops.networks import resolve_network
-from numbers_cli.repo.repository import Repository
 
-FUNDING = 10**20
 PRICE_WEI = 10**16  # 0.01 ETH
-
-
-@pytest.fixture(scope="session")
-def funded(anvil: Anvil, bare_devnet: Network) -> str:
-    """TEST_ADDRESS (the `signing_key` wallet) with ether on this worker's chain."""
-    with ChainClient(bare_devnet) as client:
-        client.fund(anvil.keys[0], TEST_ADDRESS, FUNDING)
-    return TEST_ADDRESS
-
-
-@dataclass
-class Asset:
-    nid: Nid
-    photo: Path
-    network: Network
-    workdir: Path
-
-    def repo(self) -> Repository:
-        return Repository.find(self.workdir)
-
-    def block(self) -> int:
-        with ChainClient(self.network) as client:
-            return client.block_number()
-
-    def chain_commits(self) -> list[str]:
-        with ChainClient(self.network) as client:
-            return [r.commit_data for r in client.history(self.nid)]
-
-
-@pytest.fixture
-def asset(
-    nit: Nit, repo: Path, media: Any, devnet: Network, funded: str, signing_key: str
-) -> Asset:
-    """A photo committed and pushed to `devnet`, whose market contracts `nit contracts
-    deploy` put there."""
-    use_network(devnet)
-    ok(nit("contracts", "deploy", "--network", "devnet"))
-    (photo,) = media("Canon_40D.jpg")
-    ok(nit("add", str(photo)))
-    ok(nit("commit", "-m", "a photo"))
-    ok(nit("push", "--network", "devnet", "--no-ipfs"))
-    (nid,) = Repository.find(repo).refs.assets()
-    return Asset(nid, photo, resolve_network(Config.load(None), "devnet"), repo)
 
 
 @pytest.fixture

@@ -17,7 +17,14 @@ from typing import Any
 
 from numbers_cli.chain.pipeline import Explain, SendPipeline
 from numbers_cli.chain.rpc import RpcError, hex_bytes
-from numbers_cli.chain.transactions import PrivateKey, Receipt, _account, _checksum, format_amount
+from numbers_cli.chain.transactions import (
+    OnJournal,
+    PrivateKey,
+    Receipt,
+    _account,
+    _checksum,
+    format_amount,
+)
 from numbers_cli.errors import NetworkError
 
 __all__ = ["Call", "ContractCalls", "CostEstimate"]
@@ -84,13 +91,37 @@ class ContractCalls(SendPipeline):
         *,
         what: str,
         explain: Explain | None = None,
+        on_journal: OnJournal | None = None,
     ) -> list[Receipt]:
         """Send `calls` as transactions, in order, through the pipeline; their receipts.
 
         Nothing is sent when any call would revert (its gas estimate fails:
         `explain` says why) or the account cannot pay for all of them.
+        `on_journal` gets each signed transaction's snapshot before it is
+        broadcast (and again when it is re-sent with higher fees), for a
+        journal that `resume_calls` can finish after a crash.
         """
-        return self._send_all(_account(key), list(calls), what=what, explain=explain)
+        return self._send_all(
+            _account(key), list(calls), what=what, explain=explain, on_journal=on_journal
+        )
+
+    def resume_calls(
+        self,
+        snapshots: Sequence[dict[str, Any]],
+        key: PrivateKey,
+        *,
+        what: str,
+        on_journal: OnJournal | None = None,
+    ) -> list[Receipt | None]:
+        """Finish transactions `send_calls` journalled before a crash, sending none twice.
+
+        One result per snapshot: its Receipt once mined, or None when it never
+        will be (its nonce went to another transaction) or it reverted. A
+        transaction not mined yet is broadcast again exactly as signed (the
+        pipeline's `_resume`).
+        """
+        self._ensure_chain()
+        return self._resume(_account(key), snapshots, what=what, on_journal=on_journal)
 
     def estimate_calls(
         self,

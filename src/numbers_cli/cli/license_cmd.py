@@ -179,12 +179,12 @@ def buy(
     Example:
       nit license buy bafkrei... 1 --dry-run
     """
-    from numbers_cli.ops.market import licenses as licenses_op
+    from numbers_cli.ops.market import purchase as purchase_op
     from numbers_cli.ops.market.session import resolve_target
 
     nid, repo = resolve_target(env.cwd, target)
     with session_for(env, network) as session:
-        result = licenses_op.buy(
+        result = purchase_op.buy(
             session,
             repo,
             nid,

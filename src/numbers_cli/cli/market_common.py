@@ -62,8 +62,20 @@ def signer_source(env: Env, session: MarketSession) -> Callable[[], Signer]:
 
 
 def print_outcome(env: Env, outcome: Outcome, what: str) -> None:
-    """One line per transaction sent (with its explorer page), or what a dry run found."""
+    """One line per transaction sent (with its explorer page), or what a dry run found;
+    notes on interrupted actions finished first (ops.market.recovery)."""
     network = outcome.network
+    for item in outcome.finished:
+        if item["state"] == "finished":
+            recorded = f", recorded as commit {item['commit']}" if item.get("commit") else ""
+            env.err.print(
+                escape(
+                    f"note: finished the interrupted {item['action']} of {item['asset']} "
+                    f"(tx {item['tx']}){recorded}"
+                )
+            )
+        else:
+            env.err.print(escape(f"note: {item['action']} of {item['asset']}: {item['note']}"))
     if outcome.calldata_only:
         env.out.print(
             f"Transaction(s) to {what}, for the asset's governor to send on {network.name}:"
@@ -90,6 +102,8 @@ def print_outcome(env: Env, outcome: Outcome, what: str) -> None:
             "nothing was sent"
         )
         return
+    if outcome.recovered:
+        env.out.print("  (sent by an interrupted run and finished now: nothing was sent again)")
     for receipt in outcome.receipts:
         env.out.print(
             f"  tx {receipt.tx_hash} in block {receipt.block_number} ({receipt.gas_used} gas)"

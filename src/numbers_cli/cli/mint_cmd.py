@@ -50,6 +50,8 @@ def mint(
     checks. One token per asset: its id is keccak256 of the Nid, its tokenURI
     the metadata JSON (stored here, published by `nit push`). The mint is
     recorded as a commit adding the token to the tree's nftRecord, and pushed.
+    If nit was interrupted after the chain mined a mint but before its
+    record, running the same command again records it and sends nothing.
     """
     from numbers_cli.model.market import parse_bps
     from numbers_cli.ops.market import mint as mint_op

@@ -35,6 +35,8 @@ def network() -> None:
         "nit network add local --rpc http://127.0.0.1:8545 --contract 0xABC...",
         "nit network add jade --rpc https://mainnet.infura.example/v3/KEY  # a preset, own RPC",
         "nit network add team --rpc https://rpc.example --chain-id 10507 --repo --json",
+        "nit network add mychain --rpc https://rpc.example --contract 0xABC... "
+        "--custody 0xDEF... --licenses 0x123...   # market contracts deployed elsewhere",
     )
 )
 @click.argument("name")
@@ -45,6 +47,16 @@ def network() -> None:
     "to a 0600 credentials file and are masked everywhere.",
 )
 @click.option("--contract", metavar="ADDR", help="Address of its IntegrityRegister.")
+@click.option(
+    "--custody",
+    metavar="ADDR",
+    help="Address of nit's Custody contract there (`nit contracts deploy` records it).",
+)
+@click.option(
+    "--licenses",
+    metavar="ADDR",
+    help="Address of nit's Licenses contract there (bound to that Custody).",
+)
 @click.option(
     "--chain-id",
     type=click.IntRange(min=1),
@@ -69,6 +81,8 @@ def add(
     name: str,
     rpc: str,
     contract: str | None,
+    custody: str | None,
+    licenses: str | None,
     chain_id: int | None,
     confirmations: int | None,
     currency: str | None,
@@ -78,7 +92,9 @@ def add(
 ) -> None:
     """Add network NAME (or replace it; for a preset: override its RPC and other fields).
 
-    The node is asked for its chain id first, and for code at --contract.
+    The node is asked for its chain id first, and for code at --contract,
+    --custody and --licenses (and whether that Licenses is bound to that
+    Custody).
     """
     config, repo_dir = settings.load(env.cwd)
     added = networks_op.add_network(
@@ -90,6 +106,8 @@ def add(
         confirmations=confirmations,
         currency=currency,
         explorer=explorer,
+        custody=custody,
+        licenses=licenses,
         scope="repo" if in_repo else "user",
         repo_dir=repo_dir,
     )
@@ -102,6 +120,8 @@ def add(
         escape(
             f"{verb} network {net.name}: chain id {net.chain_id}, {net.rpc_display}"
             + (f", register {net.contract}" if net.contract else "")
+            + (f", custody {net.custody}" if net.custody else "")
+            + (f", licenses {net.licenses}" if net.licenses else "")
             + f" ({added.scope} config {added.path})"
         )
     )

@@ -278,6 +278,7 @@ class AddedNetwork:
     node_chain_id: int | None  # None: the node did not answer, nothing was checked
     contract_checked: bool
     warnings: list[str] = dataclasses.field(default_factory=list)
+    market_checked: bool = False  # --custody/--licenses: code there, the pair bound together
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -293,6 +294,9 @@ class AddedNetwork:
             "explorer": self.network.explorer_tx_url,
             "reachable": self.node_chain_id is not None,
             "contractChecked": self.contract_checked,
+            "custody": self.network.custody,
+            "licenses": self.network.licenses,
+            "marketChecked": self.market_checked,
             "warnings": self.warnings,
         }
 
@@ -321,6 +325,8 @@ def add_network(
     confirmations: int | None = None,
     currency: str | None = None,
     explorer: str | None = None,
+    custody: str | None = None,
+    licenses: str | None = None,
     scope: Scope = "user",
     repo_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
@@ -332,7 +338,9 @@ def add_network(
     preset's, when NAME is a preset whose RPC is being overridden), else
     NetworkError and nothing is stored. A node that does not answer is only
     accepted when the chain id is known otherwise (given, or the preset's),
-    with a warning. `contract`, when given and the node answers, must hold code.
+    with a warning. `contract`, when given and the node answers, must hold code;
+    so must `custody` and `licenses` (nit's market contracts), and a Licenses
+    given with a Custody must be the one bound to it.
 
     For a preset only the given fields are stored, so `jade` with your own RPC
     keeps the preset's chain id and contract (and gets later fixes to them);
@@ -355,6 +363,11 @@ def add_network(
     ):
         if value is not None:
             entry[key] = value
+    for key, value in (("custody", custody), ("licenses", licenses)):
+        if value is not None:
+            from numbers_cli.chain.abi import checksum_address
+
+            entry[key] = checksum_address(value, f"--{key}")
     # Validates the RPC URL (and the rest) before any request goes out.
     probe = network_from_entry(name, {**entry, "chain_id": expected or 1}, where="nit network add")
     if contract is not None:
@@ -397,13 +410,42 @@ def add_network(
         warnings.append(
             f"no --contract: pushing to {name} needs the address of an IntegrityRegister"
         )
+    market_checked = False
+    if (custody or licenses) and node_chain_id is not None:
+        from numbers_cli.ops.market.deploy import check_market_contracts
+
+        with ChainClient(network, timeout=timeout) as client:
+            check_market_contracts(client, network.custody, network.licenses)
+        market_checked = True
+    elif custody or licenses:
+        warnings.append("--custody/--licenses not checked (the node did not answer)")
 
     path = config_file(scope, repo_dir, env=env)
     existing = _read_toml(path).get(NETWORKS_TABLE, {})
     replaced = isinstance(existing, dict) and name in existing
+    if replaced and isinstance(existing[name], dict):
+        dropped = [
+            f"{k} {existing[name][k]}"
+            for k in ("custody", "licenses")
+            if existing[name].get(k) and k not in entry
+        ]
+        if dropped:
+            warnings.append(
+                f"the replaced entry's {' and '.join(dropped)} are not kept: give "
+                "--custody and --licenses to keep nit's market contracts"
+            )
     stored = network_secrets.public_entry(scope, name, entry, repo_dir, env)
     set_table_entry(scope, NETWORKS_TABLE, name, stored, repo_dir, env=env)
-    return AddedNetwork(network, scope, path, replaced, node_chain_id, contract_checked, warnings)
+    return AddedNetwork(
+        network,
+        scope,
+        path,
+        replaced,
+        node_chain_id,
+        contract_checked,
+        warnings,
+        market_checked=market_checked,
+    )
 
 
 def remove_network(

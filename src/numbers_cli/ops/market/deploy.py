@@ -19,11 +19,13 @@ from numbers_cli.chain.calls import CostEstimate
 from numbers_cli.chain.transactions import PrivateKey
 from numbers_cli.config import Config, Scope, _read_toml, config_file
 from numbers_cli.config_writer import set_table_entry
+from numbers_cli.errors import NetworkError, UsageError
 from numbers_cli.ops.market.session import GetSigner
 from numbers_cli.ops.networks import NETWORKS_TABLE, resolve_network
 
 __all__ = [
     "Deployment",
+    "check_market_contracts",
     "deploy_contracts",
     "deploy_market",
     "market_deployed",
@@ -40,6 +42,34 @@ def market_deployed(client: ChainClient) -> bool:
         return client.has_code(network.custody) and client.has_code(network.licenses)
     except Exception:  # a malformed address in the config: not deployed, redeploy
         return False
+
+
+def check_market_contracts(client: ChainClient, custody: str | None, licenses: str | None) -> None:
+    """What `nit network add --custody/--licenses` checks on the node before storing them:
+    code at each address (NetworkError, like --contract), and, with both, a Licenses
+    whose `custody()` is that Custody (UsageError: the pair would not work together)."""
+    name = client.network.name
+    for flag, address in (("--custody", custody), ("--licenses", licenses)):
+        if address and not client.has_code(address):
+            raise NetworkError(
+                f"no contract at {address} on {name} ({flag})",
+                hint=f"`nit contracts deploy --network {name}` deploys nit's market contracts",
+            )
+    if not custody or not licenses:
+        return
+    abi = contract_abi("Licenses")
+    try:
+        data = client.call_contract(licenses, abi.encode_call("custody"), what="Licenses.custody")
+        bound = str(abi.decode_result("custody", data)[0]) if len(data) == 32 else None
+    except NetworkError:
+        bound = None
+    if bound is None:
+        raise UsageError(f"--licenses {licenses} is not a Licenses contract of nit on {name}")
+    if bound.lower() != custody.lower():
+        raise UsageError(
+            f"--licenses {licenses} sells licences of the Custody contract at {bound}, "
+            f"not of --custody {custody}"
+        )
 
 
 def deploy_market(client: ChainClient, key: PrivateKey) -> tuple[str, str]:

@@ -11,17 +11,19 @@ transferring the custody token clears it (control moves to the new holder).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from numbers_cli.chain import custody as custody_binding
 from numbers_cli.chain.custody import CustodyRules, token_id
 from numbers_cli.chain.licenses import Offer, Plan
 from numbers_cli.errors import UsageError
-from numbers_cli.model.market import ACTION_NAMES, USES, format_uses, parse_bps, parse_uses
+from numbers_cli.model.market import USES, format_uses, parse_bps, parse_uses
 from numbers_cli.model.nid import Nid
-from numbers_cli.ops.market.record import Recorded, record_action
+from numbers_cli.ops.market.record import Recorded
+from numbers_cli.ops.market.recovery import Finish, market_action
 from numbers_cli.ops.market.royalty import plan_json
 from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome, check_address
 from numbers_cli.repo.repository import Repository
@@ -29,6 +31,8 @@ from numbers_cli.repo.repository import Repository
 __all__ = [
     "Governance",
     "RuleChange",
+    "finish_governor",
+    "finish_set",
     "hand_over",
     "parse_assignments",
     "set_rules",
@@ -163,43 +167,82 @@ def set_rules(
     calldata_only: bool = False,
     push: bool = True,
 ) -> RuleChange:
-    rules = session.rules(nid)
-    usage, royalty = parse_assignments(assignments, rules.usage)
-    if not calldata_only:
-        session.require_controller(nid, session.actor())
-    tid = token_id(nid)
-    calls = []
-    if usage is not None:
-        calls.append(session.custody.set_usage_call(tid, usage))
-    if royalty is not None:
-        calls.append(session.custody.set_royalty_call(tid, royalty))
-    change = RuleChange(nid, rules, usage=usage, royalty_bps=royalty)
-    change.outcome = session.execute(
-        calls,
-        what="rules transaction",
-        explain=custody_binding.explain,
+    with market_action(
+        session,
+        repo,
+        ["govern-set", nid, list(assignments)],
         get_signer=get_signer,
+        push=push,
         dry_run=dry_run,
         calldata_only=calldata_only,
-    )
-    if change.outcome.receipts:
-        details: dict[str, Any] = {"contract": session.custody.address}
+    ) as action:
+        if action.recovered is not None:
+            return cast(RuleChange, action.recovered)
+        rules = session.rules(nid)
+        usage, royalty = parse_assignments(assignments, rules.usage)
+        if not calldata_only:
+            session.require_controller(nid, session.actor())
+        tid = token_id(nid)
+        calls = []
         if usage is not None:
-            details["usage"] = format_uses(usage)
+            calls.append(session.custody.set_usage_call(tid, usage))
         if royalty is not None:
-            details["royaltyBps"] = royalty
-        change.record = record_action(
-            repo,
-            session.config,
-            session.signer(get_signer),
-            nid,
-            network=session.network,
-            tx_hash=change.outcome.receipts[-1].tx_hash,
-            action_name=ACTION_NAMES["govern-set"],
-            message=f"Set the rules of {nid}: " + ", ".join(assignments) + ".",
-            details=details,
-            push=push,
+            calls.append(session.custody.set_royalty_call(tid, royalty))
+        params = {
+            "nid": nid,
+            "before": dataclasses.asdict(rules),
+            "usage": usage,
+            "royaltyBps": royalty,
+            "assignments": list(assignments),
+            "contract": session.custody.address,
+        }
+        outcome = action.execute(
+            calls,
+            action="govern-set",
+            nid=nid,
+            params=params,
+            what="rules transaction",
+            explain=custody_binding.explain,
+            dry_run=dry_run,
+            calldata_only=calldata_only,
         )
+        if not outcome.receipts:
+            return _change(params, outcome)
+        return finish_set(session, params, outcome, action.finish())
+
+
+def _change(params: Mapping[str, Any], outcome: Outcome) -> RuleChange:
+    def optional_int(value: Any) -> int | None:
+        return None if value is None else int(value)
+
+    return RuleChange(
+        Nid(params["nid"]),
+        CustodyRules(**dict(params["before"])),
+        usage=optional_int(params.get("usage")),
+        royalty_bps=optional_int(params.get("royaltyBps")),
+        governor=params.get("governor"),
+        outcome=outcome,
+    )
+
+
+def finish_set(
+    session: MarketSession, params: Mapping[str, Any], outcome: Outcome, finish: Finish
+) -> RuleChange:
+    """Record mined rule changes (the record names the last transaction)."""
+    change = _change(params, outcome)
+    details: dict[str, Any] = {"contract": params["contract"]}
+    if change.usage is not None:
+        details["usage"] = format_uses(change.usage)
+    if change.royalty_bps is not None:
+        details["royaltyBps"] = change.royalty_bps
+    change.record = finish.record(
+        session,
+        change.nid,
+        tx_hash=outcome.receipts[-1].tx_hash,
+        action="govern-set",
+        message=f"Set the rules of {change.nid}: " + ", ".join(params["assignments"]) + ".",
+        details=details,
+    )
     return change
 
 
@@ -209,42 +252,74 @@ def _governor_change(
     nid: Nid,
     governor: str | None,
     *,
-    action: str,
-    message: str,
+    action_name: str,
     get_signer: GetSigner | None,
     dry_run: bool,
     calldata_only: bool,
     push: bool,
 ) -> RuleChange:
-    rules = session.rules(nid)
-    if not calldata_only:
-        session.require_controller(nid, session.actor())
-    change = RuleChange(nid, rules, governor=governor)
-    change.outcome = session.execute(
-        [session.custody.set_governor_call(token_id(nid), governor)],
-        what="governance transaction",
-        explain=custody_binding.explain,
+    with market_action(
+        session,
+        repo,
+        [action_name, nid, governor],
         get_signer=get_signer,
+        push=push,
         dry_run=dry_run,
         calldata_only=calldata_only,
-    )
-    if change.outcome.receipts:
-        change.record = record_action(
-            repo,
-            session.config,
-            session.signer(get_signer),
-            nid,
-            network=session.network,
-            tx_hash=change.outcome.receipts[0].tx_hash,
-            action_name=ACTION_NAMES[action],
-            message=message,
-            details={
-                "contract": session.custody.address,
-                "previousGovernor": rules.governor,
-                "governor": governor,
-            },
-            push=push,
+    ) as action:
+        if action.recovered is not None:
+            return cast(RuleChange, action.recovered)
+        rules = session.rules(nid)
+        if action_name == "take-back" and rules.governor is None:
+            raise UsageError(f"{nid} has no governor: its holder {rules.holder} already governs it")
+        if not calldata_only:
+            session.require_controller(nid, session.actor())
+        params = {
+            "nid": nid,
+            "before": dataclasses.asdict(rules),
+            "governor": governor,
+            "action": action_name,
+            "contract": session.custody.address,
+        }
+        outcome = action.execute(
+            [session.custody.set_governor_call(token_id(nid), governor)],
+            action=action_name,
+            nid=nid,
+            params=params,
+            what="governance transaction",
+            explain=custody_binding.explain,
+            dry_run=dry_run,
+            calldata_only=calldata_only,
         )
+        if not outcome.receipts:
+            return _change(params, outcome)
+        return finish_governor(session, params, outcome, action.finish())
+
+
+def finish_governor(
+    session: MarketSession, params: Mapping[str, Any], outcome: Outcome, finish: Finish
+) -> RuleChange:
+    """Record a mined hand-over or take-back."""
+    change = _change(params, outcome)
+    before = change.before
+    if params["action"] == "hand-over":
+        message = f"Handed the governance of {change.nid} to {change.governor}."
+    else:
+        message = f"Handed the governance of {change.nid} back to its holder {before.holder}."
+    change.record = finish.record(
+        session,
+        change.nid,
+        tx_hash=outcome.receipts[0].tx_hash,
+        action=str(params["action"]),
+        message=message,
+        details={
+            "contract": params["contract"],
+            "previousGovernor": before.governor,
+            "governor": change.governor,
+        },
+    )
+    if change.governor is not None and change.governor.lower() == before.holder.lower():
+        change.notes.append("the governor is the holder itself: the same as no governor")
     return change
 
 
@@ -266,14 +341,13 @@ def hand_over(
         repo,
         nid,
         address,
-        action="hand-over",
-        message=f"Handed the governance of {nid} to {address}.",
+        action_name="hand-over",
         get_signer=get_signer,
         dry_run=dry_run,
         calldata_only=calldata_only,
         push=push,
     )
-    if address.lower() == change.before.holder.lower():
+    if not change.notes and address.lower() == change.before.holder.lower():
         change.notes.append("the governor is the holder itself: the same as no governor")
     return change
 
@@ -289,16 +363,12 @@ def take_back(
     push: bool = True,
 ) -> RuleChange:
     """Hand control back to the holder; sent by the current governor (a DAO: `--calldata`)."""
-    rules = session.rules(nid)
-    if rules.governor is None:
-        raise UsageError(f"{nid} has no governor: its holder {rules.holder} already governs it")
     return _governor_change(
         session,
         repo,
         nid,
         None,
-        action="take-back",
-        message=f"Handed the governance of {nid} back to its holder {rules.holder}.",
+        action_name="take-back",
         get_signer=get_signer,
         dry_run=dry_run,
         calldata_only=calldata_only,

@@ -1,16 +1,16 @@
 """`nit license offer | list | buy | close`: licences of an asset, sold as ERC-1155.
 
-`nit license check` is `ops.market.check` (its `check_license` is what scripts
-and `nit monitor` call).
+`nit license buy` is `ops.market.purchase`; `nit license check` is
+`ops.market.check` (its `check_license` is what scripts and `nit monitor` call).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from numbers_cli.chain import format_amount
 from numbers_cli.chain import licenses as licenses_binding
@@ -19,7 +19,6 @@ from numbers_cli.chain.licenses import Offer
 from numbers_cli.errors import InvalidFormat, MarketRefused, UsageError
 from numbers_cli.model import jsjson
 from numbers_cli.model.market import (
-    ACTION_NAMES,
     format_uses,
     parse_amount,
     parse_expiry,
@@ -27,7 +26,8 @@ from numbers_cli.model.market import (
 )
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import LICENSES, license_of
-from numbers_cli.ops.market.record import Recorded, record_action
+from numbers_cli.ops.market.record import Recorded
+from numbers_cli.ops.market.recovery import Finish, market_action
 from numbers_cli.ops.market.session import (
     GetSigner,
     MarketSession,
@@ -37,12 +37,13 @@ from numbers_cli.repo.repository import Repository
 
 __all__ = [
     "OfferResult",
-    "PurchaseResult",
-    "buy",
     "close_offer",
     "create_offer",
+    "finish_close",
+    "finish_offer",
     "list_offers",
     "offer_json",
+    "offer_of",
     "resolve_terms",
 ]
 
@@ -155,51 +156,90 @@ def create_offer(
     if not 1 <= supply < 2**32:
         raise UsageError(f"--supply must be between 1 and {2**32 - 1}, not {supply}")
     uses = parse_uses(allow)
-    expiry = parse_expiry(expires, now=max(int(time.time()), session.client.block_timestamp()))
-    terms_nid, _ = resolve_terms(terms, repo)
-    tid = token_id(nid)
-    if not calldata_only:
-        rules = session.require_controller(nid, session.actor())
-        if uses & ~rules.usage:
-            missing = format_uses(uses & ~rules.usage)
-            raise MarketRefused(
-                f"{nid} does not permit {', '.join(missing)}; a licence cannot grant it",
-                hint=f"`nit govern set {nid} {missing[0]}=yes` permits it",
-            )
-    call = session.licenses.create_offer_call(tid, terms_nid, price_wei, supply, expiry, uses)
-    outcome = session.execute(
-        [call],
-        what="offer transaction",
-        explain=licenses_binding.explain,
+    request = ["license-offer", nid, price_wei, supply, terms, expires, uses]
+    with market_action(
+        session,
+        repo,
+        request,
         get_signer=get_signer,
+        push=push,
         dry_run=dry_run,
         calldata_only=calldata_only,
+    ) as action:
+        if action.recovered is not None:
+            return cast(OfferResult, action.recovered)
+        expiry = parse_expiry(expires, now=max(int(time.time()), session.client.block_timestamp()))
+        terms_nid, _ = resolve_terms(terms, repo)
+        tid = token_id(nid)
+        if not calldata_only:
+            rules = session.require_controller(nid, session.actor())
+            if uses & ~rules.usage:
+                missing = format_uses(uses & ~rules.usage)
+                raise MarketRefused(
+                    f"{nid} does not permit {', '.join(missing)}; a licence cannot grant it",
+                    hint=f"`nit govern set {nid} {missing[0]}=yes` permits it",
+                )
+        call = session.licenses.create_offer_call(tid, terms_nid, price_wei, supply, expiry, uses)
+        params = {
+            "nid": nid,
+            "priceWei": str(price_wei),
+            "supply": supply,
+            "expiry": expiry,
+            "uses": uses,
+            "terms": terms_nid,
+            "contract": session.licenses.address,
+        }
+        outcome = action.execute(
+            [call],
+            action="license-offer",
+            nid=nid,
+            params=params,
+            what="offer transaction",
+            explain=licenses_binding.explain,
+            dry_run=dry_run,
+            calldata_only=calldata_only,
+        )
+        if not outcome.receipts:
+            return _offer_result(params, outcome)
+        return finish_offer(session, params, outcome, action.finish())
+
+
+def _offer_result(params: Mapping[str, Any], outcome: Outcome) -> OfferResult:
+    return OfferResult(
+        Nid(params["nid"]),
+        None,
+        int(params["priceWei"]),
+        int(params["supply"]),
+        int(params["expiry"]),
+        int(params["uses"]),
+        Nid(params["terms"]),
+        outcome,
     )
-    result = OfferResult(nid, None, price_wei, supply, expiry, uses, terms_nid, outcome)
-    if not outcome.receipts:
-        return result
+
+
+def finish_offer(
+    session: MarketSession, params: Mapping[str, Any], outcome: Outcome, finish: Finish
+) -> OfferResult:
+    """Record a mined offer (its id read from the OfferCreated event)."""
+    result = _offer_result(params, outcome)
     tx_hash = outcome.receipts[0].tx_hash
     (created,) = session.licenses.events(tx_hash, "OfferCreated")
     result.offer_id = int(created["offerId"])
-    result.record = record_action(
-        repo,
-        session.config,
-        session.signer(get_signer),
-        nid,
-        network=session.network,
+    result.record = finish.record(
+        session,
+        result.nid,
         tx_hash=tx_hash,
-        action_name=ACTION_NAMES["license-offer"],
-        message=f"Offered licence {result.offer_id} of {nid} on {session.network.name}.",
+        action="license-offer",
+        message=f"Offered licence {result.offer_id} of {result.nid} on {session.network.name}.",
         details={
-            "contract": session.licenses.address,
+            "contract": params["contract"],
             "offer": result.offer_id,
-            "priceWei": str(price_wei),
-            "supply": supply,
-            "expiry": expiry or None,
-            "uses": format_uses(uses),
-            "terms": terms_nid,
+            "priceWei": str(result.price_wei),
+            "supply": result.supply,
+            "expiry": result.expiry or None,
+            "uses": format_uses(result.uses),
+            "terms": result.terms,
         },
-        push=push,
     )
     return result
 
@@ -216,34 +256,53 @@ def close_offer(
     push: bool = True,
 ) -> Outcome:
     """Stop selling an offer (licences sold stay valid)."""
-    _offer_of(session, nid, offer_id)
-    if not calldata_only:
-        session.require_controller(nid, session.actor())
-    outcome = session.execute(
-        [session.licenses.close_offer_call(offer_id)],
-        what="close-offer transaction",
-        explain=licenses_binding.explain,
+    with market_action(
+        session,
+        repo,
+        ["license-close", nid, offer_id],
         get_signer=get_signer,
+        push=push,
         dry_run=dry_run,
         calldata_only=calldata_only,
-    )
-    if outcome.receipts:
-        record_action(
-            repo,
-            session.config,
-            session.signer(get_signer),
-            nid,
-            network=session.network,
-            tx_hash=outcome.receipts[0].tx_hash,
-            action_name=ACTION_NAMES["license-close"],
-            message=f"Closed licence offer {offer_id} of {nid}.",
-            details={"contract": session.licenses.address, "offer": offer_id},
-            push=push,
+    ) as action:
+        if action.recovered is not None:
+            return cast(Outcome, action.recovered)
+        offer_of(session, nid, offer_id)
+        if not calldata_only:
+            session.require_controller(nid, session.actor())
+        params = {"nid": nid, "offer": offer_id, "contract": session.licenses.address}
+        outcome = action.execute(
+            [session.licenses.close_offer_call(offer_id)],
+            action="license-close",
+            nid=nid,
+            params=params,
+            what="close-offer transaction",
+            explain=licenses_binding.explain,
+            dry_run=dry_run,
+            calldata_only=calldata_only,
         )
+        if outcome.receipts:
+            finish_close(session, params, outcome, action.finish())
+        return outcome
+
+
+def finish_close(
+    session: MarketSession, params: Mapping[str, Any], outcome: Outcome, finish: Finish
+) -> Outcome:
+    """Record a mined close of an offer."""
+    offer_id = int(params["offer"])
+    finish.record(
+        session,
+        params["nid"],
+        tx_hash=outcome.receipts[0].tx_hash,
+        action="license-close",
+        message=f"Closed licence offer {offer_id} of {params['nid']}.",
+        details={"contract": params["contract"], "offer": offer_id},
+    )
     return outcome
 
 
-def _offer_of(session: MarketSession, nid: Nid, offer_id: int) -> Offer:
+def offer_of(session: MarketSession, nid: Nid, offer_id: int) -> Offer:
     offer = session.licenses.offer(offer_id)
     if offer.asset != token_id(nid):
         raise UsageError(f"offer {offer_id} is not an offer of {nid}")
@@ -257,78 +316,3 @@ def list_offers(session: MarketSession, nid: Nid) -> tuple[list[Offer], int]:
     """The asset's offers in creation order, and the chain's time (to judge expiry)."""
     session.rules(nid)  # NotFound with how to mint, when there is no custody token
     return session.licenses.offers_of(token_id(nid)), session.client.block_timestamp()
-
-
-# -- buy ----------------------------------------------------------------------------
-
-
-@dataclass
-class PurchaseResult:
-    nid: Nid
-    offer: Offer
-    buyer: str
-    outcome: Outcome
-    record: Recorded | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "nid": self.nid,
-            "offer": self.offer.offer_id,
-            "buyer": self.buyer,
-            "priceWei": str(self.offer.price_wei),
-            "uses": format_uses(self.offer.uses),
-            "terms": self.offer.terms,
-            "expiry": self.offer.expiry or None,
-            **self.outcome.to_json(),
-            "record": self.record.to_json() if self.record else None,
-        }
-
-
-def buy(
-    session: MarketSession,
-    repo: Repository | None,
-    nid: Nid,
-    offer_id: int,
-    *,
-    get_signer: GetSigner | None,
-    dry_run: bool = False,
-    push: bool = True,
-) -> PurchaseResult:
-    """Buy one licence of `offer_id` at its exact price (the funds check includes it)."""
-    offer = _offer_of(session, nid, offer_id)
-    now = session.client.block_timestamp()
-    if offer.closed:
-        raise MarketRefused(f"offer {offer_id} of {nid} is closed")
-    if not offer.valid_at(now):
-        raise MarketRefused(f"offer {offer_id} of {nid} has expired")
-    if offer.sold >= offer.supply:
-        raise MarketRefused(f"offer {offer_id} of {nid} is sold out ({offer.supply} licences)")
-    buyer = session.actor()
-    outcome = session.execute(
-        [session.licenses.buy_call(offer_id, offer.price_wei)],
-        what="purchase transaction",
-        explain=licenses_binding.explain,
-        get_signer=get_signer,
-        dry_run=dry_run,
-    )
-    result = PurchaseResult(nid, offer, buyer, outcome)
-    if outcome.receipts:
-        result.record = record_action(
-            repo,
-            session.config,
-            session.signer(get_signer),
-            nid,
-            network=session.network,
-            tx_hash=outcome.receipts[0].tx_hash,
-            action_name=ACTION_NAMES["license-buy"],
-            message=f"Bought a licence of {nid} (offer {offer_id}).",
-            details={
-                "contract": session.licenses.address,
-                "offer": offer_id,
-                "priceWei": str(offer.price_wei),
-                "uses": format_uses(offer.uses),
-                "terms": offer.terms,
-            },
-            push=push,
-        )
-    return result

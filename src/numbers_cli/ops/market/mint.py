@@ -8,29 +8,34 @@ the recipient must be an address. Then the token's metadata JSON is built
 push` publishes it to IPFS, where tokenURI points), the wallet signs the
 EIP-712 MintAuthorization, and Custody.mint is sent. Finally the mint is
 recorded as a commit whose tree's `nftRecord` names the token
-(`action-mint-erc721-nft`).
+(`action-mint-erc721-nft`). The signed mint is journalled before it is
+broadcast (ops.market.recovery): if nit dies after the chain mined it but
+before the record, the next `nit mint` of the asset records it and sends
+nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from numbers_cli.chain import custody as custody_binding
 from numbers_cli.chain.custody import mint_authorization, token_id
 from numbers_cli.errors import MarketRefused, NetworkError, NotAllowed, NotFound
-from numbers_cli.model.market import ACTION_NAMES, token_metadata
+from numbers_cli.model.market import token_metadata
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
-from numbers_cli.ops.market.record import Recorded, record_action
+from numbers_cli.ops.market.record import Recorded
+from numbers_cli.ops.market.recovery import Finish, MarketAction, market_action
 from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome, check_address
 from numbers_cli.ops.trees import load_tree
 from numbers_cli.repo.repository import Repository
 
-__all__ = ["MintResult", "Registration", "mint", "registration"]
+__all__ = ["MintResult", "Registration", "finish_mint", "mint", "registration"]
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,32 @@ def mint(
 
     A dry run does every check and prices the transaction; it unlocks the
     wallet to sign the authorisation (the price depends on a valid one) but
-    sends nothing and records nothing.
+    sends nothing and records nothing. A mint that an interrupted run sent
+    is finished instead (ops.market.recovery): recorded, never sent twice.
     """
+    recipient_arg = check_address(to, "--to") if to else None
+    with market_action(
+        session,
+        repo,
+        ["mint", nid, recipient_arg, royalty_bps],
+        get_signer=get_signer,
+        push=push,
+        dry_run=dry_run,
+    ) as action:
+        if action.recovered is not None:
+            return cast(MintResult, action.recovered)
+        return _mint(session, repo, nid, action, recipient_arg, royalty_bps, dry_run)
+
+
+def _mint(
+    session: MarketSession,
+    repo: Repository | None,
+    nid: Nid,
+    action: MarketAction,
+    to: str | None,
+    royalty_bps: int,
+    dry_run: bool,
+) -> MintResult:
     network = session.network
     reg = registration(session, nid)
     actor = session.actor()
@@ -155,7 +184,7 @@ def mint(
     if session.custody.exists(tid):
         holder = session.custody.rules(tid).holder
         raise MarketRefused(f"the custody token of {nid} is already minted (held by {holder})")
-    recipient = check_address(to, "--to") if to else actor
+    recipient = to or actor
     name, description, encoding = _describe(repo, nid)
     metadata = token_metadata(
         nid=nid,
@@ -168,58 +197,89 @@ def mint(
         registration_tx=reg.tx_hash,
         encoding_format=encoding,
     )
-    metadata_nid = Nid.of_bytes(metadata)
-    signer = session.signer(get_signer)
+    signer = session.signer(action.get_signer)
     typed = mint_authorization(nid, recipient, network.chain_id, session.custody.address)
     signature = bytes.fromhex(signer.sign_typed_data(typed)[2:])
     call = session.custody.mint_call(
         nid, recipient, hashlib.sha256(metadata).digest(), royalty_bps, signer.address, signature
     )
-    outcome = session.execute(
+    params = {
+        "nid": nid,
+        "recipient": recipient,
+        "royaltyBps": royalty_bps,
+        "metadata": metadata.decode("utf-8"),
+        "registration": reg.to_json(),
+        "contract": session.custody.address,
+    }
+    outcome = action.execute(
         [call],
+        action="mint",
+        nid=nid,
+        params=params,
         what="mint transaction",
         explain=custody_binding.explain,
-        get_signer=lambda: signer,
         dry_run=dry_run,
     )
-    result = MintResult(
+    if dry_run:
+        return _result(params, outcome)
+    return finish_mint(session, params, outcome, action.finish())
+
+
+def _result(params: Mapping[str, Any], outcome: Outcome) -> MintResult:
+    nid = Nid(params["nid"])
+    metadata = str(params["metadata"]).encode("utf-8")
+    metadata_nid = Nid.of_bytes(metadata)
+    reg = params["registration"]
+    return MintResult(
         nid=nid,
-        token_id=tid,
-        recipient=recipient,
-        royalty_bps=royalty_bps,
+        token_id=token_id(nid),
+        recipient=str(params["recipient"]),
+        royalty_bps=int(params["royaltyBps"]),
         metadata=metadata_nid,
         metadata_bytes=metadata,
         token_uri=f"ipfs://{metadata_nid}",
-        registration=reg,
+        registration=Registration(
+            nid=nid,
+            registrant=str(reg["registrant"]),
+            commit=Nid(reg["commit"]),
+            tx_hash=str(reg["tx"]),
+            block=int(reg["block"]),
+        ),
         outcome=outcome,
     )
-    if dry_run:
-        return result
-    if repo is not None:
-        repo.objects.put(metadata)  # what tokenURI names; published by `nit push`
-    tx_hash = outcome.receipts[0].tx_hash
-    nft = {"network": network.name, "contractAddress": session.custody.address, "tokenId": str(tid)}
+
+
+def finish_mint(
+    session: MarketSession, params: Mapping[str, Any], outcome: Outcome, finish: Finish
+) -> MintResult:
+    """Record a mint that was mined: its metadata stored, the token added to the tree's
+    nftRecord. What `nit mint` ends with, and what finishes an interrupted one."""
+    result = _result(params, outcome)
+    nid, metadata = result.nid, result.metadata_bytes
+    if finish.repo is not None:
+        finish.repo.objects.put(metadata)  # what tokenURI names; published by `nit push`
+    nft = {
+        "network": session.network.name,
+        "contractAddress": str(params["contract"]),
+        "tokenId": str(result.token_id),
+    }
 
     def add_nft(tree: AssetTree) -> dict[str, Any]:
         records = [r for r in tree.get("nftRecord") or [] if r != nft]
         return {"nftRecord": [*records, nft]}
 
-    result.record = record_action(
-        repo,
-        session.config,
-        signer,
+    result.record = finish.record(
+        session,
         nid,
-        network=network,
-        tx_hash=tx_hash,
-        action_name=ACTION_NAMES["mint"],
-        message=f"Minted the custody NFT of {nid} to {recipient} on {network.name}.",
+        tx_hash=outcome.receipts[0].tx_hash,
+        action="mint",
+        message=f"Minted the custody NFT of {nid} to {result.recipient} on {session.network.name}.",
         attachment=metadata,
         tree_changes=add_nft,
-        push=push,
     )
     if result.record is None:
         result.notes.append(
             "no local history of this asset: the mint is not recorded as a commit and its "
-            f"metadata {metadata_nid} is not stored (`--json` prints it: publish it on IPFS)"
+            f"metadata {result.metadata} is not stored (`--json` prints it: publish it on IPFS)"
         )
     return result

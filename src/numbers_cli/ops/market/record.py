@@ -82,13 +82,20 @@ def record_action(
     tree_changes: TreeChanges | None = None,
     push: bool = True,
     now: int | None = None,
+    on_committed: Callable[[], None] | None = None,
+    recorded_since: int | None = None,
 ) -> Recorded | None:
     """Commit the action on `nid`'s head (None when `repo` lacks the asset), then push it.
 
     `attachment` defaults to the action record JSON (action, network, chain id,
     transaction, signer, `details`). A failed push is reported in the result,
     not raised: the action happened on chain whatever becomes of its record,
-    and `nit push` finishes the record later.
+    and `nit push` finishes the record later. `on_committed` runs once the
+    record is committed, before the push (the market journal settles the
+    action there). With `recorded_since` (finishing a journalled action), a
+    commit of the asset made since then that already records this transaction
+    is returned (and pushed) instead of writing a second one: nit may have died
+    after the record was written but before its journal entry was settled.
     """
     if repo is None or repo.refs.head(nid) is None:
         return None
@@ -106,40 +113,69 @@ def record_action(
     author = str(config.get("commit.author") or "") or signer.address
     provider = str(config.get("commit.provider") or "") or None
     timestamp = int(time.time()) if now is None else now
+    result_uri = tx_uri(network, tx_hash)
     with repo.transaction() as txn:
-        head = txn.history(nid)[-1]
-        tree = tree_of(repo, load_commit(repo, head))
-        if tree_changes is not None:
-            changes = tree_changes(tree)
-            tree = tree.updated(changes)
-            staged = txn.index.staged.get(nid)
-            if staged is not None:  # keep the change in what `nit commit` will commit next
-                staged.tree = AssetTree(tuple(staged.tree.items())).updated(changes).as_dict()
-        tree_cid = repo.objects.put(tree.to_bytes())
-        attachment_cid = repo.objects.put(attachment)
-        sha = tree.sha256()
-        record = Commit.new(
-            {
-                "assetTreeCid": tree_cid,
-                "assetTreeSha256": sha,
-                "assetTreeSignature": signer.sign_text(sha),
-                "author": author,
-                "committer": signer.address,
-                "provider": provider,
-                "timestampCreated": timestamp,
-                "action": ACTION_NIDS.get(action_name),
-                "actionResult": tx_uri(network, tx_hash),
-                "abstract": message,
-                "attachment": attachment_cid,
-                "actionName": action_name,
-            }
-        )
-        commit_nid = repo.objects.put(record.to_bytes())
-        txn.append_commit(nid, commit_nid)
-    recorded = Recorded(Nid(nid), commit_nid, action_name, attachment_cid)
+        history = txn.history(nid)
+        existing = None
+        if recorded_since is not None:
+            existing = _recorded(repo, history, result_uri, action_name, recorded_since)
+        if existing is not None:
+            recorded = Recorded(Nid(nid), existing, action_name, _attachment_of(repo, existing))
+            recorded.notes.append(f"already recorded as commit {existing}")
+        else:
+            tree = tree_of(repo, load_commit(repo, history[-1]))
+            if tree_changes is not None:
+                changes = tree_changes(tree)
+                tree = tree.updated(changes)
+                staged = txn.index.staged.get(nid)
+                if staged is not None:  # keep the change in what `nit commit` will commit next
+                    staged.tree = AssetTree(tuple(staged.tree.items())).updated(changes).as_dict()
+            tree_cid = repo.objects.put(tree.to_bytes())
+            attachment_cid = repo.objects.put(attachment)
+            sha = tree.sha256()
+            record = Commit.new(
+                {
+                    "assetTreeCid": tree_cid,
+                    "assetTreeSha256": sha,
+                    "assetTreeSignature": signer.sign_text(sha),
+                    "author": author,
+                    "committer": signer.address,
+                    "provider": provider,
+                    "timestampCreated": timestamp,
+                    "action": ACTION_NIDS.get(action_name),
+                    "actionResult": result_uri,
+                    "abstract": message,
+                    "attachment": attachment_cid,
+                    "actionName": action_name,
+                }
+            )
+            commit_nid = repo.objects.put(record.to_bytes())
+            txn.append_commit(nid, commit_nid)
+            recorded = Recorded(Nid(nid), commit_nid, action_name, attachment_cid)
+    if on_committed is not None:
+        on_committed()
     if push:
         _push(repo, config, signer, network, recorded)
     return recorded
+
+
+def _recorded(
+    repo: Repository, history: list[Nid], result_uri: str, action_name: str, since: int
+) -> Nid | None:
+    """The commit of `history` recording `result_uri` as `action_name`, looking back no
+    further than commits created before `since` (a record is never older than its action)."""
+    for commit_nid in reversed(history):
+        commit = load_commit(repo, commit_nid)
+        if commit.get("actionResult") == result_uri and commit.get("actionName") == action_name:
+            return commit_nid
+        created = commit.get("timestampCreated")
+        if isinstance(created, int) and created < since:
+            return None
+    return None
+
+
+def _attachment_of(repo: Repository, commit_nid: Nid) -> Nid:
+    return Nid(str(load_commit(repo, commit_nid).get("attachment") or ""))
 
 
 def _push(

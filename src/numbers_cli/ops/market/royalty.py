@@ -3,22 +3,32 @@ payees taking what they are owed (pull payments: nobody is ever paid unasked).""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from numbers_cli.chain import format_amount
 from numbers_cli.chain import licenses as licenses_binding
 from numbers_cli.chain.custody import token_id
 from numbers_cli.chain.licenses import Plan
 from numbers_cli.errors import MarketRefused
-from numbers_cli.model.market import ACTION_NAMES, parse_payees
+from numbers_cli.model.market import parse_payees
 from numbers_cli.model.nid import Nid
-from numbers_cli.ops.market.record import Recorded, record_action
+from numbers_cli.ops.market.record import Recorded
+from numbers_cli.ops.market.recovery import Finish, market_action
 from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome, check_address
 from numbers_cli.repo.repository import Repository
 
-__all__ = ["Balance", "PlanResult", "balance", "plan_json", "set_plan", "show_plan", "withdraw"]
+__all__ = [
+    "Balance",
+    "PlanResult",
+    "balance",
+    "finish_plan",
+    "plan_json",
+    "set_plan",
+    "show_plan",
+    "withdraw",
+]
 
 
 def plan_json(plan: Plan) -> list[dict[str, Any]]:
@@ -66,33 +76,61 @@ def set_plan(
     The first payee also receives the rounding dust of every split.
     """
     shares = [(check_address(a, "payee"), bps) for a, bps in parse_payees(payees)]
-    rules = session.rules(nid)
-    if not calldata_only:
-        session.require_controller(nid, session.actor())
-    outcome = session.execute(
-        [session.licenses.set_plan_call(token_id(nid), shares)],
-        what="plan transaction",
-        explain=licenses_binding.explain,
+    with market_action(
+        session,
+        repo,
+        ["royalty-plan", nid, shares],
         get_signer=get_signer,
+        push=push,
         dry_run=dry_run,
         calldata_only=calldata_only,
-    )
-    result = PlanResult(nid, Plan(tuple(shares)), rules.holder, outcome)
-    if outcome.receipts:
-        result.record = record_action(
-            repo,
-            session.config,
-            session.signer(get_signer),
-            nid,
-            network=session.network,
-            tx_hash=outcome.receipts[0].tx_hash,
-            action_name=ACTION_NAMES["royalty-plan"],
-            message=f"Set the revenue plan of {nid}: "
-            + ", ".join(f"{payee} {bps / 100:g}%" for payee, bps in shares)
-            + ".",
-            details={"contract": session.licenses.address, "plan": plan_json(result.plan)},
-            push=push,
+    ) as action:
+        if action.recovered is not None:
+            return cast(PlanResult, action.recovered)
+        rules = session.rules(nid)
+        if not calldata_only:
+            session.require_controller(nid, session.actor())
+        params = {
+            "nid": nid,
+            "plan": shares,
+            "holder": rules.holder,
+            "contract": session.licenses.address,
+        }
+        outcome = action.execute(
+            [session.licenses.set_plan_call(token_id(nid), shares)],
+            action="royalty-plan",
+            nid=nid,
+            params=params,
+            what="plan transaction",
+            explain=licenses_binding.explain,
+            dry_run=dry_run,
+            calldata_only=calldata_only,
         )
+        if not outcome.receipts:
+            return _plan_result(params, outcome)
+        return finish_plan(session, params, outcome, action.finish())
+
+
+def _plan_result(params: Mapping[str, Any], outcome: Outcome) -> PlanResult:
+    shares = tuple((str(payee), int(bps)) for payee, bps in params["plan"])
+    return PlanResult(Nid(params["nid"]), Plan(shares), str(params["holder"]), outcome)
+
+
+def finish_plan(
+    session: MarketSession, params: Mapping[str, Any], outcome: Outcome, finish: Finish
+) -> PlanResult:
+    """Record a mined revenue plan."""
+    result = _plan_result(params, outcome)
+    result.record = finish.record(
+        session,
+        result.nid,
+        tx_hash=outcome.receipts[0].tx_hash,
+        action="royalty-plan",
+        message=f"Set the revenue plan of {result.nid}: "
+        + ", ".join(f"{payee} {bps / 100:g}%" for payee, bps in result.plan.shares)
+        + ".",
+        details={"contract": params["contract"], "plan": plan_json(result.plan)},
+    )
     return result
 
 

@@ -24,6 +24,7 @@ from numbers_cli.chain.calls import Call, CostEstimate
 from numbers_cli.chain.custody import CustodyContract, CustodyRules, token_id
 from numbers_cli.chain.licenses import LicensesContract
 from numbers_cli.chain.pipeline import Explain
+from numbers_cli.chain.transactions import OnJournal
 from numbers_cli.config import Config
 from numbers_cli.errors import (
     ConfigError,
@@ -92,6 +93,11 @@ class Outcome:
     calldata_only: bool = False
     estimate: CostEstimate | None = None
     receipts: list[Receipt] = field(default_factory=list)
+    #: The receipts are an interrupted run's, finished now: nothing was sent this time.
+    recovered: bool = False
+    #: Other interrupted actions finished (or left waiting) before this one
+    #: (ops.market.recovery): {action, asset, state, tx, commit | note}.
+    finished: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def tx_hash(self) -> str | None:
@@ -122,6 +128,8 @@ class Outcome:
                 }
                 for r in self.receipts
             ],
+            "recovered": self.recovered,
+            "finished": self.finished,
         }
 
 
@@ -238,9 +246,13 @@ class MarketSession:
         dry_run: bool = False,
         calldata_only: bool = False,
         sender: str | None = None,
+        on_journal: OnJournal | None = None,
     ) -> Outcome:
         """Send `calls` in order, or only price them (`dry_run`), or only return them
-        (`calldata_only`: for a governor such as a DAO or a Safe to execute)."""
+        (`calldata_only`: for a governor such as a DAO or a Safe to execute).
+
+        `on_journal` receives the signed transactions before they are broadcast
+        (ops.market.recovery journals them, so a crash loses nothing)."""
         outcome = Outcome(self.network, list(calls), dry_run=dry_run, calldata_only=calldata_only)
         if calldata_only:
             return outcome
@@ -250,7 +262,9 @@ class MarketSession:
             )
             return outcome
         signer = self.signer(get_signer)
-        outcome.receipts = self.client.send_calls(calls, signer, what=what, explain=explain)
+        outcome.receipts = self.client.send_calls(
+            calls, signer, what=what, explain=explain, on_journal=on_journal
+        )
         return outcome
 
 

@@ -1,0 +1,284 @@
+"""Market actions that nothing can half-do: journalled before they are sent, finished
+by the next run if nit dies between the chain and the record.
+
+Every market command that records (mint, license offer/close/buy, royalty
+plan, govern set/hand-over/take-back) runs inside `market_action`:
+
+1. Under the repository's market lock, it first finishes what an interrupted
+   run of this wallet journalled on this network (`repo.market_journal`): each
+   transaction is looked up, or re-broadcast exactly as signed, or known dead
+   (its nonce taken); for what was mined, the action's own finisher writes
+   the record commit, as the interrupted run would have; then the entry is
+   settled. A record already written (nit died after it, before settling) is
+   found in the asset's history rather than written twice.
+2. If one of those was this very request (the same command run again), its
+   result is returned: the retry sends nothing.
+3. Otherwise the command runs. `MarketAction.execute` journals its signed
+   transactions (with what the record needs) before they are broadcast, and
+   its finisher settles the entry once the record is committed.
+
+Only a repository holding the asset's history records, so only there is
+anything journalled; dry runs and `--calldata` neither finish nor journal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from numbers_cli.chain.calls import Call
+from numbers_cli.chain.pipeline import Explain
+from numbers_cli.model.market import ACTION_NAMES
+from numbers_cli.model.nid import Nid
+from numbers_cli.ops.market.record import Recorded, TreeChanges, record_action
+from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome
+from numbers_cli.repo.market_journal import JournalledAction, MarketJournal
+from numbers_cli.repo.repository import Repository
+from numbers_cli.wallet import Signer
+
+__all__ = ["Finish", "MarketAction", "market_action"]
+
+#: action → (module, function) of the finisher that records it: `(session, params,
+#: outcome, finish) -> result`, the same function the command itself ends with.
+FINISHERS: dict[str, tuple[str, str]] = {
+    "mint": ("numbers_cli.ops.market.mint", "finish_mint"),
+    "license-offer": ("numbers_cli.ops.market.licenses", "finish_offer"),
+    "license-close": ("numbers_cli.ops.market.licenses", "finish_close"),
+    "license-buy": ("numbers_cli.ops.market.purchase", "finish_buy"),
+    "royalty-plan": ("numbers_cli.ops.market.royalty", "finish_plan"),
+    "govern-set": ("numbers_cli.ops.market.govern", "finish_set"),
+    "hand-over": ("numbers_cli.ops.market.govern", "finish_governor"),
+    "take-back": ("numbers_cli.ops.market.govern", "finish_governor"),
+}
+assert set(FINISHERS) == set(ACTION_NAMES)
+
+Finisher = Callable[[MarketSession, Mapping[str, Any], Outcome, "Finish"], Any]
+
+
+def _normal(value: Any) -> Any:
+    """JSON's view of a value: how a request compares with a journalled one."""
+    return json.loads(json.dumps(value, default=str))
+
+
+@dataclass
+class Finish:
+    """How an action's finisher records: the signer, push or not, and (for a journalled
+    action) the settling of its entry and how far back its record may already be."""
+
+    repo: Repository | None
+    signer: Signer
+    push: bool
+    settle: Callable[[], None] | None = None
+    since: int | None = None
+
+    def record(
+        self,
+        session: MarketSession,
+        nid: str,
+        *,
+        tx_hash: str,
+        action: str,
+        message: str,
+        details: Mapping[str, Any] | None = None,
+        attachment: bytes | None = None,
+        tree_changes: TreeChanges | None = None,
+    ) -> Recorded | None:
+        recorded = record_action(
+            self.repo,
+            session.config,
+            self.signer,
+            Nid(nid),
+            network=session.network,
+            tx_hash=tx_hash,
+            action_name=ACTION_NAMES[action],
+            message=message,
+            details=details,
+            attachment=attachment,
+            tree_changes=tree_changes,
+            push=self.push,
+            on_committed=self.settle,
+            recorded_since=self.since,
+        )
+        if recorded is None and self.settle is not None:
+            self.settle()  # the asset's history is not here (any more): nothing to record
+        return recorded
+
+
+class MarketAction:
+    """One run of a recording market command; see the module docstring."""
+
+    def __init__(
+        self,
+        session: MarketSession,
+        repo: Repository | None,
+        journal: MarketJournal | None,
+        request: Sequence[Any],
+        *,
+        get_signer: GetSigner | None,
+        push: bool,
+    ) -> None:
+        self.session = session
+        self.repo = repo
+        self.journal = journal
+        self.request = _normal(list(request))
+        self.get_signer = get_signer
+        self.push = push
+        self.recovered: Any = None  # the result of this request, finished from the journal
+        self.finished: list[dict[str, Any]] = []  # other interrupted actions finished first
+        self._journalled: JournalledAction | None = None
+
+    # -- finishing interrupted runs ---------------------------------------------------
+
+    def recover(self) -> None:
+        """Finish this wallet's journalled actions (see the module docstring)."""
+        if self.journal is None:
+            return
+        actions = self.journal.actions()
+        if not actions:
+            return
+        actor = self.session.actor().lower()
+        for action in actions:
+            if action.sender.lower() != actor or action.action not in FINISHERS:
+                self.finished.append(
+                    {
+                        "action": action.action,
+                        "asset": action.asset,
+                        "state": "waiting",
+                        "note": f"interrupted while sent by {action.sender}: "
+                        "that wallet's next market command here finishes it",
+                    }
+                )
+                continue
+            result = self._finish(action)
+            if result is not None and _normal(action.request) == self.request:
+                self.recovered = result
+
+    def _finish(self, action: JournalledAction) -> Any:
+        journal = self.journal
+        assert journal is not None
+        signer = self.session.signer(self.get_signer)
+        receipts = self.session.client.resume_calls(
+            action.snapshots,
+            signer,
+            what=f"interrupted {action.action} transaction",
+            on_journal=lambda snapshots: journal.append(action, snapshots),
+        )
+        mined = [receipt for receipt in receipts if receipt is not None]
+        if not mined:  # never mined, and never will be: the action did not happen
+            journal.settle(action.id)
+            return None
+        outcome = Outcome(
+            self.session.network, [_call_of(s) for s in action.snapshots], recovered=True
+        )
+        outcome.receipts = mined
+        finish = Finish(
+            self.repo,
+            signer,
+            self.push,
+            settle=lambda: journal.settle(action.id),
+            since=action.created - 60,  # clocks of one machine; a minute of slack
+        )
+        module, name = FINISHERS[action.action]
+        finisher: Finisher = getattr(importlib.import_module(module), name)
+        result = finisher(self.session, action.params, outcome, finish)
+        record: Recorded | None = getattr(result, "record", None)
+        self.finished.append(
+            {
+                "action": action.action,
+                "asset": action.asset,
+                "state": "finished",
+                "tx": mined[-1].tx_hash,
+                "commit": record.commit if record else None,
+            }
+        )
+        return result
+
+    # -- this run -------------------------------------------------------------------
+
+    def execute(
+        self,
+        calls: Sequence[Call],
+        *,
+        action: str,
+        nid: str,
+        params: Mapping[str, Any],
+        what: str,
+        explain: Explain,
+        dry_run: bool = False,
+        calldata_only: bool = False,
+        sender: str | None = None,
+    ) -> Outcome:
+        """`MarketSession.execute`, journalling the signed calls (and `params`) first."""
+        on_journal = None
+        has_history = self.repo is not None and self.repo.refs.head(nid) is not None
+        if self.journal is not None and has_history and not dry_run and not calldata_only:
+            journalled = JournalledAction(
+                id=secrets.token_hex(8),
+                action=action,
+                asset=str(nid),
+                request=self.request,
+                params=_normal(dict(params)),
+                created=int(time.time()),
+            )
+            self._journalled = journalled
+            journal = self.journal
+
+            def on_journal(snapshots: list[dict[str, Any]]) -> None:
+                journal.append(journalled, snapshots)
+
+        outcome = self.session.execute(
+            calls,
+            what=what,
+            explain=explain,
+            get_signer=self.get_signer,
+            dry_run=dry_run,
+            calldata_only=calldata_only,
+            sender=sender,
+            on_journal=on_journal,
+        )
+        outcome.finished = list(self.finished)
+        return outcome
+
+    def finish(self) -> Finish:
+        """How this run's finisher records (settling its journal entry, if any)."""
+        journalled, journal = self._journalled, self.journal
+        settle = None
+        if journalled is not None and journal is not None:
+            settle = lambda: journal.settle(journalled.id)  # noqa: E731
+        return Finish(self.repo, self.session.signer(self.get_signer), self.push, settle=settle)
+
+
+def _call_of(snapshot: Mapping[str, Any]) -> Call:
+    call: Call = {"to": snapshot.get("to"), "data": bytes.fromhex(str(snapshot["data"])[2:])}
+    if snapshot.get("value"):
+        call["value"] = int(snapshot["value"])
+    return call
+
+
+@contextlib.contextmanager
+def market_action(
+    session: MarketSession,
+    repo: Repository | None,
+    request: Sequence[Any],
+    *,
+    get_signer: GetSigner | None,
+    push: bool,
+    dry_run: bool = False,
+    calldata_only: bool = False,
+) -> Iterator[MarketAction]:
+    """A recording market command's run: interrupted ones finished first (`recovered`
+    holds this request's result when it was one of them); see the module docstring."""
+    if repo is None or dry_run or calldata_only:
+        yield MarketAction(session, None, None, request, get_signer=get_signer, push=push)
+        return
+    journal = MarketJournal(repo.dir, session.network.name, repo.lock_timeout)
+    with journal.lock():
+        action = MarketAction(session, repo, journal, request, get_signer=get_signer, push=push)
+        action.recover()
+        yield action

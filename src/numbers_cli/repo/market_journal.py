@@ -1,0 +1,165 @@
+"""`.numbers/market/<network>.journal`: market actions signed, until their record commit is written.
+
+Why: `nit mint`, `nit license buy`, `nit govern set`... send a transaction and
+then commit a record of it on the asset's history. nit can die between the
+two (SIGKILL, power cut, the laptop lid): the transaction is mined, and
+without a note of it the record would never be written, while running the
+command again would send it a second time (a second purchase, offer or
+plan) or fail (a second mint reverts). So each action's transactions are
+journalled here, signed, before they are broadcast, with what the record
+needs; the next market command in this repository finishes them (chain.calls
+`resume_calls`: receipts, the same raw transaction re-broadcast, or a dead
+nonce dropped), writes the missing records, and only then settles the entry.
+
+Lines are JSON, appended and fsync'ed, one per transaction snapshot: the
+action's id, name, asset, request (the command as a retry would repeat it)
+and record parameters, plus the pipeline's snapshot (nonce, hashes, raw
+bytes). A re-send with higher fees appends a newer snapshot of the same
+transaction; `actions` keeps the last one, with every hash seen. A torn last
+line (a crash mid-append) is ignored: its transaction had not been broadcast.
+Settling rewrites the file without the action (atomically), and removes it
+when nothing is left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from numbers_cli.fsio import atomic_write, fsync_dir
+from numbers_cli.repo.lock import exclusive
+
+__all__ = ["JournalledAction", "MarketJournal"]
+
+_HEADER = ("id", "action", "asset", "request", "params", "created")
+
+
+@dataclass
+class JournalledAction:
+    """One market action whose record may still be missing."""
+
+    id: str
+    action: str  # a key of model.market.ACTION_NAMES ("mint", "license-buy", ...)
+    asset: str  # the asset's Nid
+    request: list[Any]  # the command, normalised: a retry of it has the same request
+    params: dict[str, Any]  # what writing its record (and showing its result) needs
+    created: int  # unix seconds when it was journalled
+    snapshots: list[dict[str, Any]] = field(default_factory=list)  # by transaction index
+
+    @property
+    def sender(self) -> str:
+        return str(self.snapshots[0].get("from", "")) if self.snapshots else ""
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "action": self.action,
+            "asset": self.asset,
+            "request": self.request,
+            "params": self.params,
+            "created": self.created,
+        }
+
+
+class MarketJournal:
+    """The journal of one network's market actions in one repository."""
+
+    def __init__(self, repo_dir: Path, network: str, lock_timeout: float = 10.0) -> None:
+        self.path = repo_dir / "market" / f"{network}.journal"
+        self._lock_path = repo_dir / "market.lock"
+        self._lock_timeout = lock_timeout
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One market action at a time in a repository, so two never finish the same entry."""
+        with exclusive(self._lock_path, self._lock_timeout):
+            yield
+
+    def actions(self) -> list[JournalledAction]:
+        """Journalled actions in the order they were first written."""
+        try:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return []
+        found: dict[str, JournalledAction] = {}
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # torn by a crash mid-append: that transaction never left
+            if not isinstance(entry, dict) or not all(k in entry for k in (*_HEADER, "tx")):
+                continue
+            action = found.setdefault(
+                str(entry["id"]),
+                JournalledAction(
+                    id=str(entry["id"]),
+                    action=str(entry["action"]),
+                    asset=str(entry["asset"]),
+                    request=list(entry["request"]),
+                    params=dict(entry["params"]),
+                    created=int(entry["created"]),
+                ),
+            )
+            _merge(action.snapshots, dict(entry["tx"]))
+        return list(found.values())
+
+    def append(self, action: JournalledAction, snapshots: list[dict[str, Any]]) -> None:
+        """Durably add transaction snapshots of `action` (one fsync), before they are sent."""
+        if not snapshots:
+            return
+        header = action.header()
+        data = "".join(
+            json.dumps({**header, "tx": snap}, separators=(",", ":")) + "\n" for snap in snapshots
+        )
+        created = not self.path.exists()
+        self.path.parent.mkdir(exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = "\n" + data  # end a line torn by a crash, so ours stays whole
+            os.write(fd, data.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            fsync_dir(self.path.parent)
+
+    def settle(self, action_id: str) -> None:
+        """Forget an action: its record is written, or it never reached the chain."""
+        try:
+            lines = self.path.read_text("utf-8").splitlines()
+        except FileNotFoundError:
+            return
+        kept = [line for line in lines if _action_id(line) not in (action_id, None)]
+        if kept:
+            atomic_write(self.path, "".join(line + "\n" for line in kept).encode(), 0o600)
+        else:
+            self.path.unlink(missing_ok=True)
+            fsync_dir(self.path.parent)
+
+
+def _merge(snapshots: list[dict[str, Any]], snap: dict[str, Any]) -> None:
+    """Keep the newest snapshot of each transaction (by index), with every hash it had."""
+    index = int(snap.get("index", 0))
+    for position, known in enumerate(snapshots):
+        if int(known.get("index", 0)) == index:
+            hashes = list(dict.fromkeys([*known.get("hashes", []), *snap.get("hashes", [])]))
+            snapshots[position] = {**snap, "hashes": hashes}
+            return
+    snapshots.append(snap)
+    snapshots.sort(key=lambda s: int(s.get("index", 0)))
+
+
+def _action_id(line: str) -> str | None:
+    """The action id of a journal line; None for a torn or foreign line (dropped on rewrite)."""
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return str(entry["id"]) if isinstance(entry, dict) and "id" in entry else None
