@@ -10,9 +10,10 @@ from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.group import NitGroup
 from numbers_cli.errors import ExitCode
+from numbers_cli.ops import network_edit, settings
 from numbers_cli.ops import networks as networks_op
-from numbers_cli.ops import settings
-from numbers_cli.ops.networks import NetworkCheck, NetworkInfo
+from numbers_cli.ops.network_edit import NetworkCheck
+from numbers_cli.ops.networks import NetworkInfo
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -97,7 +98,7 @@ def add(
     Custody).
     """
     config, repo_dir = settings.load(env.cwd)
-    added = networks_op.add_network(
+    added = network_edit.add_network(
         config,
         name,
         rpc=rpc,
@@ -181,7 +182,7 @@ def show(ctx: click.Context, env: Env, name: str, check: bool, as_json: bool) ->
     """Show network NAME; with --check also ask its node (exit 9 if a check fails)."""
     config, _ = settings.load(env.cwd)
     info = networks_op.describe_network(config, name)
-    report = networks_op.check_network(info.network) if check and info.network else None
+    report = network_edit.check_network(info.network) if check and info.network else None
     if as_json:
         document = info.to_json()
         if check:
@@ -214,7 +215,7 @@ def show(ctx: click.Context, env: Env, name: str, check: bool, as_json: bool) ->
 def remove(env: Env, name: str, scope: str | None) -> None:
     """Remove [networks.NAME] (from the user config, else the repository's)."""
     _, repo_dir = settings.load(env.cwd)
-    where, path = networks_op.remove_network(name, scope=scope, repo_dir=repo_dir)  # type: ignore[arg-type]
+    where, path = network_edit.remove_network(name, scope=scope, repo_dir=repo_dir)  # type: ignore[arg-type]
     env.out.print(escape(f"removed network {name} from the {where} config ({path})"))
 
 
