@@ -26,6 +26,9 @@ class ExitCode(IntEnum):
     VERIFY_TREE = 11
     VERIFY_SIGNATURE = 12
     VERIFY_SIGNER = 13
+    # stamp (issue 14): 24-25
+    ALREADY_STAMPED = 24  # nit stamp: every artifact was stamped before (--again stamps anew)
+    VERIFY_STAMP = 25  # verify: a stamp's leaf, proof, root or on-chain anchor does not hold
     INTERNAL = 70
     INTERRUPTED = 130
 

@@ -24,6 +24,7 @@ Exit codes:
   6   wallet             7  repository busy  8  config
   9   network           10  verify: content  11  verify: tree
   12  verify: signature 13  verify: signer   70 internal error
+  24  already stamped   25  verify: stamp (leaf, proof, root, anchor)
   130 interrupted
 """
 
@@ -60,6 +61,7 @@ _COMMAND_MODULES = (
     "plumbing",
     "wallet_cmd",
     "config_cmd",
+    "stamp_cmd",
 )
 
 

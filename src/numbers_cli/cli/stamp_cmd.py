@@ -1,0 +1,201 @@
+"""stamp, attest: anchor many build artifacts with one registration; in-toto statements."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.progress import progress_for
+from numbers_cli.errors import ExitCode
+from numbers_cli.model.nid import short
+from numbers_cli.ops import stamp as stamp_op
+from numbers_cli.ops.identity import get_signer
+from numbers_cli.ops.session import open_repo
+
+_STATE_TEXT = {
+    "stamped": "stamped",
+    "recovered": "stamped (finished)",
+    "already": "already stamped",
+    "duplicate": "same bytes as",
+}
+_BATCH_TEXT = {
+    "registered": "registered",
+    "recovered": "registered (sent by an interrupted stamp)",
+    "found": "already on chain",
+}
+
+
+@click.command()
+@click.argument("paths", nargs=-1, metavar="PATH...|-")
+@click.option("--name", metavar="NAME", help="Name of the artifact read from standard input (-).")
+@click.option("-r", "--recursive", is_flag=True, help="Stamp the files under directories.")
+@click.option(
+    "--hash-only/--keep-content",
+    "hash_only",
+    default=None,
+    help="Keep the artifacts' bytes off the repository and IPFS: only Nid, sha256 and "
+    "tree leave the machine (default: --hash-only when CI is set).",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    default=stamp_op.DEFAULT_BATCH_SIZE,
+    show_default=True,
+    metavar="N",
+    help="Most artifacts one stamp (one batch, one registration) may hold.",
+)
+@click.option("--again", is_flag=True, help="Stamp artifacts that were stamped before, anew.")
+@click.option("--network", metavar="NAME", help="Chain to register on (default: core.network).")
+@click.option("--remote", metavar="NAME", help="IPFS remote for trees and commits (default one).")
+@click.option("--no-ipfs", is_flag=True, help="Upload nothing to IPFS.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_env
+@click.pass_context
+def stamp(
+    ctx: click.Context,
+    env: Env,
+    paths: tuple[str, ...],
+    name: str | None,
+    recursive: bool,
+    hash_only: bool | None,
+    batch_size: int,
+    again: bool,
+    network: str | None,
+    remote: str | None,
+    no_ipfs: bool,
+    as_json: bool,
+) -> None:
+    """Anchor build artifacts on chain: one Merkle root, one registration.
+
+    Each artifact becomes an asset with a tree and a signed commit, as
+    `nit add` + `nit commit` make them; the commits are the leaves of one
+    Merkle tree, whose root the batch's own signed commit carries on chain.
+    Each artifact keeps its inclusion proof in the repository. Build facts
+    of GitHub Actions / GitLab CI go under `custom.build`.
+
+    \b
+    Examples:
+      nit stamp dist/*.whl dist/*.tar.gz
+      nit stamp -r dist --json
+      tar c dist | nit stamp - --name dist.tar
+      nit verify dist/app.tar          # stamped in batch B, leaf i of n
+
+    Exits 24 when every artifact was stamped before (--again stamps anew).
+    Run it again after an interruption: the batch is registered exactly once.
+    """
+    repo, config = open_repo(env.cwd)
+    options = stamp_op.StampOptions(
+        paths=paths,
+        stdin=sys.stdin.buffer if "-" in paths else None,
+        name=name,
+        recursive=recursive,
+        hash_only=hash_only,
+        batch_size=batch_size,
+        again=again,
+        network=network,
+        remote=remote,
+        ipfs=not no_ipfs,
+        cwd=env.cwd,
+    )
+    report = stamp_op.stamp(
+        repo,
+        config,
+        options,
+        lambda: get_signer(config, env.passphrase_source()),
+        progress_for(env.err, enabled=not as_json and bool(config.get("core.progress"))),
+    )
+    if as_json:
+        env.json(report_json(report))
+    else:
+        _print(env, report)
+    if report.already_stamped:
+        ctx.exit(int(ExitCode.ALREADY_STAMPED))
+
+
+def report_json(report: stamp_op.StampReport) -> dict[str, Any]:
+    network = report.network
+    return {
+        "network": network.name,
+        "chainId": network.chain_id,
+        "contract": network.contract,
+        "hashOnly": report.hash_only,
+        "alreadyStamped": report.already_stamped,
+        "batches": [
+            {
+                "batch": b.batch,
+                "root": b.root,
+                "commit": b.commit,
+                "leaves": b.leaves,
+                "state": b.state,
+                "txHash": b.tx_hash,
+                "block": b.block,
+                "txUrl": network.tx_url(b.tx_hash) if b.tx_hash else None,
+                "gasUsed": b.gas_used,
+                "gasPerArtifact": round(b.gas_used / b.leaves, 1) if b.gas_used else None,
+            }
+            for b in report.batches
+        ],
+        "artifacts": [
+            {
+                "name": a.name,
+                "nid": a.nid,
+                "sha256": a.sha256,
+                "size": a.size,
+                "state": a.state,
+                "commit": a.commit,
+                "batch": a.batch,
+                "root": a.root,
+                "leafIndex": a.leaf_index,
+                "leaves": a.leaves,
+            }
+            for a in report.artifacts
+        ],
+        "remote": report.remote,
+        "uploaded": report.uploaded,
+        "notes": report.notes,
+    }
+
+
+def _print(env: Env, report: stamp_op.StampReport) -> None:
+    for note in report.notes:
+        env.err.print(f"note: {note}")
+    firsts = {a.nid: a.name for a in report.artifacts if a.state != "duplicate"}
+    for a in report.artifacts:
+        where = f"batch {short(a.batch)}, leaf {a.leaf_index + 1} of {a.leaves}"
+        if a.state == "duplicate":
+            env.out.print(f"{'same bytes as':<18} {firsts.get(a.nid, a.nid)}: {a.name}")
+        else:
+            env.out.print(f"{_STATE_TEXT[a.state]:<18} {a.name}  {short(a.nid)}  {where}")
+    network = report.network
+    for b in report.batches:
+        env.out.print(
+            f"batch {b.batch} ({b.leaves} artifact{'s' if b.leaves != 1 else ''}), "
+            f"root {b.root}"
+        )
+        env.out.print(
+            f"  {_BATCH_TEXT.get(b.state, b.state)} on {network.name} "
+            f"(chain {network.chain_id}): tx {b.tx_hash} block {b.block}"
+        )
+        url = network.tx_url(b.tx_hash) if b.tx_hash else None
+        if url:
+            env.out.print(f"  {url}")
+        if b.gas_used:
+            env.out.print(
+                f"  gas {b.gas_used:,} for {b.leaves:,} artifact{'s' if b.leaves != 1 else ''}: "
+                f"{b.gas_used / b.leaves:,.1f} per artifact"
+            )
+    if report.uploaded:
+        env.out.print(f"IPFS {report.remote}: {report.uploaded} object(s) uploaded")
+    if report.already_stamped:
+        env.out.print("Nothing new to stamp (--again stamps these anew)")
+
+
+def _path_type() -> click.Path:
+    return click.Path(dir_okay=False, path_type=Path)
+
+
+COMMANDS = [stamp]

@@ -1,0 +1,228 @@
+"""One stamp batch, made in memory and then written to the repository in one go.
+
+For each artifact: an AssetTree and a signed Commit, as `nit add` and
+`nit commit` make them (same fields, same order, same signature; the build
+facts under `custom.build`). Then the batch: the Merkle tree of the leaves,
+the manifest (the batch asset's file), one inclusion proof per artifact, and
+the batch's own tree and signed commit, whose registration anchors them all.
+
+Nothing touches the disk until `write`: the caller first checks that the
+wallet can pay for the registration, so a stamp that cannot be sent leaves
+the repository as it was. `write` puts every object into one pack (one file
+and one fsync for the whole batch, not three per artifact) and the refs
+through the caller's repository transaction (all or nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from numbers_cli.config import Config
+from numbers_cli.model.commit import ACTION_FOR_KIND, ACTION_NIDS, Commit, gateway_url
+from numbers_cli.model.nid import Nid
+from numbers_cli.model.stamp import (
+    BATCH_MIME,
+    BatchManifest,
+    InclusionProof,
+    StampedArtifact,
+    batch_tree_fields,
+)
+from numbers_cli.model.tree import AssetTree
+from numbers_cli.model.unixfs import NidBuilder
+from numbers_cli.ops.add import AddOptions
+from numbers_cli.ops.stamp.inputs import HashedArtifact
+from numbers_cli.ops.trees import load_tree
+from numbers_cli.repo.objects import PackWriter
+from numbers_cli.repo.repository import Repository, Transaction
+from numbers_cli.repo.stamps import BatchRecord, StampEntry, StampRecords
+from numbers_cli.wallet import Signer
+
+__all__ = ["BatchDraft", "draft_batch"]
+
+
+@dataclass
+class BatchDraft:
+    """Everything a batch writes, not yet written."""
+
+    manifest: BatchManifest
+    batch: Nid  # the manifest's Nid: the batch asset
+    commit: Nid  # the batch's commit, the one registered on chain
+    commit_data: str  # its on-chain string
+    record: BatchRecord
+    #: (asset, commit) for refs/heads, artifacts first, the batch last.
+    heads: list[tuple[Nid, Nid]] = field(default_factory=list)
+    #: Every object, as (binary CID, bytes): trees, commits, proofs, manifest blocks.
+    blocks: list[tuple[bytes, bytes]] = field(default_factory=list)
+    #: What an IPFS remote gets: trees, commits, manifest, batch tree and commit.
+    upload: list[Nid] = field(default_factory=list)
+
+    def write(self, txn: Transaction, writer: PackWriter) -> None:
+        """Blocks into `writer`'s pack (made visible here), refs into `txn`."""
+        for cid, data in self.blocks:
+            writer(cid, data)
+        writer.commit(self.batch)
+        for asset, commit in self.heads:
+            txn.append_commit(asset, commit)
+        txn.set_ref(StampRecords.rel(self.batch), self.record.render())
+
+
+class _Signing:
+    """Makes commits the way `nit commit` does (ops/commit.py): author from
+    `commit.author` (else the wallet), committer the wallet, provider when set."""
+
+    def __init__(self, config: Config, signer: Signer, timestamp: int) -> None:
+        self.signer = signer
+        self.author = str(config.get("commit.author") or "") or signer.address
+        self.provider = str(config.get("commit.provider") or "") or None
+        self.timestamp = timestamp
+
+    def commit(self, tree: AssetTree, kind: str, abstract: str) -> tuple[Nid, bytes, Nid, bytes]:
+        """(tree Nid, tree bytes, commit Nid, commit bytes) of a signed commit of `tree`."""
+        tree_bytes = tree.to_bytes()
+        tree_cid = Nid.of_bytes(tree_bytes)
+        sha = hashlib.sha256(tree_bytes).hexdigest()
+        action_name = ACTION_FOR_KIND[kind]
+        record = Commit.new(
+            {
+                "assetTreeCid": tree_cid,
+                "assetTreeSha256": sha,
+                "assetTreeSignature": self.signer.sign_text(sha),
+                "author": self.author,
+                "committer": self.signer.address,
+                "provider": self.provider,
+                "timestampCreated": self.timestamp,
+                "action": ACTION_NIDS[action_name],
+                "actionResult": gateway_url(tree_cid),
+                "abstract": abstract,
+            }
+        ).with_action_name()
+        data = record.to_bytes()
+        return tree_cid, tree_bytes, Nid.of_bytes(data), data
+
+
+def _artifact_tree(
+    repo: Repository,
+    txn: Transaction,
+    item: HashedArtifact,
+    fixed: Mapping[str, Any],
+    facts: Mapping[str, str],
+) -> tuple[AssetTree, str]:
+    """The tree `nit add` would stage for these bytes, with the build facts; and its kind."""
+    history = txn.history(item.nid)
+    if history:  # a known asset: an update of its last tree, as `nit add` makes one
+        base = load_tree(repo, history[-1])
+        custom = dict(base.get("custom") or {})
+        if facts:
+            custom["build"] = dict(facts)
+        return base.updated({"custom": custom or None}), "update"
+    custom: dict[str, Any] = {}
+    if item.camera:
+        custom["camera"] = dict(item.camera)
+    if facts:
+        custom["build"] = dict(facts)
+    tree = AssetTree.new(
+        {
+            "assetCid": item.nid,
+            "assetSha256": item.sha256,
+            "encodingFormat": item.mime,
+            "assetTimestampCreated": item.created,
+            "assetLocationCreated": item.location,
+            **fixed,
+            "custom": custom or None,
+        }
+    )
+    return tree, "new"
+
+
+def _file_blocks(data: bytes) -> tuple[Nid, list[tuple[bytes, bytes]]]:
+    """The UnixFS blocks of an in-memory file of any size (the manifest), and its Nid."""
+    blocks: list[tuple[bytes, bytes]] = []
+    builder = NidBuilder(lambda cid, block: blocks.append((cid, bytes(block))))
+    chunk = 262_144
+    for start in range(0, max(len(data), 1), chunk):
+        builder.update(data[start : start + chunk])
+    return builder.finish(), blocks
+
+
+def draft_batch(
+    repo: Repository,
+    txn: Transaction,
+    items: Sequence[HashedArtifact],
+    *,
+    config: Config,
+    signer: Signer,
+    facts: Mapping[str, str],
+    network: str,
+    content: bool,
+    timestamp: int,
+) -> BatchDraft:
+    """Trees, signed commits, Merkle tree, manifest, proofs and the batch's own
+    signed commit for `items` (distinct Nids), all in memory."""
+    signing = _Signing(config, signer, timestamp)
+    fixed = {k: v for k, v in AddOptions().tree_fields(config).items() if v is not None}
+    blocks: list[tuple[bytes, bytes]] = []
+    upload: list[Nid] = []
+    heads: list[tuple[Nid, Nid]] = []
+    stamped: list[StampedArtifact] = []
+    for item in items:
+        tree, kind = _artifact_tree(repo, txn, item, fixed, facts)
+        tree_cid, tree_bytes, commit_cid, commit_bytes = signing.commit(
+            tree, kind, f"Stamp of {item.name}."
+        )
+        blocks += [(tree_cid.to_bytes(), tree_bytes), (commit_cid.to_bytes(), commit_bytes)]
+        upload += [item.nid, tree_cid, commit_cid] if content else [tree_cid, commit_cid]
+        heads.append((item.nid, commit_cid))
+        stamped.append(StampedArtifact(item.name, item.nid, item.sha256, item.size, commit_cid))
+
+    manifest, merkle_tree = BatchManifest.of(stamped, timestamp, dict(facts))
+    manifest_bytes = manifest.to_bytes()
+    batch, manifest_blocks = _file_blocks(manifest_bytes)
+    blocks += manifest_blocks
+
+    entries = []
+    for index, artifact in enumerate(stamped):
+        proof = InclusionProof(
+            batch, manifest.root, index, len(stamped), artifact, tuple(merkle_tree.proof(index))
+        )
+        data = proof.to_bytes()
+        proof_cid = Nid.of_bytes(data)
+        blocks.append((proof_cid.to_bytes(), data))
+        entries.append(StampEntry(artifact.nid, artifact.commit, proof_cid, index))
+
+    root = manifest.root_hex()
+    batch_tree = AssetTree.new(
+        {
+            "assetCid": batch,
+            "assetSha256": hashlib.sha256(manifest_bytes).hexdigest(),
+            "encodingFormat": BATCH_MIME,
+            "assetTimestampCreated": timestamp,
+            **{k: v for k, v in fixed.items() if k == "assetCreator"},
+            "abstract": f"nit stamp batch of {len(stamped)} artifacts",
+            "custom": {
+                "stampBatch": batch_tree_fields(manifest.root, len(stamped)),
+                **({"build": dict(facts)} if facts else {}),
+            },
+        }
+    )
+    tree_cid, tree_bytes, commit_cid, commit_bytes = signing.commit(
+        batch_tree,
+        "new",
+        f"nit stamp: {len(stamped)} artifact(s), Merkle root {root}",
+    )
+    blocks += [(tree_cid.to_bytes(), tree_bytes), (commit_cid.to_bytes(), commit_bytes)]
+    upload += [batch, tree_cid, commit_cid]
+    heads.append((batch, commit_cid))
+    record = BatchRecord(batch, network, root, commit_cid, tuple(entries), content)
+    return BatchDraft(
+        manifest=manifest,
+        batch=batch,
+        commit=commit_cid,
+        commit_data=commit_bytes.decode("utf-8"),
+        record=record,
+        heads=heads,
+        blocks=blocks,
+        upload=upload,
+    )

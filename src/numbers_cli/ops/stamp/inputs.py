@@ -1,0 +1,132 @@
+"""What `nit stamp` is asked to stamp: files, files under directories (`-r`),
+or standard input, each read once for its Nid, sha256 and MIME type.
+
+Reading is one streaming pass per artifact (memory bounded by a chunk, even
+for `tar c dist | nit stamp -`). With a block sink (the batch's pack: the
+content is kept) every block lands in the repository as it is read; without
+one (hash-only) the content goes nowhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from numbers_cli.errors import UsageError
+from numbers_cli.metadata import read_metadata
+from numbers_cli.metadata.mime import SNIFF_BYTES, mime_from_head
+from numbers_cli.model.nid import Nid
+from numbers_cli.model.unixfs import BlockSink, NidBuilder, read_chunks
+from numbers_cli.ops.add import expand
+
+__all__ = ["HashedArtifact", "Input", "hash_input", "plan_inputs"]
+
+#: What `--name` defaults to for standard input.
+STDIN_NAME = "stdin"
+
+
+@dataclass(frozen=True)
+class Input:
+    """One artifact to read: a file (`path`), or the stream `stdin` under `name`."""
+
+    name: str
+    path: Path | None = None
+    stdin: BinaryIO | None = None
+
+
+@dataclass(frozen=True)
+class HashedArtifact:
+    name: str
+    nid: Nid
+    sha256: str
+    size: int
+    mime: str
+    created: int | None = None
+    location: str | None = None
+    camera: dict[str, str] = field(default_factory=dict)
+
+
+def _name(path: Path, cwd: Path) -> str:
+    """How an artifact is listed: its path below the current directory, else as given."""
+    try:
+        return path.resolve().relative_to(cwd).as_posix()
+    except ValueError:
+        return os.path.normpath(str(path))
+
+
+def plan_inputs(
+    paths: list[str],
+    *,
+    stdin: BinaryIO | None,
+    name: str | None,
+    recursive: bool,
+    batch_size: int,
+    cwd: Path,
+) -> list[Input]:
+    """The artifacts named on the command line, checked before anything is read.
+
+    A directory needs `-r`; `-` (standard input) stands alone; `--name` names
+    only standard input; more artifacts than `batch_size` is refused (a stamp is
+    one batch, one registration). Nothing is read or written here.
+    """
+    if not paths:
+        raise UsageError("nothing to stamp: name files, or - for standard input")
+    if "-" in paths:
+        if len(paths) > 1:
+            raise UsageError("- (standard input) cannot be stamped together with files")
+        if stdin is None:
+            raise UsageError("no standard input to read")
+        label = name if name is not None else STDIN_NAME
+        if not label.strip():
+            raise UsageError("--name must not be empty")
+        return [Input(label, stdin=stdin)]
+    if name is not None:
+        raise UsageError("--name names the artifact read from standard input (-)")
+    found: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir() and not recursive:
+            raise UsageError(f"{text} is a directory; use -r to stamp the files in it")
+        found += expand([path])
+    files = list(dict.fromkeys(found))
+    if not files:
+        raise UsageError("nothing to stamp: no files found")
+    if len(files) > batch_size:
+        raise UsageError(
+            f"{len(files)} artifacts do not fit one batch of {batch_size}: "
+            "a stamp is one registration; raise --batch-size or stamp them in parts"
+        )
+    return [Input(_name(path, cwd), path=path) for path in files]
+
+
+def _hash(f: BinaryIO, sink: BlockSink | None) -> tuple[Nid, str, int, bytes]:
+    """(Nid, sha256 hex, size, first bytes) of a stream, its blocks to `sink`."""
+    builder = NidBuilder(sink)
+    whole = hashlib.sha256()
+    head = b""
+    for chunk in read_chunks(f):
+        if not head:
+            head = bytes(chunk[:SNIFF_BYTES])
+        whole.update(chunk)
+        builder.update(chunk)
+    return builder.finish(), whole.hexdigest(), builder.size, head
+
+
+def hash_input(item: Input, sink: BlockSink | None) -> HashedArtifact:
+    """Read one artifact once: Nid, sha256 and size (blocks to `sink`), plus its
+    metadata (the same reader `nit add` uses, for files)."""
+    if item.stdin is not None:
+        nid, sha, size, head = _hash(item.stdin, sink)
+        if size == 0:
+            raise UsageError("standard input is empty: nothing to stamp")
+        return HashedArtifact(item.name, nid, sha, size, mime_from_head(head, item.name))
+    assert item.path is not None
+    meta = read_metadata(item.path)  # refuses what is not a regular file, one clear line
+    with item.path.open("rb") as f:
+        nid, sha, size, _head = _hash(f, sink)
+    return HashedArtifact(
+        item.name, nid, sha, size, meta.mime, meta.created, meta.location, dict(meta.camera)
+    )
