@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from numbers_cli.cli.env import Env, pass_env
-from numbers_cli.errors import ExitCode
+from numbers_cli.errors import ExitCode, UsageError
 from numbers_cli.ops import fsck as fsck_op
 from numbers_cli.ops import verify as verify_op
 from numbers_cli.ops.session import open_repo
@@ -14,18 +16,62 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 
 
 @click.command()
-@click.argument("target", metavar="FILE|NID|COMMIT")
+@click.argument("target", metavar="FILE|NID|COMMIT", required=False)
+@click.option(
+    "--statement",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Check a stamp attestation (`nit attest`): envelope signature, subjects, proofs, "
+    "batch and on-chain anchor; FILE (TARGET), if given, must be one of its subjects. "
+    "Needs no repository.",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Stamps: take the recorded registration as is instead of asking the chain.",
+)
 @json_option
 @pass_env
 @click.pass_context
-def verify(ctx: click.Context, env: Env, target: str, as_json: bool) -> None:
+def verify(
+    ctx: click.Context,
+    env: Env,
+    target: str | None,
+    statement: Path | None,
+    offline: bool,
+    as_json: bool,
+) -> None:
     """Check a file's or asset's provenance: content → tree → signature → committer.
 
+    A stamped artifact is also checked up to the chain: its leaf, the proof to
+    the batch root, the batch's signed commit, and that commit on chain
+    ("stamped in batch B, leaf i of n").
+
     Exits 0 only if every check holds; 10 content, 11 tree, 12 signature,
-    13 signer ≠ committer, 5 a stored object was altered.
+    13 signer ≠ committer, 25 stamp (leaf, proof, root, anchor), 5 a stored
+    object was altered.
     """
+    # stamp (issue 14): --statement checks an attestation, with or without a repository.
+    if statement is not None:
+        from numbers_cli.config import Config
+        from numbers_cli.ops.stamp.attest import verify_statement
+        from numbers_cli.repo.repository import find_enclosing
+
+        config = Config.load(find_enclosing(env.cwd))
+        artifact = Path(target) if target else None
+        verdict = verify_statement(statement, artifact, config=config, offline=offline)
+        _render(ctx, env, verdict, as_json, target or str(statement))
+        return
+    if target is None:
+        raise UsageError("verify needs a FILE, NID or COMMIT (or --statement FILE)")
     repo, _ = open_repo(env.cwd)
-    verdict = verify_op.verify(repo, target)
+    verdict = verify_op.verify(repo, target, offline=offline)
+    _render(ctx, env, verdict, as_json, target)
+
+
+def _render(
+    ctx: click.Context, env: Env, verdict: verify_op.Verdict, as_json: bool, target: str
+) -> None:
     if as_json:
         env.json(verdict.to_json())
     else:

@@ -194,8 +194,56 @@ def _print(env: Env, report: stamp_op.StampReport) -> None:
         env.out.print("Nothing new to stamp (--again stamps these anew)")
 
 
-def _path_type() -> click.Path:
-    return click.Path(dir_okay=False, path_type=Path)
+@click.command()
+@click.argument("artifacts", nargs=-1, required=True, metavar="ARTIFACT...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["in-toto"]),
+    default="in-toto",
+    show_default=True,
+    help="Attestation format: an in-toto Statement v1 in a DSSE envelope.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the envelope here (default: standard output).",
+)
+@click.option("--network", metavar="NAME", help="Use the stamp registered on this network.")
+@pass_env
+def attest(
+    env: Env, artifacts: tuple[str, ...], fmt: str, output: Path | None, network: str | None
+) -> None:
+    """Write a signed in-toto statement about stamped artifacts (files or Nids).
+
+    Subjects are the artifacts' names and sha256; the predicate
+    (https://numbersprotocol.io/nit/stamp/v1) holds each one's Nid, commit,
+    Merkle proof and batch, and where the batch was registered. The DSSE
+    envelope is signed by the wallet (EIP-191 over the PAE, key id = address).
+
+    \b
+    Examples:
+      nit attest dist/app.tar -o app.intoto.json
+      nit verify --statement app.intoto.json dist/app.tar
+    """
+    from numbers_cli.ops.networks import resolve_network
+    from numbers_cli.ops.stamp.attest import attest as attest_op
+
+    repo, config = open_repo(env.cwd)
+    chosen = resolve_network(config, network) if network else None
+    envelope = attest_op(
+        repo, artifacts, get_signer(config, env.passphrase_source()), network=chosen
+    )
+    if output is None:
+        env.json(envelope)
+        return
+    from numbers_cli.fsio import atomic_write
+    from numbers_cli.model import jsjson
+
+    atomic_write(output, (jsjson.stringify(envelope, indent=2) + "\n").encode("utf-8"))
+    env.err.print(f"wrote {output} ({len(artifacts)} subject{'s' if len(artifacts) != 1 else ''})")
 
 
-COMMANDS = [stamp]
+COMMANDS = [stamp, attest]

@@ -30,6 +30,7 @@ _SEVERITY = [
     ExitCode.VERIFY_TREE,
     ExitCode.VERIFY_SIGNATURE,
     ExitCode.VERIFY_SIGNER,
+    ExitCode.VERIFY_STAMP,  # stamp (issue 14)
     ExitCode.CORRUPT,
 ]
 
@@ -96,14 +97,16 @@ class Verdict:
         }
 
 
-def verify(repo: Repository, target: str) -> Verdict:
+def verify(repo: Repository, target: str, *, offline: bool = False) -> Verdict:
+    """`offline`: a stamped commit's batch is checked against the local record of
+    its registration instead of the chain (stamp, issue 14)."""
     path = Path(target)
     if path.is_file():
-        return _verify_file(repo, path, target)
+        return _verify_file(repo, path, target, offline)
     nid = repo.resolve_asset(target)
     if repo.refs.history(nid):
         verdict = Verdict(target, nid)
-        _verify_history(repo, verdict, nid)
+        _verify_history(repo, verdict, nid, offline)
         _verify_stored_content(repo, verdict, nid)
         return verdict
     if repo.objects.has(nid) and _is_commit_object(repo, nid):
@@ -122,7 +125,7 @@ def _is_commit_object(repo: Repository, nid: Nid) -> bool:
     return raw.lstrip()[:1] == b"{" and b'"assetTreeSignature"' in raw
 
 
-def _verify_file(repo: Repository, path: Path, target: str) -> Verdict:
+def _verify_file(repo: Repository, path: Path, target: str, offline: bool = False) -> Verdict:
     got = ingest(path, None)
     tracked = repo.index().tracked.get(repo.relpath(path))
     if repo.refs.history(got.nid):
@@ -141,7 +144,7 @@ def _verify_file(repo: Repository, path: Path, target: str) -> Verdict:
         )
     else:
         raise NotFound(f"no provenance record for {target} (Nid {got.nid}); is it committed?")
-    _verify_history(repo, verdict, verdict.asset)  # type: ignore[arg-type]
+    _verify_history(repo, verdict, verdict.asset, offline)  # type: ignore[arg-type]
     head = _head_tree(repo, verdict.asset)  # type: ignore[arg-type]
     if head is not None and verdict.content[0].ok:
         ok = head.get("assetSha256") == got.sha256
@@ -194,9 +197,13 @@ def _verify_stored_content(repo: Repository, verdict: Verdict, asset: Nid) -> No
         )
 
 
-def _verify_history(repo: Repository, verdict: Verdict, asset: Nid) -> None:
+def _verify_history(repo: Repository, verdict: Verdict, asset: Nid, offline: bool = False) -> None:
     for i, commit_nid in enumerate(repo.refs.history(asset)):
         verdict.commits.append(verify_commit(repo, i, commit_nid, asset))
+    # stamp (issue 14): a stamped commit also proves its leaf, root and on-chain batch.
+    from numbers_cli.ops.stamp.verify import add_stamp_checks
+
+    add_stamp_checks(repo, verdict.commits, asset, offline=offline)
 
 
 def _read_tree(repo: Repository, cid: Nid) -> tuple[bytes | None, bool]:

@@ -94,6 +94,18 @@ class Signer:
             raise WalletError("eth-account returned a signature in an unexpected form")
         return "0x" + signature.hex()
 
+    def sign_bytes(self, data: bytes) -> str:
+        """EIP-191 personal_sign of arbitrary bytes (prefix `"\\x19Ethereum Signed
+        Message:\\n" + len(data)`), as `0x` + 130 hex: how `nit attest` signs a
+        DSSE envelope's pre-authentication encoding (wallet/dsse.py)."""
+        from eth_account import Account
+        from eth_account.messages import encode_defunct
+
+        signature = bytes(Account.sign_message(encode_defunct(primitive=data), self.__key).signature)
+        if len(signature) != 65 or signature[64] not in (27, 28):  # pragma: no cover
+            raise WalletError("eth-account returned a signature in an unexpected form")
+        return "0x" + signature.hex()
+
     def sign_transaction(self, transaction: Mapping[str, Any]) -> SignedTransaction:
         """Sign an EVM transaction dict (as web3 builds it) for `eth_sendRawTransaction`.
 
