@@ -173,8 +173,7 @@ def _print(env: Env, report: stamp_op.StampReport) -> None:
     network = report.network
     for b in report.batches:
         env.out.print(
-            f"batch {b.batch} ({b.leaves} artifact{'s' if b.leaves != 1 else ''}), "
-            f"root {b.root}"
+            f"batch {b.batch} ({b.leaves} artifact{'s' if b.leaves != 1 else ''}), root {b.root}"
         )
         env.out.print(
             f"  {_BATCH_TEXT.get(b.state, b.state)} on {network.name} "

@@ -101,7 +101,8 @@ class Signer:
         from eth_account import Account
         from eth_account.messages import encode_defunct
 
-        signature = bytes(Account.sign_message(encode_defunct(primitive=data), self.__key).signature)
+        signed = Account.sign_message(encode_defunct(primitive=data), self.__key)
+        signature = bytes(signed.signature)
         if len(signature) != 65 or signature[64] not in (27, 28):  # pragma: no cover
             raise WalletError("eth-account returned a signature in an unexpected form")
         return "0x" + signature.hex()

@@ -191,7 +191,9 @@ def _signature_checks(envelope: Any) -> tuple[list[Check], str | None]:
     from numbers_cli.wallet.dsse import EthereumKey
 
     if not envelope.signatures:
-        return [Check("signature", False, "the envelope is unsigned", ExitCode.VERIFY_SIGNATURE)], None
+        return [
+            Check("signature", False, "the envelope is unsigned", ExitCode.VERIFY_SIGNATURE)
+        ], None
     checks, signer = [], None
     pae = envelope.pae()
     for keyid, signature in envelope.signatures.items():
@@ -254,7 +256,9 @@ def verify_statement(
     if statement.get("predicateType") != PREDICATE_TYPE:
         raise InvalidFormat(f"{path}: predicate type is not {PREDICATE_TYPE}")
     predicate = statement.get("predicate") or {}
-    batches = {str(b.get("batch")): b for b in predicate.get("batches") or [] if isinstance(b, dict)}
+    batches = {
+        str(b.get("batch")): b for b in predicate.get("batches") or [] if isinstance(b, dict)
+    }
     by_sha: dict[str, Any] = {}
     for entry in predicate.get("artifacts") or []:
         if isinstance(entry, dict):
@@ -279,7 +283,12 @@ def verify_statement(
         entry = by_sha.get(got.sha256)
         if match and entry is not None and entry.get("nid") != got.nid:
             verdict.content.append(
-                Check("subject", False, "the file's Nid is not the statement's", ExitCode.VERIFY_CONTENT)
+                Check(
+                    "subject",
+                    False,
+                    "the file's Nid is not the statement's",
+                    ExitCode.VERIFY_CONTENT,
+                )
             )
 
     networks: dict[str, Network | None] = {}

@@ -13,12 +13,12 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from numbers_cli.errors import UsageError
 from numbers_cli.metadata import read_metadata
 from numbers_cli.metadata.mime import SNIFF_BYTES, mime_from_head
-from numbers_cli.model.nid import Nid
+from numbers_cli.model.nid import RAW_PREFIX, Nid
 from numbers_cli.model.unixfs import BlockSink, NidBuilder, read_chunks
 from numbers_cli.ops.add import expand
 
@@ -103,16 +103,33 @@ def plan_inputs(
 
 
 def _hash(f: BinaryIO, sink: BlockSink | None) -> tuple[Nid, str, int, bytes]:
-    """(Nid, sha256 hex, size, first bytes) of a stream, its blocks to `sink`."""
-    builder = NidBuilder(sink)
-    whole = hashlib.sha256()
-    head = b""
+    """(Nid, sha256 hex, size, first bytes) of a stream, its blocks to `sink`.
+
+    Each chunk is hashed once: its sha256 names its raw block, and for the
+    usual build artifact (one chunk, up to 256 KiB) it is also the file's
+    sha256, so a second pass over the bytes is only made for larger files.
+    """
+    builder = NidBuilder(sink)  # the sink gets interior nodes from it, leaves from us
+    first: bytes | None = None
+    first_digest = b""
+    whole: Any = None
     for chunk in read_chunks(f):
-        if not head:
-            head = bytes(chunk[:SNIFF_BYTES])
+        digest = hashlib.sha256(chunk).digest()
+        cid = RAW_PREFIX + digest
+        if sink is not None:
+            sink(cid, chunk)
+        builder.add_leaf(cid, len(chunk))
+        if first is None:
+            first, first_digest = chunk, digest
+            continue
+        if whole is None:
+            whole = hashlib.sha256(first)
         whole.update(chunk)
-        builder.update(chunk)
-    return builder.finish(), whole.hexdigest(), builder.size, head
+    nid = builder.finish()
+    if first is None:
+        return nid, hashlib.sha256(b"").hexdigest(), 0, b""
+    sha = whole.hexdigest() if whole is not None else first_digest.hex()
+    return nid, sha, builder.size, bytes(first[:SNIFF_BYTES])
 
 
 def hash_input(item: Input, sink: BlockSink | None) -> HashedArtifact:

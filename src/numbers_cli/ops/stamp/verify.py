@@ -74,9 +74,7 @@ def _check(name: str, ok: bool, detail: str, code: ExitCode = ExitCode.VERIFY_ST
 
 
 def _where(evidence: StampEvidence) -> str:
-    return (
-        f"stamped in batch {evidence.batch}, leaf {evidence.leaf_index + 1} of {evidence.leaves}"
-    )
+    return f"stamped in batch {evidence.batch}, leaf {evidence.leaf_index + 1} of {evidence.leaves}"
 
 
 def check_inclusion(evidence: StampEvidence) -> list[Check]:
@@ -154,8 +152,9 @@ def check_anchor(evidence: StampEvidence, network: Network | None) -> Check:
 
     if anchor.chain_id is not None and anchor.chain_id != network.chain_id:
         return _check(
-            "anchor", False, f"anchored on chain {anchor.chain_id}, but {network.name} is "
-            f"chain {network.chain_id}"
+            "anchor",
+            False,
+            f"anchored on chain {anchor.chain_id}, but {network.name} is chain {network.chain_id}",
         )
     if anchor.contract and network.contract and anchor.contract.lower() != network.contract.lower():
         return _check(
@@ -202,7 +201,9 @@ def evidence_of(
     commit_data = repo.objects.get(record.commit)
     tree = read_file(repo, Commit.from_json(commit_data).tree_cid)
     registered = [
-        e for e in repo.refs.remote_history(record.network, record.batch) if e.commit == record.commit
+        e
+        for e in repo.refs.remote_history(record.network, record.batch)
+        if e.commit == record.commit
     ]
     anchor = (
         Anchor(record.network, registered[0].tx_hash, registered[0].block) if registered else None
