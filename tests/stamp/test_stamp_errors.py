@@ -1,0 +1,151 @@
+"""Bad input to `nit stamp` and to the verification of stamps: one clear line, a
+non-zero exit code, and the repository exactly as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import Nit, ok, one_line_error, python_m
+
+from numbers_cli.model import merkle
+from numbers_cli.model.nid import Nid
+from numbers_cli.model.stamp import InclusionProof
+from numbers_cli.repo.repository import Repository
+from numbers_cli.repo.stamps import StampRecords
+
+#: Files that change whenever any command takes a lock, not what a command did.
+_VOLATILE = {"lock", "push.lock"}
+
+
+def snapshot(repo: Path) -> dict[str, bytes]:
+    """Every file of `.numbers/` with its bytes (locks and the emptied tmp/ aside)."""
+    root = repo / ".numbers"
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and p.name not in _VOLATILE and "tmp" not in p.relative_to(root).parts
+    }
+
+
+def test_empty_standard_input(nit, repo, on_devnet, workdir) -> None:
+    before = snapshot(repo)
+    done = python_m("stamp", "-", "--name", "dist.tar", cwd=workdir, stdin=b"")
+    assert done.returncode == 2
+    assert done.stderr.decode().strip() == "nit: error: standard input is empty: nothing to stamp"
+    assert done.stdout == b""
+    assert snapshot(repo) == before
+
+
+def test_directory_without_r(nit, repo, on_devnet, artifacts) -> None:
+    artifacts(2)
+    before = snapshot(repo)
+    result = nit("stamp", "dist")
+    assert result.exit_code == 2
+    assert one_line_error(result) == (
+        "nit: error: dist is a directory; use -r to stamp the files in it"
+    )
+    assert snapshot(repo) == before
+
+
+def test_more_artifacts_than_the_batch_holds(nit, repo, on_devnet, artifacts) -> None:
+    artifacts(4)
+    before = snapshot(repo)
+    result = nit("stamp", "-r", "dist", "--batch-size", "3")
+    assert result.exit_code == 2
+    assert "4 artifacts do not fit one batch of 3" in one_line_error(result)
+    assert snapshot(repo) == before
+    assert nit("stamp", "-r", "dist", "--batch-size", "0").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("a.bin", "--name", "x"), "--name names the artifact read from standard input"),
+        (("a.bin", "-"), "cannot be stamped together with files"),
+        (("missing.bin",), "missing.bin: no such file or directory"),
+        ((), "nothing to stamp"),
+    ],
+)
+def test_usage_errors(nit, repo, on_devnet, workdir, args, message) -> None:
+    (workdir / "a.bin").write_bytes(b"a")
+    before = snapshot(repo)
+    result = nit("stamp", *args)
+    assert result.exit_code == 2
+    assert message in one_line_error(result)
+    assert snapshot(repo) == before
+
+
+def test_a_wallet_without_funds_is_told_the_cost(
+    nit, repo, on_devnet, artifacts, monkeypatch
+) -> None:
+    artifacts(3)
+    before = snapshot(repo)
+    monkeypatch.setenv("NIT_PRIVATE_KEY", "0x" + "5a" * 32)  # a key no one ever funded
+    result = nit("stamp", "-r", "dist", "--no-ipfs")
+    assert result.exit_code == 9
+    line = one_line_error(result)
+    assert "insufficient funds on devnet" in line
+    assert "would cost an estimated" in line and " gas)" in line
+    assert snapshot(repo) == before  # nothing written: no asset, no batch, no journal
+
+
+def test_a_proof_that_does_not_lead_to_the_root(nit, repo, on_devnet, artifacts) -> None:
+    artifacts(4)
+    report = json.loads(ok(nit("stamp", "-r", "dist", "--no-ipfs", "--json")).stdout)
+    item = report["artifacts"][1]
+    local = Repository.find(repo)
+    records = StampRecords(local.dir)
+    ((record, entry),) = records.of_asset(item["nid"])
+    proof = InclusionProof.from_bytes(local.objects.get(entry.proof))
+    bent = proof.proof[0][:-1] + bytes([proof.proof[0][-1] ^ 0x80])
+    forged = InclusionProof(
+        proof.batch,
+        proof.root,
+        proof.leaf_index,
+        proof.leaves,
+        proof.artifact,
+        (bent, *proof.proof[1:]),
+    )
+    forged_cid = local.objects.put(forged.to_bytes())  # a well-formed object, a wrong proof
+    path = local.dir / StampRecords.rel(record.batch)
+    path.chmod(0o644)
+    path.write_text(path.read_text().replace(str(entry.proof), str(forged_cid)))
+
+    result = nit("verify", "dist/" + Path(item["name"]).name)
+    assert result.exit_code == 25, result.output
+    assert "proof leads to 0x" in result.stdout and "not to batch root" in result.stdout
+    assert "FAILED" in result.stdout
+    verdict = json.loads(nit("verify", item["nid"], "--json", "--offline").stdout)
+    assert verdict["exitCode"] == 25
+    # the other artifacts' proofs still hold
+    assert ok(nit("verify", report["artifacts"][0]["nid"])).exit_code == 0
+    assert merkle.to_hex(proof.root) == report["batches"][0]["root"]
+
+
+def test_a_batch_not_registered_fails_its_anchor(nit, repo, on_devnet, artifacts) -> None:
+    artifacts(2)
+    report = json.loads(ok(nit("stamp", "-r", "dist", "--no-ipfs", "--json")).stdout)
+    batch = report["batches"][0]["batch"]
+    (repo / ".numbers" / "refs" / "remotes" / "devnet" / batch).unlink()  # as if never sent
+    result = nit("verify", "--offline", report["artifacts"][0]["nid"])
+    assert result.exit_code == 25
+    assert "is not registered yet" in result.stdout
+
+
+def test_verify_needs_a_target_or_a_statement(nit: Nit, repo) -> None:
+    result = nit("verify")
+    assert result.exit_code == 2
+    assert "verify needs a FILE, NID or COMMIT" in one_line_error(result)
+
+
+def test_a_damaged_stamp_record_is_one_line(nit, repo, on_devnet, artifacts) -> None:
+    artifacts(2)
+    report = json.loads(ok(nit("stamp", "-r", "dist", "--no-ipfs", "--json")).stdout)
+    path = repo / ".numbers" / "refs" / "stamps" / report["batches"][0]["batch"]
+    path.write_text("nit-stamp-batch 1\nnetwork devnet\n")
+    result = nit("verify", report["artifacts"][0]["nid"])
+    assert result.exit_code == 5
+    assert "stamp record of batch" in one_line_error(result)
+    assert Nid(report["artifacts"][0]["nid"])
