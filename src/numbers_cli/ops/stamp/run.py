@@ -1,8 +1,8 @@
 """`nit stamp`: many artifacts, one Merkle root, one registration.
 
 A stamp runs in this order, each step safe to die in:
-1. Batches an interrupted stamp wrote but did not get registered on this
-   network are finished first (uploaded, then registered through `nit push`'s
+1. Batches an interrupted stamp wrote but did not get registered (or
+   recorded) on this network are finished first (uploaded, then registered through `nit push`'s
    journal and pipeline), so running the same stamp again after a crash
    registers its batch exactly once.
 2. Under the repository's write lock: every artifact is read once (Nid,
@@ -40,6 +40,7 @@ from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.stamp.batch import BatchDraft, draft_batch
 from numbers_cli.ops.stamp.inputs import HashedArtifact, hash_input, plan_inputs
 from numbers_cli.repo.objects import PackWriter
+from numbers_cli.repo.push_journal import PushJournal
 from numbers_cli.repo.repository import Repository
 from numbers_cli.repo.stamps import BatchRecord, StampEntry, StampRecords
 from numbers_cli.wallet import Signer
@@ -173,9 +174,13 @@ def stamp(
     signer = _OnceSigner(get_signer)
     client_options = client_options or {}
 
-    records = StampRecords(repo.dir)
+    # Unregistered batches, and registered ones a killed stamp left in the push
+    # journal (finishing it tells this run they were its own).
+    journalled = {entry["asset"] for entry in PushJournal(repo.dir, network.name).entries()}
     pending = [
-        r for r in records.batches() if r.network == network.name and not _registered(repo, r)
+        r
+        for r in StampRecords(repo.dir).batches()
+        if r.network == network.name and (r.batch in journalled or not _registered(repo, r))
     ]
     if pending:
         _finish(repo, config, network, pending, options, signer, progress, client_options, report)
