@@ -246,6 +246,8 @@ def verify_statement(
     verdict = Verdict(str(path), None)
     checks, signer = _signature_checks(envelope)
     verdict.content += checks
+    if not all(check.ok for check in checks):
+        return verdict  # a payload nobody vouches for: nothing in it is worth checking
     if envelope.payload_type != PAYLOAD_TYPE:
         raise InvalidFormat(f"{path}: payload type {envelope.payload_type!r} is not in-toto")
     try:
