@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,9 +12,12 @@ from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.errors import ExitCode
 from numbers_cli.model.nid import short
-from numbers_cli.ops import stamp as stamp_op
 from numbers_cli.ops.identity import get_signer
 from numbers_cli.ops.session import open_repo
+from numbers_cli.ops.stamp import DEFAULT_BATCH_SIZE
+
+if TYPE_CHECKING:
+    from numbers_cli.ops.stamp.run import StampReport
 
 _STATE_TEXT = {
     "stamped": "stamped",
@@ -43,7 +46,7 @@ _BATCH_TEXT = {
 @click.option(
     "--batch-size",
     type=int,
-    default=stamp_op.DEFAULT_BATCH_SIZE,
+    default=DEFAULT_BATCH_SIZE,
     show_default=True,
     metavar="N",
     help="Most artifacts one stamp (one batch, one registration) may hold.",
@@ -87,6 +90,8 @@ def stamp(
     Exits 24 when every artifact was stamped before (--again stamps anew).
     Run it again after an interruption: the batch is registered exactly once.
     """
+    from numbers_cli.ops.stamp import run as stamp_op
+
     repo, config = open_repo(env.cwd)
     options = stamp_op.StampOptions(
         paths=paths,
@@ -116,7 +121,7 @@ def stamp(
         ctx.exit(int(ExitCode.ALREADY_STAMPED))
 
 
-def report_json(report: stamp_op.StampReport) -> dict[str, Any]:
+def report_json(report: StampReport) -> dict[str, Any]:
     network = report.network
     return {
         "network": network.name,
@@ -160,7 +165,7 @@ def report_json(report: stamp_op.StampReport) -> dict[str, Any]:
     }
 
 
-def _print(env: Env, report: stamp_op.StampReport) -> None:
+def _print(env: Env, report: StampReport) -> None:
     for note in report.notes:
         env.err.print(f"note: {note}")
     firsts = {a.nid: a.name for a in report.artifacts if a.state != "duplicate"}

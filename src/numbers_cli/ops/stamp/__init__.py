@@ -5,24 +5,13 @@
 - `batch`: making a batch (trees, commits, Merkle tree, manifest, proofs);
 - `verify`: artifact → leaf → root → signed batch → on-chain commit;
 - `attest`: in-toto statements in DSSE envelopes signed by the wallet.
+
+Import the modules themselves (`from numbers_cli.ops.stamp.run import stamp`):
+this package stays cheap to import for `nit --help`.
 """
 
-from numbers_cli.ops.stamp.run import (
-    DEFAULT_BATCH_SIZE,
-    MAX_BATCH_SIZE,
-    BatchResult,
-    StampedItem,
-    StampOptions,
-    StampReport,
-    stamp,
-)
+DEFAULT_BATCH_SIZE = 10_000
+#: The largest batch: its manifest, proofs and commits are held in memory while it is made.
+MAX_BATCH_SIZE = 100_000
 
-__all__ = [
-    "DEFAULT_BATCH_SIZE",
-    "MAX_BATCH_SIZE",
-    "BatchResult",
-    "StampOptions",
-    "StampReport",
-    "StampedItem",
-    "stamp",
-]
+__all__ = ["DEFAULT_BATCH_SIZE", "MAX_BATCH_SIZE"]

@@ -37,6 +37,7 @@ from numbers_cli.model.nid import Nid
 from numbers_cli.ops import push as push_op
 from numbers_cli.ops.networks import resolve_network
 from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.stamp import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
 from numbers_cli.ops.stamp.batch import BatchDraft, draft_batch
 from numbers_cli.ops.stamp.inputs import HashedArtifact, hash_input, plan_inputs
 from numbers_cli.repo.objects import PackWriter
@@ -55,9 +56,6 @@ __all__ = [
     "stamp",
 ]
 
-DEFAULT_BATCH_SIZE = 10_000
-#: The largest batch: its manifest, proofs and commits are held in memory while it is made.
-MAX_BATCH_SIZE = 100_000
 
 
 @dataclass(frozen=True)
