@@ -247,3 +247,13 @@ def test_stamped_repository_is_whole(nit, repo, on_devnet, artifacts) -> None:
     stamp_json(nit, "-r", "dist")
     report = json.loads(ok(nit("fsck", "--json")).stdout)
     assert report["ok"] and report["assets"] == 5  # four artifacts and the batch
+
+
+def test_status_counts_stamped_artifacts_as_anchored(nit, repo, on_devnet, artifacts) -> None:
+    artifacts(3)
+    stamp_json(nit, "-r", "dist")
+    # Without the batch's record the three commits would be listed as never pushed.
+    assert json.loads(ok(nit("status", "--json")).stdout)["unpushed"] == []
+    (repo / ".numbers" / "refs" / "remotes" / "devnet").rename(repo / "elsewhere")
+    unpushed = json.loads(ok(nit("status", "--json")).stdout)["unpushed"]
+    assert len(unpushed) == 1  # the batch (not registered, as far as refs know), not its artifacts

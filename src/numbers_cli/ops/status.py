@@ -48,8 +48,12 @@ def status(repo: Repository) -> Status:
     result = Status()
     for nid, staged in index.staged.items():
         result.staged.append(StagedEntry(Nid(nid), staged.kind, staged.path))
+    # stamp (issue 14): a stamped commit goes on chain through its batch (listed itself).
+    from numbers_cli.repo.stamps import StampRecords
+
+    stamped = StampRecords(repo.dir).stamped_commits()
     for nid in repo.refs.assets():
-        local = repo.refs.history(nid)
+        local = [commit for commit in repo.refs.history(nid) if commit not in stamped]
         pushed = repo.refs.pushed_count(nid)
         if len(local) > pushed:
             result.unpushed.append(UnpushedEntry(nid, len(local) - pushed, index.path_of(nid)))
