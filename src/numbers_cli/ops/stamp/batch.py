@@ -6,10 +6,12 @@ facts under `custom.build`). Then the batch: the Merkle tree of the leaves,
 the manifest (the batch asset's file), one inclusion proof per artifact, and
 the batch's own tree and signed commit, whose registration anchors them all.
 
-Nothing touches the disk until `write`: the caller first checks that the
-wallet can pay for the registration, so a stamp that cannot be sent leaves
-the repository as it was. `write` puts every object into one pack (one file
-and one fsync for the whole batch, not three per artifact) and the refs
+Every object goes to the caller's pack writer as it is made (memory stays
+flat however large the batch), but nothing becomes visible until `write`:
+the caller first checks that the wallet can pay for the registration, so a
+stamp that cannot be sent leaves the repository as it was (the unfinished
+pack is a temp file, dropped). `write` makes the pack visible (one file and
+one fsync for the whole batch, not three per artifact) and sets the refs
 through the caller's repository transaction (all or nothing).
 """
 
@@ -31,7 +33,7 @@ from numbers_cli.model.stamp import (
     batch_tree_fields,
 )
 from numbers_cli.model.tree import AssetTree
-from numbers_cli.model.unixfs import NidBuilder
+from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder
 from numbers_cli.ops.add import AddOptions
 from numbers_cli.ops.stamp.inputs import HashedArtifact
 from numbers_cli.ops.trees import load_tree
@@ -54,15 +56,9 @@ class BatchDraft:
     record: BatchRecord
     #: (asset, commit) for refs/heads, artifacts first, the batch last.
     heads: list[tuple[Nid, Nid]] = field(default_factory=list)
-    #: Every object, as (binary CID, bytes): trees, commits, proofs, manifest blocks.
-    blocks: list[tuple[bytes, bytes]] = field(default_factory=list)
-    #: What an IPFS remote gets: trees, commits, manifest, batch tree and commit.
-    upload: list[Nid] = field(default_factory=list)
 
     def write(self, txn: Transaction, writer: PackWriter) -> None:
-        """Blocks into `writer`'s pack (made visible here), refs into `txn`."""
-        for cid, data in self.blocks:
-            writer(cid, data)
+        """Make `writer`'s pack (every object of the batch) visible, and the refs in `txn`."""
         writer.commit(self.batch)
         for asset, commit in self.heads:
             txn.append_commit(asset, commit)
@@ -137,14 +133,12 @@ def _artifact_tree(
     return tree, "new"
 
 
-def _file_blocks(data: bytes) -> tuple[Nid, list[tuple[bytes, bytes]]]:
-    """The UnixFS blocks of an in-memory file of any size (the manifest), and its Nid."""
-    blocks: list[tuple[bytes, bytes]] = []
-    builder = NidBuilder(lambda cid, block: blocks.append((cid, bytes(block))))
-    chunk = 262_144
-    for start in range(0, max(len(data), 1), chunk):
-        builder.update(data[start : start + chunk])
-    return builder.finish(), blocks
+def _put_file(data: bytes, sink: PackWriter) -> Nid:
+    """The UnixFS blocks of an in-memory file of any size (the manifest) into `sink`."""
+    builder = NidBuilder(sink)
+    for start in range(0, max(len(data), 1), CHUNK_SIZE):
+        builder.update(data[start : start + CHUNK_SIZE])
+    return builder.finish()
 
 
 def draft_batch(
@@ -158,13 +152,12 @@ def draft_batch(
     network: str,
     content: bool,
     timestamp: int,
+    sink: PackWriter,
 ) -> BatchDraft:
     """Trees, signed commits, Merkle tree, manifest, proofs and the batch's own
-    signed commit for `items` (distinct Nids), all in memory."""
+    signed commit for `items` (distinct Nids); every object into `sink`."""
     signing = _Signing(config, signer, timestamp)
     fixed = {k: v for k, v in AddOptions().tree_fields(config).items() if v is not None}
-    blocks: list[tuple[bytes, bytes]] = []
-    upload: list[Nid] = []
     heads: list[tuple[Nid, Nid]] = []
     stamped: list[StampedArtifact] = []
     for item in items:
@@ -172,15 +165,14 @@ def draft_batch(
         tree_cid, tree_bytes, commit_cid, commit_bytes = signing.commit(
             tree, kind, f"Stamp of {item.name}."
         )
-        blocks += [(tree_cid.to_bytes(), tree_bytes), (commit_cid.to_bytes(), commit_bytes)]
-        upload += [item.nid, tree_cid, commit_cid] if content else [tree_cid, commit_cid]
+        sink(tree_cid.to_bytes(), tree_bytes)
+        sink(commit_cid.to_bytes(), commit_bytes)
         heads.append((item.nid, commit_cid))
         stamped.append(StampedArtifact(item.name, item.nid, item.sha256, item.size, commit_cid))
 
     manifest, merkle_tree = BatchManifest.of(stamped, timestamp, dict(facts))
     manifest_bytes = manifest.to_bytes()
-    batch, manifest_blocks = _file_blocks(manifest_bytes)
-    blocks += manifest_blocks
+    batch = _put_file(manifest_bytes, sink)
 
     entries = []
     for index, artifact in enumerate(stamped):
@@ -189,7 +181,7 @@ def draft_batch(
         )
         data = proof.to_bytes()
         proof_cid = Nid.of_bytes(data)
-        blocks.append((proof_cid.to_bytes(), data))
+        sink(proof_cid.to_bytes(), data)
         entries.append(StampEntry(artifact.nid, artifact.commit, proof_cid, index))
 
     root = manifest.root_hex()
@@ -212,8 +204,8 @@ def draft_batch(
         "new",
         f"nit stamp: {len(stamped)} artifact(s), Merkle root {root}",
     )
-    blocks += [(tree_cid.to_bytes(), tree_bytes), (commit_cid.to_bytes(), commit_bytes)]
-    upload += [batch, tree_cid, commit_cid]
+    sink(tree_cid.to_bytes(), tree_bytes)
+    sink(commit_cid.to_bytes(), commit_bytes)
     heads.append((batch, commit_cid))
     record = BatchRecord(batch, network, root, commit_cid, tuple(entries), content)
     return BatchDraft(
@@ -223,6 +215,4 @@ def draft_batch(
         commit_data=commit_bytes.decode("utf-8"),
         record=record,
         heads=heads,
-        blocks=blocks,
-        upload=upload,
     )

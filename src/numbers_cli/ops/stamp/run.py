@@ -230,13 +230,15 @@ def _make_batch(
     """Step 2 of the module docstring; the draft written, or None when nothing is new."""
     finished = {result.batch for result in report.batches}
     with repo.transaction() as txn:
-        writer: PackWriter | None = None if report.hash_only else repo.objects.pack_writer()
+        # The batch's one pack: artifacts' blocks (unless hash-only), then every object.
+        writer: PackWriter = repo.objects.pack_writer()
         try:
             hashed: list[HashedArtifact] = []
+            content = None if report.hash_only else writer
             progress.start("Reading artifacts", len(inputs), unit="artifacts")
             try:
                 for item in inputs:
-                    hashed.append(hash_input(item, writer))
+                    hashed.append(hash_input(item, content))
                     progress.advance(1)
             finally:
                 progress.done()
@@ -264,6 +266,7 @@ def _make_batch(
                 report.artifacts += [
                     _item(item, "duplicate", *stamped[item.nid]) for item in duplicates
                 ]
+                writer.abort()
                 return None
 
             draft = draft_batch(
@@ -276,15 +279,15 @@ def _make_batch(
                 network=network.name,
                 content=not report.hash_only,
                 timestamp=int(time.time()) if options.now is None else options.now,
+                sink=writer,
             )
             # The registration must be affordable before anything is written.
             with ChainClient(network, **client_options) as client:
                 client.check()
                 client.commit_cost([(draft.batch, draft.commit_data)], signer().address)
-            draft.write(txn, writer or repo.objects.pack_writer())
+            draft.write(txn, writer)
         except BaseException:
-            if writer is not None:
-                writer.abort()
+            writer.abort()
             raise
     entries = {entry.asset: entry for entry in draft.record.entries}
     for item in new:
