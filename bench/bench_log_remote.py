@@ -2,17 +2,21 @@
 
 Why: the on-chain history is what a verifier reads; an asset edited often
 (a newsroom photo, an AI pipeline's output) gathers hundreds of commits, and
-every one's signature is checked. Target: 1,000 commits in at most 2 s.
+every one's signature is checked. Target (issue 9): 1,000 commits in at most
+0.6 s end to end, as a real `nit` process. The anchor, timed in turn with it,
+is `python -c pass`: the machine may be shared, and the difference between
+the two is what nit itself takes.
 
-Run:  .venv/bin/python bench/bench_log_remote.py [--commits 1000] [--runs 3]
+Run:  .venv/bin/python bench/bench_log_remote.py [--commits 1000] [--runs 5]
 
 Set-up (not timed): a private anvil, a fresh IntegrityRegister, and --commits
 real commits of one asset — each its own AssetTree, signed EIP-191 by a test
 key with the model code `nit commit` uses — registered with the pipelined
-sender. Timed: `nit log NID --remote --json` as a user runs it (a new Python
-process: interpreter start, imports, getCommits, eth_getLogs, decoding,
-signature recovery, JSON out), then in-process (imports warm), then the
-phases on their own, so a regression shows where it is.
+sender. Timed: `nit log NID --remote --json` as a user runs it (the installed
+`nit` script in a new process: interpreter start, imports, getCommits,
+eth_getLogs, decoding, signature recovery, JSON out) in turn with the anchor,
+then in-process (imports warm), then the phases on their own, so a
+regression shows where it is.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,7 +46,7 @@ from numbers_cli.model.nid import Nid  # noqa: E402
 from numbers_cli.model.tree import AssetTree  # noqa: E402
 from numbers_cli.wallet import Signer, parse_private_key  # noqa: E402
 
-TARGET_SECONDS = 2.0
+TARGET_SECONDS = 0.6
 NETWORK = "benchnet"
 #: A throwaway key (the test suite's); the committer of every benchmark commit.
 SIGNING_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
@@ -104,18 +109,11 @@ def check_output(text: str, count: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commits", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-
-    from eth_keys.backends import get_backend
 
     asset = str(Nid.of_bytes(b"bench asset with a long history"))
     print(f"nit log --remote --json of one asset with {args.commits} commits")
-    backend = type(get_backend()).__name__
-    print(f"  secp256k1 backend: {backend}")
-    if backend == "NativeECCBackend":
-        print("  (pure-Python recovery, ~4.7 ms a signature; with coincurve installed")
-        print("   eth-keys uses libsecp256k1 instead, ~0.1 ms)")
     with Anvil() as anvil, tempfile.TemporaryDirectory() as home:
         bare = Network(name=NETWORK, chain_id=TEST_CHAIN_ID, rpc_url=anvil.rpc_url, contract=None)
         with ChainClient(bare) as deployer:
@@ -144,18 +142,38 @@ def main() -> int:
 
         print("timed:")
 
-        def subprocess_run() -> None:
+        script = Path(sys.executable).with_name("nit")
+        nit = [str(script)] if script.exists() else [sys.executable, "-m", "numbers_cli"]
+        cold: list[float] = []
+        bare: list[float] = []
+        cold_cpu: list[float] = []
+
+        def cpu_now() -> float:
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return usage.ru_utime + usage.ru_stime
+
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+            bare.append(time.perf_counter() - started)
+            cpu_before = cpu_now()
+            started = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-m", "numbers_cli", *argv],
-                cwd=home,
-                capture_output=True,
-                text=True,
-                check=False,
+                [*nit, *argv], cwd=home, capture_output=True, text=True, check=False
             )
+            cold.append(time.perf_counter() - started)
+            cold_cpu.append(cpu_now() - cpu_before)
             assert done.returncode == 0, done.stderr
             check_output(done.stdout, args.commits)
-
-        cold = timed("end to end, new process (`nit log ...`)", args.runs, subprocess_run)
+        for label, values in (
+            ("anchor: `python -c pass`", bare),
+            ("end to end, new process (`nit log ...`)", cold),
+            ("  its CPU time (user + system)", cold_cpu),
+        ):
+            print(
+                f"  {label:44} min {min(values):.3f} s  median {statistics.median(values):.3f} s"
+                f"  ({', '.join(f'{t:.3f}' for t in values)})"
+            )
 
         from numbers_cli.cli.main import run
 
@@ -175,9 +193,12 @@ def main() -> int:
 
         _phases(network, Nid(asset), args.runs)
 
-    best = min(cold)
-    verdict = "meets" if best <= TARGET_SECONDS else "MISSES"
-    print(f"result: {best:.2f} s end to end {verdict} the {TARGET_SECONDS:.0f} s target")
+    median = statistics.median(cold)
+    verdict = "meets" if median <= TARGET_SECONDS else "MISSES"
+    print(
+        f"result: median {median:.2f} s end to end ({median - statistics.median(bare):.2f} s "
+        f"over bare Python) {verdict} the {TARGET_SECONDS} s target"
+    )
     return 0
 
 

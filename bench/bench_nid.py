@@ -1,28 +1,50 @@
-"""Nid throughput and memory on a large file, next to plain hashlib.sha256.
+"""One large file: `nit hash`, `nit add` (copied, and by reference), next to their anchors.
 
-    .venv/bin/python bench/bench_nid.py [--size-mib 1024] [--dir /tmp]
+    .venv/bin/python bench/bench_nid.py [--size-mib 1024] [--repeat 3] [--dir /tmp]
 
-Each measurement runs in its own process so its peak RSS is its own. The file
-is read once before timing, so all runs read from the page cache and the
-figures compare CPU work, not the disk.
+The file is random bytes (`os.urandom`: every 256 KiB chunk distinct). It is
+read once before timing, so every run reads from the page cache and the
+figures compare work, not the disk; `cp` + `fsync` and `nit add` do write to
+the disk. Each figure is the median of `--repeat` runs, every run a fresh
+process, the modes taking turns so a change of load hits all of them. Printed
+per mode: throughput, wall time and CPU time (user + system, all threads)
+next to the anchor's, and the process's peak RSS.
+
+Anchors, measured in the same run:
+- one hashlib.sha256 pass in 1 MiB reads (one thread), for `nit hash` and
+  `nit add --no-copy`;
+- `cp FILE DIR/ && sync FILE` (shutil.copyfile + fsync), for `nit add`.
+
+Modes "nid-1" and "nid-2" run the Nid on one and on two threads, in process;
+"ingest" and "ingest-ref" are what `nit add` and `nit add --no-copy` do with
+the file (Nid, sha256, pack or leaf offsets, the store's COMMIT and its
+fsyncs), in process; "nit hash", "nit add", "nit add --no-copy" and "re-add"
+are the real commands (start-up included), "re-add" being `nit add` of the
+unchanged file again.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 CHILD = r"""
-import hashlib, json, sys, time
+import hashlib, json, os, resource, shutil, sys, time
 from pathlib import Path
-mode, path, repo = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
-t = time.perf_counter()
+mode, path, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+if mode.startswith("nid"):
+    from numbers_cli.ops.ingest import nid_of_file
+t, c = time.perf_counter(), cpu()
 if mode == "sha256":
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -30,35 +52,80 @@ if mode == "sha256":
             h.update(chunk)
     result = h.hexdigest()
 elif mode == "cp":
-    import os, shutil
-    dest = Path(repo) / "copy.bin"
+    dest = work / "copy.bin"
     shutil.copyfile(path, dest)
     with dest.open("rb+") as f:
         os.fsync(f.fileno())
     result = "copied"
-elif mode == "nid":
-    from numbers_cli.ops.ingest import nid_of_file
-    result = nid_of_file(path)
-else:
+elif mode in ("nid-1", "nid-2"):
+    result = nid_of_file(path, threads=int(mode[-1]))
+elif mode in ("ingest", "ingest-ref"):
     from numbers_cli.ops.ingest import ingest
     from numbers_cli.repo.repository import Repository
-    r = Repository.init(Path(repo))
-    result = ingest(path, r.objects).nid
-elapsed = time.perf_counter() - t
-# VmHWM is this process image's own peak (ru_maxrss would include the parent's at fork).
+    repo = Repository.init(work / "repo")
+    inside = repo.workdir / "big.bin"
+    os.link(path, inside)
+    t, c = time.perf_counter(), cpu()  # the work only: not init
+    with repo.transaction():
+        reference = b"big.bin" if mode == "ingest-ref" else None
+        result = ingest(inside, repo.objects, reference=reference).nid
+elapsed, used = time.perf_counter() - t, cpu() - c
 rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
-print(json.dumps({"seconds": elapsed, "rss_mib": rss, "result": str(result)}))
+print(json.dumps({"seconds": elapsed, "cpu": used, "rss_mib": rss, "result": str(result)}))
 """
 
+NIT = [sys.executable, "-m", "numbers_cli"]
 
-def run(mode: str, path: Path, repo: Path) -> dict[str, float]:
+
+def in_process(mode: str, path: Path, work: Path) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(path), str(repo)],
+        [sys.executable, "-c", CHILD, mode, str(path), str(work)],
         capture_output=True,
         text=True,
         check=True,
     )
     return json.loads(out.stdout)
+
+
+def command(args: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]:
+    """A whole `nit` process: wall time from outside, CPU and peak RSS from wait4."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([*NIT, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"nit {' '.join(args)} failed")
+    return {
+        "seconds": elapsed,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mib": usage.ru_maxrss / 1024,
+    }
+
+
+def run_round(big: Path, base: Path, i: int, env: dict[str, str]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for mode in ("sha256", "nid-1", "nid-2"):
+        out[mode] = in_process(mode, big, base)
+    for mode in ("ingest", "ingest-ref"):
+        work = base / f"{mode}-{i}"
+        work.mkdir()
+        out[mode] = in_process(mode, big, work)
+        subprocess.run(["rm", "-rf", str(work)], check=True)
+    out["nit hash"] = command(["hash", str(big)], base, env)
+    cp_dir = base / f"cp-{i}"
+    cp_dir.mkdir()
+    out["cp+sync"] = in_process("cp", big, cp_dir)
+    for mode, flags in (("nit add", []), ("nit add --no-copy", ["--no-copy"])):
+        repo = base / f"repo-{i}-{len(out)}"
+        repo.mkdir()
+        os.link(big, repo / "big.bin")  # same inode: the same cached pages
+        command(["init"], repo, env)
+        out[mode] = command(["add", "big.bin", *flags], repo, env)
+        if mode == "nit add":
+            out["re-add"] = command(["add", "big.bin"], repo, env)
+        subprocess.run(["rm", "-rf", str(repo)], check=True)
+    subprocess.run(["rm", "-rf", str(cp_dir)], check=True)
+    return out
 
 
 def main() -> None:
@@ -68,37 +135,57 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-        path = Path(tmp) / "big.bin"
-        block = hashlib.sha256(b"seed").digest() * 32768  # 1 MiB, incompressible enough
-        with path.open("wb") as f:
-            for i in range(args.size_mib):
-                f.write(block[i % 97 :] + block[: i % 97])
-        with path.open("rb") as f:  # warm the page cache
+        base = Path(tmp)
+        big = base / "big.bin"
+        with big.open("wb") as f:
+            for _ in range(args.size_mib):
+                f.write(os.urandom(1 << 20))
+            f.flush()
+            os.fsync(f.fileno())
+        past = time.time() - 3600  # older than the racy-clean window: re-add may trust stat
+        os.utime(big, (past, past))
+        with big.open("rb") as f:  # warm the page cache
             while f.read(1 << 24):
                 pass
-        size_mib = path.stat().st_size / (1 << 20)
-        print(f"file: {size_mib:.0f} MiB, best of {args.repeat} runs, each in a fresh process")
-        best: dict[str, dict[str, float]] = {}
-        for mode in ("sha256", "nid", "cp", "add"):
-            runs = []
-            for i in range(args.repeat):
-                repo = Path(tmp) / f"repo-{mode}-{i}"
-                repo.mkdir()
-                runs.append(run(mode, path, repo))
-            best[mode] = min(runs, key=lambda r: r["seconds"])
-        base = size_mib / best["sha256"]["seconds"]
-        labels = {
-            "sha256": "hashlib.sha256",
-            "nid": "Nid only (nit hash)",
-            "cp": "cp + fsync (the disk)",
-            "add": "Nid+sha256+pack (nit add)",
+        env = dict(os.environ)
+        env.update(
+            HOME=str(base / "home"),
+            NIT_CONFIG_DIR=str(base / "home" / "nit"),
+            NIT_DATA_DIR=str(base / "home" / "data"),
+            NIT_PROGRESS="false",
+        )
+        rounds = [run_round(big, base, i, env) for i in range(args.repeat)]
+        size = big.stat().st_size / (1 << 20)
+
+        def med(mode: str, key: str) -> float:
+            return statistics.median(r[mode][key] for r in rounds)
+
+        print(
+            f"file: {size:.0f} MiB of random bytes, from the page cache; median of "
+            f"{args.repeat} runs, each a fresh process; load {os.getloadavg()[0]:.2f} "
+            f"on {os.cpu_count()} CPUs"
+        )
+        anchors = {
+            "sha256": "sha256",
+            "nid-1": "sha256",
+            "nid-2": "sha256",
+            "nit hash": "sha256",
+            "cp+sync": "cp+sync",
+            "ingest": "cp+sync",
+            "ingest-ref": "sha256",
+            "nit add": "cp+sync",
+            "nit add --no-copy": "sha256",
+            "re-add": "cp+sync",
         }
-        for mode, r in best.items():
-            speed = size_mib / r["seconds"]
+        for mode, anchor in anchors.items():
+            secs, cpu = med(mode, "seconds"), med(mode, "cpu")
+            ratio = med(anchor, "seconds") / secs
+            cpu_ratio = cpu / med(anchor, "cpu")
             print(
-                f"{labels[mode]:28} {speed:8.0f} MiB/s  {speed / base:5.2f}x sha256  peak RSS {r['rss_mib']:6.1f} MiB"
+                f"{mode:18} {size / secs:7.0f} MiB/s  {secs:6.3f} s  CPU {cpu:6.3f} s  "
+                f"{ratio:5.2f}x {anchor} speed, {cpu_ratio:4.2f}x its CPU  "
+                f"peak RSS {max(r[mode]['rss_mib'] for r in rounds):6.1f} MiB"
             )
-        os.sync()
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@
 // include path, never absolute, so the metadata hash does not depend on where
 // the checkout lives).
 //
-// Usage:  node contracts/build.mjs [--out FILE]
-//   default FILE: src/numbers_cli/contracts/IntegrityRegister.json
+// Usage:  node contracts/build.mjs [--out-dir DIR] [--only NAME[,NAME...]]
+//   writes every artifact of TARGETS below to its path under DIR (default: the
+//   repository root, i.e. in place); --only builds the named contracts alone.
 // Needs:  npm ci in tools/chain (scripts/setup does it).
 
 import { createHash } from "node:crypto";
@@ -24,31 +25,68 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const TOOLS = join(ROOT, "tools", "chain");
 const NODE_MODULES = join(TOOLS, "node_modules");
 const SOLC_VERSION = "0.8.37";
-const CONTRACT = "IntegrityRegister";
-const SOURCE = "contracts/IntegrityRegister.sol";
-const DEFAULT_OUT = join(ROOT, "src", "numbers_cli", "contracts", `${CONTRACT}.json`);
+const SHIPPED = "src/numbers_cli/contracts";
+const TEST_ONLY = "tests/support/contracts";
 
-// Settings that change the bytecode. `paris` (no PUSH0/MCOPY) keeps the contract
-// deployable on EVM chains that lag behind Ethereum's forks (subnets, L2s).
-const SETTINGS = {
-  optimizer: { enabled: true, runs: 10000 },
-  evmVersion: "paris",
-  outputSelection: {
-    "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] },
+// What is built, each contract in a compilation of its own (so adding a contract
+// never changes another's bytecode), and where its artifact goes.
+//
+// evmVersion: the register uses `paris` (no PUSH0/MCOPY) so it deploys on EVM
+// chains that lag behind Ethereum's forks (subnets, L2s). The market contracts
+// need `cancun`: OpenZeppelin 5.7's ERC721/ERC1155/SignatureChecker use MCOPY,
+// and the transient reentrancy guard uses TSTORE.
+const TARGETS = [
+  { contract: "IntegrityRegister", source: "contracts/IntegrityRegister.sol", evm: "paris", dir: SHIPPED },
+  { contract: "Custody", source: "contracts/Custody.sol", evm: "cancun", dir: SHIPPED },
+  { contract: "Licenses", source: "contracts/Licenses.sol", evm: "cancun", dir: SHIPPED },
+  // Test-only contracts: attackers and a DAO for the market contracts' tests, and
+  // the plain ERC-721 the gas benchmark compares Custody's mint with.
+  { contract: "ReentrantPayee", source: "contracts/test/ReentrantPayee.sol", evm: "cancun", dir: TEST_ONLY },
+  { contract: "ReentrantBuyer", source: "contracts/test/ReentrantBuyer.sol", evm: "cancun", dir: TEST_ONLY },
+  { contract: "VotesToken", source: "contracts/test/VotesToken.sol", evm: "cancun", dir: TEST_ONLY },
+  { contract: "DaoGovernor", source: "contracts/test/DaoGovernor.sol", evm: "cancun", dir: TEST_ONLY },
+  { contract: "PlainERC721", source: "contracts/test/PlainERC721.sol", evm: "cancun", dir: TEST_ONLY },
+  {
+    contract: "TimelockController",
+    source: "@openzeppelin/contracts/governance/TimelockController.sol",
+    evm: "cancun",
+    dir: TEST_ONLY,
   },
-};
+];
+
+function settings(evmVersion) {
+  return {
+    optimizer: { enabled: true, runs: 10000 },
+    evmVersion,
+    outputSelection: {
+      "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] },
+    },
+  };
+}
 
 function parseArgs(argv) {
-  let out = DEFAULT_OUT;
+  let outDir = ROOT;
+  let only = null;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--out" && i + 1 < argv.length) {
-      out = resolve(argv[++i]);
+    if (argv[i] === "--out-dir" && i + 1 < argv.length) {
+      outDir = resolve(argv[++i]);
+    } else if (argv[i] === "--only" && i + 1 < argv.length) {
+      only = new Set(argv[++i].split(","));
     } else {
-      console.error(`usage: node contracts/build.mjs [--out FILE] (unknown: ${argv[i]})`);
+      console.error(
+        `usage: node contracts/build.mjs [--out-dir DIR] [--only NAME,...] (unknown: ${argv[i]})`,
+      );
       process.exit(2);
     }
   }
-  return { out };
+  if (only) {
+    const unknown = [...only].filter((name) => !TARGETS.some((t) => t.contract === name));
+    if (unknown.length) {
+      console.error(`unknown contract(s): ${unknown.join(", ")}`);
+      process.exit(2);
+    }
+  }
+  return { outDir, only };
 }
 
 function loadSolc() {
@@ -66,8 +104,9 @@ function loadSolc() {
 }
 
 // Resolve an import the way `solcjs --base-path . --include-path tools/chain/node_modules`
-// does: the repository root first, then the npm include path.
-const sourcesRead = new Map();
+// does: the repository root first, then the npm include path. Imports of one
+// compilation are collected in `sourcesRead` (reset per target).
+let sourcesRead = new Map();
 function readSource(unitName) {
   for (const base of [ROOT, NODE_MODULES]) {
     const path = join(base, unitName);
@@ -112,32 +151,36 @@ function sortKeys(value) {
   return value;
 }
 
-function main() {
-  const { out } = parseArgs(process.argv.slice(2));
-  const solc = loadSolc();
+function build(solc, target) {
+  sourcesRead = new Map();
+  const options = settings(target.evm);
   const input = {
     language: "Solidity",
-    sources: { [SOURCE]: { content: readSource(SOURCE) } },
-    settings: SETTINGS,
+    sources: { [target.source]: { content: readSource(target.source) } },
+    settings: options,
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
   let failed = false;
   for (const diagnostic of output.errors ?? []) {
+    // Warnings about OpenZeppelin's own code (its transient-storage notice) are upstream's.
+    const file = diagnostic.sourceLocation?.file ?? "";
+    if (diagnostic.severity !== "error" && file.startsWith("@openzeppelin/")) continue;
     console.error(diagnostic.formattedMessage ?? diagnostic.message);
     if (diagnostic.severity === "error") failed = true;
   }
   if (failed) process.exit(1);
 
-  const compiled = output.contracts[SOURCE][CONTRACT];
+  const compiled = output.contracts[target.source][target.contract];
   const sources = {};
   for (const unitName of [...sourcesRead.keys()].sort()) {
     const entry = { sha256: sha256(sourcesRead.get(unitName)) };
-    if (unitName !== SOURCE) entry.package = packageOf(unitName);
+    const pkg = packageOf(unitName);
+    if (pkg !== null && !unitName.startsWith("contracts/")) entry.package = pkg;
     sources[unitName] = entry;
   }
-  const artifact = sortKeys({
-    contractName: CONTRACT,
-    sourceName: SOURCE,
+  return sortKeys({
+    contractName: target.contract,
+    sourceName: target.source,
     abi: compiled.abi,
     bytecode: `0x${compiled.evm.bytecode.object}`,
     deployedBytecode: `0x${compiled.evm.deployedBytecode.object}`,
@@ -145,13 +188,23 @@ function main() {
       name: "solc",
       package: `solc@${SOLC_VERSION}`,
       version: solc.version(),
-      settings: { optimizer: SETTINGS.optimizer, evmVersion: SETTINGS.evmVersion },
+      settings: { optimizer: options.optimizer, evmVersion: options.evmVersion },
     },
     sources,
   });
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(artifact, null, 2)}\n`);
-  console.log(`wrote ${out}`);
+}
+
+function main() {
+  const { outDir, only } = parseArgs(process.argv.slice(2));
+  const solc = loadSolc();
+  for (const target of TARGETS) {
+    if (only && !only.has(target.contract)) continue;
+    const artifact = build(solc, target);
+    const out = join(outDir, target.dir, `${target.contract}.json`);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(artifact, null, 2)}\n`);
+    console.log(`wrote ${out}`);
+  }
 }
 
 main();

@@ -30,8 +30,9 @@ MEDIA = REPO_ROOT / "tests" / "fixtures" / "media"
 TEST_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 TEST_ADDRESS = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
 
-# Everything the CLI printed during the session, for the "no key is ever printed" test.
-CLI_TRANSCRIPT: list[str] = []
+# Everything the CLI printed during the session (arguments, output), for the checks
+# that no key and no traceback is ever printed.
+CLI_TRANSCRIPT: list[tuple[tuple[str, ...], str]] = []
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +79,7 @@ def python_m(
     *args: str, cwd: Path, stdin: bytes | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     """`python -m numbers_cli ARGS` in a real process, so binary stdin/stdout stay binary."""
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "numbers_cli", *args],
         cwd=cwd,
         env=dict(os.environ),
@@ -86,6 +87,8 @@ def python_m(
         capture_output=True,
         check=False,
     )
+    CLI_TRANSCRIPT.append((args, done.stderr.decode(errors="replace")))
+    return done
 
 
 class Nit:
@@ -109,7 +112,7 @@ class Nit:
         finally:
             os.chdir(old)
         del cli
-        CLI_TRANSCRIPT.append(stdout + stderr)
+        CLI_TRANSCRIPT.append((tuple(str(a) for a in args), stdout + stderr))
         return Result(code, stdout, stderr)
 
 
@@ -176,8 +179,24 @@ def no_private_key_in_cli_output() -> Iterator[None]:
     start = len(CLI_TRANSCRIPT)
     yield
     key = TEST_KEY[2:].lower()
-    for output in CLI_TRANSCRIPT[start:]:
+    for _, output in CLI_TRANSCRIPT[start:]:
         assert key not in output.lower(), "a nit command printed the private key"
+
+
+@pytest.fixture(autouse=True)
+def no_traceback_in_cli_output() -> Iterator[None]:
+    """No CLI run of the whole suite prints a traceback, unless it asked for them with -v.
+
+    Bad input gets one `nit: error:` line; a traceback means an error escaped
+    (exit 70) or was printed by hand. Covers in-process runs (`nit` fixture)
+    and real processes started with `python_m`.
+    """
+    start = len(CLI_TRANSCRIPT)
+    yield
+    for args, output in CLI_TRANSCRIPT[start:]:
+        if "-v" in args or "--verbose" in args:
+            continue
+        assert "Traceback" not in output, f"`nit {' '.join(args)}` printed a traceback:\n{output}"
 
 
 # --- real nodes, shared by tests/compat, tests/chain, tests/ipfs, tests/push ---------

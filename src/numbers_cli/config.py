@@ -30,7 +30,7 @@ from typing import Any, Literal
 import platformdirs
 import tomli
 
-from numbers_cli.errors import ConfigError, NotARepository
+from numbers_cli.errors import ConfigError, NitError, NotARepository
 
 __all__ = [
     "KEYS",
@@ -71,6 +71,52 @@ def _check_not_empty(value: Value) -> str | None:
     return None if str(value).strip() else "must not be empty"
 
 
+def _check_license(value: Value) -> str | None:
+    """A licence `nit add` accepts: a known short name, or NAME=URL (empty: none)."""
+    text = str(value)
+    if not text:
+        return None
+    from numbers_cli.model.tree import license_of
+
+    name, sep, url = text.partition("=")
+    try:
+        license_of(name, url if sep else None)
+    except NitError as exc:
+        return exc.message
+    return None
+
+
+def _check_nid(value: Value) -> str | None:
+    """A Nid (a profile document's CID), or empty."""
+    if not str(value):
+        return None
+    from numbers_cli.model.nid import Nid
+
+    try:
+        Nid.parse(str(value))
+    except NitError:
+        return "expected the Nid (CIDv1) of a profile, or nothing"
+    return None
+
+
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def _check_name(value: Value) -> str | None:
+    """A network or remote name: 1-64 of A-Z a-z 0-9 _ . - (empty: none)."""
+    if not str(value) or _NAME_RE.fullmatch(str(value)):
+        return None
+    return "a name is 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit"
+
+
+def _check_network(value: Value) -> str | None:
+    return _check_not_empty(value) or _check_name(value)
+
+
+def _check_pager(value: Value) -> str | None:
+    return None if "\n" not in str(value) and "\0" not in str(value) else "must be one line"
+
+
 @dataclass(frozen=True)
 class Key:
     """One known setting: `section.name` in TOML, `env` in the environment."""
@@ -98,11 +144,17 @@ KEYS: dict[str, Key] = {key.name: key for key in (
     Key("user.name", str, "", "NIT_USER_NAME", "your name, written as assetCreator"),
     Key("user.wallet", str, "default", "NIT_WALLET", "wallet that signs", _check_wallet_name),
     Key("commit.author", str, "", "NIT_AUTHOR", "commit author; empty: the wallet's address"),
-    Key("commit.provider", str, "", "NIT_PROVIDER", "provider profile Nid written into commits"),
-    Key("add.license", str, "", "NIT_LICENSE", "licence short name given to new assets"),
-    Key("core.network", str, "devnet", "NIT_NETWORK", "network nit push uses", _check_not_empty),
+    Key("commit.provider", str, "", "NIT_PROVIDER", "provider profile Nid in commits", _check_nid),
+    Key("add.license", str, "", "NIT_LICENSE", "licence of new assets", _check_license),
+    Key("add.reference", bool, False, "NIT_ADD_REFERENCE", "add by reference (as --no-copy)"),
+    Key("core.network", str, "devnet", "NIT_NETWORK", "network nit push uses", _check_network),
     Key("core.progress", bool, True, "NIT_PROGRESS", "show progress bars"),
-    Key("core.remote", str, "", "NIT_REMOTE", "IPFS remote for push, cat; empty: the only one"),
+    Key("core.remote", str, "", "NIT_REMOTE", "IPFS remote (empty: the only one)", _check_name),
+    Key("core.pager", str, "", "NIT_PAGER", "pager (empty: $PAGER, else less)", _check_pager),
+    # data stream (issue 15): C2PA signing (nit export --c2pa) and reading (add, verify)
+    Key("c2pa.cert", str, "", "NIT_C2PA_CERT", "PEM certificate chain signing C2PA manifests"),
+    Key("c2pa.key", str, "", "NIT_C2PA_KEY", "PEM private key of c2pa.cert (a 0600 file)"),
+    Key("c2pa.trust_anchors", str, "", "NIT_C2PA_TRUST_ANCHORS", "PEM roots trusted in C2PA"),
 )}
 # fmt: on
 

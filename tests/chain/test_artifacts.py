@@ -141,22 +141,58 @@ def _require_build_tools() -> str:
     return node
 
 
-def test_committed_artifact_matches_a_fresh_build(tmp_path: Path) -> None:
+#: Every artifact contracts/build.mjs writes, by its path in the repository.
+ALL_ARTIFACTS = [
+    ARTIFACT,
+    *(REPO_ROOT / "src" / "numbers_cli" / "contracts" / f"{n}.json" for n in ("Custody", "Licenses")),
+    *(
+        REPO_ROOT / "tests" / "support" / "contracts" / f"{n}.json"
+        for n in (
+            "ReentrantPayee",
+            "ReentrantBuyer",
+            "VotesToken",
+            "DaoGovernor",
+            "TimelockController",
+            "PlainERC721",
+        )
+    ),
+]
+
+
+@pytest.mark.parametrize("path", ALL_ARTIFACTS, ids=lambda p: p.stem)
+def test_every_artifact_records_its_current_sources(path: Path) -> None:
+    """Each source an artifact was built from still hashes to what it recorded."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for unit, entry in data["sources"].items():
+        base = REPO_ROOT if unit.startswith("contracts/") else NODE_MODULES
+        if not (base / unit).exists():
+            assert unit.startswith("@openzeppelin/"), unit
+            continue  # an npm source where tools/chain is not installed: the rebuild checks it
+        digest = hashlib.sha256((base / unit).read_bytes()).hexdigest()
+        assert digest == entry["sha256"], f"{unit} changed: run `node contracts/build.mjs`"
+    assert data["compiler"]["version"].startswith("0.8.37+")
+    assert path.read_text(encoding="utf-8") == json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def test_committed_artifacts_match_a_fresh_build(tmp_path: Path) -> None:
     node = _require_build_tools()
-    out = tmp_path / "IntegrityRegister.json"
     result = subprocess.run(
-        [node, str(BUILD_SCRIPT), "--out", str(out)],
+        [node, str(BUILD_SCRIPT), "--out-dir", str(tmp_path)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    fresh = json.loads(out.read_text(encoding="utf-8"))
-    committed = json.loads(ARTIFACT.read_text(encoding="utf-8"))
     hint = "stale artifact: run `node contracts/build.mjs` and commit the result"
-    assert committed["abi"] == fresh["abi"], hint
-    assert committed["bytecode"] == fresh["bytecode"], hint
-    assert committed["deployedBytecode"] == fresh["deployedBytecode"], hint
-    assert committed == fresh, hint
-    assert out.read_bytes() == ARTIFACT.read_bytes(), hint
+    for path in ALL_ARTIFACTS:
+        out = tmp_path / path.relative_to(REPO_ROOT)
+        fresh = json.loads(out.read_text(encoding="utf-8"))
+        committed = json.loads(path.read_text(encoding="utf-8"))
+        assert committed["abi"] == fresh["abi"], f"{path.name}: {hint}"
+        assert committed["bytecode"] == fresh["bytecode"], f"{path.name}: {hint}"
+        assert committed["deployedBytecode"] == fresh["deployedBytecode"], f"{path.name}: {hint}"
+        assert committed == fresh, f"{path.name}: {hint}"
+        assert out.read_bytes() == path.read_bytes(), f"{path.name}: {hint}"
+    written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*.json")}
+    assert written == {p.relative_to(REPO_ROOT) for p in ALL_ARTIFACTS}, "an artifact is not checked"

@@ -75,7 +75,7 @@ def test_unreachable_node_message_hides_credentials() -> None:
     with ChainClient(network) as chain, pytest.raises(NetworkError) as caught:
         chain.check()
     assert one_line(caught.value) == (
-        f"cannot reach RPC node at http://127.0.0.1:{port}/rpc (Connection refused)"
+        f"cannot reach RPC node at http://****@127.0.0.1:{port}/rpc?**** (Connection refused)"
     )
 
 

@@ -108,4 +108,5 @@ def test_rpc_url_credentials_stay_out_of_messages() -> None:
         rpc_url="https://user:s3cret@rpc.example:8443/v1/rpc?apikey=s3cret",
         contract=None,
     )
-    assert network.rpc_display == "https://rpc.example:8443/v1/rpc"
+    # Each secret part is masked where it was (so a reader sees credentials are in use).
+    assert network.rpc_display == "https://****@rpc.example:8443/v1/rpc?****"

@@ -7,7 +7,10 @@ anvil the test started, even when the test fails.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,9 +54,9 @@ def stop_devnet(anvil_env: Path) -> Iterator[None]:
         devnet_op.down(timeout=5.0)
     finally:
         for pid, process in list(anvil._SPAWNED.items()):
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)  # its whole group: a wrapper's child too
+            process.wait(timeout=10)
             anvil._SPAWNED.pop(pid, None)
 
 
@@ -75,6 +78,8 @@ def test_up_status_up_down(nit: Nit, port: int, signing_key: str) -> None:
     assert first["port"] == port and first["rpc"] == f"http://127.0.0.1:{port}"
     assert first["chainId"] == 31337
     assert first["deployed"] is True
+    assert first["marketDeployed"] is True
+    assert first["custody"].startswith("0x") and first["licenses"].startswith("0x")
     assert first["anvilVersion"] == anvil.ANVIL_VERSION
     assert first["wallet"]["address"] == signing_key
     assert first["wallet"]["fundedWei"] == str(devnet_op.FUND_AMOUNT_WEI)
@@ -103,6 +108,8 @@ def test_up_status_up_down(nit: Nit, port: int, signing_key: str) -> None:
     assert second["started"] is False
     assert second["pid"] == first["pid"]
     assert second["contract"] == first["contract"] and second["deployed"] is False
+    assert (second["custody"], second["licenses"]) == (first["custody"], first["licenses"])
+    assert second["marketDeployed"] is False
     assert second["wallet"]["fundedWei"] == "0"
 
     # Asking for another port while it runs is a usage error, not a second anvil.
@@ -143,12 +150,20 @@ def test_state_survives_restart_and_register_is_not_redeployed(
     assert second["port"] == port
     assert second["contract"] == first["contract"]
     assert second["deployed"] is False
+    assert second["marketDeployed"] is False  # the saved chain kept Custody and Licenses too
+    assert network_market(first) == network_market(second)
     assert second["wallet"]["fundedWei"] == "0"  # still has its 100 ETH, less gas
     with ChainClient(resolve_network(Config.load(None), "devnet")) as client:
         assert client.get_commits(nid) == [receipt.block_number]
         (record,) = client.history(nid)
         assert record.commit_data == '{"kept":true}'
         assert record.tx_hash == receipt.tx_hash
+
+
+def network_market(result: dict) -> tuple[str, str]:
+    network = resolve_network(Config.load(None), "devnet")
+    assert (network.custody, network.licenses) == (result["custody"], result["licenses"])
+    return result["custody"], result["licenses"]
 
 
 def test_devnet_network_recorded_in_user_config(nit: Nit, port: int, isolated_env: Path) -> None:

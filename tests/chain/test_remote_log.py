@@ -199,7 +199,7 @@ def test_bad_signatures_are_listed_flagged_and_fail_the_exit_code(
 
     chain.send_commits([(asset, "not a commit {")], anvil.keys[3])
     text = nit("log", asset, "--remote")
-    assert text.exit_code == 12  # unreadable beats a wrong signer
+    assert text.exit_code == 14  # a malformed commit beats a wrong signer
     assert text.stdout.count("signature: ✗") == 2
     assert text.stderr.strip() == ("nit: warning: 2 of 3 listed commits fail the signature check")
     code, entries = remote_log(nit, asset)
@@ -337,5 +337,5 @@ def test_diff_remote_ranges_and_junk_records(
 
     chain.send_commits([(asset, "{}")], anvil.keys[3])
     junk = nit("diff", asset, "--remote")
-    assert junk.exit_code == 12
+    assert junk.exit_code == 14
     assert junk.stderr.strip().endswith("is not a Numbers commit")

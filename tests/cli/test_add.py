@@ -34,9 +34,9 @@ def status(nit) -> dict:  # type: ignore[no-untyped-def]
 
 def staged_tree(workdir: Path, nid: str) -> dict:
     """What is staged for `nid` (as `nit commit` will sign it), read from the index."""
-    index = json.loads((workdir / ".numbers" / "index").read_text())
-    (entry,) = [s for s in index["staged"] if s["nid"] == nid]
-    return entry["tree"]
+    from numbers_cli.repo.repository import Repository
+
+    return Repository(workdir).index().staged[nid].tree
 
 
 def edit(path: Path) -> None:

@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import Nit, ok, python_m
+from tests.support.store_damage import snapshot
 
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
+from numbers_cli.model.unixfs import NidBuilder, dag_pb_links
+from numbers_cli.repo.repository import Repository
 
 PHOTO = "Canon_40D.jpg"  # 8 KiB: one raw block
 CHUNK = 262_144
@@ -37,16 +40,6 @@ def blocks_of(path: Path) -> tuple[list[str], list[tuple[str, bytes, int]]]:
     with path.open("rb") as f:
         roots = [Nid.from_bytes(r) for r in car.read_header_roots(f)]
         return roots, [(Nid.from_bytes(c), d, off) for c, d, off in car.iter_blocks(f)]
-
-
-def snapshot(workdir: Path) -> dict[str, bytes]:
-    """Every file of `.numbers/` but the lock, which any writer creates."""
-    base = workdir / ".numbers"
-    return {
-        p.relative_to(base).as_posix(): p.read_bytes()
-        for p in sorted(base.rglob("*"))
-        if p.is_file() and p.name != "lock"
-    }
 
 
 @pytest.fixture
@@ -122,15 +115,16 @@ def test_multi_block_file_streams_into_a_pack(nit, repo, big, second, signing_ke
     assert report["imported"] == 24
     assert report["pack"] == f"{nid}.car"
     pack_dir = second.cwd / ".numbers" / "objects" / "pack"
-    assert sorted(p.name for p in pack_dir.iterdir()) == [f"{nid}.car", f"{nid}.idx"]
+    assert Repository(second.cwd).objects.has_pack(Nid(nid))
     _, packed = blocks_of(pack_dir / f"{nid}.car")
-    assert sorted(cid for cid, _, _ in packed) == sorted(file_blocks)  # commits, trees stay loose
+    # The file's blocks in its own pack; the commit and the tree in the import's batch pack.
+    assert sorted(cid for cid, _, _ in packed) == sorted(file_blocks)
 
     cat = python_m("cat", nid, cwd=second.cwd)
     assert cat.returncode == 0, cat.stderr
     assert cat.stdout == big.read_bytes()
     fsck = json.loads(ok(second("fsck", "--json")).stdout)
-    assert (fsck["ok"], fsck["packs"], fsck["blocks"], fsck["commits"]) == (True, 1, 22, 1)
+    assert (fsck["ok"], fsck["packs"], fsck["blocks"], fsck["commits"]) == (True, 2, 24, 1)
     assert ok(second("verify", nid)).exit_code == 0
 
 
@@ -178,6 +172,64 @@ def test_a_corrupted_block_rejects_the_whole_import(
     assert len(result.stderr.strip().splitlines()) == 1  # one line, no traceback
     assert snapshot(second.cwd) == before
     assert ok(second("log", "--json")).stdout.strip() == "[]"
+
+
+def three_level_dag() -> tuple[Nid, dict[bytes, bytes], bytes]:
+    """A file DAG with a root, two interior nodes and 175 leaves (16-byte chunks).
+
+    Import never re-chunks, so small chunks give every kind of dag-pb node at
+    a few KiB: a root linking nodes, and interior nodes linking leaves.
+    """
+    blocks: dict[bytes, bytes] = {}
+    builder = NidBuilder(lambda cid, data: blocks.__setitem__(cid, bytes(data)))
+    data = random.Random(16).randbytes(16 * 175)
+    for start in range(0, len(data), 16):
+        builder.update(data[start : start + 16])
+    return builder.finish(), blocks, data
+
+
+def car_of(root: Nid, blocks: dict[bytes, bytes]) -> bytes:
+    """Root first, then the rest (interior nodes before their leaves are reached)."""
+    order = [root.to_bytes()] + [c for c in reversed(blocks) if c != root.to_bytes()]
+    out = bytearray(car.encode_header(root.to_bytes()))
+    for cid in order:
+        out += car.block_frame(cid, len(blocks[cid])) + blocks[cid]
+    return bytes(out)
+
+
+def still_well_formed_but_altered(node: bytes) -> bytes:
+    """Flip a byte inside the first link's digest: the node still parses (a link to
+    some other block), so only the hash check against its CID can catch it."""
+    first = dag_pb_links(node)[0]
+    at = node.index(first) + len(first) - 7
+    altered = bytearray(node)
+    altered[at] ^= 0x01
+    assert dag_pb_links(bytes(altered))[0] != first  # parses, names another block
+    return bytes(altered)
+
+
+@pytest.mark.parametrize("which", ["root", "interior"])
+def test_an_altered_dag_pb_node_rejects_the_whole_import(second, tmp_path, which):
+    root, blocks, data = three_level_dag()
+    interior = [c for c in blocks if c[1] == 0x70 and c != root.to_bytes()]
+    assert len(interior) == 2  # the balanced layout: 174 + 1 leaves under the root
+    ok_car = tmp_path / "dag.car"
+    ok_car.write_bytes(car_of(root, blocks))
+    target = root.to_bytes() if which == "root" else interior[0]
+    blocks[target] = still_well_formed_but_altered(blocks[target])
+    bad_car = tmp_path / "altered.car"
+    bad_car.write_bytes(car_of(root, blocks))
+
+    before = snapshot(second.cwd)
+    result = second("import", bad_car)
+    assert result.exit_code == 5, result.output
+    assert f"block {Nid.from_bytes(target)}" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert snapshot(second.cwd) == before
+
+    ok(second("import", ok_car))  # the same DAG unaltered is whole and readable
+    assert python_m("cat", root, cwd=second.cwd).stdout == data
+    ok(second("fsck"))
 
 
 @pytest.mark.parametrize("keep", [0, 5, 40, 120, -3, -CHUNK // 2])
@@ -433,7 +485,7 @@ def test_a_partial_dag_is_stored_and_completed_later(nit, repo, big, second, tmp
     report = json.loads(ok(second("import", partial, "--json")).stdout)
     assert report["imported"] == 21
     assert report["pack"] != f"{nid}.car"
-    assert not (second.cwd / ".numbers" / "objects" / "pack" / f"{nid}.idx").exists()
+    assert not Repository(second.cwd).objects.has_pack(Nid(nid))
     missing = python_m("cat", nid, cwd=second.cwd)
     assert missing.returncode == 4 and dropped in missing.stderr.decode()
     assert second("export", nid, "--car", tmp_path / "x.car").exit_code == 4

@@ -1,22 +1,26 @@
 """A `nit` killed with SIGKILL at any step leaves a repository that is whole.
 
 Each test first runs the command once to the end through tests/support/crash.py,
-which numbers every step that changes the disk (renames, links, unlinks, mkdirs
-and, for `add`, each block written to the pack). Then, for every step N, it runs
-the same command on a fresh copy of the same repository and kills it just
-before or just after step N. After each crash: `nit fsck` is clean, the change
-is entirely there or entirely absent, and running the command again finishes
-the job exactly once.
+which numbers every step that changes the disk (renames, links, unlinks, mkdirs,
+each block written to a pack, each statement written to the store, BEGIN and
+COMMIT included). Then, for every step N, it runs the same command on a fresh
+copy of the same repository and kills it just before or just after step N.
+After each crash: `nit fsck` is clean, the change is entirely there or entirely
+absent, and running the command again finishes the job exactly once. A last
+test kills a commit at moments spread over its run, from outside, to land also
+inside SQLite's own writes, where no Python step can stop it.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,6 +48,13 @@ def run_driver(
     )
 
 
+def copy_repo(source: Path, target: Path) -> None:
+    """copytree, once the in-process runs' store connections are closed (closing one
+    checkpoints and removes the write-ahead log, which must not happen mid-copy)."""
+    gc.collect()
+    shutil.copytree(source, target)
+
+
 def steps_of(trace: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in trace.read_text().splitlines()]
 
@@ -56,7 +67,7 @@ def crash_everywhere(
     Returns (which step, crashed copy) for every step.
     """
     dry = scratch / "dry-run"
-    shutil.copytree(base, dry)
+    copy_repo(base, dry)
     done = run_driver(dry, scratch / "dry-run.jsonl", args, env, kinds=kinds)
     assert done.returncode == 0, done.stderr
     steps = steps_of(scratch / "dry-run.jsonl")
@@ -64,7 +75,7 @@ def crash_everywhere(
 
     def crash(n: int) -> tuple[str, Path]:
         copy = scratch / f"crash-{n}"
-        shutil.copytree(base, copy)
+        copy_repo(base, copy)
         killed = run_driver(copy, scratch / f"crash-{n}.jsonl", args, env, n, when, kinds)
         step = steps[n - 1]
         what = f"{when} step {n}/{len(steps)}: {step['call']} {Path(step['path']).name}"
@@ -103,7 +114,7 @@ def test_commit_killed_at_any_step_is_all_or_nothing(nit, repo, media, tmp_path,
 
     outcomes = set()
     for what, copy in crash_everywhere(
-        repo, tmp_path / "runs", ["commit", "-m", "x"], child_env, when
+        repo, tmp_path / "runs", ["commit", "-m", "x"], child_env, when, "fs,block,db"
     ):
         assert_fsck_clean(nit, copy, what)
         log = json_of(nit("-C", str(copy), "log", "--json"))
@@ -133,11 +144,14 @@ def test_commit_killed_at_any_step_is_all_or_nothing(nit, repo, media, tmp_path,
             verified = nit("-C", str(copy), "verify", path)
             assert verified.exit_code == 0, (what, verified.output)
 
-    assert outcomes == {False, True}, "the sweep should cross the commit point"
+    # Killed just after the store's COMMIT, the commit is there; just before any step, it
+    # is not (the COMMIT is the commit's last step, so "before" never sees it done).
+    assert outcomes == ({False, True} if when == "after" else {False}), outcomes
 
 
 @pytest.mark.parametrize(
-    ("when", "kinds"), [("before", "fs"), ("after", "fs"), ("before", "block")]
+    ("when", "kinds"),
+    [("before", "fs"), ("after", "fs"), ("before", "block"), ("before", "db"), ("after", "db")],
 )
 def test_add_of_large_file_killed_at_any_step(nit, repo, media, tmp_path, child_env, when, kinds):
     media(BIG)
@@ -164,32 +178,74 @@ def test_add_of_large_file_killed_at_any_step(nit, repo, media, tmp_path, child_
         # Every stored block re-hashes to its CID and the whole file to the tree's sha256.
         assert nit("-C", str(copy), "verify", expected_nid).exit_code == 0, what
 
-    expected = {False, True} if kinds == "fs" else {False}
+    # Only the store's COMMIT (its last step) makes the add visible: every pack write and
+    # rename comes before it, so only a kill just after that statement sees the add done.
+    expected = {False, True} if (when, kinds) == ("after", "db") else {False}
     assert outcomes == expected
 
 
-def test_crash_while_finishing_an_interrupted_commit(nit, repo, media, tmp_path, child_env):
-    """Killed again while the next `nit` replays the journal: still whole, still exactly once."""
+def test_a_second_writer_killed_after_an_interrupted_commit(nit, repo, media, tmp_path, child_env):
+    """A commit killed right after its COMMIT (the log holds it, nothing is checkpointed),
+    then the next writer killed at any step: the commit is whole, the add all or nothing."""
     media(*PHOTOS)
     assets = {a["nid"] for a in json_of(nit("add", ".", "--json"))}
 
     dry = tmp_path / "dry-run"
-    shutil.copytree(repo, dry)
-    assert run_driver(dry, tmp_path / "dry.jsonl", ["commit", "-m", "x"], child_env).returncode == 0
-    names = [Path(s["path"]).name for s in steps_of(tmp_path / "dry.jsonl")]
-    (journal_step,) = [i for i, name in enumerate(names, 1) if name.startswith(".journal.")]
+    copy_repo(repo, dry)
+    assert (
+        run_driver(
+            dry, tmp_path / "dry.jsonl", ["commit", "-m", "x"], child_env, kinds="db"
+        ).returncode
+        == 0
+    )
+    calls = [s["call"] for s in steps_of(tmp_path / "dry.jsonl")]
+    commit_step = len(calls) - calls[::-1].index("commit")  # the last COMMIT
 
     crashed = tmp_path / "crashed"
-    shutil.copytree(repo, crashed)
+    copy_repo(repo, crashed)
     killed = run_driver(
-        crashed, tmp_path / "k.jsonl", ["commit", "-m", "x"], child_env, journal_step, "after"
+        crashed, tmp_path / "k.jsonl", ["commit", "-m", "x"], child_env, commit_step, "after", "db"
     )
     assert killed.returncode == -signal.SIGKILL
-    assert (crashed / ".numbers" / "journal").is_file()  # written, not yet applied
+    (crashed / "extra.jpg").write_bytes((crashed / PHOTOS[0]).read_bytes() + b"extra")
 
-    for what, copy in crash_everywhere(crashed, tmp_path / "runs", ["status"], child_env, "before"):
+    for what, copy in crash_everywhere(
+        crashed, tmp_path / "runs", ["add", "extra.jpg"], child_env, "before", "fs,block,db"
+    ):
         assert_fsck_clean(nit, copy, what)
         log = json_of(nit("-C", str(copy), "log", "--json"))
         assert sorted(e["asset"] for e in log) == sorted(assets), what
-        assert json_of(nit("-C", str(copy), "status", "--json"))["staged"] == [], what
-        assert not (copy / ".numbers" / "journal").exists(), what
+        staged = json_of(nit("-C", str(copy), "status", "--json"))["staged"]
+        assert [s["path"] for s in staged] in ([], ["extra.jpg"]), what
+
+
+def test_commit_killed_at_moments_spread_over_its_run(nit, repo, tmp_path, child_env):
+    """SIGKILL from outside at a dozen instants, including inside SQLite's C code."""
+    for i in range(300):
+        (repo / f"f{i:03d}.bin").write_bytes(os.urandom(512) + i.to_bytes(4, "big"))
+    assets = {a["nid"] for a in json_of(nit("add", ".", "--json"))}
+    base = tmp_path / "base"
+    copy_repo(repo, base)
+    cmd = [sys.executable, "-m", "numbers_cli", "commit", "-m", "x"]
+    start = time.monotonic()
+    subprocess.run(cmd, cwd=tmp_path / "base", env=child_env, check=True, capture_output=True)
+    shutil.rmtree(base)
+    duration = time.monotonic() - start
+    outcomes = set()
+    for n in range(12):
+        copy = tmp_path / f"timed-{n}"
+        copy_repo(repo, copy)
+        proc = subprocess.Popen(
+            cmd, cwd=copy, env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(duration * (0.2 + 0.8 * n / 11))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        what = f"killed after {n}/11 of the run (exit {proc.returncode})"
+        assert_fsck_clean(nit, copy, what)
+        committed = {e["asset"] for e in json_of(nit("-C", str(copy), "log", "--json"))}
+        pending = {s["nid"] for s in json_of(nit("-C", str(copy), "status", "--json"))["staged"]}
+        assert committed in (set(), assets), what
+        assert committed | pending == assets and not committed & pending, what
+        outcomes.add(bool(committed))
+        shutil.rmtree(copy)

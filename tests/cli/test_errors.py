@@ -182,7 +182,7 @@ def test_wrong_passphrase_leaves_the_staged_asset(nit, repo, media):
     assert nit("commit", env={"NIT_PASSPHRASE": "b"}).exit_code == 6
     done = nit("commit", "-m", "x", env={"NIT_PASSPHRASE": "a"})
     assert done.exit_code == 0, done.output
-    assert "1 commit(s)" in done.stdout
+    assert "1 commit signed by" in done.stdout
 
 
 def test_init_nested_needs_the_flag(nit, repo, workdir):
@@ -218,7 +218,7 @@ def test_usage_errors_exit_2(nit, repo):
 
 def test_interrupted_by_ctrl_c_says_so(nit, repo, media, monkeypatch):
     """A KeyboardInterrupt mid-add: exit 130, one line, and the repository is still usable."""
-    from numbers_cli.ops import add as add_op
+    from numbers_cli.ops import add_stage
 
     media(PHOTO)
 
@@ -226,7 +226,7 @@ def test_interrupted_by_ctrl_c_says_so(nit, repo, media, monkeypatch):
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(add_op, "read_metadata", interrupted)
+        patch.setattr(add_stage, "read_metadata", interrupted)
         result = nit("add", PHOTO)
     assert result.exit_code == 130
     assert result.stderr.splitlines() == [

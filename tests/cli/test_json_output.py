@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.support.store_damage import read_object, write_object
 
 PHOTO = "Canon_40D.jpg"
 
@@ -123,9 +124,7 @@ def test_failing_verify_and_fsck_still_print_json(nit, history, workdir):
     assert json.loads(verify.stdout)["ok"] is False
 
     tree = json.loads(nit("show", PHOTO, "--json").stdout)["commit"]["assetTreeCid"]
-    (stored,) = (workdir / ".numbers" / "objects").glob(f"*/{tree}")
-    stored.chmod(0o644)
-    stored.write_bytes(stored.read_bytes() + b" ")
+    write_object(workdir, tree, read_object(workdir, tree) + b" ")
     fsck = nit("fsck", "--json")
     assert fsck.exit_code == 5
     report = json.loads(fsck.stdout)

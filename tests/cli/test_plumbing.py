@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support.store_damage import flip_in_file
 
 import numbers_cli
 
@@ -92,11 +93,8 @@ def test_cat_refuses_a_corrupted_pack(nit, repo, media, signing_key):
     media(BIG)
     nid = add_one(nit, BIG)
     assert nit("commit", "-m", "x").exit_code == 0
-    (pack,) = (repo / ".numbers" / "objects" / "pack").glob("*.car")
-    pack.chmod(0o644)
-    data = bytearray(pack.read_bytes())
-    data[len(data) // 3] ^= 0xFF
-    pack.write_bytes(bytes(data))
+    pack = repo / ".numbers" / "objects" / "pack" / f"{nid}.car"
+    flip_in_file(pack, pack.stat().st_size // 3, 0xFF)
     out = python_m("cat", nid, cwd=repo)
     assert out.returncode == 5
     assert out.stderr.decode().startswith("nit: error: ") and b"Traceback" not in out.stderr

@@ -8,11 +8,17 @@ bad disk) would, and checks the exit code a script would branch on:
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 import pytest
+from tests.support.store_damage import (
+    delete_object,
+    flip_object_byte,
+    get_ref,
+    read_object,
+    set_ref,
+    write_object,
+)
 
 from numbers_cli.model.commit import Commit
 from numbers_cli.repo.repository import Repository
@@ -41,22 +47,10 @@ def shown(nit, target: str) -> dict:
     return json.loads(result.stdout)
 
 
-def object_path(workdir: Path, cid: str) -> Path:
-    """Where a loose object lives, found on disk rather than by re-deriving the shard rule."""
-    (path,) = (workdir / ".numbers" / "objects").glob(f"*/{cid}")
-    return path
-
-
-def rewrite(path: Path, data: bytes) -> None:
-    """Objects are read-only files: make this one writable, as an attacker would."""
-    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
-    path.write_bytes(data)
-
-
 def flip_byte(path: Path, offset: int, mask: int = 0x01) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= mask
-    rewrite(path, bytes(data))
+    path.write_bytes(bytes(data))
 
 
 def forge(workdir: Path, asset: str, **changes: str) -> str:
@@ -68,8 +62,8 @@ def forge(workdir: Path, asset: str, **changes: str) -> str:
     forged = Commit.new(values)  # validates: the forgery is well-formed
     forged_nid = repo.objects.put(forged.to_bytes())
     assert forged_nid != head_nid
-    ref = repo.dir / "refs" / "heads" / asset
-    ref.write_text(ref.read_text() + f"{forged_nid}\n")
+    ref = f"refs/heads/{asset}"
+    set_ref(workdir, ref, (get_ref(workdir, ref) or "") + f"{forged_nid}\n")
     return str(forged_nid)
 
 
@@ -102,7 +96,7 @@ def test_truncated_photo_fails_content_check(nit, committed):
 def test_altered_stored_block_fails_content_check_by_nid(nit, workdir, committed):
     """The repository's own copy of the photo rotted: verifying the asset by Nid says so."""
     asset = shown(nit, PHOTO)["asset"]
-    flip_byte(object_path(workdir, asset), 100)
+    flip_object_byte(workdir, asset, 100)
     result = nit("verify", asset, "--json")
     assert result.exit_code == 10, result.output
     assert json.loads(result.stdout)["exitCode"] == 10
@@ -128,11 +122,11 @@ def test_altered_stored_block_fails_content_check_by_nid(nit, workdir, committed
 )
 def test_altered_tree_object_fails_tree_check(nit, workdir, committed, tamper):
     info = shown(nit, PHOTO)
-    path = object_path(workdir, info["commit"]["assetTreeCid"])
-    original = path.read_bytes()
+    tree_cid = info["commit"]["assetTreeCid"]
+    original = read_object(workdir, tree_cid)
     altered = tamper(original)
     assert altered != original
-    rewrite(path, altered)
+    write_object(workdir, tree_cid, altered)
 
     result = nit("verify", PHOTO)
     assert result.exit_code == 11, result.output
@@ -188,7 +182,7 @@ def test_valid_signature_but_other_committer_fails_signer_check(nit, workdir, co
 
     result = nit("verify", PHOTO)
     assert result.exit_code == 13, result.output
-    assert f"is not the committer {impostor}" in result.stdout
+    assert f"not by the committer {impostor}" in result.stdout
     verdict = json.loads(nit("verify", PHOTO, "--json").stdout)
     assert failed_checks(verdict) == ["committer"]
     assert verdict["commits"][-1]["signer"] == info["commit"]["committer"]
@@ -210,7 +204,7 @@ def test_signature_of_another_text_fails_signer_check(nit, workdir, committed, p
     forge(workdir, info["asset"], assetTreeSignature=sign(private_key, "0" * 64))
     result = nit("verify", PHOTO)
     assert result.exit_code == 13, result.output
-    assert "is not the committer" in result.stdout
+    assert "not by the committer" in result.stdout
 
 
 # --- (d) the stored commit altered in place ------------------------------------------------
@@ -218,10 +212,11 @@ def test_signature_of_another_text_fails_signer_check(nit, workdir, committed, p
 
 def test_commit_object_altered_in_place_is_reported(nit, workdir, committed):
     info = shown(nit, PHOTO)
-    path = object_path(workdir, info["commitCid"])
+    commit_cid = info["commitCid"]
     sig = info["commit"]["assetTreeSignature"]
     altered_sig = sig[:10] + ("0" if sig[10] != "0" else "1") + sig[11:]
-    rewrite(path, path.read_bytes().replace(sig.encode(), altered_sig.encode()))
+    data = read_object(workdir, commit_cid)
+    write_object(workdir, commit_cid, data.replace(sig.encode(), altered_sig.encode()))
 
     result = nit("verify", PHOTO)
     assert result.exit_code != 0
@@ -239,9 +234,10 @@ def test_commit_object_altered_in_place_is_reported(nit, workdir, committed):
 def test_commit_object_with_only_a_changed_timestamp_is_corrupt(nit, workdir, committed):
     """Signature and tree still fine: only the object's own hash gives it away (exit 5)."""
     info = shown(nit, PHOTO)
-    path = object_path(workdir, info["commitCid"])
+    commit_cid = info["commitCid"]
     ts = str(info["commit"]["timestampCreated"]).encode()
-    rewrite(path, path.read_bytes().replace(ts, str(int(ts) - 86400).encode()))
+    data = read_object(workdir, commit_cid)
+    write_object(workdir, commit_cid, data.replace(ts, str(int(ts) - 86400).encode()))
     result = nit("verify", info["commitCid"])
     assert result.exit_code == 5, result.output
     assert nit("verify", PHOTO).exit_code == 5
@@ -249,7 +245,7 @@ def test_commit_object_with_only_a_changed_timestamp_is_corrupt(nit, workdir, co
 
 def test_missing_tree_object_fails_tree_check(nit, workdir, committed):
     tree_cid = shown(nit, PHOTO)["commit"]["assetTreeCid"]
-    object_path(workdir, tree_cid).unlink()
+    delete_object(workdir, tree_cid)
     result = nit("verify", PHOTO)
     assert result.exit_code == 11, result.output
     assert "missing" in result.stdout
@@ -275,7 +271,18 @@ def test_verify_json_structure(nit, committed, signing_key):
     result = nit("verify", PHOTO, "--json")
     assert result.exit_code == 0
     verdict = json.loads(result.stdout)
-    assert set(verdict) == {"target", "asset", "ok", "exitCode", "content", "commits"}
+    assert set(verdict) == {
+        "target",
+        "asset",
+        "ok",
+        "exitCode",
+        "content",
+        "commits",
+        "policy",
+        "c2pa",  # data stream (issue 15): the C2PA state, null when the file has none
+    }
+    assert verdict["c2pa"] is None
+    assert verdict["policy"] == []  # no --policy given
     assert verdict["target"] == PHOTO
     assert verdict["asset"] == info["asset"]
     assert (verdict["ok"], verdict["exitCode"]) == (True, 0)
@@ -315,8 +322,8 @@ def test_verify_every_commit_of_a_history(nit, workdir, committed):
     assert [v["index"] for v in verdict["commits"]] == [0, 1]
 
     first = json.loads(nit("log", PHOTO, "--json").stdout)[-1]
-    tree = object_path(workdir, first["commit"]["assetTreeCid"])
-    rewrite(tree, tree.read_bytes() + b"\n")
+    tree = first["commit"]["assetTreeCid"]
+    write_object(workdir, tree, read_object(workdir, tree) + b"\n")
     assert nit("verify", PHOTO).exit_code == 11
 
 

@@ -38,6 +38,9 @@ def test_large_file_through_add_pipeline(tmp_path, ipfs_node, reference_nid):
 
 def test_every_fixture_photo(ipfs_node, reference_nid):
     files = sorted(p for p in MEDIA.iterdir() if p.suffix.lower() != ".md")
+    # An empty or missing fixture folder must fail, not pass having compared nothing.
+    assert len(files) >= 20, f"expected the shipped media fixtures in {MEDIA}, found {len(files)}"
+    assert any(p.stat().st_size > 262_144 for p in files), "no multi-chunk fixture to compare"
     expected = reference_nid.many(files)
     for path in files:
         ours = nid_of_file(path)

@@ -29,7 +29,13 @@ def test_add_list_default_remove(nit: Nit, repo: Path) -> None:
     assert resolve_remote(Config.load(repo)).name == "origin"  # type: ignore[union-attr]
     assert (
         nit(
-            "remote", "add", "pinata", "https://api.pinata.cloud", "--auth", f"bearer:{SECRET}"
+            "remote",
+            "add",
+            "pinata",
+            "https://api.pinata.cloud",
+            "--auth",
+            "bearer",
+            input=f"{SECRET}\n",
         ).exit_code
         == 0
     )
@@ -58,7 +64,8 @@ def test_secrets_stay_out_of_config_and_output(nit: Nit, repo: Path) -> None:
             "infura",
             "https://ipfs.infura.io:5001",
             "--auth",
-            f"basic:projectid:{SECRET}",
+            "basic:projectid",
+            input=f"{SECRET}\n",
         ),
         nit("remote", "list"),
         nit("remote", "list", "--json"),
@@ -103,7 +110,9 @@ def test_environment_wins_over_the_credentials_file(
     nit: Nit, repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert (
-        nit("remote", "add", "svc", "https://x.example", "--auth", "bearer:from-file").exit_code
+        nit(
+            "remote", "add", "svc", "https://x.example", "--auth", "bearer", input="from-file\n"
+        ).exit_code
         == 0
     )
     monkeypatch.setenv("NIT_REMOTE_TOKEN", "from-env")
@@ -131,7 +140,7 @@ def test_numbers_remote_takes_a_capture_token(
     remote = resolve_remote(Config.load(repo), "capture")
     assert remote is not None and remote.url == NUMBERS_ADD_URL
     assert remote.auth is not None and remote.auth.header() == "token cap"
-    refused = nit("remote", "add", "bad", "--kind", "numbers", "--auth", "basic:a:b")
+    refused = nit("remote", "add", "bad", "--kind", "numbers", "--auth", "basic:a", input="b\n")
     assert refused.exit_code == 8
 
 
@@ -139,7 +148,14 @@ def test_a_credentials_file_is_used_only_for_its_url(nit: Nit, repo: Path, workd
     """A user remote's secret is not sent to a repo remote of the same name elsewhere."""
     assert (
         nit(
-            "remote", "add", "svc", "https://a.example", "--auth", f"bearer:{SECRET}", "--global"
+            "remote",
+            "add",
+            "svc",
+            "https://a.example",
+            "--auth",
+            "bearer",
+            "--global",
+            input=f"{SECRET}\n",
         ).exit_code
         == 0
     )

@@ -8,6 +8,7 @@ import os
 import pytest
 from tests.push.conftest import committed
 from tests.support.ipfs_node import IpfsNodeError
+from tests.support.store_damage import sql
 
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.trees import load_commit
@@ -99,7 +100,14 @@ def test_ipfs_node_down_fails_before_anything_is_registered(
 
     assert result.exit_code == 9, result.stderr
     assert result.stderr.count("\n") == 1
-    assert not (workdir / ".numbers" / "refs" / "remotes" / "devnet").exists()
+    # The way out is in the message: register on chain without the IPFS remote.
+    assert result.stderr.strip().endswith(
+        "`nit push --no-ipfs` registers the commits on chain without it)"
+    ), result.stderr
+    assert sql(workdir, "SELECT name FROM refs WHERE name LIKE 'refs/remotes/devnet/%'") == []
+    done = nit("push", "--no-ipfs")
+    assert done.exit_code == 0, done.stderr
+    assert "2 commits registered" in done.stdout
 
 
 def test_without_a_remote_push_registers_and_says_files_stay_local(
@@ -109,10 +117,39 @@ def test_without_a_remote_push_registers_and_says_files_stay_local(
 
     assert result.exit_code == 0, result.stderr
     assert "no IPFS remote configured" in result.stderr
-    assert "2 commit(s) registered" in result.stdout
+    assert "2 commits registered" in result.stdout
 
 
 def test_no_chain_without_a_remote_is_a_usage_error(nit, workdir, big_and_small):
     result = nit("push", "--no-chain")
     assert result.exit_code == 2
     assert "no IPFS remote" in result.stderr
+
+
+def test_push_rereads_a_file_added_by_reference_and_refuses_a_changed_one(
+    nit, repo, workdir, on_devnet, ipfs_node, signing_key
+):
+    """`--no-copy`: push re-reads the file and checks it against its Nid before it leaves."""
+    big = workdir / "by-reference.bin"
+    big.write_bytes(os.urandom(2 * 1024 * 1024 + 5))
+    added = nit("add", "--no-copy", big.name, "--json")
+    assert added.exit_code == 0, added.output
+    (entry,) = json.loads(added.stdout)
+    assert entry["referenced"] is True
+    assert nit("commit", "-m", "by reference").exit_code == 0
+    assert nit("remote", "add", "local", ipfs_node.api_url).exit_code == 0
+    data = bytearray(big.read_bytes())
+    data[1_000_000] ^= 0xFF
+    big.write_bytes(bytes(data))
+
+    result = nit("push")
+    assert result.exit_code == 31, result.output
+    assert result.stderr.count("\n") == 1
+    assert "by-reference.bin was added by reference and has changed since" in result.stderr
+    assert not pinned(ipfs_node, entry["nid"])
+
+    data[1_000_000] ^= 0xFF  # the original back: push sends exactly it
+    big.write_bytes(bytes(data))
+    assert nit("push").exit_code == 0
+    assert pinned(ipfs_node, entry["nid"])
+    assert ipfs_node.rpc("cat", {"arg": entry["nid"]}) == bytes(data)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
+from contextlib import closing
 
 import pytest
 from tests.conftest import TEST_ADDRESS, Nit, ok, python_m
@@ -69,7 +71,7 @@ def test_one_registration_anchors_every_artifact(nit, repo, on_devnet, artifacts
         tree = load_tree(local, Nid(item["commit"]))
         assert tree.get("assetSha256") == item["sha256"]
         assert tree.get("encodingFormat") == "application/octet-stream"
-        (stamp,) = StampRecords(local.dir).of_asset(item["nid"])
+        (stamp,) = StampRecords(local.db).of_asset(item["nid"])
         proof = InclusionProof.from_bytes(local.objects.get(stamp[1].proof))
         assert proof.leads_to_root() and proof.leaf_index == item["leafIndex"]
     assert [e.commit for e in local.refs.remote_history("devnet", batch["batch"])] == [
@@ -82,15 +84,27 @@ def test_verify_says_stamped_in_batch_leaf_i_of_n(nit, repo, on_devnet, artifact
     artifacts(5)
     report = stamp_json(nit, "-r", "dist")
     batch = report["batches"][0]["batch"]
+    tx = report["batches"][0]["txHash"]
+    # A local verify, like any: the registration as recorded here, no chain asked.
     result = ok(nit("verify", "dist/artifact-3.bin"))
     assert f"stamped in batch {batch}, leaf 4 of 5" in result.stdout
-    assert "on chain: devnet tx " + report["batches"][0]["txHash"] in result.stdout
-    verdict = json.loads(ok(nit("verify", "dist/artifact-3.bin", "--json")).stdout)
+    assert f"registered on devnet in tx {tx}" in result.stdout
+    assert "the chain was not asked" in result.stdout
+    # --remote: the batch's commit read back from the chain it was registered on.
+    remote = ok(nit("verify", "dist/artifact-3.bin", "--remote"))
+    assert f"stamped in batch {batch}, leaf 4 of 5" in remote.stdout
+    assert f"on chain: devnet tx {tx}" in remote.stdout
+    verdict = json.loads(ok(nit("verify", "dist/artifact-3.bin", "--json", "--remote")).stdout)
     checks = {c["check"]: c for c in verdict["commits"][0]["checks"]}
     assert {"leaf", "proof", "batch", "anchor"} <= set(checks)
     assert all(c["ok"] for c in checks.values())
+    # A stamped commit named on its own is checked through its batch too.
+    by_commit = ok(nit("verify", report["artifacts"][0]["commit"], "--network", "devnet"))
+    assert "leaf 1 of 5" in by_commit.stdout and "on chain: devnet" in by_commit.stdout
     offline = ok(nit("verify", "--offline", report["artifacts"][0]["nid"]))
     assert "leaf 1 of 5" in offline.stdout and "the chain was not asked" in offline.stdout
+    clash = nit("verify", "--offline", "--remote", report["artifacts"][0]["nid"])
+    assert clash.exit_code == 2 and "--offline asks no chain" in clash.output
 
 
 def test_stamping_the_same_bytes_again(nit, repo, on_devnet, artifacts, workdir) -> None:
@@ -254,6 +268,8 @@ def test_status_counts_stamped_artifacts_as_anchored(nit, repo, on_devnet, artif
     stamp_json(nit, "-r", "dist")
     # Without the batch's record the three commits would be listed as never pushed.
     assert json.loads(ok(nit("status", "--json")).stdout)["unpushed"] == []
-    (repo / ".numbers" / "refs" / "remotes" / "devnet").rename(repo / "elsewhere")
+    with closing(sqlite3.connect(repo / ".numbers" / "store.db")) as db:  # records lost
+        db.execute("DELETE FROM refs WHERE name LIKE 'refs/remotes/devnet/%'")
+        db.commit()
     unpushed = json.loads(ok(nit("status", "--json")).stdout)["unpushed"]
     assert len(unpushed) == 1  # the batch (not registered, as far as refs know), not its artifacts

@@ -4,10 +4,13 @@ non-zero exit code, and the repository exactly as it was."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from tests.conftest import Nit, ok, one_line_error, python_m
+from tests.support.snapshot import snapshot as snapshot_of
 
 from numbers_cli.model import merkle
 from numbers_cli.model.nid import Nid
@@ -15,18 +18,16 @@ from numbers_cli.model.stamp import InclusionProof
 from numbers_cli.repo.repository import Repository
 from numbers_cli.repo.stamps import StampRecords
 
-#: Files that change whenever any command takes a lock, not what a command did.
-_VOLATILE = {"lock", "push.lock"}
+def snapshot(repo: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of `.numbers/` (the store by its content; locks and tmp/ aside)."""
+    return snapshot_of(repo / ".numbers")
 
 
-def snapshot(repo: Path) -> dict[str, bytes]:
-    """Every file of `.numbers/` with its bytes (locks and the emptied tmp/ aside)."""
-    root = repo / ".numbers"
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in root.rglob("*")
-        if p.is_file() and p.name not in _VOLATILE and "tmp" not in p.relative_to(root).parts
-    }
+def sql(repo: Path, statement: str, *params: object) -> None:
+    """Change the store behind nit's back, as damage or a lost record would."""
+    with closing(sqlite3.connect(repo / ".numbers" / "store.db")) as db:
+        db.execute(statement, params)
+        db.commit()
 
 
 def test_empty_standard_input(nit, repo, on_devnet, workdir) -> None:
@@ -96,7 +97,7 @@ def test_a_proof_that_does_not_lead_to_the_root(nit, repo, on_devnet, artifacts)
     report = json.loads(ok(nit("stamp", "-r", "dist", "--no-ipfs", "--json")).stdout)
     item = report["artifacts"][1]
     local = Repository.find(repo)
-    records = StampRecords(local.dir)
+    records = StampRecords(local.db)
     ((record, entry),) = records.of_asset(item["nid"])
     proof = InclusionProof.from_bytes(local.objects.get(entry.proof))
     bent = proof.proof[0][:-1] + bytes([proof.proof[0][-1] ^ 0x80])
@@ -108,10 +109,10 @@ def test_a_proof_that_does_not_lead_to_the_root(nit, repo, on_devnet, artifacts)
         proof.artifact,
         (bent, *proof.proof[1:]),
     )
-    forged_cid = local.objects.put(forged.to_bytes())  # a well-formed object, a wrong proof
-    path = local.dir / StampRecords.rel(record.batch)
-    path.chmod(0o644)
-    path.write_text(path.read_text().replace(str(entry.proof), str(forged_cid)))
+    with local.transaction():
+        forged_cid = local.objects.put(forged.to_bytes())  # a well-formed object, a wrong proof
+    local.close()
+    sql(repo, "UPDATE stamps SET proof = ? WHERE proof = ?", str(forged_cid), str(entry.proof))
 
     result = nit("verify", "dist/" + Path(item["name"]).name)
     assert result.exit_code == 25, result.output
@@ -128,8 +129,8 @@ def test_a_batch_not_registered_fails_its_anchor(nit, repo, on_devnet, artifacts
     artifacts(2)
     report = json.loads(ok(nit("stamp", "-r", "dist", "--no-ipfs", "--json")).stdout)
     batch = report["batches"][0]["batch"]
-    (repo / ".numbers" / "refs" / "remotes" / "devnet" / batch).unlink()  # as if never sent
-    result = nit("verify", "--offline", report["artifacts"][0]["nid"])
+    sql(repo, "DELETE FROM refs WHERE name = ?", f"refs/remotes/devnet/{batch}")  # never sent
+    result = nit("verify", report["artifacts"][0]["nid"])
     assert result.exit_code == 25
     assert "is not registered yet" in result.stdout
 
@@ -143,9 +144,12 @@ def test_verify_needs_a_target_or_a_statement(nit: Nit, repo) -> None:
 def test_a_damaged_stamp_record_is_one_line(nit, repo, on_devnet, artifacts) -> None:
     artifacts(2)
     report = json.loads(ok(nit("stamp", "-r", "dist", "--no-ipfs", "--json")).stdout)
-    path = repo / ".numbers" / "refs" / "stamps" / report["batches"][0]["batch"]
-    path.write_text("nit-stamp-batch 1\nnetwork devnet\n")
+    sql(repo, "UPDATE stamps SET commit_nid = 'bafk-not-a-nid' WHERE leaf = 0")
     result = nit("verify", report["artifacts"][0]["nid"])
     assert result.exit_code == 5
-    assert "stamp record of batch" in one_line_error(result)
+    line = one_line_error(result)
+    assert f"stamp record of batch {report['batches'][0]['batch']}" in line
+    assert "is damaged" in line
     assert Nid(report["artifacts"][0]["nid"])
+    fsck = nit("fsck")
+    assert fsck.exit_code == 5 and "stamp record" in fsck.stdout

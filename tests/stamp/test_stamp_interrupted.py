@@ -50,7 +50,7 @@ def run_driver(driver: str, workdir: Path, *args: str) -> subprocess.CompletedPr
 def assert_stamped_once(workdir: Path, network: Network, files: list[Path]) -> None:
     """Every artifact in exactly one batch; that batch's commit on chain exactly once."""
     repo = Repository.find(workdir)
-    records = list(StampRecords(repo.dir).batches())
+    records = list(StampRecords(repo.db).batches())
     assert len(records) == 1
     (record,) = records
     assert sorted(e.asset for e in record.entries) == sorted(

@@ -2,8 +2,10 @@
 
 Chain code is tested against a real node, never a mock of one (ARCHITECTURE.md).
 anvil comes from the npm registry (`npm ci` in tools/chain, run by scripts/setup):
-the `@foundry-rs/anvil-linux-amd64` package ships the binary itself, linked as
-`tools/chain/node_modules/.bin/anvil`.
+the `@foundry-rs/anvil-linux-amd64` package ships the binary itself, which the
+tests start directly (`ANVIL_BIN`); `@foundry-rs/anvil`, what users install,
+links `tools/chain/node_modules/.bin/anvil` to a `node` script that runs that
+binary as its child (`ANVIL_NPM`), and `nit devnet` is tested with both.
 
 Usable without pytest (bench/ imports it); `anvil_or_skip()` is the pytest face:
 skip when anvil is not installed locally, fail when CI is set, because a CI run
@@ -25,7 +27,14 @@ from typing import Self
 from tests.support.tools import free_port, in_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ANVIL_BIN = REPO_ROOT / "tools" / "chain" / "node_modules" / ".bin" / "anvil"
+_NPM = REPO_ROOT / "tools" / "chain" / "node_modules"
+#: The anvil binary itself, from the platform package npm installed.
+ANVIL_BIN = next(
+    iter(sorted(_NPM.glob("@foundry-rs/anvil-*/bin/anvil"))),
+    _NPM / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil",
+)
+#: npm's `@foundry-rs/anvil`: `anvil` is a node script running ANVIL_BIN as its child.
+ANVIL_NPM = _NPM / ".bin" / "anvil"
 
 #: Chain id of every test chain: anvil's default, and no public network's.
 TEST_CHAIN_ID = 31337
@@ -61,6 +70,16 @@ def anvil_binary() -> Path:
             f"anvil not found at {path}: run `npm ci` in tools/chain (scripts/setup does it)"
         )
     return path.resolve()
+
+
+def anvil_npm_wrapper() -> Path:
+    """The `anvil` of npm's @foundry-rs/anvil (a node wrapper), unresolved as users run it."""
+    if not ANVIL_NPM.exists() or ANVIL_NPM.resolve() == ANVIL_BIN.resolve():
+        raise AnvilUnavailable(
+            f"npm's @foundry-rs/anvil wrapper not found at {ANVIL_NPM}: run `npm ci` in "
+            "tools/chain (scripts/setup does it)"
+        )
+    return ANVIL_NPM
 
 
 class Anvil:

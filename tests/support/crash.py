@@ -3,9 +3,11 @@
     python crash.py --trace FILE [--kill-at N --when before|after] [--kinds fs,block] -- ARGS
 
 Steps are calls that change what is on disk: `os.replace`, `os.rename`,
-`os.link`, `os.unlink`, `os.mkdir`, `os.rmdir` ("fs"), and the writes of a file's
-blocks into a pack (`PackWriter.__call__`, "block"). They are numbered from 1 in
-the order the command makes them. Without `--kill-at` the command runs to the end
+`os.link`, `os.unlink`, `os.mkdir`, `os.rmdir` ("fs"), the writes of blocks into
+a pack (`PackFile.__call__`: a file's pack or a transaction's batch, "block"),
+and every statement that writes to the store, BEGIN and COMMIT included
+(`Store.execute`, `Store.executemany`, `Store.commit`, "db"). They are numbered
+from 1 in the order the command makes them. Without `--kill-at` the command runs to the end
 and FILE receives one JSON line per step (kind, call, path) so a test can count
 them; with it, the process kills itself with SIGKILL just before (or just after)
 step N, the way a power cut or the OOM killer would: no `finally`, no `atexit`.
@@ -36,7 +38,8 @@ def main() -> None:
     args = opts.args[1:] if opts.args[:1] == ["--"] else opts.args
 
     from numbers_cli.cli.main import main as nit_main
-    from numbers_cli.repo.objects import PackWriter
+    from numbers_cli.repo.packs import PackFile
+    from numbers_cli.repo.store import Store
 
     steps: list[dict[str, Any]] = []
 
@@ -44,8 +47,13 @@ def main() -> None:
         real = getattr(owner, name)
 
         def hooked(*a: Any, **kw: Any) -> Any:
-            # The file a step touches: a path argument, or the pack a block goes to.
-            target = a[0]._path if name == "__call__" else (a[0] if a else None)
+            # The file a step touches: a path argument, the pack a block goes to, the SQL.
+            if name == "__call__":
+                target = a[0]._path
+            elif kind == "db":
+                target = a[1].split("(")[0][:60] if len(a) > 1 else "COMMIT"
+            else:
+                target = a[0] if a else None
             steps.append({"kind": kind, "call": name, "path": str(target)})
             number = len(steps)
             if number == opts.kill_at and opts.when == "before":
@@ -63,7 +71,10 @@ def main() -> None:
         for name in FS_CALLS:
             wrap(os, name, "fs")
     if "block" in kinds:
-        wrap(PackWriter, "__call__", "block")
+        wrap(PackFile, "__call__", "block")
+    if "db" in kinds:
+        for name in ("execute", "executemany", "commit"):
+            wrap(Store, name, "db")
 
     try:
         nit_main(args)

@@ -114,3 +114,116 @@ def test_parse_normalizes_and_rejects():
         Nid.parse("not-a-cid")
     with pytest.raises(InvalidFormat, match="CIDv0"):
         Nid.parse("QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB")
+
+
+# --- Nid.parse by hand, against the generic multiformats library ---------------------
+# The model checks CIDv1 base32 strings itself (the library's parse cost 450 µs);
+# these cases hold it to the library's answers (multiformats 0.3.1, the reference
+# implementation of the multiformats specs for Python) on valid and broken input.
+
+VALID = [
+    *sorted(set(VECTORS.values())),
+    "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",  # "hello"
+    # dag-cbor / identity-hash / sha2-512 CIDv1s: other codecs and hashes are CIDs too.
+    "bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+    "bafkqaaa",  # identity multihash of nothing
+    # sha2-512 of "hello", raw codec.
+    "bafkrgqe3ohjcjplc6n4f3fwunlj6upltggn7xqujbsvnvyw764srszz4u4rshq6ztos4chl4plgg4ffyyxnayrtdi5oc4xb2332g645433aeg",
+]
+BROKEN = [
+    "",
+    "b",
+    "bafy",
+    "Bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq!",
+    "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4y",  # digest cut short
+    "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeqaa",  # bytes past the digest
+    "bajkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",  # CID version 2
+    "babkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",  # version 0 in binary
+    "bafkreijm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq",  # says 33 bytes, has 32
+    "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4y1q",  # '1' is not base32
+    "b" + "a" * 300,
+]
+
+
+def _library(text: str) -> str | None:
+    from multiformats import CID
+
+    try:
+        cid = CID.decode(text.strip())
+    except Exception:
+        return None
+    return str(cid.encode("base32")) if cid.version == 1 else None
+
+
+@pytest.mark.parametrize("text", VALID)
+def test_parse_agrees_with_multiformats_on_valid_cids(text):
+    assert _library(text) == text
+    assert Nid.parse(text) == text
+    assert Nid.from_bytes(Nid.parse(text).to_bytes()) == text
+
+
+@pytest.mark.parametrize("text", BROKEN)
+def test_parse_refuses_what_multiformats_refuses(text):
+    assert _library(text) is None
+    with pytest.raises(InvalidFormat):
+        Nid.parse(text)
+
+
+def test_base32_is_read_in_either_case_and_written_lower():
+    text = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
+    for variant in (text[:-1] + "Q", "B" + text[1:].upper()):
+        assert _library(variant) == text
+        assert Nid.parse(variant) == text
+
+
+def test_other_multibases_are_converted_through_the_library():
+    text = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
+    from multiformats import CID
+
+    base58 = str(CID.decode(text).encode("base58btc"))
+    assert base58.startswith("z")
+    assert Nid.parse(base58) == text
+
+
+def test_codec_and_block_check_without_the_library():
+    raw = Nid.parse("bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq")
+    assert (raw.codec, raw.is_raw) == (0x55, True)
+    assert raw.verify_block(b"hello") and not raw.verify_block(b"hellO")
+    node = Nid.parse(VECTORS[262_145])
+    assert (node.codec, node.is_raw) == (0x70, False)
+    identity = Nid.parse("bafkqaaa")
+    assert not identity.verify_block(b"")  # only sha2-256 blocks are checked as such
+
+
+# --- the file pipeline (ops.ingest): buffers of 16 chunks, one or two threads ---------
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize(
+    "size", [0, 5, 262_144, 262_145, 16 * 262_144, 16 * 262_144 + 1, 10 * 1024 * 1024 + 7]
+)
+def test_file_pipeline_gives_the_reference_nids(tmp_path, data, size, threads):
+    from numbers_cli.ops.ingest import ingest, nid_of_file
+
+    path = tmp_path / "f.bin"
+    path.write_bytes(data[:size] if size <= len(data) else counter_stream(size))
+    expected = VECTORS.get(size) or nid_of_bytes(path.read_bytes())
+    assert nid_of_file(path, threads=threads) == expected
+    got = ingest(path, None)
+    assert (got.nid, got.size) == (expected, size)
+    assert got.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_file_pipeline_stores_blocks_that_verify(tmp_path):
+    from numbers_cli.ops.ingest import ingest
+    from numbers_cli.repo.repository import Repository
+
+    repo = Repository.init(tmp_path / "repo")
+    path = tmp_path / "repo" / "big.bin"
+    path.write_bytes(counter_stream(40 * 262_144 + 99))  # three buffers, 41 leaves
+    got = ingest(path, repo.objects)
+    with repo.transaction():
+        pass
+    blocks = list(repo.objects.iter_dag(got.nid))
+    assert len(blocks) == 42 and blocks[0][0] == got.nid
+    assert repo.objects.has_pack(got.nid)

@@ -1,4 +1,4 @@
-"""Stamp documents (manifest, inclusion proof), stamp records and CI build facts."""
+"""Stamp documents (manifest, inclusion proof) and CI build facts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from numbers_cli.errors import InvalidFormat
 from numbers_cli.metadata.ci import FACTS, build_facts, in_ci
 from numbers_cli.model import merkle
-from numbers_cli.model.nid import Nid
 from numbers_cli.model.stamp import (
     BatchManifest,
     InclusionProof,
@@ -18,7 +17,6 @@ from numbers_cli.model.stamp import (
     commit_digest,
 )
 from numbers_cli.model.unixfs import nid_of_bytes
-from numbers_cli.repo.stamps import BatchRecord, StampEntry
 
 
 def artifact(i: int) -> StampedArtifact:
@@ -78,30 +76,6 @@ def test_inclusion_proof_round_trip_and_check() -> None:
     doc["leafIndex"] = 9
     with pytest.raises(InvalidFormat):
         InclusionProof.from_bytes(json.dumps(doc).encode())
-
-
-def test_batch_record_render_parse_and_find() -> None:
-    entries = tuple(
-        StampEntry(a.nid, a.commit, nid_of_bytes(f"proof {i}".encode()), i)
-        for i, a in enumerate(artifact(i) for i in range(4))
-    )
-    batch = nid_of_bytes(b"manifest")
-    record = BatchRecord(batch, "devnet", "0x" + "ab" * 32, nid_of_bytes(b"c"), entries, True)
-    parsed = BatchRecord.parse(batch, record.render())
-    assert (parsed.network, parsed.root, parsed.commit, parsed.leaves, parsed.content) == (
-        "devnet",
-        "0x" + "ab" * 32,
-        nid_of_bytes(b"c"),
-        4,
-        True,
-    )
-    assert parsed.find(entries[2].asset, 0) == entries[2]
-    assert parsed.find(entries[3].commit, 1) == entries[3]
-    assert parsed.find(entries[3].commit, 0) is None
-    assert parsed.find(Nid(nid_of_bytes(b"nope")), 0) is None
-    assert parsed.entries == entries
-    with pytest.raises(InvalidFormat):
-        BatchRecord.parse(batch, record.render()[:40])
 
 
 GITHUB = {

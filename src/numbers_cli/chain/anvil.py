@@ -11,9 +11,12 @@ lives in one directory of the user data dir:
       anvil.log    anvil's output of the current run
       lock         flock'ed while an up or down changes any of this
 
-A pid alone proves nothing (pids are reused), so a process only counts as ours
-when its command line is anvil's with our `--state` file: `down` can then never
-stop someone else's process, and `up` never mistakes one for the devnet.
+anvil comes as a native binary (Foundry's install, npm's platform package) or
+as npm's `@foundry-rs/anvil`, a `node` script running the binary as its child.
+So the devnet is the process group `up` started (anvil leads a new session),
+and it is recognised and stopped as a group (`devnet_group`): ours when nit
+created it and a live member serves our `--state` file, whatever its program
+is called; `down` signals the whole group and waits for every member.
 
 No web3 here: readiness is a bare eth_chainId over urllib, so waiting for the
 node costs nothing before the chain client is needed.
@@ -25,7 +28,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -35,6 +37,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from numbers_cli.chain import devnet_group
 from numbers_cli.config import user_data_dir
 from numbers_cli.errors import ConfigError, NetworkError, NitError
 from numbers_cli.fsio import atomic_write, flocked, make_dirs
@@ -52,7 +55,7 @@ __all__ = [
     "anvil_version",
     "find_anvil",
     "is_alive",
-    "is_our_anvil",
+    "is_ours",
     "port_is_free",
     "remote_chain_id",
     "running",
@@ -83,10 +86,7 @@ REPO_ANVIL = (
     Path(__file__).resolve().parents[3] / "tools" / "chain" / "node_modules" / ".bin" / "anvil"
 )
 
-#: anvil processes this Python process started, kept so that stopping one reaps
-#: it (tests and the Python API start and stop in one process; without this the
-#: stopped anvil would linger as a zombie and look alive to `kill(pid, 0)`).
-_SPAWNED: dict[int, subprocess.Popen[bytes]] = {}
+_SPAWNED, is_alive = devnet_group.SPAWNED, devnet_group.is_alive  # see devnet_group
 
 
 @dataclass(frozen=True)
@@ -137,13 +137,15 @@ class DevnetPaths:
 
 @dataclass(frozen=True)
 class AnvilProcess:
-    """A devnet anvil as its pid file records it."""
+    """A devnet anvil as its pid file records it: the process `up` started (`pid`), leader
+    of its own process group `pgid` (None in records of older nit: then only `pid`)."""
 
     pid: int
     port: int
     binary: str
     started_at: float
     version: str | None = None
+    pgid: int | None = None
 
     @property
     def rpc_url(self) -> str:
@@ -213,6 +215,7 @@ def read_record(paths: DevnetPaths) -> AnvilProcess | None:
             binary=str(data["binary"]),
             started_at=float(data["started_at"]),
             version=data.get("version"),
+            pgid=int(data["pgid"]) if data.get("pgid") is not None else None,
         )
     except FileNotFoundError:
         return None
@@ -233,75 +236,20 @@ def clear_record(paths: DevnetPaths) -> None:
 # -- is it ours, is it alive -----------------------------------------------------
 
 
-def _command_line(pid: int) -> list[str] | None:
-    """The argv of a process (Linux /proc, else `ps`), or None if it cannot be read."""
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-        return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
-    except FileNotFoundError:
-        if Path("/proc/self").exists():
-            return None  # Linux, and the process is gone
-    except OSError:
-        return None
-    try:  # macOS and other systems without /proc: arguments joined by spaces
-        result = subprocess.run(
-            ["ps", "-p", str(pid), "-o", "command="],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    text = result.stdout.strip()
-    return text.split() if result.returncode == 0 and text else None
+def is_ours(process: AnvilProcess, paths: DevnetPaths) -> bool:
+    """Whether the recorded devnet is alive and ours: some live process of the group `up`
+    created serves this devnet's state file (whatever its program: anvil, node, ...).
 
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[:1] == ["Z"]
-
-
-def is_alive(pid: int) -> bool:
-    """Whether process `pid` exists and has not exited (a zombie counts as exited)."""
-    process = _SPAWNED.get(pid)
-    if process is not None:
-        return process.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive, and certainly not ours
-    return not _is_zombie(pid)
-
-
-def is_our_anvil(pid: int, paths: DevnetPaths) -> bool:
-    """Whether `pid` is an anvil serving this devnet's state file.
-
-    Both must hold: its program is called anvil, and its arguments carry
-    `--state <our state file>`. That excludes a recycled pid, the user's own
-    anvil, and the devnet of another data dir.
+    That excludes a recycled pid, the user's own anvil, and the devnet of
+    another data dir (see `devnet_group`).
     """
-    if pid <= 0 or not is_alive(pid):
-        return False
-    argv = _command_line(pid)
-    if not argv or not Path(argv[0]).name.startswith("anvil"):
-        return False
-    state = str(paths.state)
-    return (
-        any(argv[i] == "--state" and argv[i + 1] == state for i in range(len(argv) - 1))
-        or f"--state={state}" in argv
-    )
+    return process.pid > 0 and devnet_group.serves(process.pid, process.pgid, paths.state)
 
 
 def running(paths: DevnetPaths) -> AnvilProcess | None:
     """The recorded anvil if it is alive and ours, else None. Reads only; changes nothing."""
     record = read_record(paths)
-    if record is None or not is_our_anvil(record.pid, paths):
+    if record is None or not is_ours(record, paths):
         return None
     return record
 
@@ -409,7 +357,12 @@ def start(
         )
     _SPAWNED[process.pid] = process
     record = AnvilProcess(
-        pid=process.pid, port=port, binary=str(binary), started_at=time.time(), version=version
+        pid=process.pid,
+        port=port,
+        binary=str(binary),
+        started_at=time.time(),
+        version=version,
+        pgid=process.pid,  # start_new_session: it leads its own group
     )
     try:
         write_record(paths, record)
@@ -437,36 +390,11 @@ def start(
 
 
 def stop(process: AnvilProcess, *, timeout: float = 15.0) -> bool:
-    """SIGTERM the anvil (it dumps its state on the way out), SIGKILL it if it lingers.
+    """SIGTERM the devnet's process group (anvil dumps its state on the way out; an npm
+    wrapper forwards the signal too), wait for every member to exit, SIGKILL the group if
+    one lingers. Call only for a process `is_ours` accepted.
 
-    Call only for a process `is_our_anvil` accepted. Returns True if it had to
-    be killed (its last few seconds of state may then be lost).
+    Returns True if something had to be killed (the last few seconds of state
+    may then be lost).
     """
-    pid = process.pid
-    spawned = _SPAWNED.pop(pid, None)
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return False
-    if _wait_exit(pid, spawned, timeout):
-        return False
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    _wait_exit(pid, spawned, 5.0)
-    return True
-
-
-def _wait_exit(pid: int, spawned: subprocess.Popen[bytes] | None, timeout: float) -> bool:
-    """Wait up to `timeout` s for `pid` to exit (reaping it if it is our child)."""
-    if spawned is not None:
-        try:
-            spawned.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not is_alive(pid):
-            return True
-        time.sleep(0.05)
-    return not is_alive(pid)
+    return devnet_group.stop(process.pid, process.pgid, timeout=timeout)

@@ -4,8 +4,8 @@ Reads follow spec/NUMBERS.md to the letter (getCommits, then eth_getLogs by
 topic0 = Commit, topic2 = keccak256(Nid)) so nit reads the Numbers network's
 existing records, not only its own. Writes are pipelined: every transaction is
 signed locally with consecutive nonces, all are sent, then all receipts are
-awaited, so pushing N commits costs about one block time instead of N. The
-callbacks (`on_signed`, `on_sent`, `on_mined`) let the caller journal each
+awaited block by block, so pushing N commits costs about one block time
+instead of N. The callbacks (`on_signed`, `on_sent`, `on_mined`) let the caller journal each
 transaction hash before it leaves and reconcile after a crash with
 `transaction_known()` / `receipt()`.
 
@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from numbers_cli.chain.blocks import BlockReads
+from numbers_cli.chain.calls import ContractCalls
 from numbers_cli.chain.network import Network
-from numbers_cli.chain.pipeline import SendPipeline
 from numbers_cli.chain.register import (
     CommitRecord,
     artifact,
@@ -69,11 +70,13 @@ def _block_ranges(blocks: Sequence[int], chunk: int) -> list[tuple[int, int]]:
     return ranges
 
 
-class ChainClient(SendPipeline):
+class ChainClient(ContractCalls, BlockReads):  # BlockReads: trace stream (proofs, scans)
     """One network's node and IntegrityRegister. Not thread-safe; cheap to create.
 
     `timeout` bounds each HTTP request; `receipt_timeout` bounds waiting for a
-    batch of transactions to be mined; `log_chunk` is the widest block range
+    batch of transactions to be mined; `poll_interval` is the longest pause
+    between two looks at the chain's head while waiting for the next block
+    (receipts are fetched once per new block); `log_chunk` is the widest block range
     one eth_getLogs asks for (public nodes cap it); `batch_size` is how many
     JSON-RPC calls go in one HTTP request; `gas_headroom` multiplies
     eth_estimateGas (state can change between estimate and inclusion);
@@ -89,7 +92,7 @@ class ChainClient(SendPipeline):
         *,
         timeout: float = 30.0,
         receipt_timeout: float = 300.0,
-        poll_interval: float = 0.1,
+        poll_interval: float = 0.5,
         log_chunk: int = 5000,
         batch_size: int = DEFAULT_BATCH_SIZE,
         gas_headroom: float = 1.1,

@@ -6,12 +6,39 @@ networks without paying for web3's import.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from numbers_cli.errors import ConfigError
 
-__all__ = ["DEFAULT_NETWORK", "PRESETS", "Network", "preset"]
+__all__ = ["DEFAULT_NETWORK", "MASK", "PRESETS", "Network", "mask_rpc_url", "preset"]
+
+#: What stands for a secret part of a URL in output and in config files.
+MASK = "****"
+
+#: A path segment that looks like an API key (Infura's /v3/<32 hex>, Alchemy's
+#: /v2/<key>, QuickNode's /<token>/): long, one word, with a digit in it.
+_KEYLIKE = re.compile(r"(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,}")
+
+
+def mask_rpc_url(url: str) -> str:
+    """`url` with every part that may be a credential replaced by `MASK`.
+
+    Hosted-node URLs carry their credentials in the user:password part, in a
+    path segment (`https://mainnet.infura.io/v3/KEY`) or in the query string
+    (`?apikey=KEY`); all three are masked. A URL without any is unchanged.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    if parts.username is not None or parts.password is not None:
+        netloc = f"{MASK}@{netloc}"
+    path = "/".join(MASK if _KEYLIKE.fullmatch(seg) else seg for seg in parts.path.split("/"))
+    query = MASK if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, path, query, MASK if parts.fragment else ""))
 
 
 @dataclass(frozen=True)
@@ -25,6 +52,9 @@ class Network:
     must be under before nit calls it pushed; 1 suits chains with instant
     finality such as the Avalanche-based ones below and local devnets.
     `currency` only labels amounts (balances, fees) in messages.
+    `custody` and `licenses` are the addresses of nit's market contracts
+    (Custody NFT, Licenses) on this chain, None where none are deployed
+    (`nit contracts deploy`, `nit devnet up`).
     """
 
     name: str
@@ -34,6 +64,8 @@ class Network:
     explorer_tx_url: str | None = None
     confirmations: int = 1
     currency: str = "ETH"
+    custody: str | None = None
+    licenses: str | None = None
 
     def __post_init__(self) -> None:
         if self.chain_id <= 0:
@@ -49,12 +81,8 @@ class Network:
 
     @property
     def rpc_display(self) -> str:
-        """The RPC URL fit for messages and logs: without user:password or query string,
-        where hosted-node URLs often carry credentials."""
-        parts = urlsplit(self.rpc_url)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        """The RPC URL fit for messages and logs: its credentials masked (`mask_rpc_url`)."""
+        return mask_rpc_url(self.rpc_url)
 
     def tx_url(self, tx_hash: str) -> str | None:
         """The explorer page of a transaction, when the network has an explorer."""

@@ -1,45 +1,46 @@
 """The send pipeline of ChainClient: estimate, check funds, sign with
-consecutive nonces, broadcast in batches, await receipts, re-send a stranded
-nonce with higher fees. A mixin because it works on the client's connection
-and settings (`_rpc`, `network`, `gas_headroom`, `max_in_flight`, ...).
+consecutive nonces, broadcast in batches, then await receipts and re-send a
+stranded nonce with higher fees (chain.receipts). A mixin because it works on
+the client's connection and settings (`_rpc`, `network`, `gas_headroom`,
+`max_in_flight`, ...).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from numbers_cli.chain.network import Network
+from numbers_cli.chain.receipts import ReceiptWaits
 from numbers_cli.chain.rpc import JsonRpc, RpcError, quantity
 from numbers_cli.chain.transactions import (
-    _MAX_BUMPS,
     OnJournal,
     OnMined,
     OnSent,
     Receipt,
-    _bumped,
     _count,
     _Fees,
     _InFlight,
     _Signer,
     format_amount,
 )
-from numbers_cli.errors import NetworkError
+from numbers_cli.errors import NetworkError, NitError
+
+#: Turns a call's JSON-RPC error (a revert, usually) into the domain's error, or
+#: None to keep the generic "would fail" message. Contract bindings provide one
+#: that decodes their custom errors (e.g. chain.custody.explain).
+Explain = Callable[[RpcError], NitError | None]
 
 
-class SendPipeline:
+class SendPipeline(ReceiptWaits):
     """Mixin for ChainClient; see the module docstring."""
 
     network: Network
     _rpc: JsonRpc
     gas_headroom: float
     max_in_flight: int
-    receipt_timeout: float
-    poll_interval: float
-    resend_after: float
-    idle_resend_after: float
 
     def _send_all(
         self,
@@ -51,26 +52,35 @@ class SendPipeline:
         on_sent: OnSent | None = None,
         on_mined: OnMined | None = None,
         on_journal: OnJournal | None = None,
+        explain: Explain | None = None,
     ) -> list[Receipt]:
         """Estimate, check funds, then sign/send/await in windows of max_in_flight.
 
         Estimates and the funds check cover every call up front, so a push that
         cannot be paid for sends nothing. Windows keep the node's per-account
         pool limits (public nodes hold a few dozen pending transactions per
-        sender) from dropping the tail of a large push.
+        sender) from dropping the tail of a large push. The next window is
+        signed and journalled (`on_journal`, an fsync for a push) while the
+        chain mines the current one, so that work costs no waiting; it is
+        still journalled before it is broadcast.
         """
         if not calls:
             return []
         self._ensure_chain()
-        estimates = self._estimate_gas(account.address, calls, what)
+        estimates = self._estimate_gas(account.address, calls, what, explain)
         gas_limits = [math.ceil(gas * self.gas_headroom) for gas in estimates]
         fees = self._fees()
         self._require_funds(account.address, calls, estimates, gas_limits, fees, what)
-        first_nonce = self._rpc.call_quantity(
-            "eth_getTransactionCount", [account.address, "pending"]
+        nonce_reply, head_reply = self._rpc.batch_strict(
+            [("eth_getTransactionCount", [account.address, "pending"]), ("eth_blockNumber", [])]
         )
-        receipts: list[Receipt] = []
-        for start in range(0, len(calls), self.max_in_flight):
+        first_nonce = quantity(nonce_reply, "transaction count")
+        # Where the chain stood before our first window: the pace of the blocks that
+        # follow is what tells a stuck chain from a slow one (chain.receipts).
+        self._head_seen = (quantity(head_reply, "block number"), time.monotonic())
+
+        def prepare(start: int) -> list[_InFlight]:
+            """Sign the window starting at `start`, and journal it."""
             flights = [
                 _InFlight(index, calls[index], gas_limits[index], first_nonce + index, fees, [])
                 for index in range(start, min(start + self.max_in_flight, len(calls)))
@@ -81,10 +91,19 @@ class SendPipeline:
                     on_signed(flight.index, flight.tx_hash, flight.nonce)
             if on_journal:
                 on_journal([flight.snapshot(account.address) for flight in flights])
+            return flights
+
+        receipts: list[Receipt] = []
+        starts = range(0, len(calls), self.max_in_flight)
+        flights = prepare(0)
+        for start in starts:
             self._broadcast(account.address, flights, len(calls), what, on_sent)
+            upcoming = start + self.max_in_flight
+            following = prepare(upcoming) if upcoming < len(calls) else []
             receipts += self._await_receipts(
                 account, flights, len(calls), what, on_sent, on_mined, on_journal
             )
+            flights = following
         return receipts
 
     def _resume(
@@ -155,12 +174,19 @@ class SendPipeline:
                 results[flight.index] = receipt if receipt and receipt.succeeded else None
         return results
 
-    def _estimate_gas(self, sender: str, calls: Sequence[dict[str, Any]], what: str) -> list[int]:
+    def _estimate_gas(
+        self,
+        sender: str,
+        calls: Sequence[dict[str, Any]],
+        what: str,
+        explain: Explain | None = None,
+    ) -> list[int]:
         """eth_estimateGas of every call, in batches.
 
         Estimating against the current state is safe for a pipeline of commits:
         a commit never gets cheaper to estimate than to run (the first commit of
-        a Nid, which creates its storage, is the dearest).
+        a Nid, which creates its storage, is the dearest). A call that would
+        revert is reported through `explain` when it recognises the revert.
         """
         requests = []
         for call in calls:
@@ -175,6 +201,9 @@ class SendPipeline:
             if isinstance(reply, RpcError):
                 if "insufficient funds" in reply.rpc_message.lower():
                     raise self._funds_error(sender, None, what, len(calls)) from None
+                explained = explain(reply) if explain else None
+                if explained is not None:
+                    raise explained from None
                 subject = f"{what} {index + 1} of {len(calls)}" if len(calls) > 1 else what
                 raise NetworkError(
                     f"{subject} would fail on {self.network.name}: {reply.rpc_message}"
@@ -282,136 +311,6 @@ class SendPipeline:
         raise NetworkError(
             f"{self.network.name} rejected {subject} (nonce {flight.nonce}): {error.rpc_message}"
         ) from None
-
-    def _await_receipts(
-        self,
-        account: _Signer,
-        flights: Sequence[_InFlight],
-        total: int,
-        what: str,
-        on_sent: OnSent | None,
-        on_mined: OnMined | None,
-        on_journal: OnJournal | None = None,
-        *,
-        strict: bool = True,
-    ) -> list[Receipt]:
-        """Poll receipts (one batch per round, with the head) until all are final.
-
-        Final means `confirmations` blocks deep; a receipt is fetched again until
-        then, so a transaction moved by a reorg is reported where it ended up.
-        When nothing becomes final for `resend_after` seconds, the account's
-        next transaction is re-sent with higher fees (see _unstick).
-        """
-        receipts: dict[int, Receipt] = {}
-        failed: list[tuple[int, Receipt]] = []
-        pending = list(flights)
-        deadline = time.monotonic() + self.receipt_timeout
-        last_progress = time.monotonic()
-        head_at_progress: int | None = None
-        depth = self.network.confirmations
-        while pending:
-            calls: list[tuple[str, list[Any]]] = [("eth_blockNumber", [])]
-            owners: list[_InFlight] = []
-            for flight in pending:
-                calls += [("eth_getTransactionReceipt", [tx_hash]) for tx_hash in flight.hashes]
-                owners += [flight] * len(flight.hashes)
-            head_reply, *replies = self._rpc.batch(calls)
-            if isinstance(head_reply, RpcError):
-                raise head_reply
-            head = quantity(head_reply, "block number")
-            if head_at_progress is None:
-                head_at_progress = head
-            found: dict[int, Receipt] = {}
-            for flight, reply in zip(owners, replies, strict=True):
-                if not isinstance(reply, RpcError) and reply:  # else: not mined (or indexing)
-                    found[flight.index] = Receipt.from_rpc(reply)
-            still: list[_InFlight] = []
-            for flight in pending:
-                receipt = found.get(flight.index)
-                if receipt is None or head - receipt.block_number + 1 < depth:
-                    still.append(flight)
-                    continue
-                receipts[flight.index] = receipt
-                last_progress = time.monotonic()
-                head_at_progress = head
-                if not receipt.succeeded:
-                    failed.append((flight.index, receipt))
-                elif on_mined:
-                    on_mined(flight.index, receipt)
-            pending = still
-            if not pending:
-                break
-            now = time.monotonic()
-            if now > deadline:
-                raise NetworkError(
-                    f"{_count(len(pending), what)} not final on {self.network.name} after "
-                    f"{self.receipt_timeout:g} s (first: {pending[0].tx_hash}); "
-                    "they may still be mined"
-                )
-            stalled = now - last_progress
-            # An idle chain (no block since our last receipt) with our transactions
-            # waiting is not slow but stuck: chains that make blocks on demand
-            # (anvil's automine, Avalanche) mine a transaction they hold at once.
-            idle = head == head_at_progress and stalled > self.idle_resend_after
-            if stalled > self.resend_after or idle:
-                self._unstick(account, pending, total, what, on_sent, on_journal)
-                last_progress = now
-            time.sleep(self.poll_interval)
-        if failed and strict:
-            index, receipt = failed[0]
-            subject = f"{what} {index + 1} of {total}" if total > 1 else what
-            more = f" ({len(failed)} failed in all)" if len(failed) > 1 else ""
-            raise NetworkError(
-                f"{subject} reverted on {self.network.name}: {receipt.tx_hash} "
-                f"in block {receipt.block_number}{more}"
-            )
-        return [receipts[flight.index] for flight in flights]
-
-    def _unstick(
-        self,
-        account: _Signer,
-        pending: Sequence[_InFlight],
-        total: int,
-        what: str,
-        on_sent: OnSent | None,
-        on_journal: OnJournal | None = None,
-    ) -> None:
-        """Re-send the account's next transaction with higher fees, if it is one of ours.
-
-        A transaction can wait forever: fees below a risen base fee on a real
-        chain, or anvil's pool leaving a transaction that arrived while the
-        previous one was being mined in its queue. Replacing the lowest
-        waiting nonce (same call, +25% fees, a new hash reported through
-        `on_sent`) unblocks the ones after it in both cases.
-        """
-        next_nonce = self._rpc.call_quantity("eth_getTransactionCount", [account.address, "latest"])
-        lowest = min(pending, key=lambda flight: flight.nonce)
-        if lowest.nonce > next_nonce:
-            return  # an older transaction of this account, not ours, holds the queue
-        if lowest.nonce < next_nonce:
-            # The nonce is used, yet none of our hashes has a receipt: one last look.
-            for tx_hash in lowest.hashes:
-                if self._rpc.call("eth_getTransactionReceipt", [tx_hash]):
-                    return
-            subject = f"{what} {lowest.index + 1} of {total}" if total > 1 else what
-            raise NetworkError(
-                f"{subject} (nonce {lowest.nonce}) was replaced by another transaction "
-                f"from {account.address} on {self.network.name}"
-            )
-        if lowest.bumps >= _MAX_BUMPS:
-            return
-        previous = (lowest.fees, lowest.raw)
-        lowest.fees = _bumped(lowest.fees)
-        lowest.bumps += 1
-        self._sign(account, lowest)
-        if on_journal:
-            on_journal([lowest.snapshot(account.address)])
-        try:
-            self._broadcast(account.address, [lowest], total, what, on_sent)
-        except NetworkError:
-            # Refused (say, as underpriced): the earlier hashes are still valid; keep waiting.
-            lowest.hashes.pop()
-            lowest.fees, lowest.raw = previous
 
 
 def _harmless_resend(message: str) -> bool:

@@ -1,9 +1,9 @@
 """The IntegrityRegister's calldata, return values and event logs, as bytes.
 
 Encodings are derived from the shipped ABI (numbers_cli.contracts), the
-contract the Numbers network and the reference tool use (spec/NUMBERS.md).
-eth_abi/eth_utils come with web3 and are imported lazily for the same reason
-web3 is: `nit --help` must not pay for them.
+contract the Numbers network and the reference tool use (spec/NUMBERS.md),
+with chain.abi_codec and model.address's keccak (not eth-abi/eth-utils, whose import
+alone would be a third of `nit log --remote`'s time).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from numbers_cli.chain import abi_codec as abi
 from numbers_cli.contracts import ContractArtifact, load_artifact
 from numbers_cli.errors import InvalidFormat
+from numbers_cli.model.address import checksum_address, keccak256
 
 __all__ = [
     "CommitRecord",
@@ -49,29 +51,22 @@ def _signature(item: dict[str, Any]) -> str:
 @cache
 def _function(name: str) -> tuple[bytes, tuple[str, ...]]:
     """(4-byte selector, argument types) of a function of the register."""
-    from eth_utils import keccak
-
     item = artifact().abi_item("function", name)
     types = tuple(arg["type"] for arg in item["inputs"])
-    return keccak(text=_signature(item))[:4], types
+    return keccak256(_signature(item).encode("utf-8"))[:4], types
 
 
 def encode_call(name: str, *args: Any) -> bytes:
     """Calldata of `name(*args)`; e.g. encode_call("commit", nid, commit_data)."""
-    from eth_abi import encode
-
     selector, types = _function(name)
-    return selector + encode(list(types), list(args))
+    return selector + abi.encode(types, args)
 
 
 def decode_uint_array(data: bytes) -> list[int]:
     """A `uint256[]` return value (getCommits, getRecordLogs)."""
-    from eth_abi import decode
-    from eth_abi.exceptions import DecodingError
-
     try:
-        (values,) = decode(["uint256[]"], data)
-    except DecodingError as exc:
+        (values,) = abi.decode(["uint256[]"], data)
+    except InvalidFormat as exc:
         raise InvalidFormat(
             f"contract returned {len(data)} bytes that are not a uint256[]"
         ) from exc
@@ -81,24 +76,17 @@ def decode_uint_array(data: bytes) -> list[int]:
 @cache
 def commit_topic() -> str:
     """topic0 of the `Commit` event: keccak256 of its signature, 0x-hex."""
-    from eth_utils import keccak
-
-    return "0x" + keccak(text=_signature(artifact().abi_item("event", "Commit"))).hex()
+    signature = _signature(artifact().abi_item("event", "Commit"))
+    return "0x" + keccak256(signature.encode("utf-8")).hex()
 
 
 def nid_topic(nid: str) -> str:
     """The indexed `string assetCid` topic: keccak256 of the Nid's UTF-8 bytes, 0x-hex."""
-    from eth_utils import keccak
-
-    return "0x" + keccak(nid.encode("utf-8")).hex()
+    return "0x" + keccak256(nid.encode("utf-8")).hex()
 
 
 def decode_commit_log(nid: str, log: dict[str, Any]) -> CommitRecord:
     """A `Commit` log from eth_getLogs (JSON-RPC form) as a CommitRecord."""
-    from eth_abi import decode
-    from eth_abi.exceptions import DecodingError
-    from eth_utils import to_checksum_address
-
     if not isinstance(log, dict):
         raise InvalidFormat(f"malformed log from the node: {log!r:.80}")
     topics = [str(topic).lower() for topic in log.get("topics") or []]
@@ -108,8 +96,8 @@ def decode_commit_log(nid: str, log: dict[str, Any]) -> CommitRecord:
         # `string` and `bytes` share one ABI encoding; decoding as bytes keeps a
         # record whose text is not UTF-8 (anyone may commit anything under any
         # Nid) readable instead of failing the whole history on it.
-        (raw,) = decode(["bytes"], bytes.fromhex(str(log.get("data")).removeprefix("0x")))
-    except (DecodingError, ValueError) as exc:
+        (raw,) = abi.decode(["bytes"], bytes.fromhex(str(log.get("data")).removeprefix("0x")))
+    except (InvalidFormat, ValueError) as exc:
         raise InvalidFormat(
             f"Commit event in transaction {log.get('transactionHash')} has undecodable data"
         ) from exc
@@ -117,7 +105,7 @@ def decode_commit_log(nid: str, log: dict[str, Any]) -> CommitRecord:
         return CommitRecord(
             nid=nid,
             commit_data=raw.decode("utf-8", errors="replace"),
-            recorder=to_checksum_address("0x" + topics[1][-40:]),
+            recorder=checksum_address("0x" + topics[1][-40:]),
             block_number=int(log["blockNumber"], 16),
             tx_hash=str(log["transactionHash"]),
             log_index=int(log["logIndex"], 16),

@@ -34,11 +34,26 @@ class RpcError(NetworkError):
     catch it and re-raise a NetworkError in the domain's words.
     """
 
-    def __init__(self, url: str, method: str, code: int | None, rpc_message: str) -> None:
+    def __init__(
+        self, url: str, method: str, code: int | None, rpc_message: str, data: Any = None
+    ) -> None:
         super().__init__(f"{method} failed on {url}: {rpc_message}")
         self.method = method
         self.code = code
         self.rpc_message = rpc_message
+        self.data = data  # the error's `data` member: a revert's ABI-encoded reason, for one
+
+    def revert_data(self) -> bytes | None:
+        """The bytes a contract reverted with (custom error or reason), when the node sent them."""
+        data = self.data
+        if isinstance(data, dict):  # some nodes nest it: {"data": "0x..."}
+            data = data.get("data")
+        if not isinstance(data, str) or not data.startswith("0x"):
+            return None
+        try:
+            return bytes.fromhex(data[2:])
+        except ValueError:
+            return None
 
 
 def quantity(value: Any, what: str) -> int:
@@ -132,7 +147,7 @@ class JsonRpc:
                 data = error.get("data")
                 if isinstance(data, str) and data and data not in message:
                     message = f"{message} ({data})"
-                raise RpcError(self.url, method, error.get("code"), message)
+                raise RpcError(self.url, method, error.get("code"), message, error.get("data"))
             raise RpcError(self.url, method, None, str(error))
         if "result" not in reply:
             raise NetworkError(f"RPC node at {self.url} sent no result for {method}")

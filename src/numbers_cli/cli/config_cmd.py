@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import click
 
+from numbers_cli.cli.completion import complete_config_key
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.group import NitGroup
 from numbers_cli.ops import settings
 
 scope_option = click.option(
@@ -22,13 +25,21 @@ def _scope(env: Env, scope: str | None) -> str:
     return "repo" if repo_dir is not None else "user"
 
 
-@click.group()
+@click.group(
+    cls=NitGroup,
+    epilog=examples(
+        "nit config list                       # every key, its value and where it comes from",
+        "nit config set user.name 'Ada Lovelace' --user",
+        "nit config set add.license cc-by-4.0  # checked now: a bad value is refused",
+        "nit config get core.network --json",
+    ),
+)
 def config() -> None:
     """Get and set settings (`nit config list` shows every key)."""
 
 
-@config.command()
-@click.argument("key")
+@config.command(epilog=examples("nit config get user.wallet", "nit config get core.network --json"))
+@click.argument("key", shell_complete=complete_config_key)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_env
 def get(env: Env, key: str, as_json: bool) -> None:
@@ -41,8 +52,15 @@ def get(env: Env, key: str, as_json: bool) -> None:
         click.echo(str(value).lower() if isinstance(value, bool) else value)
 
 
-@config.command(name="set")
-@click.argument("key")
+@config.command(
+    name="set",
+    epilog=examples(
+        "nit config set add.license cc-by-sa-4.0     # this repository's default licence",
+        "nit config set add.license 'Mine=https://example.org/licence' --user",
+        "nit config set core.pager 'less -S'",
+    ),
+)
+@click.argument("key", shell_complete=complete_config_key)
 @click.argument("value")
 @scope_option
 @repo_option
@@ -51,11 +69,13 @@ def set_(env: Env, key: str, value: str, scope: str | None) -> None:
     """Set KEY to VALUE (in the repository's file inside a repository)."""
     where = _scope(env, scope)
     settings.set_(env.cwd, where, key, value)  # type: ignore[arg-type]
-    env.out.print(f"{key} = {value} ({where})")
+    env.out.print(f"{key} = {value} ({where})", markup=False)
 
 
-@config.command()
-@click.argument("key")
+@config.command(
+    epilog=examples("nit config unset add.license", "nit config unset user.name --user")
+)
+@click.argument("key", shell_complete=complete_config_key)
 @scope_option
 @repo_option
 @pass_env
@@ -64,7 +84,7 @@ def unset(env: Env, key: str, scope: str | None) -> None:
     settings.unset(env.cwd, _scope(env, scope), key)  # type: ignore[arg-type]
 
 
-@config.command(name="list")
+@config.command(name="list", epilog=examples("nit config list", "nit config list --json"))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_env
 def list_(env: Env, as_json: bool) -> None:

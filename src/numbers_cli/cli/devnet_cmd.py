@@ -6,6 +6,8 @@ import click
 from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.group import NitGroup
 from numbers_cli.errors import ExitCode
 from numbers_cli.ops import devnet as devnet_op
 from numbers_cli.ops import settings
@@ -17,7 +19,14 @@ def _ether(wei: int) -> str:
     return devnet_op.format_amount(wei, "ETH")
 
 
-@click.group()
+@click.group(
+    cls=NitGroup,
+    epilog=examples(
+        "nit devnet up && nit push --network devnet   # try publishing locally",
+        "nit devnet status",
+        "nit devnet down",
+    ),
+)
 def devnet() -> None:
     """A real local chain: anvil on 127.0.0.1 with the IntegrityRegister deployed.
 
@@ -25,7 +34,13 @@ def devnet() -> None:
     """
 
 
-@devnet.command()
+@devnet.command(
+    epilog=examples(
+        "nit devnet up               # start (or reuse) it on 127.0.0.1:8545",
+        "nit devnet up --port 0      # any free port",
+        "NIT_ANVIL=~/.foundry/bin/anvil nit devnet up --json",
+    )
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -55,6 +70,10 @@ def up(env: Env, port: int | None, as_json: bool) -> None:
         env.out.print(f"IntegrityRegister deployed at {result.network.contract}")
     else:
         env.out.print(f"IntegrityRegister at {result.network.contract}")
+    verb = "deployed at" if result.market_deployed else "at"
+    env.out.print(
+        f"Custody {verb} {result.network.custody}, Licenses {verb} {result.network.licenses}"
+    )
     if result.wallet is not None:
         wallet = result.wallet
         funded = f"funded with {_ether(wallet.funded_wei)}, " if wallet.funded_wei else ""
@@ -67,7 +86,7 @@ def up(env: Env, port: int | None, as_json: bool) -> None:
         env.err.print(escape(f"note: {note}"))
 
 
-@devnet.command()
+@devnet.command(epilog=examples("nit devnet status", "nit devnet status --json"))
 @json_option
 @pass_env
 @click.pass_context
@@ -109,7 +128,12 @@ def status(ctx: click.Context, env: Env, as_json: bool) -> None:
     ctx.exit(0 if report.ok else int(ExitCode.NETWORK))
 
 
-@devnet.command()
+@devnet.command(
+    epilog=examples(
+        "nit devnet down           # stop it; its chain is saved for the next `up`",
+        "nit devnet down --reset   # stop it and forget its chain",
+    )
+)
 @click.option(
     "--reset",
     is_flag=True,

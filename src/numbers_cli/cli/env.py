@@ -14,13 +14,27 @@ import click
 from rich.console import Console
 
 
+class NitConsole(Console):
+    """A rich Console whose reader may leave: `nit log | head -1` is no error.
+
+    rich's own answer to a closed pipe is `SystemExit(1)`; nit stops writing
+    (quietly from then on) and lets `cli.main.run` end the command with exit 0.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 @dataclass
 class Env:
     cwd: Path = field(default_factory=Path.cwd)
     verbose: bool = False
-    out: Console = field(default_factory=lambda: Console(soft_wrap=True, highlight=False))
+    #: False with `nit --no-pager` (or a command's --no-pager): long output is never paged.
+    pager: bool = True
+    out: Console = field(default_factory=lambda: NitConsole(soft_wrap=True, highlight=False))
     err: Console = field(
-        default_factory=lambda: Console(stderr=True, soft_wrap=True, highlight=False)
+        default_factory=lambda: NitConsole(stderr=True, soft_wrap=True, highlight=False)
     )
 
     @property
@@ -34,11 +48,87 @@ class Env:
 
         click.echo(jsjson.stringify(value, indent=2))
 
+    #: True with --passphrase-stdin: the passphrase is the next line of standard input.
+    passphrase_stdin: bool = False
+    _stdin_line: str | None = field(default=None, repr=False)
+    _asked: int = field(default=0, repr=False)
+
+    def stdin_passphrase(self) -> str | None:
+        """The passphrase read from stdin with --passphrase-stdin (read once), else None."""
+        if not self.passphrase_stdin:
+            return None
+        if self._stdin_line is None:
+            self._stdin_line = sys.stdin.readline().rstrip("\r\n")
+        return self._stdin_line
+
     def ask_passphrase(self, wallet: str) -> str:
+        """The unlock prompt; from the second call on it says the last answer was wrong."""
+        self._asked += 1
+        if self._asked > 1:
+            click.echo("wrong passphrase; try again", err=True)
         return str(click.prompt(f"Passphrase for wallet '{wallet}'", hide_input=True, err=True))
 
     def passphrase_source(self):  # type: ignore[no-untyped-def]
         return self.ask_passphrase if self.interactive else None
+
+    def new_passphrase(self) -> str:
+        """The passphrase a new keystore is encrypted with: --passphrase-stdin, NIT_PASSPHRASE,
+        else asked twice on a terminal (three tries). Never empty (ops.wallet says why)."""
+        from numbers_cli.errors import WalletError
+        from numbers_cli.ops.wallet import require_passphrase
+
+        given = self.stdin_passphrase()
+        if given is not None:
+            return require_passphrase(given, "the passphrase read from stdin")
+        env_value = os.environ.get("NIT_PASSPHRASE")
+        if env_value is not None:
+            return require_passphrase(env_value, "NIT_PASSPHRASE")
+        if not self.interactive:
+            raise WalletError(
+                "a passphrase is needed: set NIT_PASSPHRASE, use --passphrase-stdin, "
+                "or run in a terminal"
+            )
+        for _ in range(3):
+            first = str(
+                click.prompt(
+                    "New passphrase", hide_input=True, default="", show_default=False, err=True
+                )
+            )
+            if not first:
+                click.echo(
+                    "the passphrase must not be empty: it is what protects the key if the "
+                    "keystore file is ever copied",
+                    err=True,
+                )
+                continue
+            again = str(
+                click.prompt(
+                    "Repeat the passphrase",
+                    hide_input=True,
+                    default="",
+                    show_default=False,
+                    err=True,
+                )
+            )
+            if again == first:
+                return first
+            click.echo("the two passphrases differ; again", err=True)
+        raise WalletError("no passphrase was set after 3 attempts; nothing was created")
+
+
+def _passphrase_stdin(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and isinstance(ctx.obj, Env):
+        ctx.obj.passphrase_stdin = True
+
+
+#: `--passphrase-stdin` on the commands that need a wallet's passphrase.
+passphrase_stdin_option = click.option(
+    "--passphrase-stdin",
+    is_flag=True,
+    expose_value=False,
+    callback=_passphrase_stdin,
+    help="Read the wallet's passphrase from the first line of standard input.",
+)
 
 
 pass_env = click.make_pass_decorator(Env)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 from rich.text import Text
 
+from numbers_cli.cli.completion import complete_asset, complete_network
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.render import plural
 from numbers_cli.model.nid import short
 from numbers_cli.ops import fetch as fetch_op
 from numbers_cli.ops import remote_history as remote_op
@@ -20,9 +23,20 @@ _STATE = {
 }
 
 
-@click.command()
-@click.argument("asset", metavar="NID|FILE")
-@click.option("--network", metavar="NAME", help="The chain to read (default: core.network).")
+@click.command(
+    epilog=examples(
+        "nit fetch bafkrei...                # an asset's history from the default network",
+        "nit fetch photo.jpg --network snow  # from another chain",
+        "nit fetch NID --json",
+    )
+)
+@click.argument("asset", metavar="NID|FILE", shell_complete=complete_asset)
+@click.option(
+    "--network",
+    metavar="NAME",
+    help="The chain to read (default: core.network).",
+    shell_complete=complete_network,
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_env
 @click.pass_context
@@ -33,8 +47,9 @@ def fetch(ctx: click.Context, env: Env, asset: str, network: str | None, as_json
     refs/remotes/NETWORK/NID and brings the local history in line (the chain's
     commits first, local-only commits after). AssetTrees come from the store
     or the default IPFS remote (`nit remote`); missing ones are listed. Exits
-    12/13 when a commit on chain was left out for its signature (the rest is
-    fetched).
+    14/12/13 when a commit on chain was left out (malformed, bad signature,
+    signed by someone else; the rest is fetched), 15 when a fetched commit's
+    signer is not tied to its profile committer.
     """
     from numbers_cli.ops.blocks import source_for
 
@@ -54,7 +69,7 @@ def fetch(ctx: click.Context, env: Env, asset: str, network: str | None, as_json
 
 
 def _print(env: Env, r: fetch_op.FetchResult) -> None:
-    line = Text(f"{r.asset} on {r.network}: {r.on_chain} commits on chain", style="bold")
+    line = Text(f"{r.asset} on {r.network}: {plural(r.on_chain, 'commit')} on chain", style="bold")
     if r.rejected:
         line.append(f", {len(r.rejected)} left out", style="red")
     if r.stored:
@@ -62,7 +77,7 @@ def _print(env: Env, r: fetch_op.FetchResult) -> None:
     env.out.print(line)
     env.out.print(_STATE[r.state])
     if r.local_only:
-        env.out.print(f"{len(r.local_only)} local commits not pushed")
+        env.out.print(f"{plural(len(r.local_only), 'local commit')} not pushed")
     for rejected in r.rejected:
         env.err.print(
             Text(
@@ -71,16 +86,25 @@ def _print(env: Env, r: fetch_op.FetchResult) -> None:
                 style="red",
             )
         )
+    for untied in r.untied:
+        env.err.print(
+            Text(
+                f"nit: warning: fetched on-chain commit #{untied.index} "
+                f"(tx {untied.tx_hash}) with a warning: {untied.reason}",
+                style="yellow",
+            )
+        )
     if r.missing_trees:
         listed = ", ".join(short(cid, 20) for cid in r.missing_trees[:3])
         more = f" and {len(r.missing_trees) - 3} more" if len(r.missing_trees) > 3 else ""
         env.out.print(
-            f"{len(r.missing_trees)} AssetTrees are in no store or remote reached: {listed}{more}"
+            f"{plural(len(r.missing_trees), 'AssetTree')} in no store or remote reached: "
+            f"{listed}{more}"
         )
     if r.tree_error:
         env.out.print(f"the IPFS remote failed: {r.tree_error}")
     if r.invalid_trees:
-        env.out.print(f"{len(r.invalid_trees)} AssetTrees are not valid AssetTree documents")
+        env.out.print(f"{plural(len(r.invalid_trees), 'AssetTree')} not valid AssetTree documents")
 
 
 COMMANDS = [fetch]

@@ -5,13 +5,17 @@ from __future__ import annotations
 import click
 from rich.text import Text
 
+from numbers_cli.cli.completion import complete_asset, complete_network, complete_object
 from numbers_cli.cli.env import Env, pass_env
-from numbers_cli.cli.render import when
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.pager import no_pager_option, paged
+from numbers_cli.cli.render import plural, quote_path, when
 from numbers_cli.errors import UsageError
 from numbers_cli.model import jsjson
 from numbers_cli.model.nid import short
 from numbers_cli.ops import history as history_op
 from numbers_cli.ops import remote_history as remote_op
+from numbers_cli.ops.profiles import open_profiles
 from numbers_cli.ops.session import open_repo
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -21,7 +25,10 @@ remote_option = click.option(
     help="Read the asset's history from the chain (getCommits, then its Commit events).",
 )
 network_option = click.option(
-    "--network", metavar="NAME", help="With --remote: the chain to read (default: core.network)."
+    "--network",
+    metavar="NAME",
+    help="With --remote: the chain to read (default: core.network).",
+    shell_complete=complete_network,
 )
 from_index_option = click.option(
     "--from-index",
@@ -45,9 +52,18 @@ def _needs_remote(remote: bool, **options: object) -> None:
         raise UsageError(f"{flags} only apply with --remote")
 
 
-@click.command()
-@click.argument("asset", required=False, metavar="[NID|FILE]")
-@click.option("--oneline", is_flag=True, help="One line per commit.")
+@click.command(
+    epilog=examples(
+        "nit log                          # every asset's commits, newest first",
+        "nit log photo.jpg --oneline      # one line per commit of one asset",
+        "nit log bafkre…x7q2              # by (short) Nid, as --oneline prints it",
+        "nit log photo.jpg --remote       # its history on the default network",
+        "nit log NID --remote --network snow --from-index -5",
+        "nit log --json | jq '.[0]'       # for scripts",
+    )
+)
+@click.argument("asset", required=False, metavar="[NID|FILE]", shell_complete=complete_asset)
+@click.option("--oneline", is_flag=True, help="One line per commit: ids, index, file, action.")
 @remote_option
 @network_option
 @click.option(
@@ -56,6 +72,7 @@ def _needs_remote(remote: bool, **options: object) -> None:
 @from_index_option
 @to_index_option
 @json_option
+@no_pager_option
 @pass_env
 @click.pass_context
 def log(
@@ -83,7 +100,7 @@ def log(
         if asset is None:
             raise UsageError("log --remote needs the asset: nit log NID|FILE --remote")
         ctx.exit(_remote_log(env, asset, network, blocks, from_index, to_index, oneline, as_json))
-    repo, _ = open_repo(env.cwd)
+    repo, config = open_repo(env.cwd)
     entries = history_op.log(repo, asset)
     if as_json:
         env.json([e.to_json() for e in entries])
@@ -91,23 +108,32 @@ def log(
     if not entries:
         env.out.print("no commits yet")
         return
-    for e in entries:
-        c = e.commit
-        if oneline:
-            line = Text(short(e.commit_nid, 14), style="yellow")
-            line.append(f" {short(e.asset, 14)} #{e.index} ", style="cyan")
-            line.append(f"{c.get('actionName', '')}: {c.get('abstract', '')}", style="default")
-            env.out.print(line)
-            continue
-        env.out.print(Text(f"commit {e.commit_nid}", style="yellow"))
-        env.out.print(f"asset:     {e.asset}  (#{e.index})")
-        env.out.print(f"action:    {c.get('actionName', '')}")
-        env.out.print(f"committer: {c.get('committer')}")
-        if c.get("author") != c.get("committer"):
-            env.out.print(f"author:    {c.get('author')}")
-        env.out.print(f"date:      {when(c.get('timestampCreated'))}")
-        env.out.print(f"tree:      {c.get('assetTreeCid')}")
-        env.out.print(f"\n    {c.get('abstract', '')}\n")
+    with paged(env, str(config.get("core.pager"))):
+        for e in entries:
+            _print_entry(env, e, oneline)
+
+
+def _print_entry(env: Env, e: history_op.LogEntry, oneline: bool) -> None:
+    c = e.commit
+    if oneline:
+        line = Text(short(e.commit_nid, 14), style="yellow")
+        line.append(f" {short(e.asset, 14)} #{e.index} ", style="cyan")
+        if e.path:
+            line.append(f"{quote_path(e.path)} ", style="bold")
+        line.append(f"{c.get('actionName', '')}: {c.get('abstract', '')}", style="default")
+        env.out.print(line)
+        return
+    env.out.print(Text(f"commit {e.commit_nid}", style="yellow"))
+    env.out.print(Text(f"asset:     {e.asset}  (#{e.index})"))
+    if e.path:
+        env.out.print(Text(f"file:      {quote_path(e.path)}"))
+    env.out.print(Text(f"action:    {c.get('actionName', '')}"))
+    env.out.print(Text(f"committer: {c.get('committer')}"))
+    if c.get("author") != c.get("committer"):
+        env.out.print(Text(f"author:    {c.get('author')}"))
+    env.out.print(f"date:      {when(c.get('timestampCreated'))}")
+    env.out.print(Text(f"tree:      {c.get('assetTreeCid')}"))
+    env.out.print(Text(f"\n    {c.get('abstract', '')}\n"))
 
 
 def _remote_log(
@@ -129,21 +155,29 @@ def _remote_log(
                 env.json(found.to_json())
                 return 0
             env.out.print(
-                Text(f"asset {asset} on {found.network}: {found.total} commits", style="bold")
+                Text(
+                    f"asset {asset} on {found.network}: {plural(found.total, 'commit')}",
+                    style="bold",
+                )
             )
             for index, block in found.blocks:
                 env.out.print(f"#{index}  block {block}")
             return 0
-        result = remote_op.remote_log(client, asset, from_index, to_index, repo=repo)
+        with open_profiles(repo, config) as profiles:
+            result = remote_op.remote_log(
+                client, asset, from_index, to_index, repo=repo, profiles=profiles
+            )
     if as_json:
         env.json(result.to_json())
     else:
-        _print_remote_log(env, result, oneline)
+        with paged(env, str(config.get("core.pager"))):
+            _print_remote_log(env, result, oneline)
     if result.failed:
         env.err.print(
             Text(
-                f"nit: warning: {len(result.failed)} of {len(result.commits)} listed commits "
-                "fail the signature check",
+                f"nit: warning: {len(result.failed)} of "
+                f"{plural(len(result.commits), 'listed commit')} "
+                f"{'fails' if len(result.failed) == 1 else 'fail'} the signature check",
                 style="red",
             )
         )
@@ -157,7 +191,10 @@ def _print_remote_log(env: Env, result: remote_op.RemoteLog, oneline: bool) -> N
         else ""
     )
     env.out.print(
-        Text(f"asset {result.asset} on {result.network}: {result.total} commits{shown}", "bold")
+        Text(
+            f"asset {result.asset} on {result.network}: {plural(result.total, 'commit')}{shown}",
+            "bold",
+        )
     )
     for e in result.commits:
         c = e.commit.as_dict() if e.commit else {}
@@ -197,17 +234,29 @@ def _print_remote_log(env: Env, result: remote_op.RemoteLog, oneline: bool) -> N
             env.out.print()
 
 
-@click.command()
-@click.argument("target", metavar="COMMIT|NID|FILE")
+@click.command(
+    epilog=examples(
+        "nit show photo.jpg        # the asset's latest commit and its AssetTree",
+        "nit show bafkre…x7q2      # a commit or asset by (short) Nid",
+        "nit show NID --json       # for scripts",
+    )
+)
+@click.argument("target", metavar="COMMIT|NID|FILE", shell_complete=complete_object)
 @json_option
+@no_pager_option
 @pass_env
 def show(env: Env, target: str, as_json: bool) -> None:
     """Show a commit and its AssetTree (an asset shows its latest commit)."""
-    repo, _ = open_repo(env.cwd)
+    repo, config = open_repo(env.cwd)
     shown = history_op.show(repo, target)
     if as_json:
         env.json(shown.to_json())
         return
+    with paged(env, str(config.get("core.pager"))):
+        _print_shown(env, shown)
+
+
+def _print_shown(env: Env, shown: history_op.Shown) -> None:
     if shown.commit_nid:
         env.out.print(Text(f"commit {shown.commit_nid}", style="yellow"))
     if shown.commit:
@@ -223,13 +272,23 @@ def show(env: Env, target: str, as_json: bool) -> None:
 
 
 def _print_parts(env: Env, parts: list[history_op.DiffPart]) -> None:
+    """Unified-diff style: `-` removed, `+` added, ` ` kept, coloured on a terminal."""
     for part in parts:
-        style = "green" if part.added else "red" if part.removed else "bright_black"
-        env.out.print(Text(part.value.rstrip("\n"), style=style))
+        mark, style = ("+", "green") if part.added else ("-", "red") if part.removed else (" ", "")
+        for line in part.value.rstrip("\n").split("\n"):
+            env.out.print(Text(f"{mark}{line}", style=style or "bright_black"))
 
 
-@click.command()
-@click.argument("asset", metavar="NID|FILE")
+@click.command(
+    epilog=examples(
+        "nit diff photo.jpg              # last commit → staged (or the last two commits)",
+        "nit diff photo.jpg 0 -1         # first commit → latest",
+        "nit diff photo.jpg -1 staged    # latest commit → what is staged",
+        "nit diff NID --remote           # the last two commits on chain",
+        "NO_COLOR=1 nit diff photo.jpg   # plain -/+ lines",
+    )
+)
+@click.argument("asset", metavar="NID|FILE", shell_complete=complete_asset)
 @click.argument("a", required=False)
 @click.argument("b", required=False)
 @remote_option
@@ -237,6 +296,7 @@ def _print_parts(env: Env, parts: list[history_op.DiffPart]) -> None:
 @from_index_option
 @to_index_option
 @json_option
+@no_pager_option
 @pass_env
 def diff(
     env: Env,
@@ -278,25 +338,35 @@ def diff(
         if as_json:
             env.json(remote_result.to_json())
             return
-        result = remote_result.diff
-        env.out.print(Text(f"asset {result.asset} on {remote_result.network}", style="bold"))
-        for side, c in (("from", remote_result.old), ("  to", remote_result.new)):
-            if c is None:
-                env.out.print(f"{side}: -")
-                continue
-            line = Text(f"{side}: #{c.index}, block {c.record.block_number}, tx {c.record.tx_hash}")
-            if not c.signature.ok:
-                line.append(f"  ✗ {c.signature.detail}", style="red")
-            env.out.print(line)
-    else:
-        repo, _ = open_repo(env.cwd)
-        result = history_op.diff(repo, asset, a, b)
-        if as_json:
-            env.json(result.to_json())
-            return
+        with paged(env, str(config.get("core.pager"))):
+            _print_remote_heading(env, remote_result)
+            _print_diff(env, remote_result.diff)
+        return
+    repo, config = open_repo(env.cwd)
+    result = history_op.diff(repo, asset, a, b)
+    if as_json:
+        env.json(result.to_json())
+        return
+    with paged(env, str(config.get("core.pager"))):
         env.out.print(
             Text(f"asset {result.asset}: {result.from_label} → {result.to_label}", style="bold")
         )
+        _print_diff(env, result)
+
+
+def _print_remote_heading(env: Env, remote_result: remote_op.RemoteDiff) -> None:
+    env.out.print(Text(f"asset {remote_result.diff.asset} on {remote_result.network}", "bold"))
+    for side, c in (("from", remote_result.old), ("  to", remote_result.new)):
+        if c is None:
+            env.out.print(f"{side}: -")
+            continue
+        line = Text(f"{side}: #{c.index}, block {c.record.block_number}, tx {c.record.tx_hash}")
+        if not c.signature.ok:
+            line.append(f"  ✗ {c.signature.detail}", style="red")
+        env.out.print(line)
+
+
+def _print_diff(env: Env, result: history_op.Diff) -> None:
     env.out.print(Text("commit:", style="bold"))
     _print_parts(env, result.commit_diff)
     env.out.print(Text("assetTree:", style="bold"))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
+from numbers_cli.cli.completion import complete_network
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.group import NitGroup
 from numbers_cli.errors import ExitCode
 from numbers_cli.ops import networks as networks_op
 from numbers_cli.ops import settings
@@ -14,14 +17,33 @@ from numbers_cli.ops.networks import NetworkCheck, NetworkInfo
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
-@click.group()
+@click.group(
+    cls=NitGroup,
+    epilog=examples(
+        "nit network list                 # presets, the devnet, your own; * is core.network",
+        "nit network show jade --check    # ask its node: chain id, register, latest block",
+        "nit network add jade --rpc https://my-provider.example/v3/KEY   # own RPC, key kept 0600",
+        "nit config set core.network snow # push to the testnet by default",
+    ),
+)
 def network() -> None:
     """Add, list, show and remove networks (`core.network` is the default one)."""
 
 
-@network.command()
+@network.command(
+    epilog=examples(
+        "nit network add local --rpc http://127.0.0.1:8545 --contract 0xABC...",
+        "nit network add jade --rpc https://mainnet.infura.example/v3/KEY  # a preset, own RPC",
+        "nit network add team --rpc https://rpc.example --chain-id 10507 --repo --json",
+    )
+)
 @click.argument("name")
-@click.option("--rpc", required=True, help="JSON-RPC URL of a node (http:// or https://).")
+@click.option(
+    "--rpc",
+    required=True,
+    help="JSON-RPC URL of a node (http:// or https://). Credentials or an API key in it go "
+    "to a 0600 credentials file and are masked everywhere.",
+)
 @click.option("--contract", metavar="ADDR", help="Address of its IntegrityRegister.")
 @click.option(
     "--chain-id",
@@ -100,7 +122,7 @@ def _row(info: NetworkInfo) -> str:
     return f"{mark} {info.name:12} {net.chain_id:>6}  {rpc}  {contract}  [dim]{source}[/]"
 
 
-@network.command(name="list")
+@network.command(name="list", epilog=examples("nit network list", "nit network list --json"))
 @json_option
 @pass_env
 def list_(env: Env, as_json: bool) -> None:
@@ -129,8 +151,8 @@ def _print_check(env: Env, check: NetworkCheck) -> None:
         env.err.print(escape(f"problem: {check.problem}"))
 
 
-@network.command()
-@click.argument("name")
+@network.command(epilog=examples("nit network show jade", "nit network show devnet --check --json"))
+@click.argument("name", shell_complete=complete_network)
 @click.option("--check", "check", is_flag=True, help="Ask the node: chain id, register, block.")
 @json_option
 @pass_env
@@ -164,8 +186,8 @@ def show(ctx: click.Context, env: Env, name: str, check: bool, as_json: bool) ->
         ctx.exit(int(ExitCode.NETWORK if info.network else ExitCode.CONFIG))
 
 
-@network.command()
-@click.argument("name")
+@network.command(epilog=examples("nit network remove local", "nit network remove team --repo"))
+@click.argument("name", shell_complete=complete_network)
 @click.option("--user", "scope", flag_value="user", help="Only from the user config.")
 @click.option("--repo", "scope", flag_value="repo", help="Only from this repository's config.")
 @pass_env

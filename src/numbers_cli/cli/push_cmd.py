@@ -7,8 +7,11 @@ from typing import Any
 
 import click
 
-from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.completion import complete_asset, complete_network, complete_remote
+from numbers_cli.cli.env import Env, pass_env, passphrase_stdin_option
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
+from numbers_cli.cli.render import plural, quote_path
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops import push as push_op
 from numbers_cli.ops.identity import get_signer
@@ -22,10 +25,28 @@ _STATE_TEXT = {
 }
 
 
-@click.command()
-@click.argument("assets", nargs=-1, metavar="[NID|FILE]...")
-@click.option("--network", metavar="NAME", help="Chain to register on (default: core.network).")
-@click.option("--remote", metavar="NAME", help="IPFS remote to upload to (default remote).")
+@click.command(
+    epilog=examples(
+        "nit push                         # every unpushed commit: IPFS, then the chain",
+        "nit push photo.jpg --dry-run     # what would be registered, sending nothing",
+        "nit push --network devnet        # to the local devnet (`nit devnet up`)",
+        "nit push --no-ipfs               # register on chain only (the IPFS remote is down)",
+        "nit push --passphrase-stdin < pass.txt --json",
+    )
+)
+@click.argument("assets", nargs=-1, metavar="[NID|FILE]...", shell_complete=complete_asset)
+@click.option(
+    "--network",
+    metavar="NAME",
+    help="Chain to register on (default: core.network).",
+    shell_complete=complete_network,
+)
+@click.option(
+    "--remote",
+    metavar="NAME",
+    help="IPFS remote to upload to (default remote).",
+    shell_complete=complete_remote,
+)
 @click.option("--no-chain", is_flag=True, help="Upload to IPFS only; register nothing.")
 @click.option("--no-ipfs", is_flag=True, help="Register on chain only; upload nothing.")
 @click.option("--dry-run", is_flag=True, help="Show what would be pushed; send nothing.")
@@ -35,9 +56,17 @@ _STATE_TEXT = {
     metavar="N",
     help="Blocks a commit must be under before it counts as pushed (default: the network's).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Push assets even when the chain has commits of them this repository never saw.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@passphrase_stdin_option
 @pass_env
+@click.pass_context
 def push(
+    ctx: click.Context,
     env: Env,
     assets: tuple[str, ...],
     network: str | None,
@@ -46,12 +75,16 @@ def push(
     no_ipfs: bool,
     dry_run: bool,
     confirmations: int | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Upload committed assets to IPFS and register their commits on chain.
 
     Every commit is registered exactly once: run it again after an interruption
     (Ctrl-C, a dead RPC node) and it finishes what was sent before sending more.
+    An asset whose on-chain history holds commits this repository never saw
+    (another clone moved its head) is not registered: `nit fetch` it first, or
+    --force; the push then exits 19.
     """
     repo, config = open_repo(env.cwd)
     options = push_op.PushOptions(
@@ -62,18 +95,28 @@ def push(
         dry_run=dry_run,
         confirmations=confirmations,
         assets=tuple(dict.fromkeys(repo.resolve_asset(text) for text in assets)),
+        force=force,
     )
     report = push_op.push(
         repo,
         config,
         options,
-        lambda: get_signer(config, env.passphrase_source()),
+        lambda: get_signer(config, env.passphrase_source(), passphrase=env.stdin_passphrase()),
         progress_for(env.err, enabled=not as_json and bool(config.get("core.progress"))),
     )
     if as_json:
         env.json(_as_json(report))
-        return
-    _print(env, report, _paths(repo))
+    else:
+        _print(env, report, _paths(repo))
+    if report.conflicts:  # trace stream (issue 11): push conflicts
+        for state in report.conflicts:
+            env.err.print(
+                f"nit: error: {state.path or state.asset}: the chain has {len(state.unseen)} "
+                f"commit(s) of {state.asset} this repository never saw; not pushed "
+                f"(`nit fetch {state.asset}` first, or `nit push --force`)",
+                markup=False,
+            )
+        ctx.exit(19)
 
 
 def _paths(repo: Any) -> dict[Nid, str]:
@@ -101,6 +144,7 @@ def _as_json(report: push_op.PushReport) -> dict[str, Any]:
         "uploads": [_plain(u) for u in report.uploads],
         "journalled": report.journalled,
         "notes": [report.ipfs_note] if report.ipfs_note else [],
+        "conflicts": [state.to_json() for state in report.conflicts],
     }
 
 
@@ -123,17 +167,18 @@ def _print(env: Env, report: push_op.PushReport, paths: dict[Nid, str]) -> None:
     uploaded = [u for u in report.uploads if getattr(u, "uploaded", True)]
     if report.uploads:
         env.out.print(
-            f"IPFS {report.remote}: {len(uploaded)} object(s) uploaded, "
+            f"IPFS {report.remote}: {plural(len(uploaded), 'object')} uploaded, "
             f"{len(report.uploads) - len(uploaded)} already there"
         )
     if report.journalled:
         env.out.print(
-            f"{report.journalled} transaction(s) of an interrupted push will be reconciled first"
+            f"{plural(report.journalled, 'transaction')} of an interrupted push "
+            "will be reconciled first"
         )
     for c in report.commits:
-        name = paths.get(c.asset, c.asset)
+        name = quote_path(paths[c.asset]) if c.asset in paths else c.asset
         where = f"  tx {c.tx_hash} block {c.block}" if c.tx_hash else ""
-        env.out.print(f"{_STATE_TEXT[c.state]:<16} {name}  commit {c.commit}{where}")
+        env.out.print(f"{_STATE_TEXT[c.state]:<16} {name}  commit {c.commit}{where}", markup=False)
         url = network.tx_url(c.tx_hash) if network and c.tx_hash else None
         if url:
             env.out.print(f"{'':<16} {url}")
@@ -141,9 +186,13 @@ def _print(env: Env, report: push_op.PushReport, paths: dict[Nid, str]) -> None:
         return
     sent = sum(c.state != "planned" for c in report.commits)
     if report.dry_run:
-        env.out.print(f"{len(report.commits)} commit(s) would be registered on {network.name}")
+        env.out.print(
+            f"{plural(len(report.commits), 'commit')} would be registered on {network.name}"
+        )
     elif sent:
-        env.out.print(f"{sent} commit(s) registered on {network.name} (chain {network.chain_id})")
+        env.out.print(
+            f"{plural(sent, 'commit')} registered on {network.name} (chain {network.chain_id})"
+        )
     else:
         env.out.print(f"Everything up to date on {network.name}")
 

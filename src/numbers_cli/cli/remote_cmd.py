@@ -6,7 +6,10 @@ import sys
 
 import click
 
+from numbers_cli.cli.completion import complete_remote
 from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.examples import examples
+from numbers_cli.cli.group import NitGroup
 from numbers_cli.ops import remotes as remotes_op
 from numbers_cli.ops.settings import load as load_settings
 
@@ -22,28 +25,42 @@ def _scope(is_global: bool) -> str:
     return "user" if is_global else "repo"
 
 
-def _read_secret(env: Env, scheme: str) -> str:
-    """A secret given as `-`: from a hidden prompt, or one line of stdin (never echoed)."""
+def _read_secret(env: Env, what: str) -> str:
+    """A secret from a hidden prompt on a terminal, else one line of stdin (never echoed)."""
     if env.interactive:
-        return str(click.prompt(f"{scheme} secret", hide_input=True, err=True))
+        return str(click.prompt(what.capitalize(), hide_input=True, err=True))
     return sys.stdin.readline().strip()
 
 
 def _auth(env: Env, text: str | None) -> remotes_op.Auth | None:
     if text is None:
         return None
-    if text.endswith(":-"):
-        scheme = text.split(":", 1)[0]
-        text = text[:-1] + _read_secret(env, scheme)
-    return remotes_op.Auth.parse(text)
+    return remotes_op.auth_from_option(text, lambda what: _read_secret(env, what))
 
 
-@click.group()
+@click.group(
+    cls=NitGroup,
+    epilog=examples(
+        "nit remote add local http://127.0.0.1:5001         # a local IPFS daemon (Kubo RPC)",
+        "nit remote add pinata https://api.pinata.cloud --auth bearer < token.txt",
+        "nit remote list",
+        "nit remote default local",
+    ),
+)
 def remote() -> None:
     """IPFS remotes: Kubo RPC nodes and pinning services, gateways, the Numbers service."""
 
 
-@remote.command()
+@remote.command(
+    epilog=examples(
+        "nit remote add local http://127.0.0.1:5001",
+        "nit remote add pinata https://api.pinata.cloud --auth bearer   # asks for the token",
+        "NIT_REMOTE_TOKEN=... nit remote add svc https://x.example --auth bearer",
+        "nit remote add infura https://ipfs.infura.io:5001 --auth basic:PROJECT_ID < secret",
+        "nit remote add capture --kind numbers --auth token < capture-token",
+        "nit remote add gw https://ipfs.io --kind gateway --global",
+    )
+)
 @click.argument("name")
 @click.argument("url", required=False)
 @click.option(
@@ -55,9 +72,10 @@ def remote() -> None:
 )
 @click.option(
     "--auth",
-    metavar="SCHEME:SECRET",
-    help="basic:ID:SECRET, bearer:TOKEN or token:TOKEN (a trailing `-` reads the secret "
-    "from stdin). Kept 0600, outside config.toml.",
+    metavar="SCHEME",
+    help="bearer, token, or basic:ID. The secret is asked for (or read from stdin, or "
+    "NIT_REMOTE_TOKEN / NIT_REMOTE_PASSWORD), never taken from the command line; "
+    "kept 0600, outside config.toml.",
 )
 @click.option(
     "--timeout",
@@ -92,7 +110,7 @@ def add(
     env.out.print(f"remote {added.name}: {added.kind} {added.url} ({shown}, {_scope(is_global)})")
 
 
-@remote.command(name="list")
+@remote.command(name="list", epilog=examples("nit remote list", "nit remote list --json"))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_env
 def list_(env: Env, as_json: bool) -> None:
@@ -112,8 +130,8 @@ def list_(env: Env, as_json: bool) -> None:
         env.out.print(f"{mark} {info.name:12} {info.kind:8} {info.url}  [dim]{info.auth}[/]")
 
 
-@remote.command()
-@click.argument("name")
+@remote.command(epilog=examples("nit remote remove pinata", "nit remote remove gw --global"))
+@click.argument("name", shell_complete=complete_remote)
 @global_option
 @pass_env
 def remove(env: Env, name: str, is_global: bool) -> None:
@@ -121,8 +139,8 @@ def remove(env: Env, name: str, is_global: bool) -> None:
     remotes_op.remove_remote(env.cwd, name, scope=_scope(is_global))  # type: ignore[arg-type]
 
 
-@remote.command()
-@click.argument("name")
+@remote.command(epilog=examples("nit remote default local", "nit remote default gw --global"))
+@click.argument("name", shell_complete=complete_remote)
 @global_option
 @pass_env
 def default(env: Env, name: str, is_global: bool) -> None:

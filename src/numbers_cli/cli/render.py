@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
+from numbers_cli.model.names import quote_path as _quote_path
+
 KIND_STYLE = {"new": "green", "update": "yellow", "derive": "cyan", "unchanged": "bright_black"}
 
 
@@ -26,3 +28,13 @@ def size(n: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{n} B"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 commit`, `2 commits` (`many` for irregular plurals): never "commit(s)"."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+# File names are quoted by the model's one rule (`model.names`), which the store
+# and the operations use for their messages too.
+quote_path = _quote_path

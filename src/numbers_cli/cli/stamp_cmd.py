@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from numbers_cli.cli.env import Env, pass_env
+from numbers_cli.cli.completion import complete_network, complete_remote
+from numbers_cli.cli.env import Env, pass_env, passphrase_stdin_option
+from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
-from numbers_cli.errors import ExitCode
+from numbers_cli.errors import ExitCode, UsageError
 from numbers_cli.model.nid import short
 from numbers_cli.ops.identity import get_signer
 from numbers_cli.ops.session import open_repo
@@ -32,7 +34,15 @@ _BATCH_TEXT = {
 }
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nit stamp dist/*.whl dist/*.tar.gz     # one batch, one registration",
+        "nit stamp -r dist --json               # every file under dist/",
+        "tar c dist | nit stamp - --name dist.tar",
+        "nit stamp -r dist --hash-only --no-ipfs   # only hashes leave the machine",
+        "nit verify dist/app.tar                # stamped in batch B, leaf i of n",
+    )
+)
 @click.argument("paths", nargs=-1, metavar="PATH...|-")
 @click.option("--name", metavar="NAME", help="Name of the artifact read from standard input (-).")
 @click.option("-r", "--recursive", is_flag=True, help="Stamp the files under directories.")
@@ -52,10 +62,21 @@ _BATCH_TEXT = {
     help="Most artifacts one stamp (one batch, one registration) may hold.",
 )
 @click.option("--again", is_flag=True, help="Stamp artifacts that were stamped before, anew.")
-@click.option("--network", metavar="NAME", help="Chain to register on (default: core.network).")
-@click.option("--remote", metavar="NAME", help="IPFS remote for trees and commits (default one).")
+@click.option(
+    "--network",
+    metavar="NAME",
+    help="Chain to register on (default: core.network).",
+    shell_complete=complete_network,
+)
+@click.option(
+    "--remote",
+    metavar="NAME",
+    help="IPFS remote for trees and commits (default one).",
+    shell_complete=complete_remote,
+)
 @click.option("--no-ipfs", is_flag=True, help="Upload nothing to IPFS.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@passphrase_stdin_option
 @pass_env
 @click.pass_context
 def stamp(
@@ -80,18 +101,15 @@ def stamp(
     Each artifact keeps its inclusion proof in the repository. Build facts
     of GitHub Actions / GitLab CI go under `custom.build`.
 
-    \b
-    Examples:
-      nit stamp dist/*.whl dist/*.tar.gz
-      nit stamp -r dist --json
-      tar c dist | nit stamp - --name dist.tar
-      nit verify dist/app.tar          # stamped in batch B, leaf i of n
-
     Exits 24 when every artifact was stamped before (--again stamps anew).
     Run it again after an interruption: the batch is registered exactly once.
     """
     from numbers_cli.ops.stamp import run as stamp_op
 
+    if "-" in paths and env.passphrase_stdin:
+        raise UsageError(
+            "--passphrase-stdin cannot be used when the artifact is standard input (-)"
+        )
     repo, config = open_repo(env.cwd)
     options = stamp_op.StampOptions(
         paths=paths,
@@ -110,7 +128,7 @@ def stamp(
         repo,
         config,
         options,
-        lambda: get_signer(config, env.passphrase_source()),
+        lambda: get_signer(config, env.passphrase_source(), passphrase=env.stdin_passphrase()),
         progress_for(env.err, enabled=not as_json and bool(config.get("core.progress"))),
     )
     if as_json:
@@ -198,7 +216,13 @@ def _print(env: Env, report: StampReport) -> None:
         env.out.print("Nothing new to stamp (--again stamps these anew)")
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nit attest dist/app.tar -o app.intoto.json",
+        "nit attest dist/*.whl --network devnet > wheels.intoto.json",
+        "nit verify --statement app.intoto.json dist/app.tar",
+    )
+)
 @click.argument("artifacts", nargs=-1, required=True, metavar="ARTIFACT...")
 @click.option(
     "--format",
@@ -215,7 +239,13 @@ def _print(env: Env, report: StampReport) -> None:
     metavar="FILE",
     help="Write the envelope here (default: standard output).",
 )
-@click.option("--network", metavar="NAME", help="Use the stamp registered on this network.")
+@click.option(
+    "--network",
+    metavar="NAME",
+    help="Use the stamp registered on this network.",
+    shell_complete=complete_network,
+)
+@passphrase_stdin_option
 @pass_env
 def attest(
     env: Env, artifacts: tuple[str, ...], fmt: str, output: Path | None, network: str | None
@@ -226,11 +256,6 @@ def attest(
     (https://numbersprotocol.io/nit/stamp/v1) holds each one's Nid, commit,
     Merkle proof and batch, and where the batch was registered. The DSSE
     envelope is signed by the wallet (EIP-191 over the PAE, key id = address).
-
-    \b
-    Examples:
-      nit attest dist/app.tar -o app.intoto.json
-      nit verify --statement app.intoto.json dist/app.tar
     """
     from numbers_cli.ops.networks import resolve_network
     from numbers_cli.ops.stamp.attest import attest as attest_op
@@ -238,7 +263,10 @@ def attest(
     repo, config = open_repo(env.cwd)
     chosen = resolve_network(config, network) if network else None
     envelope = attest_op(
-        repo, artifacts, get_signer(config, env.passphrase_source()), network=chosen
+        repo,
+        artifacts,
+        get_signer(config, env.passphrase_source(), passphrase=env.stdin_passphrase()),
+        network=chosen,
     )
     if output is None:
         env.json(envelope)

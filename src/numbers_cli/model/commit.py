@@ -7,13 +7,15 @@ its Nid is the commit's id in `nit log` and `nit show`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from numbers_cli.errors import InvalidFormat
+from numbers_cli.errors import InvalidFormat, MalformedCommit
 from numbers_cli.model import jsjson
-from numbers_cli.model.nid import Nid
+from numbers_cli.model.nid import Nid, is_nid
+from numbers_cli.model.signature import is_address
 
 # The reference tool's action table, in its order (later rows win on a shared Nid).
 ACTIONS: tuple[tuple[str, str], ...] = (
@@ -74,6 +76,7 @@ FIELD_ORDER = (
     "attachment",
 )
 REQUIRED = ("assetTreeCid", "assetTreeSha256", "assetTreeSignature", "committer")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def action_name_for(action: str | None) -> str:
@@ -99,9 +102,13 @@ class Commit:
 
     @classmethod
     def from_json(cls, data: str | bytes) -> Commit:
-        value = jsjson.parse(data)
+        """Parse and validate; anything that is not a well-formed commit is MalformedCommit."""
+        try:
+            value = jsjson.parse(data)
+        except InvalidFormat as exc:
+            raise MalformedCommit(f"not a Numbers commit: {exc.message}") from None
         if not isinstance(value, dict):
-            raise InvalidFormat("a Commit must be a JSON object")
+            raise MalformedCommit("a Commit must be a JSON object")
         commit = cls(tuple(value.items()))
         commit.validate()
         return commit
@@ -133,14 +140,35 @@ class Commit:
     def nid(self) -> Nid:
         return Nid.of_bytes(self.to_bytes())
 
+    @property
+    def committer(self) -> str:
+        return str(self.get("committer"))
+
     def validate(self) -> None:
+        """The format's rules; a commit that breaks one proves nothing, whoever signed it.
+
+        The committer is what a signature is checked against, so it must be
+        something a signer can be tied to: an address (lower-case or EIP-55), or
+        the Nid of a profile document naming the wallets that sign for it.
+        """
         values = self.as_dict()
         for key in REQUIRED:
             if not values.get(key):
-                raise InvalidFormat(f"Commit lacks required field {key!r}")
-        sig = str(values["assetTreeSignature"])
-        if not (sig.startswith("0x") and len(sig) == 132):
-            raise InvalidFormat("assetTreeSignature must be 65 bytes of 0x-hex")
+                raise MalformedCommit(f"Commit lacks required field {key!r}")
+        sig = values["assetTreeSignature"]
+        if not (isinstance(sig, str) and sig.startswith("0x") and len(sig) == 132):
+            raise MalformedCommit("assetTreeSignature must be 65 bytes of 0x-hex")
+        if not is_nid(values["assetTreeCid"]):
+            raise MalformedCommit(f"assetTreeCid {values['assetTreeCid']!r} is not a Nid")
+        sha = values["assetTreeSha256"]
+        if not (isinstance(sha, str) and _SHA256_HEX.fullmatch(sha)):
+            raise MalformedCommit("assetTreeSha256 must be 64 lower-case hex digits")
+        committer = values["committer"]
+        if not (is_address(committer) or is_nid(committer)):
+            raise MalformedCommit(
+                f"committer {committer!r} is neither a 0x-address"
+                " (lower-case or checksummed) nor a Nid"
+            )
         ts = values.get("timestampCreated")
         if ts is not None and (not isinstance(ts, int) or isinstance(ts, bool)):
-            raise InvalidFormat("timestampCreated must be an integer (Unix seconds)")
+            raise MalformedCommit("timestampCreated must be an integer (Unix seconds)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +28,22 @@ _ESCAPES = {
 _MAX_SAFE = 2**53
 
 
+# Strings with nothing to escape (nearly all: Nids, hex, names) are copied as they are;
+# strings without lone surrogates are escaped by json.dumps, which for those writes
+# exactly what JSON.stringify does (the short escapes, then \u00xx in lower case).
+_PLAIN = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]*\Z')
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _string(s: str) -> str:
+    if _PLAIN.match(s):
+        return '"' + s + '"'
+    if not _SURROGATE.search(s):
+        return json.dumps(s, ensure_ascii=False)
+    return _escaped(s)
+
+
+def _escaped(s: str) -> str:
     out = ['"']
     for ch in s:
         code = ord(ch)
@@ -93,8 +109,31 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
+def _plain(v: Any) -> bool:
+    """True when json.dumps writes `v` exactly as JSON.stringify would: nothing but
+    dicts with string keys, lists, strings without lone surrogates, safe integers,
+    booleans and null (a float, or an integer past 2**53, is written differently)."""
+    if isinstance(v, str):
+        return not _SURROGATE.search(v)
+    if v is None or v is True or v is False:
+        return True
+    if isinstance(v, int):
+        return abs(v) <= _MAX_SAFE
+    if isinstance(v, dict):
+        return all(
+            isinstance(k, str) and not _SURROGATE.search(k) and _plain(x) for k, x in v.items()
+        )
+    if isinstance(v, list):
+        return all(_plain(x) for x in v)
+    return False
+
+
 def stringify(value: Any, indent: int | None = None) -> str:
     """`JSON.stringify(value, null, indent)`; `indent=None` is the compact form."""
+    if _plain(value):  # the common case, at C speed (trees and commits of nit's own)
+        if indent:
+            return json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ": "))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def walk(v: Any, depth: int) -> str:
         scalar = _scalar(v)

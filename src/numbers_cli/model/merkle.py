@@ -15,8 +15,8 @@ reference implementation (`@openzeppelin/merkle-tree` 1.0.8) has them:
   root (`j ± 1`, then the parent `(j - 1) // 2`).
 
 Our leaves are two `bytes32` values (see `model.stamp`), so `abi.encode` is
-their concatenation and needs no ABI library. keccak256 comes from eth-hash,
-which eth-account already brings, imported on first use.
+their concatenation and needs no ABI library. keccak256 is safe-pysha3's C
+implementation (what `model.address` uses), imported on first use.
 """
 
 from __future__ import annotations
@@ -47,9 +47,12 @@ LEAF_ENCODING: tuple[str, ...] = ("bytes32", "bytes32")
 
 @cache
 def _keccak() -> Callable[[bytes], bytes]:
-    from eth_hash.auto import keccak
+    from sha3 import keccak_256
 
-    return keccak  # type: ignore[no-any-return]
+    def keccak(data: bytes) -> bytes:
+        return keccak_256(data).digest()  # type: ignore[no-any-return]
+
+    return keccak
 
 
 def leaf_hash(value: Sequence[bytes]) -> bytes:

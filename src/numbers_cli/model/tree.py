@@ -94,6 +94,25 @@ _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
+def require_url(value: str, what: str) -> str:
+    """`value` if it is an absolute http(s) URL with a host; UsageError naming `what` if not.
+
+    For fields the spec types as URLs (`generatedThrough`, a licence's
+    `document`), checked where a person types them: trees read from elsewhere
+    keep whatever they hold.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+    except ValueError:
+        ok = False
+    if not ok:
+        raise UsageError(f"{what} must be an http(s) URL, not {value!r}")
+    return value
+
+
 def license_of(spec: str, document: str | None = None) -> dict[str, str]:
     """A licence object from a short name, or a custom name with its document URL."""
     known = LICENSES.get(spec.lower())
@@ -102,7 +121,9 @@ def license_of(spec: str, document: str | None = None) -> dict[str, str]:
     if document is None:
         names = ", ".join(LICENSES)
         raise UsageError(f"unknown licence {spec!r}; use one of {names}, or NAME=URL for your own")
-    return {"name": spec, "document": document}
+    if not spec.strip():
+        raise UsageError(f"a licence needs a name before '=': NAME={document}")
+    return {"name": spec, "document": require_url(document, f"the document of licence {spec!r}")}
 
 
 def source_type_uri(value: str) -> str:

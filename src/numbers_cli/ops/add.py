@@ -7,28 +7,42 @@ Which kind of change is staged follows the Numbers action types:
   new facts: licence, creator, message ...);
 - *derive*: different bytes, either with `--parent NID` or because a tracked
   path now holds edited content; the new asset records `parentAssetCid`.
+
+A tracked file whose size, mtime and inode are what the index recorded is not
+read again (one `stat`, as git's index does). With `reference` (`--no-copy`,
+or `add.reference = true`) the bytes stay in the working tree and the store
+records where they are. The per-file work is in `ops.add_stage`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Iterator
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from numbers_cli.config import Config
-from numbers_cli.errors import NitError, UsageError
-from numbers_cli.metadata import read_metadata
+from numbers_cli.errors import NitError, NotFound, UsageError
+from numbers_cli.model.names import quote_path
 from numbers_cli.model.nid import Nid
-from numbers_cli.model.tree import AssetTree, license_of, source_type_uri
-from numbers_cli.ops.ingest import ingest
+from numbers_cli.model.tree import license_of, require_url, source_type_uri
+from numbers_cli.ops.add_paths import SKIP_DIRS, Found, expand
+from numbers_cli.ops.add_stage import Added, Batch, FileJob, add_one, stage
 from numbers_cli.ops.progress import NoProgress, Progress
-from numbers_cli.ops.trees import load_tree
-from numbers_cli.repo.index import Staged, Tracked
+from numbers_cli.repo.index import Index
 from numbers_cli.repo.repository import DIRNAME, Repository, Transaction
 
-SKIP_DIRS = {DIRNAME, ".git", "node_modules", "__pycache__"}
+__all__ = ["SKIP_DIRS", "AddOptions", "Added", "add", "add_stream", "expand"]
+
+#: From this many files on, progress counts files rather than bytes.
+MANY_FILES = 200
+
+Warn = Callable[[str], None]
 
 
 @dataclass
@@ -44,6 +58,8 @@ class AddOptions:
     source_type: str | None = None
     custom: dict[str, str] = field(default_factory=dict)
     integrity_cid: str | None = None
+    usage_terms: dict[str, str] = field(default_factory=dict)  # custom.usageTerms (model.usage)
+    reference: bool | None = None  # None: the config's add.reference
 
     def tree_fields(self, config: Config) -> dict[str, Any]:
         """Tree fields set by options (or config defaults); absent ones are None."""
@@ -57,35 +73,17 @@ class AddOptions:
             "license": license_obj,
             "abstract": self.message,
             "generatedBy": self.generated_by,
-            "generatedThrough": self.generated_through,
+            "generatedThrough": require_url(self.generated_through, "--generated-through")
+            if self.generated_through
+            else None,
             "digitalSourceType": source_type_uri(self.source_type) if self.source_type else None,
             "integrityCid": Nid.parse(self.integrity_cid) if self.integrity_cid else None,
         }
 
-
-@dataclass(frozen=True)
-class Added:
-    path: str
-    nid: Nid
-    kind: str  # new | update | derive | unchanged (nothing staged)
-    size: int
-    parent: str | None
-    warnings: tuple[str, ...]
-
-
-def expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and files below directories named (hidden entries skipped)."""
-    for path in paths:
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith("."):
-                        yield Path(root) / name
-        elif path.exists():
-            yield path
-        else:
-            raise UsageError(f"{path}: no such file or directory")
+    def by_reference(self, config: Config) -> bool:
+        if self.reference is not None:
+            return self.reference
+        return bool(config.get("add.reference"))
 
 
 def add(
@@ -95,95 +93,157 @@ def add(
     *,
     config: Config | None = None,
     progress: Progress | None = None,
+    warn: Warn | None = None,
+    per_file: Mapping[Path, AddOptions] | None = None,
+    dry_run: bool = False,
 ) -> list[Added]:
+    """Stage `paths` (files, and files below directories).
+
+    Below a directory, what cannot be an asset (a dangling symlink, a symlink
+    out of the repository, a FIFO or device, an unreadable file or folder) is
+    skipped with a warning through `warn`; a file named on its own is an error.
+    `per_file` (resolved path -> options) replaces `options` for the files it
+    names (`nit add --manifest`); `dry_run` reads and reports, writing nothing.
+    """
     options = options or AddOptions()
     config = config or Config.load(repo.workdir)
     progress = progress or NoProgress()
-    files = list(dict.fromkeys(p.resolve() for p in expand(paths)))
+    warn = warn or (lambda _message: None)
+    per_file = per_file or {}
+    files = list(dict.fromkeys(expand(paths, repo.workdir, warn)))
     if not files:
         raise UsageError("nothing to add: no files found")
-    parent = Nid.parse(options.parent) if options.parent else None
-    if parent is not None and len(files) > 1:
+    if options.parent and len(files) > 1:
         raise UsageError("--parent names the parent of one file; add derived files one at a time")
-    fixed = options.tree_fields(config)
+    rels = {}
+    for entry in files:
+        rels[entry.path] = rel = _rel(repo, entry.path)
+        if rel.split("/", 1)[0] == DIRNAME:
+            raise UsageError(f"{quote_path(rel)} is inside nit's own directory")
+    # Before anything is written: the stat of each file (an unchanged tracked one is not
+    # read again), and every embedded C2PA manifest (a corrupt one fails the add).
+    stats, claims = _prepare(repo, files, rels, config, warn)
     results: list[Added] = []
-    progress.start("adding", sum(f.stat().st_size for f in files))
+    many = len(files) > MANY_FILES
+    if many:
+        progress.start("adding", len(files), unit="files")
+    else:
+        progress.start("adding", sum(st.st_size for st in stats.values()))
+    fields: dict[int, dict[str, Any]] = {}  # options object → its tree fields, made once
     try:
-        with repo.transaction() as txn:
-            for path in files:
-                rel = repo.relpath(path)
-                if rel.split("/", 1)[0] == DIRNAME:
-                    raise UsageError(f"{rel} is inside nit's own directory")
-                results.append(_add_one(repo, txn, path, rel, fixed, options, parent, progress))
+        with contextlib.nullcontext(Transaction(repo)) if dry_run else repo.transaction() as txn:
+            batch = Batch(repo, txn, progress, time.time_ns(), many, dry_run)
+            for entry in files:
+                if entry.path not in stats:
+                    continue  # skipped with a warning by _prepare
+                opts = per_file.get(entry.path, options)
+                if id(opts) not in fields:
+                    fields[id(opts)] = opts.tree_fields(config)
+                job = FileJob(
+                    entry.path,
+                    rels[entry.path],
+                    opts,
+                    fields[id(opts)],
+                    Nid.parse(opts.parent) if opts.parent else None,
+                    opts.by_reference(config),
+                    claims.get(entry.path),
+                    stats[entry.path],
+                )
+                try:
+                    result = add_one(batch, job)
+                except NitError as exc:
+                    if not entry.walked or not _unreadable(exc):
+                        raise
+                    warn(f"skipped {quote_path(job.rel)}: {exc.message}")
+                    continue
+                results.append(result)
+                if many:
+                    progress.advance(1)
     finally:
         progress.done()
     return results
 
 
-def _add_one(
+def _prepare(
     repo: Repository,
-    txn: Transaction,
-    path: Path,
-    rel: str,
-    fixed: dict[str, Any],
-    options: AddOptions,
-    parent: Nid | None,
-    progress: Progress,
+    files: list[Found],
+    rels: dict[Path, str],
+    config: Config,
+    warn: Warn,
+) -> tuple[dict[Path, os.stat_result], dict[Path, Any]]:
+    """Stat every file; read the C2PA manifests of those that may have changed."""
+    from numbers_cli.ops import claims as claims_op
+
+    tracked = Index.load_tracked(repo.db)
+    stats: dict[Path, os.stat_result] = {}
+    claims: dict[Path, Any] = {}
+    for entry in files:
+        try:
+            st = os.stat(entry.path)
+        except OSError as exc:
+            if not entry.walked:
+                raise NotFound(f"{quote_path(rels[entry.path])}: no such file") from None
+            warn(f"skipped {quote_path(rels[entry.path])}: {exc.strerror}")
+            continue
+        known = tracked.get(rels[entry.path])
+        if known is None or not known.unchanged(st.st_size, st.st_mtime_ns, st.st_ino):
+            try:
+                claims.update(claims_op.read_all(repo, [entry.path], config))
+            except NitError as exc:
+                if not entry.walked or not _unreadable(exc):
+                    raise
+                warn(f"skipped {quote_path(rels[entry.path])}: {exc.message}")
+                continue
+        stats[entry.path] = st
+    return stats, claims
+
+
+def add_stream(
+    repo: Repository,
+    stream: BinaryIO,
+    name: str,
+    options: AddOptions | None = None,
+    *,
+    config: Config | None = None,
+    progress: Progress | None = None,
 ) -> Added:
-    meta = read_metadata(path)
-    stat = path.stat()
-    got = ingest(path, repo.objects, progress.advance)
-    index = txn.index
-    previous = index.tracked.get(rel)
-    explicit = {k: v for k, v in fixed.items() if v is not None}
-    if options.custom:
-        explicit["custom"] = dict(options.custom)
-
-    base = _current_tree(repo, txn, got.nid)
-    if base is not None:
-        kind = index.staged[got.nid].kind if got.nid in index.staged else "update"
-        if "custom" in explicit:
-            explicit["custom"] = {**(base.get("custom") or {}), **explicit["custom"]}
-        tree = base.updated(explicit)
-        parent_nid = base.get("parentAssetCid")
-    else:
-        if parent is None and previous is not None and previous.nid != got.nid:
-            parent = Nid(previous.nid)  # the tracked file was edited: a derived asset
-        kind = "derive" if parent is not None else "new"
-        custom: dict[str, Any] = {}
-        if meta.camera:
-            custom["camera"] = dict(meta.camera)
-        custom.update(options.custom)
-        tree = AssetTree.new(
-            {
-                "assetCid": got.nid,
-                "assetSha256": got.sha256,
-                "encodingFormat": meta.mime,
-                "assetTimestampCreated": meta.created,
-                "assetLocationCreated": meta.location,
-                "parentAssetCid": parent,
-                **explicit,
-                "custom": custom or None,
-            }
-        )
-        parent_nid = parent
-    index.tracked[rel] = Tracked(got.nid, stat.st_size, stat.st_mtime_ns)
-    if kind == "update" and got.nid not in index.staged and tree == base:
-        # Same bytes, nothing new said about them: committing would only repeat history.
-        return Added(rel, got.nid, "unchanged", got.size, parent_nid, meta.warnings)
-    index.staged[got.nid] = Staged(got.nid, kind, tree.as_dict(), rel)
-    return Added(rel, got.nid, kind, got.size, parent_nid, meta.warnings)
-
-
-def _current_tree(repo: Repository, txn: Transaction, nid: Nid) -> AssetTree | None:
-    """The tree an update starts from: the staged one, else the head commit's."""
-    staged = txn.index.staged.get(nid)
-    if staged is not None:
-        return AssetTree(tuple(staged.tree.items()))
-    history = txn.history(nid)
-    if not history:
-        return None
+    """Stage what `stream` holds (`nit add - --name NAME`): copied into the store,
+    not tracked as a working file; `name` gives its type and its label."""
+    options = options or AddOptions()
+    config = config or Config.load(repo.workdir)
+    progress = progress or NoProgress()
+    base = Path(name).name
+    if not base or base in (".", ".."):
+        raise UsageError(f"--name {name!r} is not a file name")
+    if options.reference:
+        raise UsageError("standard input cannot be added by reference (--no-copy)")
+    parent = Nid.parse(options.parent) if options.parent else None
+    progress.start(f"adding {base}", 0)
     try:
-        return load_tree(repo, history[-1])
-    except NitError as exc:
-        raise NitError(f"cannot update {nid}: its last tree is unreadable ({exc.message})") from exc
+        with repo.transaction() as txn:
+            spool_dir = repo.dir / "tmp" / f"stdin-{secrets.token_hex(6)}"
+            spool_dir.mkdir(parents=True)
+            spool = spool_dir / base
+            try:
+                with spool.open("wb") as out:
+                    shutil.copyfileobj(stream, out, 1 << 20)
+                batch = Batch(repo, txn, progress, time.time_ns())
+                fixed = options.tree_fields(config)
+                job = FileJob(spool, name, options, fixed, parent, False, track=False)
+                return stage(batch, job)
+            finally:
+                shutil.rmtree(spool_dir, ignore_errors=True)
+    finally:
+        progress.done()
+
+
+def _rel(repo: Repository, path: Path) -> str:
+    """`path` relative to the working tree; paths from `expand` are already resolved."""
+    text, root = str(path), str(repo.workdir)
+    if text.startswith(root + os.sep):
+        return Path(text[len(root) + 1 :]).as_posix()
+    return repo.relpath(path)
+
+
+def _unreadable(exc: NitError) -> bool:
+    return isinstance(exc, NotFound) or exc.message.startswith("cannot read")

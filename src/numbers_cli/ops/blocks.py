@@ -126,7 +126,7 @@ class RemoteObjects:
         )
 
     def _packed(self, cid: Nid) -> bool:
-        return (self.repo.objects.pack_dir / f"{cid}.idx").exists()
+        return self.repo.objects.has_pack(cid)
 
     def _store_loose(self, cid: Nid, data: bytes) -> None:
         # put_block, not put: a block from another chunker can exceed our chunk

@@ -5,7 +5,9 @@ trustless gateways), so an export can be handed to any of them or to another
 `nit import`. What goes in, and in which order (docs/formats.md, "CAR"):
 
 - an asset (its Nid or tracked path): root = the asset's Nid; then, in history
-  order, each commit followed by its AssetTree's blocks; then the file's DAG;
+  order, each commit followed by its AssetTree's blocks (and its committer's
+  profile document when the committer is a profile Nid held here); then the
+  file's DAG;
 - a commit: root = the commit; the commit, its tree, the asset's file DAG;
 - any other stored object (a file imported without history, a tree): its DAG.
 
@@ -30,7 +32,7 @@ from numbers_cli.errors import InvalidFormat, NitError, NotFound, UsageError
 from numbers_cli.fsio import fsync_dir
 from numbers_cli.model import car
 from numbers_cli.model.commit import Commit
-from numbers_cli.model.nid import DAG_PB, Nid
+from numbers_cli.model.nid import DAG_PB, Nid, is_nid
 from numbers_cli.model.unixfs import dag_pb_links, decode_file_node
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trees import tree_of
@@ -165,17 +167,32 @@ def write_car(
 
 
 def _blocks(repo: Repository, plan: ExportPlan) -> Iterator[tuple[Nid, bytes, bool]]:
-    """Each block once: commits (each followed by its tree), then the file's DAG."""
+    """Each block once: commits (each followed by its tree and, when this repository
+    has it, its committer's profile document), then the file's DAG."""
     seen: set[bytes] = set()
     for commit_nid in plan.commits:
         for nid, data in repo.objects.iter_dag(commit_nid, seen):
             yield nid, data, False
-        tree_cid = Commit.from_json(repo.objects.get(commit_nid)).tree_cid
-        for nid, data in repo.objects.iter_dag(tree_cid, seen):
+        commit = Commit.from_json(repo.objects.get(commit_nid))
+        for nid, data in repo.objects.iter_dag(commit.tree_cid, seen):
             yield nid, data, False
+        yield from _profile_blocks(repo, commit, seen)
     if plan.file is not None:
         for nid, data in repo.objects.iter_dag(plan.file, seen):
             yield nid, data, True
+
+
+def _profile_blocks(
+    repo: Repository, commit: Commit, seen: set[bytes]
+) -> Iterator[tuple[Nid, bytes, bool]]:
+    """The committer's profile, so that the receiver can tie the signer to it offline."""
+    if not is_nid(commit.committer):
+        return
+    profile = Nid(commit.committer)
+    missing, _ = _scan_dag(repo, profile)
+    if missing is None:  # a profile we never had stays out; the receiver reports it untied
+        for nid, data in repo.objects.iter_dag(profile, seen):
+            yield nid, data, False
 
 
 def _as_commit(repo: Repository, nid: Nid) -> Commit | None:

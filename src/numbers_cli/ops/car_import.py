@@ -10,16 +10,17 @@ from a set of CIDs, so a multi-GiB file streams:
 2. Blocks of multi-block DAGs (dag-pb nodes with links, and every block they
    link to) are written straight into one new pack, as `nit add` does, because
    one loose file per 256 KiB chunk is thousands of files per GiB. Anything
-   else (commits, trees, single-block files) becomes a loose object. A raw block
+   else (commits, trees, single-block files) goes into the import's batch pack
+   with the small objects of the transaction. A raw block
    whose parent has not been seen yet (a CAR written leaves first) waits in a
    spool and joins the pack at the end if some node turned out to link it. Blocks
    already stored are skipped, so a pack holds only what was new.
 3. The pack is named after the first DAG root it holds whole (usually the
    file's Nid, so an imported file looks like an added one); its CAR header
-   names the same root, which is what `nit fsck` checks. `pack/<nid>.idx` thus
+   names the same root, which is what `nit fsck` checks. A recorded pack `<nid>` thus
    keeps meaning "the DAG of nid is complete here"; a CAR with only part of a
-   DAG gives a pack named after one of its linked blocks. A DAG may span packs
-   and loose objects: readers go through `ObjectStore`, never one pack.
+   DAG gives a pack named after one of its linked blocks. A DAG may span
+   several packs: readers go through `ObjectStore`, never one pack.
 4. Commits are recognised by parsing (a raw block that is a Numbers Commit) and
    grouped by their tree's `assetCid`. A CAR rooted at an asset carries that
    asset's history in order: `refs/heads/<nid>` moves forward when the local
@@ -29,8 +30,13 @@ from a set of CIDs, so a multi-GiB file streams:
    would later look diverged from the real one. Refs change all-or-nothing in
    one transaction.
 
-Signatures are not checked here (`nit verify` does): import is about moving
-blocks without trusting the carrier.
+5. Every commit meets the rule `nit verify` applies (`ops.verify.
+   check_signature`): a malformed commit (14), one whose signature does not
+   recover (12) or that is signed by someone other than its committer (13) is
+   stored as a block but joins no history, and the import exits with that
+   code. A commit whose profile committer cannot be tied to its signer here
+   (15) joins its history with a warning: it is whole, but unproven. A CAR can
+   carry the profile documents themselves (`nit export` adds the ones it has).
 """
 
 from __future__ import annotations
@@ -43,13 +49,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from numbers_cli.errors import IntegrityError, InvalidFormat, NitError, NotFound
+from numbers_cli.errors import (
+    ExitCode,
+    IntegrityError,
+    InvalidFormat,
+    MalformedCommit,
+    NitError,
+    NotFound,
+)
 from numbers_cli.model import car
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import DAG_PB, RAW, Nid
 from numbers_cli.model.unixfs import dag_pb_links
+from numbers_cli.ops.profiles import Profiles
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trees import tree_of
+from numbers_cli.ops.verify import check_signature, worst
 from numbers_cli.repo.objects import ObjectStore, PackWriter
 from numbers_cli.repo.refs import Refs
 from numbers_cli.repo.repository import Repository, Transaction
@@ -89,6 +104,14 @@ class ImportReport:
     commits: list[Nid] = field(default_factory=list)  # recognised, in CAR order
     assets: list[AssetUpdate] = field(default_factory=list)
     skipped: list[tuple[Nid, str]] = field(default_factory=list)  # commits not placed, and why
+    rejected: list[tuple[Nid, str, ExitCode]] = field(default_factory=list)  # fail the rule
+    untied: list[tuple[Nid, str]] = field(default_factory=list)  # placed, signer not tied
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0, or the worst commit rule failure (`nit verify`'s codes)."""
+        untied = [ExitCode.VERIFY_UNTIED] if self.untied else []
+        return worst([code for _, _, code in self.rejected] + untied)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,6 +125,11 @@ class ImportReport:
             "commits": self.commits,
             "assets": [a.to_json() for a in self.assets],
             "skipped": [{"commit": c, "reason": r} for c, r in self.skipped],
+            "rejected": [
+                {"commit": c, "reason": r, "exitCode": int(code)} for c, r, code in self.rejected
+            ],
+            "untied": [{"commit": c, "reason": r} for c, r in self.untied],
+            "exitCode": int(self.exit_code),
         }
 
 
@@ -287,7 +315,7 @@ class _Staging:
     def _pack_name(self) -> bytes:
         """The first DAG root in the pack whose whole DAG is now here, else another block.
 
-        `pack/<nid>.idx` then still means what it means after `nit add`: the
+        a recorded pack `<nid>` then still means what it means after `nit add`: the
         DAG of `nid` is complete in this repository (remote fetches rely on
         it), even when a CAR carried only part of a DAG.
         """
@@ -328,9 +356,13 @@ def _place_commits(repo: Repository, txn: Transaction, report: ImportReport) -> 
     """Group the CAR's commits by asset and move the refs of the assets it is rooted at."""
     by_asset: dict[Nid, list[Nid]] = {}
     recognised: list[Nid] = []
+    profiles = Profiles(repo)
     for commit_nid in dict.fromkeys(report.commits):
         try:
             commit = Commit.from_json(repo.objects.get(commit_nid))
+        except MalformedCommit as exc:  # names a signature, breaks the rules: not a record
+            report.rejected.append((commit_nid, exc.message, exc.exit_code))
+            continue
         except InvalidFormat:
             continue  # JSON that mentions a signature but is no commit: just a block
         except NitError as exc:  # our own copy was here already, and is damaged
@@ -344,6 +376,12 @@ def _place_commits(repo: Repository, txn: Transaction, report: ImportReport) -> 
             continue
         except NitError as exc:
             report.skipped.append((commit_nid, f"its AssetTree is invalid: {exc.message}"))
+            continue
+        signature = check_signature(commit, profiles, asset=asset)
+        if signature.code == ExitCode.VERIFY_UNTIED:
+            report.untied.append((commit_nid, signature.detail))
+        elif not signature.ok:
+            report.rejected.append((commit_nid, signature.detail, signature.code))
             continue
         by_asset.setdefault(asset, []).append(commit_nid)
     report.commits = recognised

@@ -2,8 +2,9 @@
 
 `up` brings the devnet to one known state whatever it finds, so running it
 twice is harmless: anvil running (started if not, with the chain saved in the
-user data dir), an IntegrityRegister at the address `[networks.devnet]`
-records (deployed only when there is no code there), the user's wallet funded,
+user data dir), an IntegrityRegister and nit's market contracts (Custody,
+Licenses) at the addresses `[networks.devnet]` records (each deployed only
+when there is no code there), the user's wallet funded,
 and `[networks.devnet]` in the user config pointing at all of it. `down` stops
 only the anvil that `up` started. The process handling is
 `numbers_cli.chain.anvil`; this module decides what to do.
@@ -80,6 +81,7 @@ class DevnetUp:
     wallet: WalletFunding | None
     paths: anvil.DevnetPaths
     notes: list[str] = field(default_factory=list)
+    market_deployed: bool = False  # new Custody and Licenses contracts were deployed
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,7 +91,10 @@ class DevnetUp:
             "rpc": self.network.rpc_url,
             "chainId": self.network.chain_id,
             "contract": self.network.contract,
+            "custody": self.network.custody,
+            "licenses": self.network.licenses,
             "deployed": self.deployed,
+            "marketDeployed": self.market_deployed,
             "anvilVersion": self.process.version,
             "anvil": self.process.binary,
             "config": str(self.config_path),
@@ -207,6 +212,12 @@ def _choose_port(port: int | None, entry: Mapping[str, Any]) -> int:
     return chosen
 
 
+def _recorded(entry: Mapping[str, Any], field: str) -> str | None:
+    """An address `up` recorded earlier in `[networks.devnet]`, if any."""
+    value = entry.get(field)
+    return value if isinstance(value, str) else None
+
+
 def _has_register(client: ChainClient) -> bool:
     """Whether the network's recorded address holds contract code."""
     if not client.network.contract:
@@ -273,15 +284,23 @@ def up(
             process = anvil.start(paths, binary, chosen, timeout=start_timeout, version=version)
             started = True
 
-        recorded = entry.get("contract") if isinstance(entry.get("contract"), str) else None
-        network = devnet_network(process.rpc_url, recorded)
+        network = devnet_network(process.rpc_url, _recorded(entry, "contract"))
         deployed = False
         funding: WalletFunding | None = None
+        from numbers_cli.ops.market.deploy import deploy_market, market_deployed
+
+        network = dataclasses.replace(
+            network, custody=_recorded(entry, "custody"), licenses=_recorded(entry, "licenses")
+        )
         with ChainClient(network, timeout=10.0, poll_interval=0.02) as client:
             if not _has_register(client):
                 contract = client.deploy_integrity_register(anvil.DEV_KEY)
                 network = dataclasses.replace(network, contract=contract)
                 deployed = True
+            market_new = not market_deployed(client)
+            if market_new:
+                custody, licenses = deploy_market(client, anvil.DEV_KEY)
+                network = dataclasses.replace(network, custody=custody, licenses=licenses)
             if fund:
                 who = _wallet(config, env)
                 if isinstance(who, str):
@@ -301,6 +320,8 @@ def up(
             "rpc": network.rpc_url,
             "chain_id": network.chain_id,
             "contract": network.contract,
+            "custody": network.custody,
+            "licenses": network.licenses,
             "confirmations": 1,
         }
         written = wanted != entry
@@ -321,6 +342,7 @@ def up(
             wallet=funding,
             paths=paths,
             notes=notes,
+            market_deployed=market_new,
         )
 
 
@@ -365,10 +387,10 @@ def down(
 ) -> DevnetDown:
     """Stop the devnet's anvil, and nothing else; harmless when it is not running.
 
-    Only a process the pid file names *and* whose command line is anvil with our
-    state file is signalled; a pid file naming anything else is stale and is
-    removed. `reset` also deletes the saved chain (the next `up` starts afresh
-    and deploys a new register).
+    Only the process group the pid file names, created by `up` and serving our
+    state file, is signalled (see `chain.devnet_group`); a pid file naming
+    anything else is stale and is removed. `reset` also deletes the saved chain
+    (the next `up` starts afresh and deploys a new register).
     """
     env = os.environ if env is None else env
     paths = anvil.DevnetPaths.for_env(env)
@@ -377,7 +399,7 @@ def down(
         result: DevnetDown
         if record is None:
             result = DevnetDown(stopped=False, note="the devnet is not running")
-        elif not anvil.is_our_anvil(record.pid, paths):
+        elif not anvil.is_ours(record, paths):
             anvil.clear_record(paths)
             what = "has exited" if not anvil.is_alive(record.pid) else "is not the devnet's anvil"
             result = DevnetDown(

@@ -14,10 +14,14 @@ records what is on that chain, and `refs/heads/<nid>` is brought in line:
 Commits have no parent pointer, so "diverged" needs no merge: the chain's
 order is authoritative and the local-only commits simply follow it.
 
-Nothing read from a chain is trusted: a commit whose signature does not
-recover its committer is not stored and not put in any ref (anyone can
-register anything under any Nid); the others are fetched all the same and the
-command exits 12 (unrecoverable) or 13 (signed by someone else).
+Nothing read from a chain is trusted (anyone can register anything under any
+Nid): a commit that is malformed, whose signature does not recover, or that
+is signed by someone other than its committer is not stored and not put in
+any ref; the others are fetched all the same and the command exits 14, 12 or
+13. A commit signed by a wallet that nothing ties to its committer's profile
+(a profile that cannot be found, or names no wallet: the reference tool's own
+commits, often) *is* fetched, since it is the chain's real history with a
+valid signature, but listed as `untied` and the command exits 15.
 
 Crash safety: trees and commit objects are written first (immutable and
 content-addressed, harmless if orphaned), then both refs change together in
@@ -41,19 +45,20 @@ from numbers_cli.errors import (
     NotFound,
 )
 from numbers_cli.model.nid import Nid
+from numbers_cli.ops.profiles import Profiles
 from numbers_cli.ops.remote_history import RemoteCommit, read_history
 from numbers_cli.ops.trees import ObjectSource, tree_of
+from numbers_cli.ops.verify import worst
 from numbers_cli.repo.refs import Refs, RemoteEntry
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["FetchResult", "Rejected", "fetch", "reconcile"]
 
-_SEVERITY = (ExitCode.VERIFY_SIGNATURE, ExitCode.VERIFY_SIGNER)
 
 
 @dataclass(frozen=True)
 class Rejected:
-    """An on-chain commit that was not fetched, and why."""
+    """An on-chain commit that was not fetched (or fetched with a warning), and why."""
 
     index: int
     tx_hash: str
@@ -81,6 +86,7 @@ class FetchResult:
     local_only: list[Nid]  # local commits the chain does not have, in order
     stored: list[Nid] = field(default_factory=list)  # commit objects new to the store
     rejected: list[Rejected] = field(default_factory=list)
+    untied: list[Rejected] = field(default_factory=list)  # fetched, signer not tied (15)
     head_updated: bool = False
     remote_updated: bool = False
     missing_trees: list[Nid] = field(default_factory=list)  # in no store or remote reached
@@ -93,9 +99,8 @@ class FetchResult:
 
     @property
     def exit_code(self) -> ExitCode:
-        """0, or the worst signature failure among the commits left out."""
-        codes = {r.code for r in self.rejected}
-        return next((code for code in _SEVERITY if code in codes), ExitCode.OK)
+        """0, or the worst failure among the commits left out or fetched untied."""
+        return worst(r.code for r in [*self.rejected, *self.untied])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,11 +115,16 @@ class FetchResult:
             "remoteUpdated": self.remote_updated,
             "localOnly": list(self.local_only),
             "rejected": [r.to_json() for r in self.rejected],
+            "untied": [r.to_json() for r in self.untied],
             "missingTrees": list(self.missing_trees),
             "invalidTrees": list(self.invalid_trees),
             "treeError": self.tree_error,
             "exitCode": int(self.exit_code),
         }
+
+
+def _rejected(c: RemoteCommit) -> Rejected:
+    return Rejected(c.index, c.record.tx_hash, c.commit_nid, c.signature.detail, c.signature.code)
 
 
 def reconcile(local: Sequence[Nid], chain: Sequence[Nid]) -> tuple[str, list[Nid], list[Nid]]:
@@ -187,18 +197,15 @@ def _fetch(
     repo: Repository, client: ChainClient, asset: Nid, source: ObjectSource | None
 ) -> FetchResult:
     network = client.network.name
-    history = read_history(client, asset, repo=repo)
+    history = read_history(client, asset, repo=repo, profiles=Profiles(repo, source))
     if not history and not repo.refs.history(asset):
         raise NotFound(
             f"no commits of {asset} on {network}, and none here",
             hint="check the Nid, or pick the chain with --network",
         )
-    good = [c for c in history if c.signature.ok]
-    rejected = [
-        Rejected(c.index, c.record.tx_hash, c.commit_nid, c.signature.detail, c.signature.code)
-        for c in history
-        if not c.signature.ok
-    ]
+    good = [c for c in history if c.signature.ok or c.signature.code == ExitCode.VERIFY_UNTIED]
+    rejected = [_rejected(c) for c in history if c not in good]
+    untied = [_rejected(c) for c in good if not c.signature.ok]
     missing, invalid, tree_error = _bring_trees(repo, good, source)
     chain = [c.commit_nid for c in good]
     entries = [RemoteEntry(c.commit_nid, c.record.tx_hash, c.record.block_number) for c in good]
@@ -230,6 +237,7 @@ def _fetch(
         local_only=local_only,
         stored=stored,
         rejected=rejected,
+        untied=untied,
         head_updated=head_updated,
         remote_updated=remote_updated,
         missing_trees=missing,

@@ -6,13 +6,14 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from numbers_cli.errors import NotFound, UsageError
+from numbers_cli.errors import InvalidFormat, NotFound, UsageError
 from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.ops.trees import load_commit, tree_of
 from numbers_cli.repo.repository import Repository
+from numbers_cli.repo.shortid import KnownId, expand
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class LogEntry:
     index: int  # position in the asset's history, 0 = initial registration
     commit_nid: Nid
     commit: Commit
+    path: str | None = None  # the tracked file of the asset, if any
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -28,6 +30,7 @@ class LogEntry:
             "index": self.index,
             "commitCid": self.commit_nid,
             "commit": self.commit.as_dict(),
+            "path": self.path,
         }
 
 
@@ -35,12 +38,14 @@ def log(repo: Repository, asset: str | None = None) -> list[LogEntry]:
     """Newest first; one asset's history, or every asset's interleaved by time."""
     assets = [repo.resolve_asset(asset)] if asset else repo.refs.assets()
     entries: list[LogEntry] = []
+    paths = {tracked.nid: path for path, tracked in sorted(repo.index().tracked.items())}
     for nid in assets:
         history = repo.refs.history(nid)
         if asset and not history:
             raise NotFound(f"no commits for {nid}", hint="`nit commit` after `nit add`")
+        path = paths.get(nid)
         for i, commit_nid in enumerate(history):
-            entries.append(LogEntry(nid, i, commit_nid, load_commit(repo, commit_nid)))
+            entries.append(LogEntry(nid, i, commit_nid, load_commit(repo, commit_nid), path))
     entries.sort(key=lambda e: (e.commit.get("timestampCreated") or 0, e.index), reverse=True)
     return entries
 
@@ -149,13 +154,28 @@ def _side(
         commit_nid = history[i]
         label = f"#{i % len(history)}"
     else:
-        commit_nid = Nid.parse(ref)
-        if commit_nid not in history:
-            raise NotFound(f"{commit_nid} is not a commit of {asset}")
+        commit_nid = _commit_of(repo, asset, history, ref)
         label = commit_nid
     commit = load_commit(repo, commit_nid)
     tree = tree_of(repo, commit).as_dict()
     return label, commit, tree
+
+
+def _commit_of(repo: Repository, asset: Nid, history: list[Nid], ref: str) -> Nid:
+    """A commit of `asset` named by its Nid or a short id of it (among its commits only)."""
+    try:
+        commit_nid = Nid.parse(ref)
+    except InvalidFormat:
+        among = [KnownId(c, "commit", f"#{i}") for i, c in enumerate(history)]
+        found = expand(repo, ref, among)
+        if found is None:
+            raise UsageError(
+                f"{ref!r} is no commit index, commit Nid or short id of a commit of {asset}"
+            ) from None
+        return found
+    if commit_nid not in history:
+        raise NotFound(f"{commit_nid} is not a commit of {asset}")
+    return commit_nid
 
 
 def diff(repo: Repository, asset_ref: str, a: str | None = None, b: str | None = None) -> Diff:

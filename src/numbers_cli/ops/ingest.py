@@ -1,25 +1,51 @@
 """Read a file once: its Nid, its sha256 and (optionally) its blocks into the store.
 
-The whole-file sha256 (`assetSha256`) runs on a second thread: hashlib releases
-the GIL on large buffers, so it overlaps the per-chunk hashing and the pack
-writes instead of doubling the time. Memory is a bounded queue of chunks.
+Where the time goes, and how it is kept at one pass:
+- The file is read with `readinto` into a small ring of reused 4 MiB buffers
+  (fresh 256 KiB objects per chunk cost 90,000 page faults per GiB), each
+  buffer holding 16 chunks, so the work is handed between threads per 4 MiB,
+  not per chunk.
+- hashlib releases the GIL on large buffers, and so do writes, so two helper
+  threads (per process, started by the first file larger than a buffer; never
+  a pool per file) take the work that can run beside the chunk hashing: the
+  whole-file sha256 (`assetSha256`) on one, the pack writes of `nit add` on
+  the other; for `nit hash`, every other buffer's chunk hashes.
+- A file that fits one buffer is done on the calling thread alone, and a
+  single-chunk file is one sha256 (its leaf digest is its sha256) and one row.
+- The file's size, mtime and inode are taken before and after reading: a file
+  that changed meanwhile is read again once, then refused, so nit never
+  records a state of a file that never existed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import mmap
+import os
+import stat as stat_mod
+import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from numbers_cli.errors import NitError, NotFound
+from numbers_cli.model.names import quote_path
 from numbers_cli.model.nid import RAW_PREFIX, Nid
-from numbers_cli.model.unixfs import NidBuilder, read_chunks
-from numbers_cli.repo.objects import ObjectStore
+from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder
 
-_MAX_QUEUED = 8  # chunks waiting for the sha256 thread: 2 MiB
+if TYPE_CHECKING:  # `nit hash` needs no store, and small files no thread: not imported
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from numbers_cli.repo.objects import ObjectStore, PackWriter, ReferenceWriter
+
+BUFFER_CHUNKS = 16
+BUFFER = BUFFER_CHUNKS * CHUNK_SIZE  # 4 MiB per hand-over between threads
+RING = 4  # buffers: one being read, up to two being hashed or written, one spare
+
+Advance = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -27,68 +53,302 @@ class Ingested:
     nid: Nid
     sha256: str
     size: int
+    mtime_ns: int = 0
+    ino: int = 0
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
+class _Resources:
+    """The per-process helper threads and buffer ring, made on first use.
+
+    Two helpers of one thread each, so that the work of each stays in order:
+    "hash" (the whole-file sha256, alternate buffers' chunks for `nit hash`)
+    and "write" (a pack's blocks, in the order the CAR gets them).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._ring: list[mmap.mmap] | None = None
+
+    def pool(self, job: str = "hash") -> ThreadPoolExecutor:
+        with self._lock:
+            if job not in self._pools:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pools[job] = ThreadPoolExecutor(1, thread_name_prefix=f"nit-{job}")
+            return self._pools[job]
+
+    def ring(self) -> list[mmap.mmap]:
+        """Anonymous mappings, not bytearrays: their pages are only real once
+        written, so a run of small files costs a few KiB of them, not 16 MiB."""
+        if self._ring is None:
+            self._ring = [mmap.mmap(-1, BUFFER) for _ in range(RING)]
+        return self._ring
+
+
+_RESOURCES = _Resources()
+
+
+def _threads(requested: int | None) -> int:
+    if requested is not None:
+        return max(1, min(2, requested))
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def _read_full(stream: BinaryIO, view: memoryview) -> int:
+    """Fill `view` (short reads of pipes are topped up); returns the bytes read."""
+    got = 0
+    while got < len(view):
+        n = stream.readinto(view[got:])  # type: ignore[attr-defined]
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _digests(view: memoryview) -> list[bytes]:
+    return [
+        hashlib.sha256(view[start : start + CHUNK_SIZE]).digest()
+        for start in range(0, len(view), CHUNK_SIZE)
+    ]
+
+
+def _open(path: Path) -> BinaryIO:
     try:
-        return path.open("rb")
+        return path.open("rb", buffering=0)
     except FileNotFoundError:
-        raise NotFound(f"{path}: no such file") from None
+        raise NotFound(f"{quote_path(str(path))}: no such file") from None
     except IsADirectoryError:
-        raise NitError(f"{path} is a directory") from None
+        raise NitError(f"{quote_path(str(path))} is a directory") from None
     except OSError as exc:
-        raise NitError(f"cannot read {path}: {exc.strerror}") from None
+        raise NitError(f"cannot read {quote_path(str(path))}: {exc.strerror}") from None
 
 
-def _leaf_cid(chunk: bytes) -> bytes:
-    return RAW_PREFIX + hashlib.sha256(chunk).digest()
+# --- Nid only: `nit hash`, `nit status` ----------------------------------------------
 
 
-def nid_of_file(path: Path, advance: Callable[[int], None] | None = None) -> Nid:
-    """Nid only (`nit hash`): nothing written; chunks hashed on two threads
-    (hashlib releases the GIL), so reading and hashing overlap."""
+def nid_of_file(path: Path, advance: Advance | None = None, *, threads: int | None = None) -> Nid:
+    """Nid only (`nit hash`): nothing written. With two threads the chunks of
+    alternate buffers are hashed beside each other (a Nid is many independent
+    chunk hashes), so it runs faster than one sha256 pass at the same CPU."""
+    with _open(path) as stream:
+        return nid_of_stream(stream, advance, threads=threads)
+
+
+def nid_of_stream(
+    stream: BinaryIO, advance: Advance | None = None, *, threads: int | None = None
+) -> Nid:
+    """The Nid of everything `stream` yields (a file, or standard input)."""
     builder = NidBuilder()
-    pending: deque[tuple[Future[bytes], int]] = deque()
-    with _open(path) as f, ThreadPoolExecutor(2, thread_name_prefix="nid") as pool:
-        for chunk in read_chunks(f):
-            pending.append((pool.submit(_leaf_cid, chunk), len(chunk)))
-            if len(pending) >= _MAX_QUEUED:
-                fut, size = pending.popleft()
-                builder.add_leaf(fut.result(), size)
-                if advance:
-                    advance(size)
-        while pending:
-            fut, size = pending.popleft()
-            builder.add_leaf(fut.result(), size)
-            if advance:
-                advance(size)
+    two = _threads(threads) == 2
+    ring = _RESOURCES.ring()
+    pending: deque[tuple[Future[list[bytes]] | list[bytes], int]] = deque()
+
+    def settle() -> None:
+        job, n = pending.popleft()
+        digests = job if isinstance(job, list) else job.result()
+        _add_leaves(builder, digests, n)
+        if advance:
+            advance(n)
+
+    i = 0
+    while True:
+        view = memoryview(ring[i % RING])
+        n = _read_full(stream, view)
+        part = view[:n]
+        if two and n == BUFFER and i % 2 == 0:
+            pending.append((_RESOURCES.pool().submit(_digests, part), n))
+        else:
+            pending.append((_digests(part), n))
+        while len(pending) > RING - 2:
+            settle()
+        if n < BUFFER:
+            break
+        i += 1
+    while pending:
+        settle()
     return builder.finish()
 
 
+def _add_leaves(builder: NidBuilder, digests: list[bytes], n: int) -> None:
+    last = len(digests) - 1
+    for k, digest in enumerate(digests):
+        builder.add_leaf(RAW_PREFIX + digest, CHUNK_SIZE if k < last else n - k * CHUNK_SIZE)
+
+
+# --- Nid + sha256 (+ blocks): `nit add`, `nit verify` --------------------------------
+
+
+class FileChanged(NitError):
+    """The file's size or mtime moved while it was read."""
+
+
 def ingest(
-    path: Path, store: ObjectStore | None, advance: Callable[[int], None] | None = None
+    path: Path,
+    store: ObjectStore | None,
+    advance: Advance | None = None,
+    *,
+    reference: bytes | None = None,
+    expect: os.stat_result | None = None,
 ) -> Ingested:
-    """Nid + sha256 in one pass; with a store, the blocks land in it (pack or loose)."""
-    writer = store.pack_writer() if store is not None else None
-    builder = NidBuilder(writer)
-    whole = hashlib.sha256()
-    pending: list[Future[None]] = []
+    """Nid + sha256 in one pass; with a store, the blocks land in it.
+
+    With `reference` (the repository-relative path as bytes) the bytes are not
+    copied: the store records where each leaf is in the file (`--no-copy`).
+    `expect` is a stat taken earlier (before reading the metadata): a file that
+    no longer matches it, or changes while read, is read once more, then refused.
+    """
+    with _open(path) as stream:
+        for attempt in (1, 2):
+            try:
+                return _ingest_once(stream, store, advance, reference, expect)
+            except FileChanged:
+                if attempt == 2:
+                    raise FileChanged(
+                        f"{quote_path(str(path))} changed while it was being added (twice)",
+                        hint="add it again once nothing is writing to it",
+                    ) from None
+                stream.seek(0)
+                expect = None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _ingest_once(
+    stream: BinaryIO,
+    store: ObjectStore | None,
+    advance: Advance | None,
+    reference: bytes | None,
+    expect: os.stat_result | None,
+) -> Ingested:
+    before = os.fstat(stream.fileno())
+    if not stat_mod.S_ISREG(before.st_mode):
+        expect = None  # a pipe (stdin): nothing to compare
+    elif expect is not None and _stat_key(expect) != _stat_key(before):
+        raise FileChanged("changed between stat and open")
+    job = _Ingest(store, reference)
     try:
-        with _open(path) as f, ThreadPoolExecutor(1, thread_name_prefix="sha256") as pool:
-            for chunk in read_chunks(f):
-                pending.append(pool.submit(whole.update, chunk))
-                builder.update(chunk)
-                if advance:
-                    advance(len(chunk))
-                if len(pending) >= _MAX_QUEUED:
-                    pending.pop(0).result()
-            for fut in pending:
-                fut.result()
-        nid = builder.finish()
+        total = job.run(stream, advance)
+        after = os.fstat(stream.fileno())
+        if stat_mod.S_ISREG(before.st_mode) and (
+            _stat_key(before) != _stat_key(after) or total != after.st_size
+        ):
+            raise FileChanged("changed while read")
+        nid = job.builder.finish()
+        job.commit(nid, after)
     except BaseException:
-        if writer is not None:
-            writer.abort()
+        job.abort()
         raise
-    if writer is not None:
-        writer.commit(nid)
-    return Ingested(nid, whole.hexdigest(), builder.size)
+    return Ingested(nid, job.sha256(), total, after.st_mtime_ns, after.st_ino)
+
+
+class _Ingest:
+    """One pass over one file: chunk hashes on this thread; the whole-file sha256
+    and the pack writes on the helper thread, one job per 4 MiB buffer."""
+
+    def __init__(self, store: ObjectStore | None, reference: bytes | None) -> None:
+        self.store = store
+        self.reference = reference
+        self.whole = hashlib.sha256()
+        self.single: bytes | None = None  # digest of a one-chunk file: also its sha256
+        self.first: bytes | None = None  # that chunk's bytes, stored as one object
+        self.pack: PackWriter | None = None
+        self.ref: ReferenceWriter | None = None
+        if store is not None and reference is not None:
+            self.ref = store.reference_writer(reference)
+        self.builder = NidBuilder(self._node)
+        self.offset = 0
+        self._pending: deque[list[Future[None]]] = deque()  # per buffer: its helpers' jobs
+
+    def _node(self, cid: bytes, data: bytes | memoryview) -> None:
+        """Interior dag-pb nodes from the builder (called on this thread)."""
+        if self.ref is not None:
+            self.ref(cid, data)
+        elif self.pack is not None:
+            block = bytes(data)
+            self._pending.append([_RESOURCES.pool("write").submit(self.pack, cid, block)])
+        elif self.store is not None and cid[:4] != RAW_PREFIX:  # pragma: no cover
+            raise AssertionError("interior node without a pack")
+
+    def run(self, stream: BinaryIO, advance: Advance | None) -> int:
+        ring = _RESOURCES.ring()
+        total = 0
+        i = 0
+        while True:
+            view = memoryview(ring[i % RING])
+            n = _read_full(stream, view)
+            part = view[:n]
+            total += n
+            digests = _digests(part)
+            if i == 0 and n <= CHUNK_SIZE:  # the whole file is one chunk
+                self.single = digests[0] if digests else hashlib.sha256(b"").digest()
+                if self.store is not None and self.ref is None:
+                    self.first = bytes(part)
+            else:
+                self._wide(part, digests)
+            _add_leaves(self.builder, digests, n)
+            if self.ref is not None:
+                self._reference_leaves(digests, n)
+            if advance:
+                advance(n)
+            while len(self._pending) > RING - 2:
+                self._wait_oldest()
+            if n < BUFFER:
+                break
+            i += 1
+        while self._pending:
+            self._wait_oldest()
+        return total
+
+    def _wait_oldest(self) -> None:
+        for job in self._pending.popleft():
+            job.result()
+
+    def _wide(self, part: memoryview, digests: list[bytes]) -> None:
+        """A multi-chunk file: its whole sha256 and its pack writes go to the helpers."""
+        if self.store is not None and self.ref is None and self.pack is None:
+            self.pack = self.store.pack_writer()
+        jobs = [_RESOURCES.pool("hash").submit(self.whole.update, part)]
+        if self.pack is not None:
+            jobs.append(_RESOURCES.pool("write").submit(self._write, part, digests))
+        self._pending.append(jobs)
+
+    def _write(self, part: memoryview, digests: list[bytes]) -> None:
+        assert self.pack is not None
+        for k, digest in enumerate(digests):
+            self.pack(RAW_PREFIX + digest, part[k * CHUNK_SIZE : (k + 1) * CHUNK_SIZE])
+
+    def _reference_leaves(self, digests: list[bytes], n: int) -> None:
+        assert self.ref is not None
+        for k, digest in enumerate(digests):
+            length = CHUNK_SIZE if k < len(digests) - 1 else n - k * CHUNK_SIZE
+            self.ref.leaf(RAW_PREFIX + digest, self.offset, length)
+            self.offset += length
+
+    def sha256(self) -> str:
+        return (self.single if self.single is not None else self.whole.digest()).hex()
+
+    def commit(self, nid: Nid, st: os.stat_result) -> None:
+        while self._pending:  # the last interior nodes, queued by `finish`
+            self._wait_oldest()
+        if self.store is None:
+            return
+        if self.ref is not None:
+            self.ref.commit(nid, st.st_size, st.st_mtime_ns, st.st_ino)
+        elif self.pack is not None:
+            self.pack.commit(nid)
+        else:
+            data = self.first if self.first is not None else b""
+            self.store.add_block(nid.to_bytes(), data)
+
+    def abort(self) -> None:
+        while self._pending:
+            with contextlib.suppress(BaseException):
+                self._pending.popleft().result()
+        if self.pack is not None:
+            self.pack.abort()
+        if self.ref is not None:
+            self.ref.abort()

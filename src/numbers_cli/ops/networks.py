@@ -19,6 +19,7 @@ from numbers_cli.chain.network import PRESETS, Network
 from numbers_cli.config import Config, Scope, _read_toml, config_file
 from numbers_cli.config_writer import remove_table_entry, set_table_entry
 from numbers_cli.errors import ConfigError, NetworkError, NotFound, UsageError
+from numbers_cli.ops import network_secrets
 
 __all__ = [
     "NETWORKS_TABLE",
@@ -46,6 +47,8 @@ _FIELDS = {
     "confirmations": "confirmations",
     "currency": "currency",
     "explorer": "explorer_tx_url",
+    "custody": "custody",
+    "licenses": "licenses",
 }
 
 
@@ -68,6 +71,8 @@ def network_from_entry(name: str, entry: dict[str, Any], where: str = "config") 
         "explorer_tx_url": base.explorer_tx_url if base else None,
         "confirmations": base.confirmations if base else 1,
         "currency": base.currency if base else "ETH",
+        "custody": base.custody if base else None,
+        "licenses": base.licenses if base else None,
     }
     for field, attribute in _FIELDS.items():
         if field in entry:
@@ -85,7 +90,7 @@ def resolve_network(config: Config, name: str | None = None) -> Network:
     name = name or str(config.get("core.network"))
     entry = config.table(NETWORKS_TABLE).get(name)
     if entry is not None:
-        return network_from_entry(name, entry)
+        return network_from_entry(name, network_secrets.with_secret(config, name, entry))
     if name in PRESETS:
         return PRESETS[name]
     if name == "devnet":
@@ -162,6 +167,8 @@ class NetworkInfo:
             "confirmations": network.confirmations if network else None,
             "currency": network.currency if network else None,
             "explorer": network.explorer_tx_url if network else None,
+            "custody": network.custody if network else None,
+            "licenses": network.licenses if network else None,
             "problem": self.problem,
         }
 
@@ -394,7 +401,8 @@ def add_network(
     path = config_file(scope, repo_dir, env=env)
     existing = _read_toml(path).get(NETWORKS_TABLE, {})
     replaced = isinstance(existing, dict) and name in existing
-    set_table_entry(scope, NETWORKS_TABLE, name, entry, repo_dir, env=env)
+    stored = network_secrets.public_entry(scope, name, entry, repo_dir, env)
+    set_table_entry(scope, NETWORKS_TABLE, name, stored, repo_dir, env=env)
     return AddedNetwork(network, scope, path, replaced, node_chain_id, contract_checked, warnings)
 
 
@@ -416,6 +424,7 @@ def remove_network(
             continue
         path = config_file(candidate, repo_dir, env=env)
         if remove_table_entry(candidate, NETWORKS_TABLE, name, repo_dir, env=env):
+            network_secrets.forget(candidate, name, repo_dir, env)
             return candidate, path
     where = f"the {scope} config" if scope else "the user or repository config"
     hint = f"{name} is a preset, which is built in" if name in PRESETS else "`nit network list`"

@@ -13,9 +13,9 @@ How "exactly once" holds when a push dies at any point:
   (`commit_counts`, batched); an asset with more than `refs/remotes` knows (a
   push from another clone, lost refs) has its history read, and commits
   already there are recorded, not sent.
-- Where commits landed is recorded in `refs/remotes/<network>/<nid>` through
-  the repository's journalled transaction; the push journal is removed only
-  after that.
+- Where commits landed is recorded in `refs/remotes/<network>/<nid>`, in
+  batches under the repository's write lock (`Refs.record_remote`: one group
+  of fsyncs per batch); the push journal is removed only after the last one.
 One push at a time per repository (`Repository.push_lock`).
 """
 
@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from numbers_cli.chain import ChainClient, Network, Receipt
 from numbers_cli.config import Config
-from numbers_cli.errors import NitError, RepositoryLocked, UsageError
+from numbers_cli.errors import NetworkError, NitError, RepositoryLocked, UsageError
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.networks import resolve_network
@@ -57,6 +56,8 @@ class PushOptions:
     confirmations: int | None = None
     #: Push only these assets (default: all).
     assets: tuple[Nid, ...] = ()
+    #: Push assets whose chain history holds commits never seen here (trace stream).
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class PushReport:
     journalled: int = 0
     #: Why IPFS was skipped, when it was (no remote configured).
     ipfs_note: str | None = None
+    #: Assets not pushed: the chain has commits of them never seen here
+    #: (ops.conflicts.AssetState; trace stream, issue 11).
+    conflicts: list[Any] = field(default_factory=list)
 
 
 def pending_commits(
@@ -98,7 +102,7 @@ def pending_commits(
     # commit, which is what gets registered; never register it on its own.
     from numbers_cli.repo.stamps import StampRecords
 
-    stamped = StampRecords(repo.dir).stamped_commits()
+    stamped = StampRecords(repo.db).stamped_commits(list(assets) if assets else None)
     for asset in assets or repo.refs.assets():
         known = {entry.commit for entry in repo.refs.remote_history(network, asset)}
         plan += [
@@ -144,9 +148,28 @@ def push(
             report.journalled = len(journal.entries()) if journal else 0
             return report
         if remote is not None:
-            report.uploads = _upload(repo, remote, _all_commits(repo, options.assets), progress)
+            try:
+                report.uploads = _upload(repo, remote, _all_commits(repo, options.assets), progress)
+            except NetworkError as exc:
+                if not options.chain:
+                    raise
+                # The remote being down need not stop the registration: say how.
+                hint = "`nit push --no-ipfs` registers the commits on chain without it"
+                raise NetworkError(
+                    exc.message, hint=f"{exc.hint}; {hint}" if exc.hint else hint
+                ) from exc
         if network is not None and journal is not None:
-            _register(repo, network, journal, plan, get_signer, progress, report, client_options)
+            _register(
+                repo,
+                network,
+                journal,
+                plan,
+                get_signer,
+                progress,
+                report,
+                client_options,
+                options.force,
+            )
     return report
 
 
@@ -187,7 +210,8 @@ def _remote(config: Config, options: PushOptions, report: PushReport) -> Any:
 def _upload(
     repo: Repository, remote: Any, commits: Sequence[tuple[Nid, Nid]], progress: Progress
 ) -> list[Any]:
-    """Every object the commits reference: the file (when present here), the tree, the commit.
+    """Every object the commits reference: the file (when present here), the tree, the
+    commit's attachment (when present here: e.g. a custody token's metadata), the commit.
 
     A history fetched from a chain may lack the file itself; what is not here
     cannot be uploaded, and the tree still names it for whoever has it.
@@ -198,8 +222,10 @@ def _upload(
     seen: set[Nid] = set()
     for asset, commit_nid in commits:
         commit = Commit.from_json(repo.objects.get(commit_nid))
-        for cid in (asset, commit.tree_cid, commit_nid):
-            if cid not in seen and (cid != asset or repo.objects.has(cid)):
+        attached = [Nid(commit.get("attachment"))] if commit.get("attachment") else []
+        optional = {asset, *attached}  # uploaded only when this repository has them
+        for cid in (asset, commit.tree_cid, *attached, commit_nid):
+            if cid not in seen and (cid not in optional or repo.objects.has(cid)):
                 seen.add(cid)
                 cids.append(cid)
     return list(upload_objects(repo, remote, cids, progress))
@@ -217,12 +243,19 @@ def _register(
     progress: Progress,
     report: PushReport,
     client_options: dict[str, Any] | None,
+    force: bool = False,
 ) -> None:
     entries = journal.entries()
     if not plan and not entries:
         return
     with ChainClient(network, **(client_options or {})) as client, _Recorder(repo, network) as rec:
         client.check()  # chain id and contract before any passphrase or signature
+        if not force:  # trace stream (issue 11): never interleave with unseen history
+            from numbers_cli.ops.conflicts import conflicts
+
+            report.conflicts = conflicts(repo, client, list(dict.fromkeys(a for a, _ in plan)))
+            blocked = {state.asset for state in report.conflicts}
+            plan = [(a, c) for a, c in plan if a not in blocked]
         signer = get_signer()
         if entries:
             report.commits += _reconcile(client, journal, entries, signer, rec)
@@ -302,10 +335,13 @@ def _send(
 
     def on_journal(snapshots: list[dict[str, Any]]) -> None:
         journal.append([_tagged(snap, plan[snap["index"]]) for snap in snapshots])
+        # The pipeline journals a window right after broadcasting the one before:
+        # the chain is mining then, so recording what it mined earlier costs no waiting.
+        rec.flush_when_due()
 
     def on_mined(index: int, receipt: Receipt) -> None:
         asset, commit = plan[index]
-        rec.add([(asset, RemoteEntry(commit, receipt.tx_hash, receipt.block_number))])
+        rec.add([(asset, RemoteEntry(commit, receipt.tx_hash, receipt.block_number))], flush=False)
         pushed.append(PushedCommit(asset, commit, "pushed", receipt.tx_hash, receipt.block_number))
         progress.advance(1)
 
@@ -343,30 +379,25 @@ class _Recorder:
             known |= {(asset, e.commit) for e in self.repo.refs.remote_history(self.network, asset)}
         return known
 
-    def add(self, entries: list[tuple[Nid, RemoteEntry]]) -> None:
+    def add(self, entries: list[tuple[Nid, RemoteEntry]], *, flush: bool = True) -> None:
+        """Note commits to record; with `flush`, record them once RECORD_EVERY are waiting."""
         for asset, entry in entries:
             if (asset, entry.commit) not in self.recorded:
                 self.recorded.add((asset, entry.commit))
                 self._pending.append((asset, entry))
+        if flush:
+            self.flush_when_due()
+
+    def flush_when_due(self) -> None:
+        """Record what is waiting if RECORD_EVERY commits are (a busy `nit add`: later)."""
         if len(self._pending) >= RECORD_EVERY:
-            with contextlib.suppress(RepositoryLocked):  # a busy `nit add`: record later
+            with contextlib.suppress(RepositoryLocked):
                 self.flush()
 
     def flush(self) -> None:
         if not self._pending:
             return
-        by_asset: dict[Nid, list[RemoteEntry]] = defaultdict(list)
-        for asset, entry in self._pending:
-            by_asset[asset].append(entry)
-        with self.repo.transaction() as txn:
-            for asset, new in by_asset.items():
-                current = self.repo.refs.remote_history(self.network, asset)
-                have = {entry.commit for entry in current}
-                merged = current + [entry for entry in new if entry.commit not in have]
-                txn.set_ref(
-                    self.repo.refs.remote_rel(self.network, asset),
-                    self.repo.refs.render_remote(merged),
-                )
+        self.repo.record_remote(self.network, self._pending)
         self._pending = []
 
     def __enter__(self) -> _Recorder:

@@ -10,8 +10,9 @@ where k counts the earlier commits listed in the same block.
 Anyone may register anything under any Nid, so nothing read from the chain is
 trusted: every commit's signature is recovered and compared with the committer
 it names, and a commit that fails is still listed (it *is* on the chain) but
-flagged, and makes the command exit non-zero (12 unreadable or unrecoverable,
-13 signed by someone else).
+flagged, and makes the command exit non-zero (14 not a well-formed commit, 12
+unrecoverable signature, 13 signed by someone else, 15 signed by a wallet that
+nothing ties to the committer's profile: `ops.verify.check_signature`).
 
 Index selection follows the reference tool: `--from-index A --to-index B` is
 the half-open range [A, B), negative values count from the end, and a B that is
@@ -41,9 +42,10 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.history import Diff, json_diff
 from numbers_cli.ops.networks import resolve_network
+from numbers_cli.ops.profiles import Profiles
 from numbers_cli.ops.session import open_repo
 from numbers_cli.ops.trees import ObjectSource, tree_of
-from numbers_cli.ops.verify import SignatureCheck, check_signature
+from numbers_cli.ops.verify import SignatureCheck, check_signature, worst
 from numbers_cli.repo.repository import Repository
 
 __all__ = [
@@ -62,13 +64,6 @@ __all__ = [
     "remote_log",
     "select_indexes",
 ]
-
-# When several commits fail, the code of the worst failure wins (as in `nit verify`).
-_SEVERITY = (ExitCode.VERIFY_SIGNATURE, ExitCode.VERIFY_SIGNER)
-
-
-# --- signatures -----------------------------------------------------------------
-
 
 # --- one on-chain commit ----------------------------------------------------------
 
@@ -114,18 +109,18 @@ class RemoteCommit:
         return value
 
 
-def _decode(asset: Nid, index: int, record: CommitRecord, local: set[str]) -> RemoteCommit:
+def _decode(
+    asset: Nid, index: int, record: CommitRecord, local: set[str], profiles: Profiles | None
+) -> RemoteCommit:
     data = record.commit_data.encode("utf-8")
     commit_nid = Nid.of_bytes(data)
     try:
         commit: Commit | None = Commit.from_json(data)
     except InvalidFormat as exc:
         commit = None
-        signature = SignatureCheck(
-            False, None, f"not a Numbers commit: {exc.message}", ExitCode.VERIFY_SIGNATURE
-        )
+        signature = SignatureCheck(False, None, exc.message, ExitCode.VERIFY_MALFORMED)
     else:
-        signature = check_signature(commit)
+        signature = check_signature(commit, profiles, asset=asset)
     return RemoteCommit(asset, index, record, commit_nid, commit, signature, commit_nid in local)
 
 
@@ -208,18 +203,20 @@ def read_history(
     *,
     repo: Repository | None = None,
     blocks: Sequence[int] | None = None,
+    profiles: Profiles | None = None,
 ) -> list[RemoteCommit]:
     """The asset's on-chain commits at `indexes` (default: all), decoded and checked.
 
     `local` is set for commits also in the repository's `refs/heads/<asset>`.
-    `blocks` is `getCommits(asset)` when the caller already has it.
+    `blocks` is `getCommits(asset)` when the caller already has it. `profiles`
+    ties profile committers to signers (None: none can be, exit 15).
     """
     if blocks is None:
         blocks = client.get_commits(asset)
     chosen = list(range(len(blocks))) if indexes is None else list(indexes)
     records = _records_at(client, asset, blocks, chosen)
     local = set(repo.refs.history(asset)) if repo is not None else set()
-    return [_decode(asset, i, records[i], local) for i in chosen]
+    return [_decode(asset, i, records[i], local, profiles) for i in chosen]
 
 
 def _require_commits(blocks: Sequence[int], asset: Nid, network: str) -> None:
@@ -266,9 +263,8 @@ class RemoteLog:
 
     @property
     def exit_code(self) -> ExitCode:
-        """0, or the code of the worst failing signature among the listed commits."""
-        codes = {c.signature.code for c in self.failed}
-        return next((code for code in _SEVERITY if code in codes), ExitCode.OK)
+        """0, or the code of the worst failing commit among the listed ones."""
+        return worst(c.signature.code for c in self.failed)
 
     def to_json(self) -> list[dict[str, Any]]:
         return [c.to_json() for c in self.commits]
@@ -281,12 +277,13 @@ def remote_log(
     to_index: int | None = None,
     *,
     repo: Repository | None = None,
+    profiles: Profiles | None = None,
 ) -> RemoteLog:
     """The selected on-chain commits of `asset`, oldest first, every signature checked."""
     blocks = client.get_commits(asset)
     _require_commits(blocks, asset, client.network.name)
     chosen = select_indexes(len(blocks), from_index, to_index)
-    commits = read_history(client, asset, chosen, repo=repo, blocks=blocks)
+    commits = read_history(client, asset, chosen, repo=repo, blocks=blocks, profiles=profiles)
     return RemoteLog(asset, client.network.name, len(blocks), commits)
 
 
@@ -378,7 +375,7 @@ def remote_diff(
             raise VerificationFailed(
                 f"on-chain commit #{commit.index} of {asset} (tx {commit.record.tx_hash}) "
                 "is not a Numbers commit",
-                ExitCode.VERIFY_SIGNATURE,
+                ExitCode.VERIFY_MALFORMED,
             )
     old, new = (read[0], read[-1]) if len(read) > 1 else (None, read[0])
 

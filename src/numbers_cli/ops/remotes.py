@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -31,7 +31,7 @@ import tomli_w
 
 from numbers_cli.config import Config, Scope, user_config_dir
 from numbers_cli.config_writer import remove_table_entry, set_table_entry, set_value
-from numbers_cli.errors import ConfigError, NotFound
+from numbers_cli.errors import ConfigError, NotFound, UsageError
 from numbers_cli.fsio import atomic_write, make_dirs
 from numbers_cli.ipfs.remote import (
     DEFAULT_TIMEOUT,
@@ -58,6 +58,7 @@ __all__ = [
     "Auth",
     "RemoteInfo",
     "add_remote",
+    "auth_from_option",
     "list_remotes",
     "open_remote",
     "remote_state_dir",
@@ -261,6 +262,58 @@ def list_remotes(config: Config, env: Mapping[str, str] | None = None) -> list[R
 
 # --------------------------------------------------------------------------
 # Writing
+
+
+def _secret_on_command_line(scheme: str) -> UsageError:
+    shown = "basic:ID" if scheme == "basic" else scheme
+    env_name = ENV_PASSWORD if scheme == "basic" else ENV_TOKEN
+    return UsageError(
+        f"--auth {scheme}:... puts the secret on the command line, where `ps` and the "
+        "shell's history keep it",
+        hint=f"give `--auth {shown}` and the secret on stdin, at the prompt, or in {env_name}",
+    )
+
+
+def auth_from_option(
+    text: str, read_secret: Callable[[str], str], env: Mapping[str, str] | None = None
+) -> Auth:
+    """The Auth that `nit remote add --auth TEXT` asks for, its secret never from TEXT.
+
+    TEXT is `bearer`, `token` or `basic:ID` (a trailing `:-` is accepted too):
+    the scheme, and for Basic the id, which is not secret. The secret comes
+    from the environment (`NIT_REMOTE_TOKEN`; `NIT_REMOTE_PASSWORD` for Basic,
+    where `NIT_REMOTE_USER` may give the id), else from `read_secret(what)`
+    (a hidden prompt, or one line of stdin). A secret written into TEXT is
+    refused (UsageError): command lines are visible in `ps` and kept in shell
+    history. An empty secret is refused too.
+    """
+    env = os.environ if env is None else env
+    scheme, _, rest = text.partition(":")
+    if scheme not in SCHEMES:
+        raise ConfigError(
+            f"unknown auth {scheme!r}: use --auth bearer, --auth token or --auth basic:ID"
+        )
+    rest = rest.removesuffix(":-") if scheme == "basic" else rest.removesuffix("-")
+    user = ""
+    if scheme == "basic":
+        user, sep, _ = rest.partition(":")
+        if sep:
+            raise _secret_on_command_line(scheme)
+        user = user or env.get(ENV_USER, "")
+        if not user:
+            raise UsageError("--auth basic needs the id: --auth basic:ID (the secret is asked for)")
+        secret = env.get(ENV_PASSWORD) or read_secret(f"secret for {user}")
+    else:
+        if rest:
+            raise _secret_on_command_line(scheme)
+        secret = env.get(ENV_TOKEN) or read_secret(f"{scheme} token")
+    if not secret:
+        raise UsageError(
+            f"no secret was given for --auth {scheme}",
+            hint=f"type it at the prompt, pipe it on stdin, or set "
+            f"{ENV_PASSWORD if scheme == 'basic' else ENV_TOKEN}",
+        )
+    return Auth(scheme, user, secret)  # type: ignore[arg-type]
 
 
 def _repo_dir(cwd: Path) -> Path | None:

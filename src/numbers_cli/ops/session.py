@@ -8,6 +8,7 @@ from numbers_cli.config import Config
 from numbers_cli.repo.repository import Repository
 
 
-def open_repo(cwd: Path) -> tuple[Repository, Config]:
-    repo = Repository.find(cwd)
+def open_repo(cwd: Path, *, repairing: bool = False) -> tuple[Repository, Config]:
+    """`repairing` (`nit fsck`) lets a damaged format file through, to report and fix it."""
+    repo = Repository.find(cwd, repairing=repairing)
     return repo, Config.load(repo.workdir)

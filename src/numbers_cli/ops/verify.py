@@ -3,36 +3,75 @@
 file bytes ─(Nid, sha256)→ AssetTree ─(CID, sha256)→ Commit ─(EIP-191)→ committer
 
 Each failed link has its own exit code, so a script can tell a changed photo
-(10) from a tampered tree (11), a broken signature (12) or a signature by
-someone other than the named committer (13).
+(10) from a tampered tree (11), a broken signature (12), a signature by
+someone other than the named committer (13), a commit that is not well-formed
+(14), a signature nothing ties to its committer (15) or a broken rule of the
+verifier's own `--policy` (16).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from numbers_cli.errors import ExitCode, IntegrityError, InvalidFormat, NitError, NotFound
+from numbers_cli.config import Config
+from numbers_cli.errors import (
+    ExitCode,
+    IntegrityError,
+    InvalidFormat,
+    NitError,
+    NotFound,
+    UsageError,
+)
 from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
-from numbers_cli.model.signature import recover_signer, same_address
+from numbers_cli.model.signature import is_address, recover_signer, same_address
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.ops.ingest import ingest
+from numbers_cli.ops.policy import Policy, license_name, load_policy
+from numbers_cli.ops.profiles import Profiles, open_profiles
 from numbers_cli.ops.trees import iter_file, read_file
 from numbers_cli.repo.repository import Repository
 
+if TYPE_CHECKING:  # data stream (issue 15): the C2PA line, a warning only
+    from numbers_cli.ops import claims
+
+__all__ = [
+    "SEVERITY",
+    "Check",
+    "CommitVerdict",
+    "SignatureCheck",
+    "Verdict",
+    "check_signature",
+    "load_policy",
+    "verify",
+    "verify_commit",
+    "worst",
+]
+
 # When several links fail, the one nearest the content is reported.
-_SEVERITY = [
+SEVERITY = (
     ExitCode.VERIFY_CONTENT,
     ExitCode.VERIFY_TREE,
+    ExitCode.VERIFY_MALFORMED,
     ExitCode.VERIFY_SIGNATURE,
     ExitCode.VERIFY_SIGNER,
+    ExitCode.VERIFY_UNTIED,
     ExitCode.VERIFY_STAMP,  # stamp (issue 14)
+    ExitCode.VERIFY_POLICY,
     ExitCode.CORRUPT,
-]
+)
+
+
+def worst(codes: Iterable[ExitCode]) -> ExitCode:
+    """The code a command exits with when several links failed (OK if none did)."""
+    failed = set(codes)
+    return next((code for code in SEVERITY if code in failed), ExitCode.OK)
 
 
 @dataclass(frozen=True)
@@ -65,9 +104,11 @@ class Verdict:
     asset: Nid | None
     content: list[Check] = field(default_factory=list)
     commits: list[CommitVerdict] = field(default_factory=list)
+    policy: list[Check] = field(default_factory=list)  # `--policy` rules on the asset as a whole
+    c2pa: claims.C2paCheck | None = None  # never changes ok / exit_code
 
     def all_checks(self) -> list[Check]:
-        return self.content + [c for v in self.commits for c in v.checks]
+        return self.content + [c for v in self.commits for c in v.checks] + self.policy
 
     @property
     def ok(self) -> bool:
@@ -75,8 +116,7 @@ class Verdict:
 
     @property
     def exit_code(self) -> ExitCode:
-        failed = {c.code for c in self.all_checks() if not c.ok}
-        return next((code for code in _SEVERITY if code in failed), ExitCode.OK)
+        return worst(c.code for c in self.all_checks() if not c.ok)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,24 +134,66 @@ class Verdict:
                 }
                 for v in self.commits
             ],
+            "policy": [c.to_json() for c in self.policy],
+            "c2pa": self.c2pa.to_json() if self.c2pa else None,
         }
 
 
-def verify(repo: Repository, target: str, *, offline: bool = False) -> Verdict:
-    """`offline`: a stamped commit's batch is checked against the local record of
-    its registration instead of the chain (stamp, issue 14)."""
+@dataclass(frozen=True)
+class _Context:
+    """What every commit of one verify run is checked with."""
+
+    profiles: Profiles
+    policy: Policy | None
+    config: Config | None = None
+    stamps_on_chain: bool = False  # stamp (issue 14): ask the chain for each batch's anchor
+
+
+def verify(
+    repo: Repository,
+    target: str,
+    *,
+    config: Config | None = None,
+    policy: Policy | None = None,
+    stamps_on_chain: bool = False,
+) -> Verdict:
+    """Verify a file (inside this repository or not), an asset Nid or a commit Nid.
+
+    With `config`, committer profiles missing here are fetched from the
+    configured IPFS remote; without it, only this repository is asked.
+    A stamped commit is also checked up to its batch's registration: as
+    recorded here, or with `stamps_on_chain` read back from the chain.
+    """
+    with open_profiles(repo, config) as profiles:
+        verdict = _verify(repo, target, _Context(profiles, policy, config, stamps_on_chain))
+        if policy is not None and verdict.asset is not None:
+            _check_policy(repo, verdict, policy)
+        return verdict
+
+
+def _verify(repo: Repository, target: str, ctx: _Context) -> Verdict:
     path = Path(target)
     if path.is_file():
-        return _verify_file(repo, path, target, offline)
+        return _verify_file(repo, path, target, ctx)
     nid = repo.resolve_asset(target)
     if repo.refs.history(nid):
         verdict = Verdict(target, nid)
-        _verify_history(repo, verdict, nid, offline)
+        _verify_history(repo, verdict, nid, ctx)
         _verify_stored_content(repo, verdict, nid)
+        from numbers_cli.ops import claims
+
+        verdict.c2pa = claims.check_stored(repo, nid, _head_tree(repo, nid))
         return verdict
     if repo.objects.has(nid) and _is_commit_object(repo, nid):
         verdict = Verdict(target, None)
-        verdict.commits.append(verify_commit(repo, 0, nid, None))
+        verdict.commits.append(
+            verify_commit(repo, 0, nid, None, profiles=ctx.profiles, policy=ctx.policy)
+        )
+        from numbers_cli.ops.stamp.verify import add_stamp_checks  # stamp (issue 14)
+
+        add_stamp_checks(
+            repo, verdict.commits, None, on_chain=ctx.stamps_on_chain, config=ctx.config
+        )
         return verdict
     raise NotFound(
         f"no provenance record for {nid} in this repository",
@@ -125,26 +207,43 @@ def _is_commit_object(repo: Repository, nid: Nid) -> bool:
     return raw.lstrip()[:1] == b"{" and b'"assetTreeSignature"' in raw
 
 
-def _verify_file(repo: Repository, path: Path, target: str, offline: bool = False) -> Verdict:
+def _tracked_nid(repo: Repository, path: Path) -> str | None:
+    """The Nid recorded for `path` when it is a tracked file of this repository."""
+    try:
+        relpath = repo.relpath(path)
+    except UsageError:  # a file received from elsewhere: only its content speaks
+        return None
+    tracked = repo.index().tracked.get(relpath)
+    return tracked.nid if tracked is not None else None
+
+
+def _verify_file(repo: Repository, path: Path, target: str, ctx: _Context) -> Verdict:
     got = ingest(path, None)
-    tracked = repo.index().tracked.get(repo.relpath(path))
+    tracked = _tracked_nid(repo, path)
     if repo.refs.history(got.nid):
         verdict = Verdict(target, got.nid)
         verdict.content.append(Check("content", True, f"file hashes to asset {got.nid}"))
-    elif tracked is not None and repo.refs.history(tracked.nid):
-        verdict = Verdict(target, Nid(tracked.nid))
+    elif tracked is not None and repo.refs.history(Nid(tracked)):
+        verdict = Verdict(target, Nid(tracked))
         verdict.content.append(
             Check(
                 "content",
                 False,
-                f"file no longer matches asset {tracked.nid} recorded for this path"
+                f"file no longer matches asset {tracked} recorded for this path"
                 f" (it now hashes to {got.nid})",
                 ExitCode.VERIFY_CONTENT,
             )
         )
     else:
-        raise NotFound(f"no provenance record for {target} (Nid {got.nid}); is it committed?")
-    _verify_history(repo, verdict, verdict.asset, offline)  # type: ignore[arg-type]
+        raise NotFound(
+            f"no provenance record for {target} (Nid {got.nid}) in this repository",
+            hint="is it committed? a file from elsewhere: `nit fetch` its Nid first,"
+            " or verify it against the chain with --remote",
+        )
+    _verify_history(repo, verdict, verdict.asset, ctx)  # type: ignore[arg-type]
+    from numbers_cli.ops import claims
+
+    verdict.c2pa = claims.check_file(repo, path)
     head = _head_tree(repo, verdict.asset)  # type: ignore[arg-type]
     if head is not None and verdict.content[0].ok:
         ok = head.get("assetSha256") == got.sha256
@@ -161,12 +260,32 @@ def _verify_file(repo: Repository, path: Path, target: str, offline: bool = Fals
     return verdict
 
 
-def _head_tree(repo: Repository, asset: Nid) -> AssetTree | None:
+def _head_commit(repo: Repository, asset: Nid) -> Commit | None:
     try:
-        commit = Commit.from_json(repo.objects.get_unverified(repo.refs.history(asset)[-1]))
+        return Commit.from_json(repo.objects.get_unverified(repo.refs.history(asset)[-1]))
+    except (NitError, IndexError):
+        return None
+
+
+def _head_tree(repo: Repository, asset: Nid) -> AssetTree | None:
+    commit = _head_commit(repo, asset)
+    if commit is None:
+        return None
+    try:
         return AssetTree.from_bytes(repo.objects.get_unverified(commit.tree_cid))
     except NitError:
         return None
+
+
+def _check_policy(repo: Repository, verdict: Verdict, policy: Policy) -> None:
+    """`[require]` rules, on the asset's latest commit and tree."""
+    asset = verdict.asset
+    assert asset is not None
+    commit = _head_commit(repo, asset)
+    tree = _head_tree(repo, asset)
+    timestamp = commit.get("timestampCreated") if commit is not None else None
+    for rule in policy.check_asset(tree.as_dict() if tree is not None else None, timestamp):
+        verdict.policy.append(Check("policy", rule.ok, rule.detail, ExitCode.VERIFY_POLICY))
 
 
 def _verify_stored_content(repo: Repository, verdict: Verdict, asset: Nid) -> None:
@@ -197,13 +316,15 @@ def _verify_stored_content(repo: Repository, verdict: Verdict, asset: Nid) -> No
         )
 
 
-def _verify_history(repo: Repository, verdict: Verdict, asset: Nid, offline: bool = False) -> None:
+def _verify_history(repo: Repository, verdict: Verdict, asset: Nid, ctx: _Context) -> None:
     for i, commit_nid in enumerate(repo.refs.history(asset)):
-        verdict.commits.append(verify_commit(repo, i, commit_nid, asset))
-    # stamp (issue 14): a stamped commit also proves its leaf, root and on-chain batch.
+        verdict.commits.append(
+            verify_commit(repo, i, commit_nid, asset, profiles=ctx.profiles, policy=ctx.policy)
+        )
+    # stamp (issue 14): a stamped commit also proves its leaf, root and registered batch.
     from numbers_cli.ops.stamp.verify import add_stamp_checks
 
-    add_stamp_checks(repo, verdict.commits, asset, offline=offline)
+    add_stamp_checks(repo, verdict.commits, asset, on_chain=ctx.stamps_on_chain, config=ctx.config)
 
 
 def _read_tree(repo: Repository, cid: Nid) -> tuple[bytes | None, bool]:
@@ -220,8 +341,15 @@ def _read_tree(repo: Repository, cid: Nid) -> tuple[bytes | None, bool]:
 
 
 def verify_commit(
-    repo: Repository, index: int, commit_nid: Nid, asset: Nid | None
+    repo: Repository,
+    index: int,
+    commit_nid: Nid,
+    asset: Nid | None,
+    *,
+    profiles: Profiles | None = None,
+    policy: Policy | None = None,
 ) -> CommitVerdict:
+    """Every link of one commit: intact, well-formed, its tree, its signature, its signer."""
     result = CommitVerdict(index, commit_nid, None)
     checks = result.checks
     try:
@@ -238,11 +366,12 @@ def verify_commit(
     try:
         commit = Commit.from_json(raw)
     except InvalidFormat as exc:
-        checks.append(Check("commit", False, exc.message, ExitCode.VERIFY_SIGNATURE))
+        checks.append(Check("commit", False, exc.message, ExitCode.VERIFY_MALFORMED))
         return result
 
     # The tree: intact, hashing to what the commit signed, describing this asset.
     tree_bytes, intact = _read_tree(repo, commit.tree_cid)
+    tree: dict[str, Any] | None = None
     if tree_bytes is None:
         checks.append(
             Check(
@@ -264,11 +393,11 @@ def verify_commit(
                 ExitCode.VERIFY_TREE,
             )
         )
+        with contextlib.suppress(InvalidFormat):
+            parsed = jsjson.parse(tree_bytes)
+            tree = parsed if isinstance(parsed, dict) else None
         if asset is not None:
-            try:
-                claimed = jsjson.parse(tree_bytes).get("assetCid")
-            except (InvalidFormat, AttributeError):
-                claimed = None
+            claimed = tree.get("assetCid") if tree is not None else None
             ok = claimed == asset
             checks.append(
                 Check(
@@ -279,57 +408,19 @@ def verify_commit(
                 )
             )
 
-    # The signature: recoverable, and by the committer it names.
-    signature = check_signature(commit)
+    # The signature: recoverable, by the committer it names, by a signer the policy allows.
+    signature = check_signature(
+        commit, profiles or Profiles(repo), policy, asset=asset, license_name=license_name(tree)
+    )
     if signature.signer is None:
         checks.append(Check("signature", False, signature.detail, ExitCode.VERIFY_SIGNATURE))
         return result
-    signer = result.signer = signature.signer
-    checks.append(Check("signature", True, f"signed by {signer}"))
-    committer = str(commit.get("committer"))
-    if committer.startswith("0x"):
-        checks.append(
-            Check(
-                "committer",
-                signature.ok,
-                "signer is the committer"
-                if signature.ok
-                else f"signer {signer} is not the committer {committer}",
-                ExitCode.VERIFY_SIGNER,
-            )
-        )
-    else:
-        checks.append(
-            Check(
-                "committer",
-                True,
-                f"committer is a profile ({committer}); signer not compared to it",
-            )
-        )
-    return result
-    result.signer = signer
-    checks.append(Check("signature", True, f"signed by {signer}"))
-    committer = str(commit.get("committer"))
-    if committer.startswith("0x"):
-        ok = same_address(signer, committer)
-        checks.append(
-            Check(
-                "committer",
-                ok,
-                "signer is the committer"
-                if ok
-                else f"signer {signer} is not the committer {committer}",
-                ExitCode.VERIFY_SIGNER,
-            )
-        )
-    else:
-        checks.append(
-            Check(
-                "committer",
-                True,
-                f"committer is a profile ({committer}); signer not compared to it",
-            )
-        )
+    result.signer = signature.signer
+    checks.append(Check("signature", True, f"signed by {signature.signer}"))
+    checks.append(Check("committer", signature.ok, signature.detail, signature.code))
+    if policy is not None and policy.restricts_signers:
+        rule = policy.check_signer(signature.signer, asset, license_name(tree))
+        checks.append(Check("policy", rule.ok, rule.detail, ExitCode.VERIFY_POLICY))
     return result
 
 
@@ -348,12 +439,22 @@ class SignatureCheck:
     code: ExitCode = ExitCode.OK
 
 
-def check_signature(commit: Commit) -> SignatureCheck:
-    """Recover the signer of `assetTreeSignature` and compare it with `committer`.
+def check_signature(
+    commit: Commit,
+    profiles: Profiles | None = None,
+    policy: Policy | None = None,
+    *,
+    asset: str | None = None,
+    license_name: str | None = None,
+) -> SignatureCheck:
+    """Recover the signer of `assetTreeSignature` and tie it to the `committer`.
 
-    The same rule as `nit verify`: a committer given as an address must be the
-    signer; a committer given as a profile Nid (as the reference tool writes)
-    cannot be compared, so a recoverable signature is all that can be asked.
+    The one rule of every command that trusts a commit (verify, fsck, import,
+    log --remote, fetch). The committer is an address (well-formed commits have
+    nothing else but a Nid): the signer must be it (13 if not). Or it is the
+    Nid of a profile: the profile must name the signer's wallet (13 if it names
+    others). A profile that cannot be had, or names no wallet, ties nobody: 15,
+    "signer not tied to the committer", unless `policy` allows that signer.
     """
     try:
         signer = recover_signer(
@@ -361,14 +462,37 @@ def check_signature(commit: Commit) -> SignatureCheck:
         )
     except InvalidFormat as exc:
         return SignatureCheck(False, None, exc.message, ExitCode.VERIFY_SIGNATURE)
-    committer = str(commit.get("committer"))
-    if not committer.startswith("0x"):
-        return SignatureCheck(True, signer, f"signed by {signer} (committer is a profile)")
-    if same_address(signer, committer):
-        return SignatureCheck(True, signer, f"signed by the committer {signer}")
+    committer = commit.committer
+    if is_address(committer):
+        if same_address(signer, committer):
+            return SignatureCheck(True, signer, f"signed by the committer {signer}")
+        return SignatureCheck(
+            False,
+            signer,
+            f"signed by {signer}, not by the committer {committer}",
+            ExitCode.VERIFY_SIGNER,
+        )
+    profile = (profiles or Profiles(None)).lookup(Nid(committer))
+    if profile.names(signer):
+        return SignatureCheck(
+            True, signer, f"signed by {signer}, a wallet of the committer's profile {committer}"
+        )
+    if profile.wallets:
+        return SignatureCheck(
+            False,
+            signer,
+            f"signed by {signer}, but the committer's profile {committer} names "
+            + ", ".join(profile.wallets),
+            ExitCode.VERIFY_SIGNER,
+        )
+    rule = policy.signer_rule(signer, asset, license_name) if policy is not None else None
+    if rule is not None:
+        return SignatureCheck(
+            True, signer, f"signed by {signer}, allowed by {rule} ({profile.problem})"
+        )
     return SignatureCheck(
         False,
         signer,
-        f"signed by {signer}, not by the committer {committer}",
-        ExitCode.VERIFY_SIGNER,
+        f"signer {signer} not tied to the committer {committer}: {profile.problem}",
+        ExitCode.VERIFY_UNTIED,
     )

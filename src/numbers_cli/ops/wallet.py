@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from numbers_cli.config import Config
+from numbers_cli.errors import WalletError
 from numbers_cli.wallet import (
     WalletInfo,
     create_wallet,
@@ -23,20 +24,44 @@ __all__ = [
     "create",
     "import_key",
     "import_keystore_file",
+    "keystore_file",
     "listing",
+    "require_passphrase",
 ]
 
 
+def require_passphrase(passphrase: str, source: str = "the passphrase") -> str:
+    """`passphrase` if a new keystore may be encrypted with it; WalletError saying why not.
+
+    An empty passphrase would encrypt the key with nothing: anyone who gets a
+    copy of the keystore file (a backup, a synced folder) would have the key.
+    """
+    if not passphrase:
+        raise WalletError(
+            f"{source} is empty: a wallet needs a passphrase, or anyone with a copy of "
+            "its keystore file has the key",
+            hint="choose a passphrase; in CI, NIT_PRIVATE_KEY needs no wallet",
+        )
+    return passphrase
+
+
 def create(name: str, passphrase: str) -> str:
-    return create_wallet(name, passphrase)
+    return create_wallet(name, require_passphrase(passphrase))
 
 
 def import_key(name: str, private_key: str, passphrase: str) -> str:
-    return import_private_key(name, private_key, passphrase)
+    return import_private_key(name, private_key, require_passphrase(passphrase))
 
 
 def import_keystore_file(name: str, path: Path, passphrase: str) -> str:
     return import_keystore(name, path, passphrase)
+
+
+def keystore_file(name: str) -> Path:
+    """Where wallet `name`'s keystore lives (it need not exist)."""
+    from numbers_cli.wallet.keystore import wallet_path
+
+    return wallet_path(name)
 
 
 def listing() -> list[WalletInfo]:

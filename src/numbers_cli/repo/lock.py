@@ -1,23 +1,19 @@
-"""One writer at a time, and all-or-nothing updates of refs and the index.
+"""One writer at a time.
 
 The lock is an `flock` on `.numbers/lock`: the kernel drops it when the holder
-dies, even by SIGKILL, so there are no stale locks to clean up by hand.
-
-A write that touches several files (a commit moves refs of many assets and
-clears the index) is first written whole to `.numbers/journal`, then applied
-file by file, then the journal is removed. Whoever takes the lock next and finds
-a journal applies it again (every step is an idempotent overwrite): a crash at
-any point leaves either none of the change visible or, once replayed, all of it.
+dies, even by SIGKILL, so there are no stale locks to clean up by hand. It
+serialises whole commands (an add, a commit, a push's recording), so a second
+writer is told at once who is busy instead of waiting inside the store;
+all-or-nothing updates are the store's own transactions (`repo.store`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 
 from numbers_cli.errors import RepositoryLocked
-from numbers_cli.fsio import atomic_write, flocked
+from numbers_cli.fsio import flocked
 
 
 def exclusive(lock_path: Path, timeout: float) -> contextlib.AbstractContextManager[None]:
@@ -31,38 +27,3 @@ def exclusive(lock_path: Path, timeout: float) -> contextlib.AbstractContextMana
         )
 
     return flocked(lock_path, timeout, busy)
-
-
-class Journal:
-    """Pending multi-file writes: {relative path: new text or None for delete}."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.path = root / "journal"
-
-    def write(self, changes: dict[str, str | None]) -> None:
-        atomic_write(self.path, json.dumps(changes, ensure_ascii=False).encode("utf-8"))
-
-    def replay(self) -> bool:
-        """Apply a journal left by an interrupted writer; True if there was one."""
-        try:
-            changes = json.loads(self.path.read_text("utf-8"))
-        except FileNotFoundError:
-            return False
-        except ValueError:
-            # A journal is only ever renamed into place whole; an unreadable one
-            # was never committed to, so dropping it loses nothing.
-            self.path.unlink(missing_ok=True)
-            return False
-        self.apply(changes)
-        return True
-
-    def apply(self, changes: dict[str, str | None]) -> None:
-        for rel, text in changes.items():
-            target = self.root / rel
-            if text is None:
-                target.unlink(missing_ok=True)
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write(target, text.encode("utf-8"))
-        self.path.unlink(missing_ok=True)

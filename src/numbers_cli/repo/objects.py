@@ -1,54 +1,47 @@
-"""The object store of `.numbers/objects/`: every block nit knows, by CID.
+"""The object store: every block nit knows, by CID, wherever its bytes live.
 
-Small objects (trees, commits, single-block files) are loose files named by
-their CID. A large file's blocks go into one pack per file, written in a single
-sequential pass as a CARv1 (`pack/<root>.car`, the format `nit push` sends
-anyway) with a binary index (`pack/<root>.idx`: 36-byte CID, offset, length per
-block), because one loose file per 256 KiB chunk costs thousands of file
-creations per GiB. Every read is verified against the CID it was asked for.
+Two places, found through the store's index:
+- packs (`objects/pack/*.car`, indexed by `blocks`): a large file's blocks in a
+  pack of its own; small objects (trees, commits, single-block files, UnixFS
+  nodes) in the batch pack of the transaction that wrote them;
+- files added by reference (`files`/`filed`): bytes left in the working tree.
+
+Every read through `get` and `iter_dag` is verified against the CID it was
+asked for; a mismatch names where the bytes were (a pack, a referenced file)
+and what to do.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from numbers_cli.errors import IntegrityError, NotFound
-from numbers_cli.fsio import atomic_write, fsync_dir
-from numbers_cli.model import car
-from numbers_cli.model.nid import DAG_PB, Nid
+from numbers_cli.model.nid import DAG_PB, Nid, raw_cid_bytes
 from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder, dag_pb_links
+from numbers_cli.repo.filestore import FileReader, ReferenceWriter, changed
+from numbers_cli.repo.packs import BatchPack, PackReader, PackWriter
+from numbers_cli.repo.store import Store, repair_hint
 
-_IDX_ENTRY = struct.Struct(">36sQI")
+__all__ = ["ObjectStore", "PackWriter", "ReferenceWriter"]
 
-
-def _shard(cid: str) -> str:
-    """Kubo's flatfs rule (next-to-last two characters): CID prefixes are all alike."""
-    return cid[-3:-1]
-
-
-@dataclass(frozen=True)
-class PackEntry:
-    pack: Path
-    offset: int
-    length: int
+_HAS = "SELECT 1 FROM blocks WHERE cid = ?1 UNION ALL SELECT 1 FROM filed WHERE cid = ?1 LIMIT 1"
 
 
 class ObjectStore:
-    def __init__(self, root: Path, tmp_dir: Path) -> None:
+    def __init__(
+        self, store: Store, root: Path, tmp_dir: Path, workdir: Path | None = None
+    ) -> None:
+        self.store = store
         self.root = root
         self.pack_dir = root / "pack"
         self.tmp_dir = tmp_dir
-        self._index: dict[bytes, PackEntry] | None = None
+        self._packs = PackReader(self.pack_dir)
+        self._files = FileReader(workdir if workdir is not None else root.parent.parent)
+        self._batch: BatchPack | None = None
 
-    # --- loose objects ---------------------------------------------------
-    def loose_path(self, cid: str) -> Path:
-        return self.root / _shard(cid) / cid
-
+    # --- writing ------------------------------------------------------------------
     def put(self, data: bytes, cid: Nid | None = None) -> Nid:
         """Store an in-memory object (tree, commit, block); returns its Nid. Idempotent."""
         if len(data) > CHUNK_SIZE:  # several blocks: same layout as any large file
@@ -59,83 +52,168 @@ class ObjectStore:
             nid = builder.finish()
             writer.commit(nid)
             return nid
-        nid = cid or Nid.of_bytes(data)
-        path = self.loose_path(nid)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, data, mode=0o444)
-        return nid
+        key = cid.to_bytes() if cid is not None else raw_cid_bytes(data)
+        self.add_block(key, data)
+        return cid if cid is not None else Nid.from_bytes(key)
 
     def put_block(self, cid: Nid, data: bytes) -> bool:
-        """Store one block loose exactly as given; True if it was new.
+        """Store one block exactly as given; True if it was new.
 
         The caller has verified `data` against `cid` (an import checks every
         block as it streams). Unlike `put`, it never re-chunks: a raw block that
         another tool made larger than our chunk size must keep its own CID.
         """
-        if self.has(cid):
-            return False
-        path = self.loose_path(cid)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, data, mode=0o444)
+        return self.add_block(cid.to_bytes(), data)
+
+    def add_block(self, cid: bytes, data: bytes | memoryview) -> bool:
+        """Append one block to this transaction's batch pack, unless it is stored."""
+        with self.store.write():
+            if self._pending(cid) is not None or self.store.one(_HAS, (cid,)) is not None:
+                return False
+            self._batch_pack().add(cid, data)
         return True
 
-    # --- packs --------------------------------------------------------------
+    def _pending(self, cid: bytes) -> tuple[int, int] | None:
+        """Where a block this transaction wrote sits in its (not yet sealed) batch."""
+        batch = self._batch
+        if batch is None or batch.done:
+            return None
+        return batch.pending.get(cid)
+
+    def _batch_pack(self) -> BatchPack:
+        if self._batch is None or self._batch.done:
+            batch = BatchPack(self.store, self.pack_dir, self.tmp_dir)
+            self._packs.pending[batch.name] = batch.temp_path
+
+            def seal() -> None:
+                batch.seal()
+                self._packs.pending.pop(batch.name, None)
+
+            def discard() -> None:
+                batch.discard()
+                self._packs.pending.pop(batch.name, None)
+                self._packs.forget(batch.name)
+
+            self.store.on_commit(seal, discard)
+            self._batch = batch
+        return self._batch
+
+    def replace(self, cid: Nid, data: bytes) -> None:
+        """Store verified bytes for a block whose stored copy is damaged (`fsck --repair`)."""
+        if not cid.verify_block(data):
+            raise IntegrityError(f"refusing to store bytes that do not hash to {cid}")
+        with self.store.write():
+            self.store.execute("DELETE FROM blocks WHERE cid = ?", (cid.to_bytes(),))
+            if self._pending(cid.to_bytes()) is None:
+                self._batch_pack().add(cid.to_bytes(), data)
+
     def pack_writer(self) -> PackWriter:
-        return PackWriter(self)
+        return PackWriter(self.store, self.pack_dir, self.tmp_dir, self._put_single)
 
-    def _pack_index(self) -> dict[bytes, PackEntry]:
-        if self._index is None:
-            index: dict[bytes, PackEntry] = {}
-            if self.pack_dir.is_dir():
-                for idx in sorted(self.pack_dir.glob("*.idx")):
-                    pack = idx.with_suffix(".car")
-                    raw = idx.read_bytes()
-                    for cid, off, length in _IDX_ENTRY.iter_unpack(raw):
-                        index.setdefault(cid, PackEntry(pack, off, length))
-            self._index = index
-        return self._index
+    def _put_single(self, root: Nid, data: bytes) -> None:
+        self.add_block(root.to_bytes(), data)
 
-    def _forget_index(self) -> None:
-        self._index = None
+    def reference_writer(self, rel_path: bytes) -> ReferenceWriter:
+        return ReferenceWriter(self.store, rel_path, self.add_block)
 
+    # --- packs --------------------------------------------------------------------
     def packs(self) -> list[Path]:
-        return sorted(self.pack_dir.glob("*.car")) if self.pack_dir.is_dir() else []
+        """Recorded packs (an unrecorded file in pack/ is an interrupted write)."""
+        return [self._packs.path(name) for name in self.pack_names()]
 
-    # --- reading ----------------------------------------------------------------
+    def pack_names(self) -> list[str]:
+        return [str(name) for (name,) in self.store.all("SELECT name FROM packs ORDER BY id")]
+
+    def has_pack(self, cid: Nid) -> bool:
+        """A pack named `cid` is recorded: the whole DAG of `cid` is here."""
+        return self.store.one("SELECT 1 FROM packs WHERE name = ?", (str(cid),)) is not None
+
+    def forget_pack(self, name: str) -> None:
+        self._packs.forget(name)
+
+    # --- reading ------------------------------------------------------------------
     def has(self, cid: Nid) -> bool:
-        return self.loose_path(cid).exists() or cid.to_bytes() in self._pack_index()
+        key = cid.to_bytes()
+        return self._pending(key) is not None or self.store.one(_HAS, (key,)) is not None
+
+    def is_referenced(self, cid: Nid) -> bool:
+        """`cid` is the root of a file added by reference."""
+        return self.store.one("SELECT 1 FROM files WHERE root = ?", (str(cid),)) is not None
 
     def get(self, cid: Nid) -> bytes:
         """The block named `cid`, verified; IntegrityError if the bytes were altered."""
-        data = self.get_unverified(cid)
+        data, where = self._locate(cid.to_bytes(), cid)
         if not cid.verify_block(data):
-            raise IntegrityError(f"object {cid} is corrupt: its bytes no longer hash to its CID")
+            raise self._damaged(cid, where)
         return data
 
     def get_unverified(self, cid: Nid) -> bytes:
         """Stored bytes as they are: for `verify` and `fsck`, which report *what* changed."""
-        path = self.loose_path(cid)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            entry = self._pack_index().get(cid.to_bytes())
-            if entry is None:
-                raise NotFound(f"object {cid} is not in this repository") from None
-            with entry.pack.open("rb") as f:
-                f.seek(entry.offset)
-                data = f.read(entry.length)
-        return data
+        return self._locate(cid.to_bytes(), cid)[0]
+
+    def _locate(self, key: bytes, cid: Nid) -> tuple[bytes, tuple[str, object]]:
+        pending = self._pending(key)
+        if pending is not None and self._batch is not None:
+            name = self._batch.name
+            return self._packs.read(name, pending[0], pending[1]), ("pack", name)
+        row = self.store.one(
+            "SELECT p.name, b.offset, b.length FROM blocks b JOIN packs p ON p.id = b.pack "
+            "WHERE b.cid = ?",
+            (key,),
+        )
+        if row is not None:
+            return self._packs.read(row[0], row[1], row[2]), ("pack", row[0])
+        row = self.store.one(
+            "SELECT f.path, k.offset, k.length FROM filed k JOIN files f ON f.id = k.file "
+            "WHERE k.cid = ?",
+            (key,),
+        )
+        if row is not None:
+            data = self._files.read(bytes(row[0]), row[1], row[2])
+            return data, ("file", bytes(row[0]))
+        raise NotFound(
+            f"object {cid} is not in this repository",
+            hint="if it should be, `nit fsck` checks the store",
+        )
+
+    def _damaged(self, cid: Nid, where: tuple[str, object]) -> Exception:
+        kind, detail = where
+        if kind == "file":
+            assert isinstance(detail, bytes)
+            return changed(self._files.path(detail), self._files.workdir, cid)
+        pack = str(detail)
+        row = self.store.one(
+            "SELECT b.offset FROM blocks b JOIN packs p ON p.id = b.pack WHERE b.cid = ?",
+            (cid.to_bytes(),),
+        )
+        key = cid.to_bytes()
+        if row is not None and row[0] >= len(key):
+            try:  # a CAR frame carries the block's CID just before its bytes
+                framed = self._packs.read(pack, row[0] - len(key), len(key))
+            except IntegrityError:
+                framed = b""
+            if framed != key:
+                return IntegrityError(
+                    f"the index entry of object {cid} in {self.store.path} is damaged: "
+                    f"it points into {self._packs.path(pack)} where that object is not",
+                    hint=repair_hint(),
+                )
+        return IntegrityError(
+            f"object {cid} in {self._packs.path(pack)} is corrupt: "
+            "its bytes no longer hash to its CID",
+            hint=repair_hint(),
+        )
 
     def iter_dag(self, root: Nid, seen: set[bytes] | None = None) -> Iterator[tuple[Nid, bytes]]:
         """Every block of the DAG under `root`, each verified, root first.
 
         Depth-first with links in order: the block order of `ipfs dag export`,
         which lets a reader check each block against a link it already holds.
-        A DAG may span packs and loose objects (an import stores only the blocks
-        that were new), so walk it here rather than reading one pack. Memory is
-        bounded by the DAG's depth times its links per node. Blocks whose binary
-        CID is in `seen` are skipped with their sub-DAG; yielded ones are added.
+        A DAG may span packs and referenced files (an import stores only the
+        blocks that were new), so walk it here rather than reading one pack.
+        Memory is bounded by the DAG's depth times its links per node. Blocks
+        whose binary CID is in `seen` are skipped with their sub-DAG; yielded
+        ones are added.
         """
         seen = set() if seen is None else seen
         stack: list[Iterator[bytes]] = [iter([root.to_bytes()])]
@@ -147,98 +225,37 @@ class ObjectStore:
             if cid in seen:
                 continue
             nid = Nid.from_bytes(cid)
-            data = self.get_unverified(nid)
+            data, where = self._locate(cid, nid)
             if not _hashes_to(cid, nid, data):
-                raise IntegrityError(
-                    f"object {nid} is corrupt: its bytes no longer hash to its CID"
-                )
+                raise self._damaged(nid, where)
             seen.add(cid)
             yield nid, data
             if cid[1] == DAG_PB:  # CIDv1 codec byte; our CIDs and dag-pb's code fit in one
                 stack.append(iter(dag_pb_links(data)))
 
+    def count(self) -> int:
+        row = self.store.one("SELECT count(*) FROM blocks")
+        return int(row[0]) if row else 0
+
     def remove_stray_temp_files(self) -> int:
         """Delete temp files of interrupted writes; only safe while holding the write lock."""
         removed = 0
-        if self.root.is_dir():
-            for stray in self.root.glob("*/.*.tmp"):
-                stray.unlink(missing_ok=True)
-                removed += 1
+        for folder in (self.tmp_dir, self.pack_dir):
+            if not folder.is_dir():
+                continue
+            for stray in folder.iterdir():
+                if (folder == self.tmp_dir or stray.name.endswith(".tmp")) and stray.is_file():
+                    stray.unlink(missing_ok=True)
+                    removed += 1
         return removed
 
-    def iter_loose(self) -> Iterator[tuple[Nid, Path]]:
-        if not self.root.is_dir():
-            return
-        for shard in sorted(self.root.iterdir()):
-            if shard.name == "pack" or not shard.is_dir():
-                continue
-            for obj in sorted(shard.iterdir()):
-                if not obj.name.startswith("."):
-                    yield Nid(obj.name), obj
+    def close(self) -> None:
+        self._packs.close()
+        self._files.close()
 
 
 def _hashes_to(cid: bytes, nid: Nid, data: bytes) -> bool:
-    """Block check without building a CID object for the common sha2-256 CIDs (hot in export)."""
+    """Block check without parsing the CID for the common sha2-256 CIDs (hot in export)."""
     if len(cid) == 36 and cid[2:4] == b"\x12\x20":
         return cid[4:] == hashlib.sha256(data).digest()
     return nid.verify_block(data)
-
-
-class PackWriter:
-    """Receives a file's blocks in order and lays them down as one CAR.
-
-    Used as the `NidBuilder` sink. Nothing is visible in the store until
-    `commit(root)` renames the finished pack into place, so a crash leaves only a
-    temp file that the next writer clears.
-    """
-
-    def __init__(self, store: ObjectStore) -> None:
-        self.store = store
-        store.tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd_path = store.tmp_dir / f"pack-{os.getpid()}-{id(self):x}.car"
-        self._path = fd_path
-        self._file = fd_path.open("wb")
-        self._file.write(bytes(car.HEADER_LEN))  # the root goes here at the end
-        self._entries = bytearray()
-        self._offset = car.HEADER_LEN
-        self._first: tuple[bytes, bytes] | None = None
-        self.blocks = 0
-
-    def __call__(self, cid: bytes, data: bytes | memoryview) -> None:
-        if self.blocks == 0:
-            self._first = (cid, bytes(data))  # kept in case the file is a single block
-        frame = car.block_frame(cid, len(data))
-        self._file.write(frame)
-        self._file.write(data)
-        start = self._offset + len(frame)
-        self._entries += _IDX_ENTRY.pack(cid, start, len(data))
-        self._offset = start + len(data)
-        self.blocks += 1
-
-    def commit(self, root: Nid) -> None:
-        """Make the pack visible (or store a single block loose); idempotent per root."""
-        try:
-            if self.blocks <= 1 and self._first is not None:
-                self.store.put(self._first[1], root)
-                return
-            pack = self.store.pack_dir / f"{root}.car"
-            if pack.with_suffix(".idx").exists():  # the index is the commit point
-                return
-            self._file.seek(0)
-            self._file.write(car.encode_header(root.to_bytes()))
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            self.store.pack_dir.mkdir(parents=True, exist_ok=True)
-            os.chmod(self._path, 0o444)
-            os.replace(self._path, pack)
-            fsync_dir(self.store.pack_dir)
-            atomic_write(pack.with_suffix(".idx"), bytes(self._entries), mode=0o444)
-            self.store._forget_index()
-        finally:
-            self.abort()
-
-    def abort(self) -> None:
-        if not self._file.closed:
-            self._file.close()
-        self._path.unlink(missing_ok=True)

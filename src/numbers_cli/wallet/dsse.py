@@ -34,15 +34,15 @@ SCHEME = "eip191-personal-sign"
 
 def recover_pae_signer(data: bytes, signature: bytes) -> str:
     """The checksummed address that EIP-191-signed `data`; ValueError if none can be."""
-    from eth_account import Account
-    from eth_account.messages import encode_defunct
+    from numbers_cli.errors import InvalidFormat
+    from numbers_cli.model.signature import recover_bytes_signer
 
     if len(signature) != 65:
         raise ValueError(f"a signature is 65 bytes, not {len(signature)}")
     try:
-        return str(Account.recover_message(encode_defunct(primitive=data), signature=signature))
-    except Exception as exc:  # malformed signatures raise several types
-        raise ValueError(f"signature cannot be recovered: {exc}") from None
+        return recover_bytes_signer(data, signature)
+    except InvalidFormat as exc:
+        raise ValueError(exc.message) from None
 
 
 class EthereumKey(Key):

@@ -8,6 +8,10 @@ mode 0600 in a 0700 directory, and are written atomically.
 
 For CI, where there is nobody to type a passphrase, `NIT_PRIVATE_KEY` can hold
 the key itself (`signer_from_env`).
+
+Keystores are written by eth-account (`wallet create`, `wallet import`: its
+import cost is paid by those commands only) and opened by `secret_storage`,
+which reads the same format without eth-account's half-second import.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from numbers_cli.config import user_config_dir
-from numbers_cli.errors import WalletError
+from numbers_cli.errors import InvalidFormat, WalletError, WrongPassphrase
 from numbers_cli.fsio import atomic_write, make_dirs
+from numbers_cli.model.address import checksum_address
+from numbers_cli.wallet import secret_storage
 from numbers_cli.wallet.signer import Signer, parse_private_key
 
 __all__ = [
@@ -116,12 +122,10 @@ def _missing(name: str) -> WalletError:
 
 def _checksum(address: str) -> str:
     """`0x`-prefixed EIP-55 form of a 40-hex-digit address (with or without 0x)."""
-    from eth_utils import to_checksum_address
-
-    bare = address[2:] if address[:2] in ("0x", "0X") else address
-    if len(bare) != 40 or not all(c in "0123456789abcdefABCDEF" for c in bare):
-        raise ValueError("not an address")
-    return to_checksum_address("0x" + bare.lower())
+    try:
+        return checksum_address(address)
+    except InvalidFormat:
+        raise ValueError("not an address") from None
 
 
 def _read_keystore(path: Path, name: str) -> dict[str, Any]:
@@ -164,17 +168,21 @@ def _stored_address(keystore: Mapping[str, Any]) -> str | None:
 
 def _decrypt(keystore: dict[str, Any], passphrase: str, what: str) -> bytes:
     """The 32 key bytes; wrong passphrase or damaged file → WalletError without secrets."""
-    from eth_account import Account
-
     if not isinstance(passphrase, str):
         raise WalletError("a passphrase must be text")
     try:
-        key = bytes(Account.decrypt(keystore, passphrase))
-    except ValueError as exc:
-        if str(exc) == "MAC mismatch":
-            raise WalletError(f"wrong passphrase for {what}") from None
-        raise WalletError(f"{what} is damaged or uses an unsupported format") from None
-    except (KeyError, TypeError, NotImplementedError, OverflowError, MemoryError):
+        key = secret_storage.decrypt(keystore, passphrase)
+    except secret_storage.MacMismatch:
+        raise WrongPassphrase(f"wrong passphrase for {what}") from None
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        NotImplementedError,
+        OverflowError,
+        MemoryError,
+    ):
         raise WalletError(f"{what} is damaged or uses an unsupported format") from None
     if len(key) != 32:
         raise WalletError(f"{what} does not hold a 32-byte private key")

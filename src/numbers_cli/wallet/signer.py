@@ -5,24 +5,31 @@ sign; nothing else ever sees the key. It keeps the key in a slot, shows only its
 address when printed, and refuses to be pickled, so the key cannot leak into a
 log line, a traceback's locals summary or a process pool by accident.
 
-eth-account is imported when first needed: it costs about half a second, which
-commands that never sign should not pay.
+Signing is model.signature / model.transaction over libsecp256k1 (coincurve):
+the same bytes eth-account makes, without its half-second import, which every
+command that signs would pay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
-from numbers_cli.errors import WalletError
+from numbers_cli.errors import InvalidFormat, WalletError
+from numbers_cli.model.address import address_of_public_key, keccak256
+from numbers_cli.model.secp256k1 import (
+    GROUP_ORDER,
+    load_private_key,
+    public_key_bytes,
+    sign_digest,
+)
+from numbers_cli.model.signature import sign_bytes, sign_text
+from numbers_cli.model.transaction import SignedTransaction, sign_transaction
 
-if TYPE_CHECKING:
-    from eth_account.datastructures import SignedTransaction
-
-__all__ = ["SECP256K1_ORDER", "Signer", "parse_private_key"]
+__all__ = ["SECP256K1_ORDER", "SignedTransaction", "Signer", "parse_private_key"]
 
 # Order of the secp256k1 group: a private key is an integer in [1, ORDER - 1].
-SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+SECP256K1_ORDER = GROUP_ORDER
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
@@ -55,23 +62,16 @@ class Signer:
     Construct it through `wallet.unlock` or `wallet.signer_from_env`.
     """
 
-    __slots__ = ("__key", "__parsed", "_address")
+    __slots__ = ("__key", "_address")
 
     def __init__(self, private_key: bytes) -> None:
         """Take 32 key bytes (as from `parse_private_key` or a decrypted keystore)."""
-        from eth_account import Account
-
-        if not isinstance(private_key, bytes | bytearray) or len(private_key) != 32:
-            raise WalletError("a private key is 32 bytes")
-        if not 0 < int.from_bytes(private_key, "big") < SECP256K1_ORDER:
-            raise WalletError("not a valid secp256k1 private key")
-        from eth_keys.datatypes import PrivateKey as ParsedKey
-
-        self.__key = bytes(private_key)
-        # Parsed once: eth-account re-derives the public key from raw key bytes
-        # on every transaction, which was 40% of the cost of signing a commit.
-        self.__parsed = ParsedKey(self.__key)
-        self._address: str = Account.from_key(self.__key).address
+        try:
+            # Parsed once: deriving the public key costs more than a signature.
+            self.__key = load_private_key(private_key)
+        except InvalidFormat as exc:
+            raise WalletError(exc.message) from None
+        self._address: str = address_of_public_key(public_key_bytes(self.__key))
 
     @property
     def address(self) -> str:
@@ -85,37 +85,40 @@ class Signer:
         tree's sha256 hex) and what any wallet's "sign message" produces, so
         anyone can verify it with ecrecover.
         """
-        from eth_account import Account
-        from eth_account.messages import encode_defunct
+        return sign_text(self.__key, text)
 
-        signed = Account.sign_message(encode_defunct(text=text), self.__key)
-        signature = bytes(signed.signature)
-        if len(signature) != 65 or signature[64] not in (27, 28):  # pragma: no cover
-            raise WalletError("eth-account returned a signature in an unexpected form")
+    def sign_typed_data(self, typed_data: Mapping[str, Any]) -> str:
+        """EIP-712 signature of `typed_data` (the eth_signTypedData_v4 form: types,
+        primaryType, domain, message): `0x` + 130 hex, v 27/28, as wallets produce.
+
+        Used for authorisations a contract checks with ecrecover, e.g. the
+        registrant's consent to mint an asset's custody token.
+        """
+        from eth_account.messages import encode_typed_data  # mint only: its import is paid there
+
+        signable = encode_typed_data(full_message=dict(typed_data))
+        # EIP-191 version 0x01: keccak256(0x19 || 0x01 || domain separator || struct hash).
+        digest = keccak256(b"\x19" + signable.version + signable.header + signable.body)
+        r, s, recovery_id = sign_digest(self.__key, digest)
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + recovery_id])
         return "0x" + signature.hex()
 
     def sign_bytes(self, data: bytes) -> str:
         """EIP-191 personal_sign of arbitrary bytes (prefix `"\\x19Ethereum Signed
         Message:\\n" + len(data)`), as `0x` + 130 hex: how `nit attest` signs a
         DSSE envelope's pre-authentication encoding (wallet/dsse.py)."""
-        from eth_account import Account
-        from eth_account.messages import encode_defunct
-
-        signed = Account.sign_message(encode_defunct(primitive=data), self.__key)
-        signature = bytes(signed.signature)
-        if len(signature) != 65 or signature[64] not in (27, 28):  # pragma: no cover
-            raise WalletError("eth-account returned a signature in an unexpected form")
-        return "0x" + signature.hex()
+        return sign_bytes(self.__key, data)
 
     def sign_transaction(self, transaction: Mapping[str, Any]) -> SignedTransaction:
-        """Sign an EVM transaction dict (as web3 builds it) for `eth_sendRawTransaction`.
+        """Sign an EVM transaction dict (web3's field names) for `eth_sendRawTransaction`.
 
-        Returns eth-account's SignedTransaction (`.raw_transaction`, `.hash`),
-        which carries no key.
+        Returns its raw bytes and hash (`.raw_transaction`, `.hash`), which
+        carry no key.
         """
-        from eth_account import Account
-
-        return Account.sign_transaction(dict(transaction), self.__parsed)
+        try:
+            return sign_transaction(self.__key, transaction)
+        except InvalidFormat as exc:
+            raise WalletError(f"cannot sign this transaction: {exc.message}") from None
 
     def __repr__(self) -> str:
         return f"Signer(address={self._address!r})"

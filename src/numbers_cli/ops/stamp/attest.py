@@ -88,7 +88,7 @@ def attest(
 
     if not artifacts:
         raise UsageError("name the artifacts to attest")
-    records = StampRecords(repo.dir)
+    records = StampRecords(repo.db)
     subjects: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     batches: dict[str, dict[str, Any]] = {}
@@ -236,10 +236,18 @@ def _evidence(entry: Any, batch: Any) -> StampEvidence:
 
 
 def verify_statement(
-    path: Path, artifact: Path | None, *, config: Config, offline: bool = False
+    path: Path,
+    artifact: Path | None,
+    *,
+    config: Config,
+    offline: bool = False,
+    network: str | None = None,
 ) -> Verdict:
     """Envelope signature, statement, subjects (and `artifact`'s digest), each subject's
-    leaf, proof, batch and on-chain anchor (the local-free part of `nit verify`)."""
+    leaf, proof, batch and on-chain anchor (the local-free part of `nit verify`).
+
+    The anchor is read from the chain the statement names (or `network`, which
+    must be that chain), unless `offline`: then the statement's claim stands."""
     from numbers_cli.ops.ingest import ingest
 
     envelope = _envelope(path)
@@ -314,7 +322,7 @@ def verify_statement(
         result.checks.append(Check("subject", True, f"{entry.get('name')} sha256 {sha[:12]}…"))
         network = None
         if not offline:
-            name = evidence.anchor.network if evidence.anchor else ""
+            name = network or (evidence.anchor.network if evidence.anchor else "")
             if name not in networks:
                 networks[name] = resolve_network(config, name)
             network = networks[name]

@@ -6,13 +6,14 @@ facts under `custom.build`). Then the batch: the Merkle tree of the leaves,
 the manifest (the batch asset's file), one inclusion proof per artifact, and
 the batch's own tree and signed commit, whose registration anchors them all.
 
-Every object goes to the caller's pack writer as it is made (memory stays
-flat however large the batch), but nothing becomes visible until `write`:
-the caller first checks that the wallet can pay for the registration, so a
-stamp that cannot be sent leaves the repository as it was (the unfinished
-pack is a temp file, dropped). `write` makes the pack visible (one file and
-one fsync for the whole batch, not three per artifact) and sets the refs
-through the caller's repository transaction (all or nothing).
+Every object goes to the store as it is made (memory stays flat however
+large the batch): into the stamp's transaction's batch pack, one file and one
+fsync for the whole batch, not three per artifact. Nothing becomes visible
+before the transaction commits, and the caller first checks that the wallet
+can pay for the registration: a stamp that cannot be sent rolls back and
+leaves the repository as it was (the unfinished pack, a temp file, is
+dropped). `write` adds the refs and the stamp record to the same
+transaction (all or nothing).
 """
 
 from __future__ import annotations
@@ -33,11 +34,10 @@ from numbers_cli.model.stamp import (
     batch_tree_fields,
 )
 from numbers_cli.model.tree import AssetTree
-from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder
+from numbers_cli.model.unixfs import CHUNK_SIZE, BlockSink, NidBuilder
 from numbers_cli.ops.add import AddOptions
 from numbers_cli.ops.stamp.inputs import HashedArtifact
 from numbers_cli.ops.trees import load_tree
-from numbers_cli.repo.objects import PackWriter
 from numbers_cli.repo.repository import Repository, Transaction
 from numbers_cli.repo.stamps import BatchRecord, StampEntry, StampRecords
 from numbers_cli.wallet import Signer
@@ -57,12 +57,11 @@ class BatchDraft:
     #: (asset, commit) for refs/heads, artifacts first, the batch last.
     heads: list[tuple[Nid, Nid]] = field(default_factory=list)
 
-    def write(self, txn: Transaction, writer: PackWriter) -> None:
-        """Make `writer`'s pack (every object of the batch) visible, and the refs in `txn`."""
-        writer.commit(self.batch)
+    def write(self, txn: Transaction) -> None:
+        """The heads and the stamp record, in `txn` (the objects are in its batch pack)."""
         for asset, commit in self.heads:
             txn.append_commit(asset, commit)
-        txn.set_ref(StampRecords.rel(self.batch), self.record.render())
+        StampRecords(txn.repo.db).record(self.record)
 
 
 class _Signing:
@@ -133,7 +132,7 @@ def _artifact_tree(
     return tree, "new"
 
 
-def _put_file(data: bytes, sink: PackWriter) -> Nid:
+def _put_file(data: bytes, sink: BlockSink) -> Nid:
     """The UnixFS blocks of an in-memory file of any size (the manifest) into `sink`."""
     builder = NidBuilder(sink)
     for start in range(0, max(len(data), 1), CHUNK_SIZE):
@@ -152,7 +151,7 @@ def draft_batch(
     network: str,
     content: bool,
     timestamp: int,
-    sink: PackWriter,
+    sink: BlockSink,
 ) -> BatchDraft:
     """Trees, signed commits, Merkle tree, manifest, proofs and the batch's own
     signed commit for `items` (distinct Nids); every object into `sink`."""

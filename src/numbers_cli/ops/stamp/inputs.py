@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,7 +21,7 @@ from numbers_cli.metadata import read_metadata
 from numbers_cli.metadata.mime import SNIFF_BYTES, mime_from_head
 from numbers_cli.model.nid import RAW_PREFIX, Nid
 from numbers_cli.model.unixfs import BlockSink, NidBuilder, read_chunks
-from numbers_cli.ops.add import expand
+from numbers_cli.ops.add_paths import expand
 
 __all__ = ["HashedArtifact", "Input", "hash_input", "plan_inputs"]
 
@@ -65,12 +66,16 @@ def plan_inputs(
     recursive: bool,
     batch_size: int,
     cwd: Path,
+    root: Path | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Input]:
     """The artifacts named on the command line, checked before anything is read.
 
     A directory needs `-r`; `-` (standard input) stands alone; `--name` names
     only standard input; more artifacts than `batch_size` is refused (a stamp is
-    one batch, one registration). Nothing is read or written here.
+    one batch, one registration). Below a directory, what `nit add` skips is
+    skipped, with a `warn`ing (`root`: the repository; symlinks out of it are
+    skipped). Nothing is read or written here.
     """
     if not paths:
         raise UsageError("nothing to stamp: name files, or - for standard input")
@@ -90,7 +95,9 @@ def plan_inputs(
         path = Path(text)
         if path.is_dir() and not recursive:
             raise UsageError(f"{text} is a directory; use -r to stamp the files in it")
-        found += expand([path])
+        found += [
+            f.path for f in expand([path], root or cwd, warn or (lambda message: None))
+        ]
     files = list(dict.fromkeys(found))
     if not files:
         raise UsageError("nothing to stamp: no files found")

@@ -40,7 +40,6 @@ from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.stamp import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
 from numbers_cli.ops.stamp.batch import BatchDraft, draft_batch
 from numbers_cli.ops.stamp.inputs import HashedArtifact, hash_input, plan_inputs
-from numbers_cli.repo.objects import PackWriter
 from numbers_cli.repo.push_journal import PushJournal
 from numbers_cli.repo.repository import Repository
 from numbers_cli.repo.stamps import BatchRecord, StampEntry, StampRecords
@@ -55,7 +54,6 @@ __all__ = [
     "StampedItem",
     "stamp",
 ]
-
 
 
 @dataclass(frozen=True)
@@ -158,6 +156,7 @@ def stamp(
     env = os.environ if options.env is None else options.env
     if not 1 <= options.batch_size <= MAX_BATCH_SIZE:
         raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH_SIZE:,}")
+    skipped: list[str] = []
     inputs = plan_inputs(
         list(options.paths),
         stdin=options.stdin,
@@ -165,10 +164,12 @@ def stamp(
         recursive=options.recursive,
         batch_size=options.batch_size,
         cwd=(options.cwd or Path.cwd()).resolve(),
+        root=repo.workdir,
+        warn=skipped.append,
     )
     network = resolve_network(config, options.network)
     hash_only = in_ci(env) if options.hash_only is None else options.hash_only
-    report = StampReport(network, hash_only)
+    report = StampReport(network, hash_only, notes=skipped)
     signer = _OnceSigner(get_signer)
     client_options = client_options or {}
 
@@ -177,8 +178,8 @@ def stamp(
     journalled = {entry["asset"] for entry in PushJournal(repo.dir, network.name).entries()}
     pending = [
         r
-        for r in StampRecords(repo.dir).batches()
-        if r.network == network.name and (r.batch in journalled or not _registered(repo, r))
+        for r in StampRecords(repo.db).batches(network.name)
+        if r.batch in journalled or not _registered(repo, r)
     ]
     if pending:
         _finish(repo, config, network, pending, options, signer, progress, client_options, report)
@@ -230,65 +231,59 @@ def _make_batch(
     """Step 2 of the module docstring; the draft written, or None when nothing is new."""
     finished = {result.batch for result in report.batches}
     with repo.transaction() as txn:
-        # The batch's one pack: artifacts' blocks (unless hash-only), then every object.
-        writer: PackWriter = repo.objects.pack_writer()
+        # Every object (and the artifacts' blocks, unless hash-only) into the
+        # transaction's one batch pack: visible at COMMIT, dropped on a rollback.
+        sink = repo.objects.add_block
+        hashed: list[HashedArtifact] = []
+        content = None if report.hash_only else sink
+        progress.start("Reading artifacts", len(inputs), unit="artifacts")
         try:
-            hashed: list[HashedArtifact] = []
-            content = None if report.hash_only else writer
-            progress.start("Reading artifacts", len(inputs), unit="artifacts")
-            try:
-                for item in inputs:
-                    hashed.append(hash_input(item, content))
-                    progress.advance(1)
-            finally:
-                progress.done()
+            for item in inputs:
+                hashed.append(hash_input(item, content))
+                progress.advance(1)
+        finally:
+            progress.done()
 
-            stamped: dict[Nid, tuple[BatchRecord, StampEntry]] = {}
-            for record in StampRecords(repo.dir).batches():
-                if record.network == network.name:
-                    for entry in record.entries:
-                        stamped[entry.asset] = (record, entry)
-            new: list[HashedArtifact] = []
-            duplicates: list[HashedArtifact] = []
-            seen: set[Nid] = set()
-            for item in hashed:
-                if item.nid in seen:
-                    duplicates.append(item)
-                    continue
-                seen.add(item.nid)
-                prior = stamped.get(item.nid)
-                if prior is not None and not options.again:
-                    state = "recovered" if prior[0].batch in finished else "already"
-                    report.artifacts.append(_item(item, state, *prior))
-                else:
-                    new.append(item)
-            if not new:
-                report.artifacts += [
-                    _item(item, "duplicate", *stamped[item.nid]) for item in duplicates
-                ]
-                writer.abort()
-                return None
+        stamped = StampRecords(repo.db).of_assets(
+            list(dict.fromkeys(item.nid for item in hashed)), network.name
+        )
+        new: list[HashedArtifact] = []
+        duplicates: list[HashedArtifact] = []
+        seen: set[Nid] = set()
+        for item in hashed:
+            if item.nid in seen:
+                duplicates.append(item)
+                continue
+            seen.add(item.nid)
+            prior = stamped.get(item.nid)
+            if prior is not None and not options.again:
+                state = "recovered" if prior[0].batch in finished else "already"
+                report.artifacts.append(_item(item, state, *prior))
+            else:
+                new.append(item)
+        if not new:
+            report.artifacts += [
+                _item(item, "duplicate", *stamped[item.nid]) for item in duplicates
+            ]
+            return None  # no batch (kept content not stored before is kept, nothing else)
 
-            draft = draft_batch(
-                repo,
-                txn,
-                new,
-                config=config,
-                signer=signer(),
-                facts=build_facts(env),
-                network=network.name,
-                content=not report.hash_only,
-                timestamp=int(time.time()) if options.now is None else options.now,
-                sink=writer,
-            )
-            # The registration must be affordable before anything is written.
-            with ChainClient(network, **client_options) as client:
-                client.check()
-                client.commit_cost([(draft.batch, draft.commit_data)], signer().address)
-            draft.write(txn, writer)
-        except BaseException:
-            writer.abort()
-            raise
+        draft = draft_batch(
+            repo,
+            txn,
+            new,
+            config=config,
+            signer=signer(),
+            facts=build_facts(env),
+            network=network.name,
+            content=not report.hash_only,
+            timestamp=int(time.time()) if options.now is None else options.now,
+            sink=sink,
+        )
+        # The registration must be affordable before anything is committed.
+        with ChainClient(network, **client_options) as client:
+            client.check()
+            client.commit_cost([(draft.batch, draft.commit_data)], signer().address)
+        draft.write(txn)
     entries = {entry.asset: entry for entry in draft.record.entries}
     for item in new:
         report.artifacts.append(_item(item, "stamped", draft.record, entries[item.nid]))

@@ -9,9 +9,10 @@ registration) and `nit verify --statement` (data from the attestation):
   ("stamped in batch B, leaf i of n");
 - `batch`: the batch's tree hashes to what its commit signed, names that root
   and leaf count, and the commit's signature holds;
-- `anchor`: that very commit string is on chain under the batch's Nid, read
-  back from the IntegrityRegister (or, offline, the local record of where it
-  was mined).
+- `anchor`: that very commit string is on chain under the batch's Nid: as
+  recorded here when it was mined (`nit verify FILE`, offline like the rest of
+  a local verify), or read back from the IntegrityRegister (`--remote`, and
+  `--statement` unless `--offline`).
 
 Every failure but a broken signature exits 25 (ExitCode.VERIFY_STAMP).
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from numbers_cli.errors import ExitCode, InvalidFormat, NitError
@@ -36,7 +38,14 @@ if TYPE_CHECKING:
     from numbers_cli.config import Config
     from numbers_cli.ops.verify import Check, CommitVerdict
 
-__all__ = ["Anchor", "StampEvidence", "add_stamp_checks", "check_evidence", "evidence_of"]
+__all__ = [
+    "Anchor",
+    "StampEvidence",
+    "add_stamp_checks",
+    "check_evidence",
+    "evidence_of",
+    "stamped_target",
+]
 
 
 @dataclass(frozen=True)
@@ -146,7 +155,7 @@ def check_anchor(evidence: StampEvidence, network: Network | None) -> Check:
             "anchor",
             True,
             f"registered on {anchor.network} in tx {anchor.tx_hash} block {anchor.block} "
-            "(as recorded; the chain was not asked)",
+            "(as recorded; the chain was not asked: --remote asks it)",
         )
     from numbers_cli.chain import ChainClient
 
@@ -241,13 +250,23 @@ def _binding(
 def add_stamp_checks(
     repo: Repository,
     commits: Sequence[CommitVerdict],
-    asset: Nid,
+    asset: Nid | None,
     *,
-    offline: bool = False,
+    on_chain: bool = False,
     config: Config | None = None,
 ) -> None:
-    """Append the stamp checks to each verdict of a stamped commit (the hook of ops.verify)."""
-    records = StampRecords(repo.dir)
+    """Append the stamp checks to each verdict of a stamped commit (the hook of ops.verify).
+
+    The anchor is the recorded registration, or with `on_chain` the chain's own
+    record, read from the network the batch was registered on. Without an
+    `asset` (a commit verified on its own) the asset is the stamp's.
+    """
+    records = StampRecords(repo.db)
+    if asset is None:
+        hit = records.of_commit(commits[0].commit_nid) if len(commits) == 1 else None
+        if hit is None:
+            return
+        asset = hit[1].asset
     stamps = {entry.commit: (record, entry) for record, entry in records.of_asset(asset)}
     if not stamps:
         return
@@ -268,10 +287,30 @@ def add_stamp_checks(
             verdict.checks.append(broken)
             continue
         network = None
-        if not offline and evidence.anchor is not None:
+        if on_chain and evidence.anchor is not None:
             network = networks.get(record.network) or _network(config, repo, record.network)
             networks[record.network] = network
         verdict.checks += check_evidence(evidence, network)
+
+
+def stamped_target(repo: Repository, target: str, network: str | None = None) -> bool:
+    """Whether `target` (a file, an asset or commit Nid) names a stamped artifact
+    here (stamped on `network`, if given): what `nit verify --remote` checks
+    through its batch, since its own commit is not on chain."""
+    from numbers_cli.ops.ingest import nid_of_file
+
+    records = StampRecords(repo.db)
+    if not records.count()[0]:
+        return False
+    path = Path(target)
+    try:
+        nid = nid_of_file(path) if path.is_file() else repo.resolve_asset(target)
+    except NitError:
+        return False
+    if records.of_asset(nid, network):
+        return True
+    hit = None if path.is_file() else records.of_commit(nid)
+    return hit is not None and network in (None, hit[0].network)
 
 
 def _tree_sha(repo: Repository, commit_nid: Nid) -> Any:

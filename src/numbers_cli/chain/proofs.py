@@ -1,0 +1,220 @@
+"""Block headers, receipts and Merkle-Patricia proofs: evidence a verifier checks offline.
+
+A proof bundle (ops/proof.py) proves that a commit is on chain without any RPC:
+the block header hashes to a block hash the verifier trusts, and two trie
+proofs lead from the header's `transactionsRoot` and `receiptsRoot` to the
+signed transaction and its receipt. Everything here is pure (bytes in, bytes
+out) and built on kept libraries: `rlp` for encoding, `trie` (py-trie's
+HexaryTrie) for the tries and proofs, `eth-hash` for keccak256.
+
+Header fields follow the execution-layer header as each hardfork extends it
+(London `baseFeePerGas`, Shanghai `withdrawalsRoot`, Cancun `blobGasUsed`,
+`excessBlobGas`, `parentBeaconBlockRoot`, Prague `requestsHash`): a node's
+JSON-RPC block shows exactly the fields its fork has (the others are null or
+absent), so the header is the fixed fields plus the present optional ones,
+in order. The bundle keeps the encoded header, so verifying needs no fork
+table at all: keccak256(header) is the block hash, and the roots sit at fixed
+positions 4 and 5 of every fork's header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from numbers_cli.errors import InvalidFormat
+
+__all__ = [
+    "HeaderRoots",
+    "TrieProof",
+    "decode_header",
+    "encode_header",
+    "encode_receipt",
+    "keccak",
+    "prove_index",
+    "read_proof",
+]
+
+# (JSON-RPC name, kind): the fields every header since Frontier has, in order.
+_FIXED = (
+    ("parentHash", "bytes"),
+    ("sha3Uncles", "bytes"),
+    ("miner", "bytes"),
+    ("stateRoot", "bytes"),
+    ("transactionsRoot", "bytes"),
+    ("receiptsRoot", "bytes"),
+    ("logsBloom", "bytes"),
+    ("difficulty", "int"),
+    ("number", "int"),
+    ("gasLimit", "int"),
+    ("gasUsed", "int"),
+    ("timestamp", "int"),
+    ("extraData", "bytes"),
+    ("mixHash", "bytes"),
+    ("nonce", "bytes"),
+)
+# Fields hardforks appended, in the order they extend the header.
+_OPTIONAL = (
+    ("baseFeePerGas", "int"),  # London (EIP-1559)
+    ("withdrawalsRoot", "bytes"),  # Shanghai (EIP-4895)
+    ("blobGasUsed", "int"),  # Cancun (EIP-4844)
+    ("excessBlobGas", "int"),  # Cancun (EIP-4844)
+    ("parentBeaconBlockRoot", "bytes"),  # Cancun (EIP-4788)
+    ("requestsHash", "bytes"),  # Prague (EIP-7685)
+)
+
+
+def keccak(data: bytes) -> bytes:
+    from eth_hash.auto import keccak as _keccak
+
+    return bytes(_keccak(data))
+
+
+def _field(block: dict[str, Any], name: str, kind: str) -> Any:
+    value = block.get(name)
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise InvalidFormat(f"block header field {name} is missing or not 0x-hex: {value!r:.40}")
+    try:
+        if kind == "int":
+            return int(value, 16)
+        return bytes.fromhex(value[2:])
+    except ValueError:
+        raise InvalidFormat(f"block header field {name} is not hex: {value!r:.40}") from None
+
+
+def encode_header(block: dict[str, Any]) -> bytes:
+    """The RLP header of a JSON-RPC block (eth_getBlockByNumber), as its hash covers it.
+
+    Optional fields are taken while present; one present after an absent one
+    is a header no fork defines (InvalidFormat).
+    """
+    import rlp
+
+    items = [_field(block, name, kind) for name, kind in _FIXED]
+    absent: str | None = None
+    for name, kind in _OPTIONAL:
+        if block.get(name) is None:
+            absent = absent or name
+            continue
+        if absent is not None:
+            raise InvalidFormat(f"block header has {name} but not {absent}: no fork defines that")
+        items.append(_field(block, name, kind))
+    return bytes(rlp.encode(items))
+
+
+@dataclass(frozen=True)
+class HeaderRoots:
+    """What a verifier reads from an encoded header."""
+
+    number: int
+    transactions_root: bytes
+    receipts_root: bytes
+    timestamp: int
+
+
+def decode_header(header: bytes) -> HeaderRoots:
+    """Number, roots and time of an RLP header (any fork: the positions never moved)."""
+    import rlp
+
+    try:
+        items = rlp.decode(header)
+    except rlp.exceptions.DecodingError as exc:
+        raise InvalidFormat(f"block header is not RLP: {exc}") from None
+    if not isinstance(items, list) or len(items) < len(_FIXED):
+        raise InvalidFormat("block header has too few fields")
+    if any(not isinstance(item, bytes) for item in items):
+        raise InvalidFormat("block header fields must be byte strings")
+    return HeaderRoots(
+        number=int.from_bytes(items[8], "big"),
+        transactions_root=items[4],
+        receipts_root=items[5],
+        timestamp=int.from_bytes(items[11], "big"),
+    )
+
+
+def _hex(value: Any, what: str) -> bytes:
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise InvalidFormat(f"receipt {what} is missing or not 0x-hex")
+    return bytes.fromhex(value[2:])
+
+
+def encode_receipt(receipt: dict[str, Any]) -> bytes:
+    """The consensus encoding of a JSON-RPC receipt: the leaf of the receipts trie.
+
+    `rlp([status, cumulativeGasUsed, logsBloom, logs])`, prefixed with the type
+    byte for typed transactions (EIP-2718: 1 access list, 2 dynamic fee, 3 blob,
+    4 set code; one encoding for all of them).
+    """
+    import rlp
+
+    try:
+        if receipt.get("status") is not None:
+            first: Any = int(receipt["status"], 16)
+        else:  # pre-Byzantium receipts hold the state root instead
+            first = _hex(receipt.get("root"), "root")
+        logs = [
+            [
+                _hex(log["address"], "log address"),
+                [_hex(topic, "log topic") for topic in log["topics"]],
+                _hex(log["data"], "log data"),
+            ]
+            for log in receipt["logs"]
+        ]
+        body = rlp.encode(
+            [
+                first,
+                int(receipt["cumulativeGasUsed"], 16),
+                _hex(receipt["logsBloom"], "logsBloom"),
+                logs,
+            ]
+        )
+        kind = int(receipt.get("type") or "0x0", 16)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidFormat(f"malformed receipt: {exc}") from None
+    return bytes(body) if kind == 0 else bytes([kind]) + bytes(body)
+
+
+def _trie_key(index: int) -> bytes:
+    import rlp
+
+    return bytes(rlp.encode(index))
+
+
+@dataclass(frozen=True)
+class TrieProof:
+    """The trie of a block's transactions or receipts, and one leaf's proof."""
+
+    root: bytes
+    nodes: list[bytes]  # RLP of each node on the path, root first
+
+
+def prove_index(leaves: Sequence[bytes], index: int) -> TrieProof:
+    """Build the trie `rlp(i) -> leaves[i]` and prove leaf `index`."""
+    import rlp
+    from trie import HexaryTrie
+
+    trie = HexaryTrie({})
+    with trie.squash_changes() as batch:
+        for i, leaf in enumerate(leaves):
+            batch[_trie_key(i)] = leaf
+    proof = trie.get_proof(_trie_key(index))
+    return TrieProof(bytes(trie.root_hash), [bytes(rlp.encode(node)) for node in proof])
+
+
+def read_proof(root: bytes, index: int, nodes: Sequence[bytes]) -> bytes:
+    """The leaf at `index` that `nodes` prove under `root`; InvalidFormat if they do not."""
+    import rlp
+    from trie import HexaryTrie
+    from trie.exceptions import BadTrieProof
+
+    try:
+        decoded = [rlp.decode(node) for node in nodes]
+        value = HexaryTrie.get_from_proof(root, _trie_key(index), decoded)
+    except (BadTrieProof, rlp.exceptions.DecodingError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidFormat(f"proof does not lead from the root to leaf {index}: {exc}") from None
+    except Exception as exc:  # the trie library raises assorted types on garbage nodes
+        raise InvalidFormat(f"proof does not lead from the root to leaf {index}: {exc}") from None
+    if not value:
+        raise InvalidFormat(f"proof shows no leaf {index} under the root")
+    return bytes(value)

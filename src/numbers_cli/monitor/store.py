@@ -1,0 +1,264 @@
+"""The monitor index: registered images' fingerprints, behind one interface.
+
+`IndexStore` is what the operations use; `DirectoryIndexStore` keeps it in a
+directory (`.numbers/monitor/`, handed over by the repository):
+
+    manifest.json          version, the prints file and its sha256, one entry per asset
+    prints-<sha>.bin       every print, 32 bytes each, in manifest order
+    features/<nid>.npz     ORB points and descriptors, scale, sizes and a colour thumbnail
+
+The manifest is written last and is the commit point: a crash leaves the old
+manifest naming the old, intact prints file. Every file is checked against
+the sha256 the manifest records when it is read, so a damaged index is
+detected (`CorruptIndex`) and the caller rebuilds it rather than matching
+against garbage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from numbers_cli.errors import NitError
+from numbers_cli.fsio import atomic_write, flocked, make_dirs
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from numbers_cli.monitor.fingerprint import Features, Fingerprint
+
+VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class CorruptIndex(NitError):
+    """The index's files do not hold together; the caller rebuilds it."""
+
+
+@dataclass(frozen=True)
+class IndexedAsset:
+    nid: str
+    first: int  # row of its first print
+    count: int  # number of prints
+    quality: int
+    width: int
+    height: int
+    features_sha256: str
+
+
+@dataclass
+class MonitorIndex:
+    """The loaded index: all prints (n, 32) uint8, and which asset each row is."""
+
+    assets: dict[str, IndexedAsset]
+    prints: np.ndarray
+    owners: list[str]  # asset Nid of each print row
+
+    def __len__(self) -> int:
+        return len(self.assets)
+
+
+class IndexStore(Protocol):
+    def load(self) -> MonitorIndex: ...
+    def add(self, items: Iterable[tuple[str, Fingerprint]]) -> int: ...
+    def features(self, asset: IndexedAsset) -> tuple[Features, np.ndarray]: ...
+    def reset(self) -> None: ...
+    def repair(self, nid: str, fp: Fingerprint) -> IndexedAsset: ...
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class DirectoryIndexStore:
+    """The index in a directory of its own; writers hold its lock file."""
+
+    def __init__(self, root: Path, lock_timeout: float = 5.0) -> None:
+        self.root = root
+        self.lock_timeout = lock_timeout
+
+    # -- reading -----------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return (self.root / MANIFEST).exists()
+
+    def _manifest(self) -> dict:
+        try:
+            doc = json.loads((self.root / MANIFEST).read_text("utf-8"))
+        except FileNotFoundError:
+            return {"version": VERSION, "prints": None, "assets": []}
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CorruptIndex(f"{MANIFEST} is not valid JSON ({exc})") from None
+        if not isinstance(doc, dict) or doc.get("version") != VERSION:
+            raise CorruptIndex(f"{MANIFEST} has an unknown format")
+        return doc
+
+    def load(self) -> MonitorIndex:
+        import numpy as np
+
+        doc = self._manifest()
+        try:
+            assets = {
+                a["nid"]: IndexedAsset(
+                    a["nid"],
+                    int(a["first"]),
+                    int(a["count"]),
+                    int(a["quality"]),
+                    int(a["width"]),
+                    int(a["height"]),
+                    str(a["features"]),
+                )
+                for a in doc["assets"]
+            }
+            info = doc["prints"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptIndex(f"{MANIFEST} is malformed ({exc})") from None
+        if info is None:
+            return MonitorIndex({}, np.zeros((0, 32), np.uint8), [])
+        try:
+            data = (self.root / str(info["file"])).read_bytes()
+            expected, count = str(info["sha256"]), int(info["count"])
+        except FileNotFoundError:
+            raise CorruptIndex(f"the prints file {info.get('file')} is missing") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptIndex(f"{MANIFEST} is malformed ({exc})") from None
+        if _sha256(data) != expected or len(data) != count * 32:
+            raise CorruptIndex(f"the prints file {info['file']} does not match its checksum")
+        prints = np.frombuffer(data, np.uint8).reshape(count, 32)
+        owners = [""] * count
+        for asset in assets.values():
+            if asset.first < 0 or asset.first + asset.count > count:
+                raise CorruptIndex(f"{MANIFEST}: rows of {asset.nid} are out of range")
+            owners[asset.first : asset.first + asset.count] = [asset.nid] * asset.count
+        if "" in owners:
+            raise CorruptIndex(f"{MANIFEST}: some prints belong to no asset")
+        return MonitorIndex(assets, prints, owners)
+
+    def features(self, asset: IndexedAsset) -> tuple[Features, np.ndarray]:
+        """The asset's local features and thumbnail, checked against the manifest."""
+        import numpy as np
+
+        from numbers_cli.monitor.fingerprint import Features
+
+        path = self.root / "features" / f"{asset.nid}.npz"
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise CorruptIndex(f"features of {asset.nid} are missing") from None
+        if _sha256(data) != asset.features_sha256:
+            raise CorruptIndex(f"features of {asset.nid} do not match their checksum")
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                features = Features(
+                    npz["points"],
+                    npz["descriptors"],
+                    float(npz["scale"]),
+                    asset.width,
+                    asset.height,
+                )
+                thumb = npz["thumb"]
+        except (OSError, KeyError, ValueError) as exc:
+            raise CorruptIndex(f"features of {asset.nid} are unreadable ({exc})") from None
+        return features, thumb
+
+    # -- writing -------------------------------------------------------------------
+
+    def add(self, items: Iterable[tuple[str, Fingerprint]]) -> int:
+        """Add fingerprints of new assets (already indexed ones are skipped); how many."""
+        import numpy as np
+
+        make_dirs(self.root / "features")
+        with flocked(self.root / "lock", self.lock_timeout, _busy):
+            doc = self._manifest()
+            current = self.load()
+            known = set(current.assets)
+            rows = [current.prints]
+            entries = list(doc["assets"])
+            count = len(current.prints)
+            added = 0
+            for nid, fp in items:
+                if nid in known:
+                    continue
+                blob = _features_blob(fp)
+                atomic_write(self.root / "features" / f"{nid}.npz", blob)
+                entries.append(
+                    {
+                        "nid": nid,
+                        "first": count,
+                        "count": len(fp.prints),
+                        "quality": fp.quality,
+                        "width": fp.features.width,
+                        "height": fp.features.height,
+                        "features": _sha256(blob),
+                    }
+                )
+                rows.append(fp.prints)
+                count += len(fp.prints)
+                known.add(nid)
+                added += 1
+            if not added:
+                return 0
+            data = np.ascontiguousarray(np.concatenate(rows), dtype=np.uint8).tobytes()
+            digest = _sha256(data)
+            name = f"prints-{digest[:16]}.bin"
+            atomic_write(self.root / name, data)
+            old = (doc.get("prints") or {}).get("file")
+            manifest = {
+                "version": VERSION,
+                "prints": {"file": name, "count": count, "sha256": digest},
+                "assets": entries,
+            }
+            atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=1).encode() + b"\n")
+            if old and old != name:
+                (self.root / old).unlink(missing_ok=True)
+            return added
+
+    def repair(self, nid: str, fp: Fingerprint) -> IndexedAsset:
+        """Rewrite the features of an indexed asset whose file was found damaged."""
+        make_dirs(self.root / "features")
+        with flocked(self.root / "lock", self.lock_timeout, _busy):
+            doc = self._manifest()
+            blob = _features_blob(fp)
+            atomic_write(self.root / "features" / f"{nid}.npz", blob)
+            for entry in doc["assets"]:
+                if entry.get("nid") == nid:
+                    entry["features"] = _sha256(blob)
+            atomic_write(self.root / MANIFEST, json.dumps(doc, indent=1).encode() + b"\n")
+        return self.load().assets[nid]
+
+    def reset(self) -> None:
+        """Forget everything (a corrupt index is rebuilt from nothing)."""
+        make_dirs(self.root)
+        with flocked(self.root / "lock", self.lock_timeout, _busy):
+            (self.root / MANIFEST).unlink(missing_ok=True)
+            for path in self.root.glob("prints-*.bin"):
+                path.unlink(missing_ok=True)
+            features = self.root / "features"
+            if features.is_dir():
+                for path in features.iterdir():
+                    path.unlink(missing_ok=True)
+
+
+def _features_blob(fp: Fingerprint) -> bytes:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        points=fp.features.points,
+        descriptors=fp.features.descriptors,
+        scale=np.float64(fp.features.scale),
+        thumb=fp.thumb,
+    )
+    return buffer.getvalue()
+
+
+def _busy(holder: str) -> NitError:
+    from numbers_cli.errors import RepositoryLocked
+
+    return RepositoryLocked(f"another nit process (pid {holder}) is updating the monitor index")

@@ -1,0 +1,334 @@
+"""`nit license offer | list | buy | close`: licences of an asset, sold as ERC-1155.
+
+`nit license check` is `ops.market.check` (its `check_license` is what scripts
+and `nit monitor` call).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from numbers_cli.chain import format_amount
+from numbers_cli.chain import licenses as licenses_binding
+from numbers_cli.chain.custody import token_id
+from numbers_cli.chain.licenses import Offer
+from numbers_cli.errors import InvalidFormat, MarketRefused, UsageError
+from numbers_cli.model import jsjson
+from numbers_cli.model.market import (
+    ACTION_NAMES,
+    format_uses,
+    parse_amount,
+    parse_expiry,
+    parse_uses,
+)
+from numbers_cli.model.nid import Nid
+from numbers_cli.model.tree import LICENSES, license_of
+from numbers_cli.ops.market.record import Recorded, record_action
+from numbers_cli.ops.market.session import (
+    GetSigner,
+    MarketSession,
+    Outcome,
+)
+from numbers_cli.repo.repository import Repository
+
+__all__ = [
+    "OfferResult",
+    "PurchaseResult",
+    "buy",
+    "close_offer",
+    "create_offer",
+    "list_offers",
+    "offer_json",
+    "resolve_terms",
+]
+
+#: Licence documents are read whole; anything larger is not a licence document.
+MAX_TERMS_BYTES = 16 * 1024 * 1024
+
+
+def offer_json(offer: Offer, now: int, currency: str) -> dict[str, Any]:
+    """An offer as `--json` shows it, with its status at `now`."""
+    if offer.closed:
+        status = "closed"
+    elif not offer.valid_at(now):
+        status = "expired"
+    elif offer.sold >= offer.supply:
+        status = "sold out"
+    else:
+        status = "on sale"
+    return {
+        "offer": offer.offer_id,
+        "status": status,
+        "priceWei": str(offer.price_wei),
+        "price": format_amount(offer.price_wei, currency),
+        "supply": offer.supply,
+        "sold": offer.sold,
+        "remaining": max(offer.supply - offer.sold, 0),
+        "expiry": offer.expiry or None,
+        "uses": format_uses(offer.uses),
+        "terms": offer.terms,
+    }
+
+
+def resolve_terms(text: str, repo: Repository | None) -> tuple[Nid, str]:
+    """The Nid of a licence document, and how it was found ("licence", "file" or "nid").
+
+    A short licence name (cc-by-4.0, mit...) becomes the document
+    `{"name", "document"}` the AssetTree's `license` field uses; a file is
+    hashed; a Nid is taken as it is. Documents are stored in `repo` when there
+    is one, so `nit push` can publish them.
+    """
+    if text.lower() in LICENSES:
+        data = jsjson.stringify(license_of(text), indent=2).encode("utf-8")
+        kind = "licence"
+    else:
+        path = Path(text)
+        if path.is_file():
+            if path.stat().st_size > MAX_TERMS_BYTES:
+                raise UsageError(f"{text} is too large for a licence document (16 MiB at most)")
+            data = path.read_bytes()
+            kind = "file"
+        else:
+            try:
+                return Nid.parse(text), "nid"
+            except InvalidFormat:
+                known = ", ".join(LICENSES)
+                raise UsageError(
+                    f"--terms {text!r} is not a licence name ({known}), a file or a Nid"
+                ) from None
+    nid = repo.objects.put(data) if repo is not None else Nid.of_bytes(data)
+    return nid, kind
+
+
+# -- offer --------------------------------------------------------------------------
+
+
+@dataclass
+class OfferResult:
+    nid: Nid
+    offer_id: int | None  # None for dry runs
+    price_wei: int
+    supply: int
+    expiry: int
+    uses: int
+    terms: Nid
+    outcome: Outcome
+    record: Recorded | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "nid": self.nid,
+            "offer": self.offer_id,
+            "priceWei": str(self.price_wei),
+            "supply": self.supply,
+            "expiry": self.expiry or None,
+            "uses": format_uses(self.uses),
+            "terms": self.terms,
+            **self.outcome.to_json(),
+            "record": self.record.to_json() if self.record else None,
+        }
+
+
+def create_offer(
+    session: MarketSession,
+    repo: Repository | None,
+    nid: Nid,
+    *,
+    price: str | int,
+    supply: int,
+    terms: str,
+    expires: str | None = None,
+    allow: str | Iterable[str] | None = None,
+    get_signer: GetSigner | None,
+    dry_run: bool = False,
+    calldata_only: bool = False,
+    push: bool = True,
+) -> OfferResult:
+    """Offer `supply` licences of `nid` at `price` (wei, or text like "0.01 ETH")."""
+    price_wei = parse_amount(price, what="--price") if isinstance(price, str) else price
+    if price_wei < 0:
+        raise UsageError("--price must not be negative")
+    if not 1 <= supply < 2**32:
+        raise UsageError(f"--supply must be between 1 and {2**32 - 1}, not {supply}")
+    uses = parse_uses(allow)
+    expiry = parse_expiry(expires, now=max(int(time.time()), session.client.block_timestamp()))
+    terms_nid, _ = resolve_terms(terms, repo)
+    tid = token_id(nid)
+    if not calldata_only:
+        rules = session.require_controller(nid, session.actor())
+        if uses & ~rules.usage:
+            missing = format_uses(uses & ~rules.usage)
+            raise MarketRefused(
+                f"{nid} does not permit {', '.join(missing)}; a licence cannot grant it",
+                hint=f"`nit govern set {nid} {missing[0]}=yes` permits it",
+            )
+    call = session.licenses.create_offer_call(tid, terms_nid, price_wei, supply, expiry, uses)
+    outcome = session.execute(
+        [call],
+        what="offer transaction",
+        explain=licenses_binding.explain,
+        get_signer=get_signer,
+        dry_run=dry_run,
+        calldata_only=calldata_only,
+    )
+    result = OfferResult(nid, None, price_wei, supply, expiry, uses, terms_nid, outcome)
+    if not outcome.receipts:
+        return result
+    tx_hash = outcome.receipts[0].tx_hash
+    (created,) = session.licenses.events(tx_hash, "OfferCreated")
+    result.offer_id = int(created["offerId"])
+    result.record = record_action(
+        repo,
+        session.config,
+        session.signer(get_signer),
+        nid,
+        network=session.network,
+        tx_hash=tx_hash,
+        action_name=ACTION_NAMES["license-offer"],
+        message=f"Offered licence {result.offer_id} of {nid} on {session.network.name}.",
+        details={
+            "contract": session.licenses.address,
+            "offer": result.offer_id,
+            "priceWei": str(price_wei),
+            "supply": supply,
+            "expiry": expiry or None,
+            "uses": format_uses(uses),
+            "terms": terms_nid,
+        },
+        push=push,
+    )
+    return result
+
+
+def close_offer(
+    session: MarketSession,
+    repo: Repository | None,
+    nid: Nid,
+    offer_id: int,
+    *,
+    get_signer: GetSigner | None,
+    dry_run: bool = False,
+    calldata_only: bool = False,
+    push: bool = True,
+) -> Outcome:
+    """Stop selling an offer (licences sold stay valid)."""
+    _offer_of(session, nid, offer_id)
+    if not calldata_only:
+        session.require_controller(nid, session.actor())
+    outcome = session.execute(
+        [session.licenses.close_offer_call(offer_id)],
+        what="close-offer transaction",
+        explain=licenses_binding.explain,
+        get_signer=get_signer,
+        dry_run=dry_run,
+        calldata_only=calldata_only,
+    )
+    if outcome.receipts:
+        record_action(
+            repo,
+            session.config,
+            session.signer(get_signer),
+            nid,
+            network=session.network,
+            tx_hash=outcome.receipts[0].tx_hash,
+            action_name=ACTION_NAMES["license-close"],
+            message=f"Closed licence offer {offer_id} of {nid}.",
+            details={"contract": session.licenses.address, "offer": offer_id},
+            push=push,
+        )
+    return outcome
+
+
+def _offer_of(session: MarketSession, nid: Nid, offer_id: int) -> Offer:
+    offer = session.licenses.offer(offer_id)
+    if offer.asset != token_id(nid):
+        raise UsageError(f"offer {offer_id} is not an offer of {nid}")
+    return offer
+
+
+# -- list ---------------------------------------------------------------------------
+
+
+def list_offers(session: MarketSession, nid: Nid) -> tuple[list[Offer], int]:
+    """The asset's offers in creation order, and the chain's time (to judge expiry)."""
+    session.rules(nid)  # NotFound with how to mint, when there is no custody token
+    return session.licenses.offers_of(token_id(nid)), session.client.block_timestamp()
+
+
+# -- buy ----------------------------------------------------------------------------
+
+
+@dataclass
+class PurchaseResult:
+    nid: Nid
+    offer: Offer
+    buyer: str
+    outcome: Outcome
+    record: Recorded | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "nid": self.nid,
+            "offer": self.offer.offer_id,
+            "buyer": self.buyer,
+            "priceWei": str(self.offer.price_wei),
+            "uses": format_uses(self.offer.uses),
+            "terms": self.offer.terms,
+            "expiry": self.offer.expiry or None,
+            **self.outcome.to_json(),
+            "record": self.record.to_json() if self.record else None,
+        }
+
+
+def buy(
+    session: MarketSession,
+    repo: Repository | None,
+    nid: Nid,
+    offer_id: int,
+    *,
+    get_signer: GetSigner | None,
+    dry_run: bool = False,
+    push: bool = True,
+) -> PurchaseResult:
+    """Buy one licence of `offer_id` at its exact price (the funds check includes it)."""
+    offer = _offer_of(session, nid, offer_id)
+    now = session.client.block_timestamp()
+    if offer.closed:
+        raise MarketRefused(f"offer {offer_id} of {nid} is closed")
+    if not offer.valid_at(now):
+        raise MarketRefused(f"offer {offer_id} of {nid} has expired")
+    if offer.sold >= offer.supply:
+        raise MarketRefused(f"offer {offer_id} of {nid} is sold out ({offer.supply} licences)")
+    buyer = session.actor()
+    outcome = session.execute(
+        [session.licenses.buy_call(offer_id, offer.price_wei)],
+        what="purchase transaction",
+        explain=licenses_binding.explain,
+        get_signer=get_signer,
+        dry_run=dry_run,
+    )
+    result = PurchaseResult(nid, offer, buyer, outcome)
+    if outcome.receipts:
+        result.record = record_action(
+            repo,
+            session.config,
+            session.signer(get_signer),
+            nid,
+            network=session.network,
+            tx_hash=outcome.receipts[0].tx_hash,
+            action_name=ACTION_NAMES["license-buy"],
+            message=f"Bought a licence of {nid} (offer {offer_id}).",
+            details={
+                "contract": session.licenses.address,
+                "offer": offer_id,
+                "priceWei": str(offer.price_wei),
+                "uses": format_uses(offer.uses),
+                "terms": offer.terms,
+            },
+            push=push,
+        )
+    return result

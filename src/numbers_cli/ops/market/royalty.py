@@ -1,0 +1,144 @@
+"""`nit royalty plan | balance | withdraw`: how an asset's licence sales are split, and
+payees taking what they are owed (pull payments: nobody is ever paid unasked)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from numbers_cli.chain import format_amount
+from numbers_cli.chain import licenses as licenses_binding
+from numbers_cli.chain.custody import token_id
+from numbers_cli.chain.licenses import Plan
+from numbers_cli.errors import MarketRefused
+from numbers_cli.model.market import ACTION_NAMES, parse_payees
+from numbers_cli.model.nid import Nid
+from numbers_cli.ops.market.record import Recorded, record_action
+from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome, check_address
+from numbers_cli.repo.repository import Repository
+
+__all__ = ["Balance", "PlanResult", "balance", "plan_json", "set_plan", "show_plan", "withdraw"]
+
+
+def plan_json(plan: Plan) -> list[dict[str, Any]]:
+    return [{"payee": payee, "bps": bps} for payee, bps in plan.shares]
+
+
+@dataclass
+class PlanResult:
+    nid: Nid
+    plan: Plan
+    holder: str
+    outcome: Outcome | None = None  # None: only shown
+    record: Recorded | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "nid": self.nid,
+            "plan": plan_json(self.plan),
+            # An asset without a plan credits its custody holder with every sale.
+            "default": not self.plan.shares,
+            "holder": self.holder,
+            **(self.outcome.to_json() if self.outcome else {}),
+            "record": self.record.to_json() if self.record else None,
+        }
+
+
+def show_plan(session: MarketSession, nid: Nid) -> PlanResult:
+    rules = session.rules(nid)
+    return PlanResult(nid, session.licenses.plan(token_id(nid)), rules.holder)
+
+
+def set_plan(
+    session: MarketSession,
+    repo: Repository | None,
+    nid: Nid,
+    payees: Sequence[str],
+    *,
+    get_signer: GetSigner | None,
+    dry_run: bool = False,
+    calldata_only: bool = False,
+    push: bool = True,
+) -> PlanResult:
+    """Replace the plan with `ADDR:BPS` payees (distinct, positive, summing to 10,000).
+
+    The first payee also receives the rounding dust of every split.
+    """
+    shares = [(check_address(a, "payee"), bps) for a, bps in parse_payees(payees)]
+    rules = session.rules(nid)
+    if not calldata_only:
+        session.require_controller(nid, session.actor())
+    outcome = session.execute(
+        [session.licenses.set_plan_call(token_id(nid), shares)],
+        what="plan transaction",
+        explain=licenses_binding.explain,
+        get_signer=get_signer,
+        dry_run=dry_run,
+        calldata_only=calldata_only,
+    )
+    result = PlanResult(nid, Plan(tuple(shares)), rules.holder, outcome)
+    if outcome.receipts:
+        result.record = record_action(
+            repo,
+            session.config,
+            session.signer(get_signer),
+            nid,
+            network=session.network,
+            tx_hash=outcome.receipts[0].tx_hash,
+            action_name=ACTION_NAMES["royalty-plan"],
+            message=f"Set the revenue plan of {nid}: "
+            + ", ".join(f"{payee} {bps / 100:g}%" for payee, bps in shares)
+            + ".",
+            details={"contract": session.licenses.address, "plan": plan_json(result.plan)},
+            push=push,
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Balance:
+    address: str
+    owed_wei: int
+    currency: str
+    network: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "network": self.network,
+            "owedWei": str(self.owed_wei),
+            "owed": format_amount(self.owed_wei, self.currency),
+        }
+
+
+def balance(session: MarketSession, address: str | None = None) -> Balance:
+    """What `address` (default: the wallet) may withdraw from the Licenses contract."""
+    who = check_address(address) if address else session.actor()
+    return Balance(who, session.licenses.owed(who), session.network.currency, session.network.name)
+
+
+@dataclass
+class WithdrawResult:
+    balance: Balance
+    outcome: Outcome
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.balance.to_json(), **self.outcome.to_json()}
+
+
+def withdraw(
+    session: MarketSession, *, get_signer: GetSigner | None, dry_run: bool = False
+) -> WithdrawResult:
+    """Pay the wallet everything it is owed; MarketRefused when nothing is."""
+    due = balance(session)
+    if due.owed_wei == 0:
+        raise MarketRefused(f"nothing is owed to {due.address} on {session.network.name}")
+    outcome = session.execute(
+        [session.licenses.withdraw_call()],
+        what="withdraw transaction",
+        explain=licenses_binding.explain,
+        get_signer=get_signer,
+        dry_run=dry_run,
+    )
+    return WithdrawResult(due, outcome)

@@ -1,0 +1,1 @@
+"""`nit monitor`: index registered images, scan places for re-uses, watch them."""

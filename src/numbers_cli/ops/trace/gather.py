@@ -1,0 +1,405 @@
+"""`nit trace`: gather an asset's whole provenance into a Trace.
+
+- History: the local commits (refs/heads) and, with a chain client, the
+  on-chain ones, read and signature-checked exactly as `nit log --remote`
+  does (ops.remote_history.read_history). Each version's tree comes from the
+  store, else the IPFS remote (CID recomputed by the adapter), else it is
+  shown as missing; its bytes are compared with the signed assetTreeSha256.
+- Ancestors: each version's `parentAssetCid`, up to the root.
+- Descendants: local assets whose first or latest tree names a traced asset
+  as parent, and with a chain scan (ops.trace.scan) the assets found on chain
+  whose registration tree does.
+
+Nothing missing stops the trace: an unreachable chain, a tree nobody has, an
+asset no one registered become nodes and versions marked missing. What does
+stop it is a lineage that cannot be one (LineageError, exit 17): a cycle of
+parents, or a parent that is not a Nid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from numbers_cli.chain import ChainClient
+from numbers_cli.errors import (
+    ExitCode,
+    IntegrityError,
+    InvalidFormat,
+    LineageError,
+    NetworkError,
+    NotFound,
+    UsageError,
+)
+from numbers_cli.model import jsjson
+from numbers_cli.model.commit import Commit, action_name_for
+from numbers_cli.model.nid import Nid
+from numbers_cli.ops.remote_history import RemoteCommit, read_history
+from numbers_cli.ops.trace.graph import SHOWN_FIELDS, AssetNode, Trace, Version
+from numbers_cli.ops.trees import ObjectSource, read_file
+from numbers_cli.ops.verify import SignatureCheck, check_signature
+from numbers_cli.repo.repository import Repository
+
+__all__ = ["ChildFinder", "resolve_subject", "trace"]
+
+_VERDICTS = {
+    ExitCode.OK: "ok",
+    ExitCode.VERIFY_SIGNATURE: "bad-signature",
+    ExitCode.VERIFY_SIGNER: "wrong-signer",
+    ExitCode.VERIFY_UNTIED: "untied",
+    ExitCode.VERIFY_MALFORMED: "malformed",
+}
+
+
+class ChildFinder:
+    """Where descendants come from besides the local repository (a chain scan)."""
+
+    def children(self, nid: str) -> list[str]:  # pragma: no cover - interface
+        return []
+
+
+def resolve_subject(repo: Repository | None, target: str) -> Nid:
+    """The asset a FILE, asset Nid or commit Nid names."""
+    path = Path(target)
+    if path.is_file():
+        if repo is not None:
+            tracked = repo.index().tracked.get(repo.relpath(path)) if _inside(repo, path) else None
+            if tracked is not None:
+                return Nid(tracked.nid)
+        from numbers_cli.ops.ingest import nid_of_file
+
+        return nid_of_file(path)
+    try:
+        nid = Nid.parse(target)
+    except InvalidFormat:
+        raise UsageError(f"{target}: no such file, and not a valid Nid") from None
+    if repo is None or repo.refs.history(nid) or not repo.objects.has(nid):
+        return nid
+    data = repo.objects.get(nid)
+    if data[:1] == b"{" and b'"assetTreeSignature"' in data:  # a commit: its asset
+        tree = _parse_tree(read_file(repo, Commit.from_json(data).tree_cid), nid)
+        if isinstance(tree.get("assetCid"), str):
+            return Nid.parse(tree["assetCid"])
+    return nid
+
+
+def parse_nid(value: Any) -> Nid:
+    """A Nid from a document field (`Nid.parse` reads the common form without multiformats)."""
+    return Nid.parse(str(value))
+
+
+def _inside(repo: Repository, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(repo.workdir)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_tree(data: bytes, where: str) -> dict[str, Any]:
+    try:
+        value = jsjson.parse(data)
+    except InvalidFormat:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    parent = value.get("parentAssetCid")
+    if parent is not None:
+        try:
+            parse_nid(parent)
+        except InvalidFormat:
+            raise LineageError(
+                f"the tree {where} names parentAssetCid {str(parent)[:80]!r}, which is not a Nid"
+            ) from None
+    return value
+
+
+@dataclass
+class _TreeRead:
+    tree: dict[str, Any] | None
+    where: str  # local | ipfs | missing
+    intact: bool  # bytes match the commit's assetTreeSha256
+
+
+@dataclass
+class _Context:
+    repo: Repository | None
+    client: ChainClient | None
+    source: ObjectSource | None
+    finder: ChildFinder | None
+    profiles: Any = None  # ops.profiles.Profiles: ties profile committers to signers
+    trees: dict[str, _TreeRead] = field(default_factory=dict)
+    blocks: dict[str, list[int]] = field(default_factory=dict)  # prefetched getCommits
+    local_children: dict[str, list[str]] | None = None
+
+    # -- trees ---------------------------------------------------------------------
+
+    def tree(self, commit: Commit) -> _TreeRead:
+        cid = commit.tree_cid
+        key = f"{cid}:{commit.get('assetTreeSha256')}"
+        if key not in self.trees:
+            self.trees[key] = self._read_tree(cid, str(commit.get("assetTreeSha256")))
+        return self.trees[key]
+
+    def _read_tree(self, cid: Nid, sha: str) -> _TreeRead:
+        data, where = None, "missing"
+        if self.repo is not None:
+            try:
+                data, where = read_file(self.repo, cid), "local"
+            except NotFound:
+                data = None
+            except IntegrityError:  # altered in the store: shown as a tree that fails
+                return _TreeRead(None, "local", False)
+            if data is None and self.source is not None:
+                try:
+                    data, where = read_file(self.repo, cid, self.source), "ipfs"
+                except (NotFound, IntegrityError, NetworkError):
+                    data = None
+        if data is None:
+            return _TreeRead(None, "missing", False)
+        return _TreeRead(_parse_tree(data, cid), where, hashlib.sha256(data).hexdigest() == sha)
+
+    # -- versions ------------------------------------------------------------------
+
+    def version(
+        self,
+        commit_nid: str,
+        commit: Commit | None,
+        signature: SignatureCheck,
+        index: int,
+        local: bool,
+        chain: dict[str, Any] | None,
+    ) -> tuple[Version, dict[str, Any] | None]:
+        if commit is None:
+            version = Version(
+                commit_nid,
+                index,
+                None,
+                None,
+                None,
+                None,
+                "unreadable",
+                signature.detail,
+                signature.code or ExitCode.VERIFY_SIGNATURE,
+                local,
+                chain,
+                None,
+                "missing",
+            )
+            return version, None
+        read = self.tree(commit)
+        verdict, detail, code = (
+            _VERDICTS.get(signature.code, "bad-signature"),
+            signature.detail,
+            (signature.code),
+        )
+        if read.where != "missing" and not read.intact and signature.ok:
+            verdict, code = "bad-tree", ExitCode.VERIFY_TREE
+            detail = "tree bytes do not match the commit's assetTreeSha256 or CID"
+        elif read.tree is None and signature.ok:
+            detail += "; tree missing (not local, not on the IPFS remote)"
+        version = Version(
+            commit=commit_nid,
+            index=index,
+            action=str(commit.get("actionName") or action_name_for(commit.get("action"))),
+            timestamp=commit.get("timestampCreated"),
+            committer=commit.get("committer"),
+            signer=signature.signer,
+            verdict=verdict,
+            detail=detail,
+            code=code,
+            local=local,
+            chain=chain,
+            tree=str(commit.tree_cid),
+            tree_where=read.where,
+            abstract=commit.get("abstract"),
+        )
+        return version, read.tree if read.intact else None
+
+    def chain_history(self, nid: str, node: AssetNode) -> list[RemoteCommit]:
+        if self.client is None:
+            return []
+        try:
+            history = read_history(self.client, Nid(nid), repo=self.repo, profiles=self.profiles)
+        except NetworkError as exc:
+            node.chain, node.chain_detail = "unreachable", exc.message
+            return []
+        node.chain = "found" if history else "none"
+        return history
+
+    def prefetch(self, nids: list[str]) -> None:
+        """getCommits of a whole generation in one batched round trip."""
+        wanted = [n for n in nids if n not in self.blocks]
+        if self.client is None or len(wanted) < 2:
+            return
+        with contextlib.suppress(NetworkError):  # each asset's own read then says what failed
+            self.blocks.update(self.client.commits_of(wanted))
+
+    def gather(self, nid: str, role: str, generation: int, found_by: str) -> AssetNode:
+        node = AssetNode(nid, role, generation, found_by=found_by)
+        repo = self.repo
+        local = repo.refs.history(nid) if repo is not None else []
+        if repo is not None:
+            node.local = bool(local)
+            node.content = "local" if repo.objects.has(Nid(nid)) else "missing"
+            node.name = repo.index().path_of(nid)
+        trees: list[dict[str, Any]] = []
+        on_chain = set()
+        for remote in self.chain_history(nid, node):
+            on_chain.add(remote.commit_nid)
+            where = {
+                "block": remote.record.block_number,
+                "tx": remote.record.tx_hash,
+                "index": remote.index,
+            }
+            version, tree = self.version(
+                remote.commit_nid,
+                remote.commit,
+                remote.signature,
+                remote.index,
+                remote.local,
+                where,
+            )
+            node.versions.append(version)
+            if tree is not None:
+                trees.append(tree)
+        offset = len(node.versions)
+        for i, commit_nid in enumerate(c for c in local if c not in on_chain):
+            commit, signature = _local_commit(repo, commit_nid, profiles=self.profiles)
+            version, tree = self.version(commit_nid, commit, signature, offset + i, True, None)
+            node.versions.append(version)
+            if tree is not None:
+                trees.append(tree)
+        if trees:
+            latest = trees[-1]
+            node.fields = {key: latest.get(key) for key in SHOWN_FIELDS if key in latest}
+        node.parents = list(
+            dict.fromkeys(str(t["parentAssetCid"]) for t in trees if t.get("parentAssetCid"))
+        )
+        return node
+
+    # -- descendants ---------------------------------------------------------------
+
+    def children(self, nid: str) -> Iterator[tuple[str, str]]:
+        """(child, how it was found) of `nid`: the local repository, then a chain scan."""
+        if self.local_children is None:
+            self.local_children = self._local_children()
+        for child in self.local_children.get(nid, []):
+            yield child, "local"
+        if self.finder is not None:
+            for child in self.finder.children(nid):
+                yield child, "chain-scan"
+
+    def _local_children(self) -> dict[str, list[str]]:
+        """parent → children over the repository's assets (their first and latest trees)."""
+        found: dict[str, list[str]] = {}
+        if self.repo is None:
+            return found
+        for asset in self.repo.refs.assets():
+            history = self.repo.refs.history(asset)
+            for commit_nid in dict.fromkeys([history[0], history[-1]]) if history else []:
+                commit, _ = _local_commit(self.repo, commit_nid, check=False)
+                if commit is None:
+                    continue
+                parent = (self.tree(commit).tree or {}).get("parentAssetCid")
+                if parent and asset not in found.setdefault(str(parent), []):
+                    found[str(parent)].append(asset)
+        return found
+
+
+def _local_commit(
+    repo: Repository | None, commit_nid: str, check: bool = True, profiles: Any = None
+) -> tuple[Commit | None, SignatureCheck]:
+    assert repo is not None
+    try:
+        commit = Commit.from_json(repo.objects.get(Nid(commit_nid)))
+    except InvalidFormat as exc:
+        return None, SignatureCheck(False, None, exc.message, ExitCode.VERIFY_MALFORMED)
+    except (NotFound, IntegrityError) as exc:
+        return None, SignatureCheck(False, None, exc.message, ExitCode.VERIFY_SIGNATURE)
+    if not check:
+        return commit, SignatureCheck(True, None, "")
+    return commit, check_signature(commit, profiles)
+
+
+def _check_acyclic(result: Trace) -> None:
+    children: dict[str, list[str]] = {}
+    for parent, child in result.edges:
+        children.setdefault(parent, []).append(child)
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+
+    def visit(nid: str, path: list[str]) -> None:
+        state[nid] = 1
+        for child in children.get(nid, []):
+            if state.get(child) == 1:
+                cycle = [*path[path.index(child) :], child] if child in path else [nid, child]
+                raise LineageError(
+                    "the lineage has a cycle of parentAssetCid: " + " → ".join(cycle)
+                )
+            if child not in state:
+                visit(child, [*path, child])
+        state[nid] = 2
+
+    for nid in list(children):
+        if nid not in state:
+            visit(nid, [nid])
+
+
+def trace(
+    repo: Repository | None,
+    target: str,
+    *,
+    client: ChainClient | None = None,
+    source: ObjectSource | None = None,
+    finder: ChildFinder | None = None,
+    scanned: dict[str, Any] | None = None,
+) -> Trace:
+    """The whole provenance of the asset `target` names; see the module docstring."""
+    from numbers_cli.ops.profiles import Profiles
+
+    subject = resolve_subject(repo, target)
+    ctx = _Context(repo, client, source, finder, Profiles(repo, source))
+    result = Trace(subject, client.network.name if client else None, scanned)
+    edges: dict[tuple[str, str], None] = {}
+    root = ctx.gather(subject, "subject", 0, "target")
+    result.nodes[subject] = root
+
+    # Ancestors, generation by generation.
+    frontier = [root]
+    while frontier:
+        upper: list[AssetNode] = []
+        for node in frontier:
+            for parent in node.parents:
+                edges[(parent, node.nid)] = None
+                if parent in result.nodes:
+                    continue
+                found = ctx.gather(parent, "ancestor", node.generation - 1, "lineage")
+                result.nodes[parent] = found
+                upper.append(found)
+        frontier = upper
+
+    # Descendants of the subject, a generation at a time (its chain reads batched).
+    generation = [root]
+    while generation:
+        found_here: list[tuple[AssetNode, str, str]] = []
+        for node in generation:
+            for child, how in ctx.children(node.nid):
+                edges[(node.nid, child)] = None
+                if child not in result.nodes and all(c != child for _, c, _ in found_here):
+                    found_here.append((node, child, how))
+        ctx.prefetch([child for _, child, _ in found_here])
+        generation = []
+        for parent_node, child, how in found_here:
+            found = ctx.gather(child, "descendant", parent_node.generation + 1, how)
+            result.nodes[child] = found
+            generation.append(found)
+            for parent in found.parents:  # a second parent already in the graph
+                if parent in result.nodes:
+                    edges[(parent, child)] = None
+    result.edges = list(edges)
+    _check_acyclic(result)
+    return result

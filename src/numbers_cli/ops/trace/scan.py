@@ -1,0 +1,152 @@
+"""`nit trace --scan-chain`: find derived assets among every commit of the register.
+
+The register's `Commit` events are read range by range (eth_getLogs on topic0
+only), each range stored in the repository's scan cache (repo.chain_scan)
+with the next block to read, so a scan resumes where the last one stopped and
+memory stays that of one range. The event names its asset only by
+keccak256(Nid); the Nid and its `parentAssetCid` come from the asset's first
+readable registration tree (the store, else the IPFS remote), and the Nid is
+kept only if it hashes to the event's topic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from numbers_cli.chain import ChainClient
+from numbers_cli.chain.register import nid_topic
+from numbers_cli.errors import (
+    IntegrityError,
+    InvalidFormat,
+    LineageError,
+    NetworkError,
+    NotFound,
+    UsageError,
+)
+from numbers_cli.model import jsjson
+from numbers_cli.model.commit import Commit
+from numbers_cli.model.nid import Nid
+from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.trace.gather import ChildFinder, parse_nid
+from numbers_cli.ops.trees import ObjectSource, read_file
+from numbers_cli.repo.chain_scan import ScanIndex, ScannedRow
+from numbers_cli.repo.repository import Repository
+
+__all__ = ["ScanFinder", "ScanReport", "scan_chain"]
+
+#: Blocks per eth_getLogs: small enough that one reply stays small on a busy chain.
+SCAN_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    network: str
+    from_block: int
+    to_block: int
+    new_commits: int
+    totals: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "network": self.network,
+            "fromBlock": self.from_block,
+            "toBlock": self.to_block,
+            "newCommits": self.new_commits,
+            **self.totals,
+        }
+
+
+class ScanFinder(ChildFinder):
+    def __init__(self, index: ScanIndex) -> None:
+        self.index = index
+
+    def children(self, nid: str) -> list[str]:
+        return self.index.children(nid)
+
+
+def _rows(client: ChainClient, start: int, end: int) -> list[ScannedRow]:
+    rows: list[ScannedRow] = []
+    for event in client.commit_events(start, end):
+        try:
+            commit = Commit.from_json(event.commit_data)
+            tree = str(commit.tree_cid)
+        except InvalidFormat:
+            tree = ""  # not a Numbers commit: kept, never resolved to an asset
+        commit_cid = str(Nid.of_bytes(event.commit_data.encode("utf-8")))
+        rows.append(
+            (event.block_number, event.log_index, event.tx_hash, event.nid_hash, commit_cid, tree)
+        )
+    return rows
+
+
+def _read_tree(repo: Repository, source: ObjectSource | None, cid: str) -> dict[str, Any] | None:
+    try:
+        data = read_file(repo, parse_nid(cid), source)
+        value = jsjson.parse(data)
+    except (NotFound, IntegrityError, InvalidFormat, NetworkError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _resolve_one(
+    repo: Repository, source: ObjectSource | None, nid_hash: str, trees: list[str]
+) -> tuple[str, str | None, str | None, str]:
+    state = "missing"
+    for cid in trees:
+        tree = _read_tree(repo, source, cid)
+        if tree is None:
+            continue
+        claimed = str(tree.get("assetCid", ""))
+        if nid_topic(claimed) != nid_hash:
+            state = "mismatch"  # a tree of another asset registered under this Nid
+            continue
+        raw_parent = tree.get("parentAssetCid")
+        parent = None
+        if raw_parent is not None:
+            try:
+                parent = parse_nid(raw_parent)
+            except InvalidFormat:
+                raise LineageError(
+                    f"asset {claimed} names parentAssetCid {str(raw_parent)[:80]!r}, "
+                    "which is not a Nid"
+                ) from None
+        return nid_hash, claimed, parent, "resolved"
+    return nid_hash, None, None, state
+
+
+def _resolve(index: ScanIndex, repo: Repository, source: ObjectSource | None) -> None:
+    while batch := index.unresolved():
+        index.resolve([_resolve_one(repo, source, nid_hash, trees) for nid_hash, trees in batch])
+
+
+def scan_chain(
+    repo: Repository,
+    client: ChainClient,
+    index: ScanIndex,
+    *,
+    source: ObjectSource | None = None,
+    from_block: int | None = None,
+    progress: Progress | None = None,
+) -> ScanReport:
+    """Scan (or resume scanning) the register's Commit events up to the chain head."""
+    progress = progress or NoProgress()
+    register = client.contract_address()
+    client.check()
+    index.bind(register, client.network.chain_id)
+    head = client.block_number()
+    if from_block is not None and from_block > head:
+        raise UsageError(f"--from-block {from_block} is beyond the chain head (block {head})")
+    start = max(index.next_block, from_block or 0)
+    new = 0
+    progress.start(f"Scanning {client.network.name}", max(head + 1 - start, 0), unit="blocks")
+    try:
+        for low in range(start, head + 1, SCAN_CHUNK):
+            high = min(low + SCAN_CHUNK - 1, head)
+            new += index.record(_rows(client, low, high), high + 1)
+            progress.advance(high + 1 - low)
+    finally:
+        progress.done()
+    index.retry_missing()
+    _resolve(index, repo, source)
+    return ScanReport(client.network.name, start, head, new, index.counts())

@@ -1,0 +1,274 @@
+"""`nit trace`: lineage (ancestors, descendants), versions with verdicts, every view,
+against real repositories, a real anvil and the real js-ipfs node."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import Nit, ok, one_line_error
+from tests.support.anvil import Anvil
+from tests.support.chain_history import made_commit, register_local, signer
+from tests.support.ipfs_node import IpfsNode
+
+from numbers_cli.chain import ChainClient, Network
+from numbers_cli.model import jsjson
+from numbers_cli.model.commit import ACTION_NIDS, Commit, gateway_url
+from numbers_cli.model.nid import Nid
+from numbers_cli.repo.repository import Repository
+
+PHOTOS = ("Canon_40D.jpg", "Nikon_D70.jpg", "Pentax_K10D.jpg")
+
+
+def _nid_of(nit: Nit, name: str) -> str:
+    return ok(nit("hash", name)).stdout.split()[0]
+
+
+def make_lineage(nit: Nit, media: Any, names: tuple[str, ...] = PHOTOS) -> list[str]:
+    """Three generations: names[0] → names[1] (an AI edit) → names[2], each committed."""
+    media(*names)
+    ok(nit("add", names[0], "-m", "the original", "--license", "cc-by-4.0", "--creator", "Ada"))
+    ok(nit("commit", "-m", "registration"))
+    nids = [_nid_of(nit, names[0])]
+    ok(
+        nit(
+            "add",
+            names[1],
+            "--parent",
+            nids[0],
+            "-m",
+            "an AI edit",
+            "--generated-by",
+            "model-x",
+            "--source-type",
+            "trainedAlgorithmicMedia",
+        )
+    )
+    ok(nit("commit", "-m", "derived"))
+    nids.append(_nid_of(nit, names[1]))
+    ok(nit("add", names[2], "--parent", nids[1], "-m", "a crop", "--license", "mit"))
+    ok(nit("commit", "-m", "derived again"))
+    nids.append(_nid_of(nit, names[2]))
+    return nids
+
+
+def _trace_json(nit: Nit, *args: str, code: int = 0) -> dict[str, Any]:
+    result = nit("trace", *args, "--json")
+    assert result.exit_code == code, result.output
+    return json.loads(result.stdout)
+
+
+def test_local_lineage_of_three_generations(
+    nit: Nit, repo: Path, media: Any, signing_key: str
+) -> None:
+    a, b, c = make_lineage(nit, media)
+    report = _trace_json(nit, PHOTOS[1])  # the middle one, by file name
+    assert report["schemaVersion"] == 1 and report["subject"] == b and report["ok"]
+    nodes = {n["nid"]: n for n in report["nodes"]}
+    assert [n["nid"] for n in report["nodes"]] == [a, b, c]  # oldest generation first
+    assert (nodes[a]["role"], nodes[a]["generation"]) == ("ancestor", -1)
+    assert (nodes[c]["role"], nodes[c]["generation"], nodes[c]["foundBy"]) == (
+        "descendant",
+        1,
+        "local",
+    )
+    assert {(e["parent"], e["child"]) for e in report["edges"]} == {(a, b), (b, c)}
+    assert nodes[a]["fields"]["license"]["name"] == "CC-BY-4.0"
+    assert nodes[a]["fields"]["assetCreator"] == "Ada"
+    assert nodes[b]["fields"]["generatedBy"] == "model-x"
+    assert nodes[b]["fields"]["digitalSourceType"].endswith("/trainedAlgorithmicMedia")
+    assert nodes[b]["name"] == PHOTOS[1] and nodes[b]["parents"] == [a]
+    for node in nodes.values():
+        assert node["where"] == {"local": True, "content": "local", "chain": "not asked"}
+        (version,) = node["versions"]
+        assert version["verdict"] == "ok" and version["treeWhere"] == "local"
+        assert version["where"] == {"local": True, "chain": None}
+    # The root and the leaf give the same graph.
+    assert {n["nid"] for n in _trace_json(nit, a)["nodes"]} == {a, b, c}
+    assert [n["role"] for n in _trace_json(nit, c)["nodes"]] == ["ancestor", "ancestor", "subject"]
+
+
+def test_terminal_dot_and_mermaid_views(nit: Nit, repo: Path, media: Any, signing_key: str) -> None:
+    a, b, c = make_lineage(nit, media)
+    text = ok(nit("trace", b)).stdout
+    for nid in (a, b, c):
+        assert nid in text
+    assert "generatedBy: model-x" in text and "license: CC-BY-4.0" in text and "✓ #0" in text
+    dot = ok(nit("trace", b, "--dot")).stdout
+    assert (
+        dot.startswith("digraph lineage {")
+        and f'"{a}" -> "{b}";' in dot
+        and f'"{b}" -> "{c}";' in dot
+    )
+    mermaid = ok(nit("trace", b, "--mermaid")).stdout
+    assert mermaid.startswith("graph TD") and "n0 --> n1" in mermaid and "n1 --> n2" in mermaid
+    result = nit("trace", b, "--dot", "--json")
+    assert result.exit_code == 2 and "one of --json" in one_line_error(result)
+
+
+def test_a_parent_nobody_has_is_shown_missing(
+    nit: Nit, repo: Path, media: Any, signing_key: str
+) -> None:
+    media("Canon_40D.jpg")
+    ghost = str(Nid.of_bytes(b"an original that was never registered"))
+    ok(nit("add", "Canon_40D.jpg", "--parent", ghost))
+    ok(nit("commit", "-m", "derived from a lost file"))
+    report = _trace_json(nit, "Canon_40D.jpg")
+    nodes = {n["nid"]: n for n in report["nodes"]}
+    assert nodes[ghost]["missing"] and nodes[ghost]["role"] == "ancestor"
+    assert nodes[ghost]["versions"] == [] and nodes[ghost]["where"]["content"] == "missing"
+    assert "MISSING" in ok(nit("trace", "Canon_40D.jpg")).stdout
+
+
+def test_a_cycle_of_parents_is_refused(nit: Nit, repo: Path, media: Any, signing_key: str) -> None:
+    media("Canon_40D.jpg", "Nikon_D70.jpg")
+    a, b = _nid_of(nit, "Canon_40D.jpg"), _nid_of(nit, "Nikon_D70.jpg")
+    ok(nit("add", "Canon_40D.jpg", "--parent", b))
+    ok(nit("add", "Nikon_D70.jpg", "--parent", a))
+    ok(nit("commit", "-m", "each derived from the other"))
+    before = sorted(p.name for p in (repo / ".numbers" / "objects").rglob("*"))
+    result = nit("trace", "Canon_40D.jpg")
+    assert result.exit_code == 17
+    assert "cycle of parentAssetCid" in one_line_error(result)
+    assert sorted(p.name for p in (repo / ".numbers" / "objects").rglob("*")) == before
+
+
+def test_not_a_nid_and_no_such_file(nit: Nit, repo: Path) -> None:
+    result = nit("trace", "not-a-file-or-nid")
+    assert result.exit_code == 2 and "not a valid Nid" in one_line_error(result)
+    result = nit("trace", "x", "--from-block", "3")
+    assert result.exit_code == 2 and "--scan-chain" in one_line_error(result)
+
+
+# --- with the chain ------------------------------------------------------------------
+
+
+def _register_tree(
+    repo: Path, chain: ChainClient, key: str, tree: dict[str, Any], committer: str | None = None
+) -> tuple[str, str]:
+    """Sign and register an arbitrary tree (as another client would); keep the tree here."""
+    by = signer(key)
+    data = jsjson.stringify(tree, indent=2).encode()
+    tree_cid = Nid.of_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    commit = Commit.new(
+        {
+            "assetTreeCid": tree_cid,
+            "assetTreeSha256": sha,
+            "assetTreeSignature": by.sign_text(sha),
+            "author": by.address,
+            "committer": committer or by.address,
+            "timestampCreated": int(time.time()),
+            "action": ACTION_NIDS["action-commit"],
+            "actionResult": gateway_url(tree_cid),
+            "abstract": "registered elsewhere",
+        }
+    )
+    store = Repository(repo)
+    with store.transaction():
+        store.objects.put_block(tree_cid, data)
+    chain.send_commits([(tree["assetCid"], commit.to_chain())], key)
+    return str(tree_cid), str(commit.nid())
+
+
+def test_remote_trace_checks_every_signature(
+    nit: Nit,
+    repo: Path,
+    media: Any,
+    signing_key: str,
+    on_chain: Network,
+    chain: ChainClient,
+    anvil: Anvil,
+) -> None:
+    a, b, c = make_lineage(nit, media)
+    for asset in (a, b, c):
+        register_local(chain, repo, asset, anvil.keys[1])
+    report = _trace_json(nit, b, "--remote")
+    assert report["network"] == "devnet" and report["ok"]
+    for node in report["nodes"]:
+        assert node["where"]["chain"] == "found"
+        (version,) = node["versions"]
+        assert version["where"]["local"] and version["where"]["chain"]["block"] > 0
+    # A forged commit of the subject: signed by one key, naming another committer.
+    forged, _ = made_commit(b, anvil.keys[2], committer="0x" + "11" * 20)
+    chain.send_commits([(b, forged)], anvil.keys[2])
+    report = _trace_json(nit, b, "--remote", code=13)
+    subject = next(n for n in report["nodes"] if n["nid"] == b)
+    assert [v["verdict"] for v in subject["versions"]] == ["ok", "wrong-signer"]
+    assert subject["versions"][1]["where"]["local"] is False
+    assert {n["nid"] for n in report["nodes"]} == {a, b, c}  # the rest is still shown
+    result = nit("trace", b, "--remote")
+    assert result.exit_code == 13 and "✗ #1" in result.stdout and "wrong-signer" in result.stdout
+
+
+def test_a_parent_that_is_not_a_nid_is_refused(
+    nit: Nit, repo: Path, on_chain: Network, chain: ChainClient, anvil: Anvil
+) -> None:
+    asset = str(Nid.of_bytes(b"a file with a broken lineage"))
+    _register_tree(
+        repo,
+        chain,
+        anvil.keys[3],
+        {
+            "assetCid": asset,
+            "assetSha256": hashlib.sha256(b"x").hexdigest(),
+            "encodingFormat": "image/jpeg",
+            "parentAssetCid": "my-holiday-photo.jpg",
+        },
+    )
+    result = nit("trace", asset, "--remote")
+    assert result.exit_code == 17
+    assert "'my-holiday-photo.jpg', which is not a Nid" in one_line_error(result)
+
+
+@pytest.fixture
+def ipfs_remote(nit: Nit, repo: Path, ipfs_node: IpfsNode) -> str:
+    ok(nit("remote", "add", "node", ipfs_node.api_url, "--global"))
+    return ipfs_node.api_url
+
+
+def test_scan_chain_finds_descendants_registered_elsewhere(
+    nit: Nit,
+    repo: Path,
+    second: Nit,
+    media: Any,
+    signing_key: str,
+    on_chain: Network,
+    chain: ChainClient,
+    anvil: Anvil,
+    ipfs_remote: str,
+) -> None:
+    media("Canon_40D.jpg")
+    ok(nit("add", "Canon_40D.jpg", "-m", "original"))
+    ok(nit("commit", "-m", "registration"))
+    original = _nid_of(nit, "Canon_40D.jpg")
+    register_local(chain, repo, original, anvil.keys[1])
+    # Another machine derives from it, pushes its tree to IPFS and registers on chain.
+    elsewhere = second.cwd
+    (elsewhere / "edit.jpg").write_bytes((repo / "Canon_40D.jpg").read_bytes() + b"edited")
+    ok(second("add", "edit.jpg", "--parent", original, "-m", "an edit made elsewhere"))
+    ok(second("commit", "-m", "derived elsewhere"))
+    ok(second("push", "--no-chain"))
+    edit = json.loads(second("log", "--json").stdout)[0]["asset"]
+    register_local(chain, elsewhere, edit, anvil.keys[2])
+    # Locally the edit is unknown; the scan finds it (its tree read from IPFS).
+    assert len(_trace_json(nit, original)["nodes"]) == 1
+    report = _trace_json(nit, original, "--scan-chain")
+    nodes = {n["nid"]: n for n in report["nodes"]}
+    assert nodes[edit]["foundBy"] == "chain-scan" and nodes[edit]["role"] == "descendant"
+    assert nodes[edit]["where"]["local"] is False and nodes[edit]["where"]["chain"] == "found"
+    assert nodes[edit]["versions"][0]["treeWhere"] in ("ipfs", "local")
+    assert nodes[edit]["versions"][0]["verdict"] == "ok"
+    scan = report["scan"]
+    assert scan["commits"] == 2 and scan["derived"] == 1 and scan["newCommits"] == 2
+    # Cached: a second scan reads only new blocks.
+    again = _trace_json(nit, original, "--scan-chain")["scan"]
+    assert again["newCommits"] == 0 and again["fromBlock"] > scan["fromBlock"]
+    assert (repo / ".numbers" / "cache" / "scan-devnet.sqlite").is_file()
+    head = chain.block_number()
+    result = nit("trace", original, "--scan-chain", "--from-block", str(head + 100))
+    assert result.exit_code == 2 and "beyond the chain head" in one_line_error(result)
