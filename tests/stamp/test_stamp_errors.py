@@ -18,6 +18,7 @@ from numbers_cli.model.stamp import InclusionProof
 from numbers_cli.repo.repository import Repository
 from numbers_cli.repo.stamps import StampRecords
 
+
 def snapshot(repo: Path) -> dict[str, tuple[int, bytes]]:
     """Every file of `.numbers/` (the store by its content; locks and tmp/ aside)."""
     return snapshot_of(repo / ".numbers")
@@ -98,7 +99,7 @@ def test_a_proof_that_does_not_lead_to_the_root(nit, repo, on_devnet, artifacts)
     item = report["artifacts"][1]
     local = Repository.find(repo)
     records = StampRecords(local.db)
-    ((record, entry),) = records.of_asset(item["nid"])
+    ((_record, entry),) = records.of_asset(item["nid"])
     proof = InclusionProof.from_bytes(local.objects.get(entry.proof))
     bent = proof.proof[0][:-1] + bytes([proof.proof[0][-1] ^ 0x80])
     forged = InclusionProof(

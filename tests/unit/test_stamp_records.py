@@ -100,12 +100,12 @@ def test_damaged_rows_are_named(store: Store) -> None:
     conn.execute("UPDATE stamps SET proof = 'not-a-nid' WHERE leaf = 1")
     conn.commit()
     with pytest.raises(InvalidFormat, match=f"stamp record of batch {record.batch}.*leaf 1"):
-        StampRecords(store).get(record.batch).entries  # type: ignore[union-attr]
+        _ = StampRecords(store).get(record.batch).entries  # type: ignore[union-attr]
     conn.execute("DELETE FROM stamps WHERE leaf = 1")
     conn.commit()
     conn.close()
     with pytest.raises(InvalidFormat, match="1 leaves on record, not 2"):
-        StampRecords(store).get(record.batch).entries  # type: ignore[union-attr]
+        _ = StampRecords(store).get(record.batch).entries  # type: ignore[union-attr]
 
 
 def test_a_store_made_before_the_stamp_tables(tmp_path: Path) -> None:

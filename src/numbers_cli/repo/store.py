@@ -86,7 +86,15 @@ CREATE INDEX IF NOT EXISTS stamps_asset ON stamps(asset);
 CREATE INDEX IF NOT EXISTS stamps_commit ON stamps(commit_nid);
 """
 TABLES = (
-    "packs", "blocks", "files", "filed", "refs", "staged", "tracked", "stamp_batches", "stamps"
+    "packs",
+    "blocks",
+    "files",
+    "filed",
+    "refs",
+    "staged",
+    "tracked",
+    "stamp_batches",
+    "stamps",
 )
 
 

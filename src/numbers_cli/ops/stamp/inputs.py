@@ -95,9 +95,7 @@ def plan_inputs(
         path = Path(text)
         if path.is_dir() and not recursive:
             raise UsageError(f"{text} is a directory; use -r to stamp the files in it")
-        found += [
-            f.path for f in expand([path], root or cwd, warn or (lambda message: None))
-        ]
+        found += [f.path for f in expand([path], root or cwd, warn or (lambda message: None))]
     files = list(dict.fromkeys(found))
     if not files:
         raise UsageError("nothing to stamp: no files found")
