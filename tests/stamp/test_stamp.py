@@ -273,3 +273,20 @@ def test_status_counts_stamped_artifacts_as_anchored(nit, repo, on_devnet, artif
         db.commit()
     unpushed = json.loads(ok(nit("status", "--json")).stdout)["unpushed"]
     assert len(unpushed) == 1  # the batch (not registered, as far as refs know), not its artifacts
+
+
+def test_a_rebuilt_store_keeps_the_stamp_records(nit, repo, on_devnet, artifacts) -> None:
+    """`nit fsck --repair` rebuilding a damaged store.db saves the stamp rows it can
+    read with the refs (repo/maintenance.py), so stamped artifacts stay anchored."""
+    from numbers_cli.repo.maintenance import rebuild_store
+
+    artifacts(3)
+    report = stamp_json(nit, "-r", "dist")
+    local = Repository.find(repo)
+    aside, saved = rebuild_store(local)
+    local.close()
+    assert aside.exists() and saved["stamp_batches"] == 1 and saved["stamps"] == 3
+    assert json.loads(ok(nit("fsck", "--json")).stdout)["ok"]
+    assert json.loads(ok(nit("status", "--json")).stdout)["unpushed"] == []
+    result = ok(nit("verify", report["artifacts"][2]["nid"], "--remote"))
+    assert "leaf 3 of 3" in result.stdout and "on chain: devnet" in result.stdout

@@ -123,6 +123,13 @@ def test_a_proof_that_does_not_lead_to_the_root(nit, repo, on_devnet, artifacts)
     assert verdict["exitCode"] == 25
     # the other artifacts' proofs still hold
     assert ok(nit("verify", report["artifacts"][0]["nid"])).exit_code == 0
+    # fsck checks every stamp record's proof, without a chain
+    fsck = json.loads(nit("fsck", "--json").stdout)
+    assert not fsck["ok"]
+    (problem,) = fsck["problems"]
+    assert problem["kind"] == "stamp" and problem["name"] == item["nid"]
+    assert f"leaf 2 of batch {report['batches'][0]['batch']}" in problem["message"]
+    assert "does not lead to the batch's root" in problem["message"]
     assert merkle.to_hex(proof.root) == report["batches"][0]["root"]
 
 

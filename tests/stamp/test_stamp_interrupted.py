@@ -3,20 +3,24 @@ while it writes its batch) and run again registers its batch exactly once.
 
 Kill points come from the drivers `nit push` is tested with:
 tests/support/push_crash.py (push journal write, broadcast, refs/remotes
-write) and tests/support/crash.py (any file system step of the stamp).
+write) and tests/support/crash.py (any step of the stamp's store transaction:
+each block into its batch pack, each statement, the pack's rename, COMMIT).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from tests.conftest import TEST_ADDRESS, Nit, ok
+from tests.conftest import TEST_ADDRESS, Nit
 from tests.stamp.conftest import make_artifacts
 
 from numbers_cli.chain import ChainClient, Network
@@ -100,28 +104,71 @@ def test_stamp_killed_around_its_transaction(nit, dist, workdir, on_devnet, kill
     assert third.exit_code == 24, third.output
 
 
-def test_stamp_killed_while_writing_its_batch(nit, dist, workdir, tmp_path, on_devnet) -> None:
-    """Killed halfway through writing the refs of its batch: the repository's journal
-    makes the batch whole (or absent), and the rerun registers it once."""
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    ok(Nit(scratch)("init"))
-    make_artifacts(scratch / "dist", ARTIFACTS, prefix="scratch")
-    trace = tmp_path / "trace.jsonl"
-    traced = run_driver("crash.py", scratch, "--trace", str(trace))
-    assert traced.returncode == 0, traced.stderr
-    steps = [json.loads(line) for line in trace.read_text().splitlines()]
-    heads = [i for i, s in enumerate(steps, 1) if "refs/heads" in s["path"]]
-    assert len(heads) >= ARTIFACTS
+def _store_transaction(steps: list[dict[str, str]]) -> range:
+    """Step numbers (1-based) of the stamp's store transaction: BEGIN to COMMIT."""
+    begin = next(i for i, s in enumerate(steps, 1) if s["kind"] == "db" and "BEGIN" in s["path"])
+    commit = next(i for i, s in enumerate(steps, 1) if i > begin and s["path"] == "COMMIT")
+    return range(begin, commit + 1)
 
-    before = transactions(on_devnet)
-    killed = run_driver(
-        "crash.py", workdir, "--trace", str(tmp_path / "t2"), "--kill-at", str(heads[2])
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_stamp_killed_at_any_step_of_its_transaction(
+    nit, repo, workdir, tmp_path, on_devnet, signing_key, when
+) -> None:
+    """Killed at every step that writes the batch (each block into the batch pack,
+    each store statement, the pack's rename, BEGIN and COMMIT), before or after
+    it: the repository is whole (fsck), the batch is there entirely or not at all,
+    and running the stamp again registers one batch holding every artifact, once."""
+    files = make_artifacts(workdir / "dist", 3)
+    base = tmp_path / "base"
+    gc.collect()
+    shutil.copytree(workdir, base)
+
+    dry = tmp_path / "dry"
+    shutil.copytree(base, dry)
+    traced = run_driver(
+        "crash.py", dry, "--trace", str(tmp_path / "dry.jsonl"), "--kinds", "fs,block,db"
     )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert traced.returncode == 0, traced.stderr
+    steps = [json.loads(line) for line in (tmp_path / "dry.jsonl").read_text().splitlines()]
+    numbers = _store_transaction(steps)
+    assert (
+        sum(steps[n - 1]["kind"] == "block" for n in numbers) >= 3 * 3 + 2
+    )  # trees, commits, proofs, batch
 
-    again = nit(*STAMP)
-    assert again.exit_code == 0, again.output
-    assert_stamped_once(workdir, on_devnet, dist)
-    assert transactions(on_devnet) - before == 1
-    ok(nit("fsck"))
+    def crash(n: int) -> tuple[str, Path]:
+        copy = tmp_path / f"crash-{n}"
+        shutil.copytree(base, copy)
+        killed = run_driver(
+            "crash.py",
+            copy,
+            "--trace",
+            str(tmp_path / f"crash-{n}.jsonl"),
+            "--kinds",
+            "fs,block,db",
+            "--kill-at",
+            str(n),
+            "--when",
+            when,
+        )
+        what = f"{when} step {n}: {steps[n - 1]['call']} {steps[n - 1]['path'][-40:]}"
+        assert killed.returncode == -signal.SIGKILL, (what, killed.stderr)
+        return what, copy
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        crashed = list(pool.map(crash, numbers))
+    for what, copy in crashed:
+        fsck = Nit(copy)("fsck", "--json")
+        assert fsck.exit_code == 0 and json.loads(fsck.stdout)["ok"], (what, fsck.output)
+        repo = Repository.find(copy)
+        records = StampRecords(repo.db).batches()
+        # All or nothing: a batch on record has every artifact's head; none, none.
+        heads = [repo.refs.history(nid_of_bytes(p.read_bytes())) for p in files]
+        if records:
+            assert all(len(h) == 1 for h in heads), what
+        else:
+            assert heads == [[], [], []], what
+        repo.close()
+        again = Nit(copy)(*STAMP)
+        assert again.exit_code == 0, (what, again.output)
+        assert_stamped_once(copy, on_devnet, [copy / "dist" / p.name for p in files])
