@@ -53,3 +53,48 @@ def test_keep_content_uploads_the_bytes_too(nit, repo, on_devnet, ipfs_node, art
     by_name = {f"dist/{p.name}": p for p in files}
     for item in report["artifacts"]:
         assert ipfs_node.rpc("cat", {"arg": item["nid"]}) == by_name[item["name"]].read_bytes()
+
+
+def test_a_batch_goes_up_as_one_car(
+    nit, repo, on_devnet, ipfs_node, artifacts, monkeypatch
+) -> None:
+    """40 artifacts, hash-only: 83 objects in one `dag/import` and two `pin/add`s
+    (64 CIDs each at most), every one pinned on the node and recorded once."""
+    from numbers_cli.ipfs.kubo import KuboRemote
+
+    calls: dict[str, int] = {"import": 0, "pin": 0, "pin_one": 0}
+    real_import, real_post = KuboRemote.import_car, KuboRemote._post
+
+    def counting_import(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["import"] += 1
+        return real_import(self, *args, **kwargs)
+
+    def counting_post(self, command, params=None, **kwargs):  # type: ignore[no-untyped-def]
+        if command == "pin/add":
+            many = isinstance((params or {}).get("arg"), list)
+            calls["pin" if many else "pin_one"] += 1
+        return real_post(self, command, params, **kwargs)
+
+    monkeypatch.setattr(KuboRemote, "import_car", counting_import)
+    monkeypatch.setattr(KuboRemote, "_post", counting_post)
+    ok(nit("remote", "add", "local", ipfs_node.api_url))
+    artifacts(40)
+    report = json.loads(ok(nit("stamp", "-r", "dist", "--hash-only", "--json")).stdout)
+    assert report["uploaded"] == 2 * 40 + 3
+    assert calls == {"import": 1, "pin": 2, "pin_one": 0}
+    keys = ipfs_node.rpc_json("pin/ls", {"type": "recursive", "cid-base": "base32"})["Keys"]
+    pinned = set(keys)
+    local = Repository.find(repo)
+    for item in report["artifacts"]:
+        assert item["commit"] in pinned
+        assert load_commit(local, Nid(item["commit"])).tree_cid in pinned
+    batch = report["batches"][0]
+    assert {batch["batch"], batch["commit"]} <= pinned
+    record = (repo / ".numbers" / "remotes" / "local" / "pinned").read_text().split()
+    assert len(record) == len(set(record)) == 2 * 40 + 3
+
+    # The next stamp sends only its own objects: the record says the rest is there.
+    artifacts(2, prefix="late")
+    later = json.loads(ok(nit("stamp", "-r", "dist", "--hash-only", "--json")).stdout)
+    assert later["uploaded"] == 2 * 2 + 3
+    assert calls == {"import": 2, "pin": 3, "pin_one": 0}

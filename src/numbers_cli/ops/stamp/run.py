@@ -13,7 +13,8 @@ A stamp runs in this order, each step safe to die in:
    pay stops the stamp here, with nothing written. Then the batch is written
    (one pack, refs in one journalled transaction).
 3. The batch's objects go to the IPFS remote, if one is configured (never the
-   artifacts' bytes when hash-only), and its commit is registered by
+   artifacts' bytes when hash-only), as one CAR and a few pin requests
+   (`ops.upload_car`), and its commit is registered by
    `ops.push.push`: one transaction, journalled before it leaves, recorded in
    `refs/remotes/<network>/<batch>` once mined.
 """
@@ -318,7 +319,7 @@ def _finish(
     """Upload the batches' objects (when a remote is configured), then register them."""
     if options.ipfs:
         from numbers_cli.ops.remotes import resolve_remote
-        from numbers_cli.ops.upload import upload_objects
+        from numbers_cli.ops.upload_car import upload_as_one_car
 
         remote = resolve_remote(config, options.remote)
         if remote is None:
@@ -328,7 +329,7 @@ def _finish(
         else:
             report.remote = remote.name
             cids = [cid for record in records for cid in _record_objects(repo, record)]
-            uploaded = upload_objects(repo, remote, cids, progress)
+            uploaded = upload_as_one_car(repo, remote, cids, progress)
             report.uploaded += sum(result.status == "uploaded" for result in uploaded)
     pushed = push_op.push(
         repo,
