@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from numbers_cli.errors import UsageError
-from numbers_cli.metadata import read_metadata
+from numbers_cli.metadata import metadata_of_open, open_regular
 from numbers_cli.metadata.mime import SNIFF_BYTES, mime_from_head
 from numbers_cli.model.nid import RAW_PREFIX, Nid
 from numbers_cli.model.unixfs import BlockSink, NidBuilder, read_chunks
@@ -50,12 +50,24 @@ class HashedArtifact:
     camera: dict[str, str] = field(default_factory=dict)
 
 
-def _name(path: Path, cwd: Path) -> str:
-    """How an artifact is listed: its path below the current directory, else as given."""
-    try:
-        return path.resolve().relative_to(cwd).as_posix()
-    except ValueError:
-        return os.path.normpath(str(path))
+def _name(path: str, cwd: str) -> str:
+    """How an artifact is listed: its path below the current directory, else whole.
+
+    `path` is absolute already (named files are joined to `cwd`, walked ones
+    resolved), and plain string work: no `resolve()` or `Path` parsing per
+    artifact, which cost more than reading a small one.
+    """
+    prefix = cwd.rstrip("/") + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else path
+
+
+def _named(text: str, cwd: str) -> str:
+    """A file named on the command line, as an absolute path (symlinks kept: the
+    name is what the user typed). Missing or odd ones fail as `nit add` fails."""
+    path = os.path.normpath(os.path.join(cwd, text))
+    if os.path.isfile(path):
+        return path
+    return str(next(iter(expand([Path(path)], Path(cwd), lambda message: None))).path)
 
 
 def plan_inputs(
@@ -90,12 +102,16 @@ def plan_inputs(
         return [Input(label, stdin=stdin)]
     if name is not None:
         raise UsageError("--name names the artifact read from standard input (-)")
-    found: list[Path] = []
+    found: list[str] = []
+    here = str(cwd)
     for text in paths:
-        path = Path(text)
-        if path.is_dir() and not recursive:
+        if not os.path.isdir(os.path.join(here, text)):
+            found.append(_named(text, here))
+            continue
+        if not recursive:
             raise UsageError(f"{text} is a directory; use -r to stamp the files in it")
-        found += [f.path for f in expand([path], root or cwd, warn or (lambda message: None))]
+        walked = expand([Path(here, text)], root or cwd, warn or (lambda message: None))
+        found += [str(f.path) for f in walked]
     files = list(dict.fromkeys(found))
     if not files:
         raise UsageError("nothing to stamp: no files found")
@@ -104,7 +120,7 @@ def plan_inputs(
             f"{len(files)} artifacts do not fit one batch of {batch_size}: "
             "a stamp is one registration; raise --batch-size or stamp them in parts"
         )
-    return [Input(_name(path, cwd), path=path) for path in files]
+    return [Input(_name(path, here), path=Path(path)) for path in files]
 
 
 def _hash(f: BinaryIO, sink: BlockSink | None) -> tuple[Nid, str, int, bytes]:
@@ -146,8 +162,11 @@ def hash_input(item: Input, sink: BlockSink | None) -> HashedArtifact:
             raise UsageError("standard input is empty: nothing to stamp")
         return HashedArtifact(item.name, nid, sha, size, mime_from_head(head, item.name))
     assert item.path is not None
-    meta = read_metadata(item.path)  # refuses what is not a regular file, one clear line
-    with item.path.open("rb") as f:
+    # One open: metadata from the head (the reader `nit add` uses; it refuses what is
+    # not a regular file, in one clear line), then the bytes from the start.
+    with open_regular(item.path) as f:
+        meta = metadata_of_open(f, item.path)
+        f.seek(0)
         nid, sha, size, _head = _hash(f, sink)
     return HashedArtifact(
         item.name, nid, sha, size, meta.mime, meta.created, meta.location, dict(meta.camera)

@@ -279,6 +279,7 @@ def _make_batch(
             content=not report.hash_only,
             timestamp=int(time.time()) if options.now is None else options.now,
             sink=sink,
+            documents=repo.objects.add_blocks,
         )
         # The registration must be affordable before anything is committed.
         with ChainClient(network, **client_options) as client:
