@@ -14,6 +14,11 @@ one registration. This measures what a CI job waits for and pays:
   (target <= 10 ms), and the `nit verify --offline FILE` command around it.
 
 Run:  .venv/bin/python bench/bench_stamp.py [--artifacts 10000] [--batch 1000] [--anchor 1000]
+                                            [--profile FILE]
+
+`--profile FILE`: one more stamp of a batch of `--batch` new artifacts under
+cProfile, after the measured runs; its statistics go to FILE (pstats) and the
+top of them, by own time and cumulative time, to stderr.
 
 Commands run in-process (`cli.main.run`), so imports are paid once; the
 figures are of the work, not of Python's start-up.
@@ -64,6 +69,7 @@ def main() -> None:
     parser.add_argument("--artifacts", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--anchor", type=int, default=1_000, help="artifacts pushed one by one")
+    parser.add_argument("--profile", type=Path, help="cProfile one more stamp of --batch into FILE")
     opts = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="nit-bench-stamp-") as tmp, Anvil() as node:
@@ -129,7 +135,7 @@ def main() -> None:
 
         # -- offline inclusion verify ---------------------------------------------------
         repo = Repository.find(stamp_work)
-        records = StampRecords(repo.dir)
+        records = StampRecords(repo.db)
         sample = random.Random(1).sample(files, min(200, len(files)))
         from numbers_cli.ops.ingest import ingest
 
@@ -155,6 +161,9 @@ def main() -> None:
             code = run(["verify", "--offline", str(sample[0].relative_to(stamp_work))])
         verify_cmd = time.perf_counter() - t0
         assert code == 0, out.getvalue()
+
+        if opts.profile is not None:  # not measured: one more batch, under cProfile
+            _profile(run, stamp_work, opts.batch, opts.profile)
 
         # -- the anchor: one nit push per artifact ---------------------------------------
         push_work = root / "push"
@@ -208,6 +217,23 @@ def main() -> None:
         f"ratios: stamp/push throughput {(n / stamp_elapsed) / (len(anchor_files) / push_elapsed):.1f}x, "
         f"gas {statistics.mean(push_gas) / statistics.mean(gas_small):,.0f}x less at {opts.batch:,} per batch"
     )
+
+
+def _profile(run, work: Path, count: int, out: Path) -> None:  # type: ignore[no-untyped-def]
+    import cProfile
+    import pstats
+
+    files = make_artifacts(work / "profiled", count, seed=41)
+    names = [str(p.relative_to(work)) for p in files]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    nit_json(run, ["stamp", *names, "--hash-only", "--no-ipfs", "--json"])
+    profiler.disable()
+    profiler.dump_stats(out)
+    stats = pstats.Stats(profiler, stream=sys.stderr)
+    print(f"\ncProfile of one stamp of {count:,} artifacts ({out}):", file=sys.stderr)
+    stats.sort_stats("tottime").print_stats(20)
+    stats.sort_stats("cumulative").print_stats(30)
 
 
 if __name__ == "__main__":

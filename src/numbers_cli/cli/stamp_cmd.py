@@ -38,7 +38,7 @@ _BATCH_TEXT = {
     epilog=examples(
         "nit stamp dist/*.whl dist/*.tar.gz     # one batch, one registration",
         "nit stamp -r dist --json               # every file under dist/",
-        "tar c dist | nit stamp - --name dist.tar",
+        "nit stamp - --name dist.tar < dist.tar  # one artifact from standard input",
         "nit stamp -r dist --hash-only --no-ipfs   # only hashes leave the machine",
         "nit verify dist/app.tar                # stamped in batch B, leaf i of n",
     )
