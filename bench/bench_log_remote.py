@@ -206,7 +206,7 @@ def _phases(network: Network, asset: Nid, runs: int) -> None:
     """The same work, phase by phase, in this process."""
     from numbers_cli.model import jsjson
     from numbers_cli.ops.remote_history import remote_log
-    from numbers_cli.ops.verify import check_signature
+    from numbers_cli.ops.signatures import check_signature
 
     with ChainClient(network) as chain:
         chain.check()

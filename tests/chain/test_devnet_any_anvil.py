@@ -97,13 +97,15 @@ def test_npm_wrapper_up_status_down_up(nit: Nit, npm_anvil: Path, signing_key: s
     assert down.exit_code == 0, down.output
     assert down.stdout.strip() == f"devnet stopped (pid {first['pid']})"
     assert _group(first["pid"]) == []  # both processes are gone...
-    assert anvil.port_is_free(port)  # ...and nothing holds the port
+    # ...and nothing of ours holds the port. Waited for: the port came from the
+    # ephemeral range, where another test's short-lived client socket may sit a moment.
+    assert _wait(lambda: anvil.port_is_free(port))
 
     again = _up(nit)  # same port, recorded chain: the register is still there
     assert again["started"] is True and again["port"] == port
     assert again["contract"] == first["contract"] and again["deployed"] is False
     assert nit("devnet", "down").exit_code == 0
-    assert anvil.port_is_free(port)
+    assert _wait(lambda: anvil.port_is_free(port))
 
 
 def test_npm_wrapper_killed_leaves_a_child_that_down_still_stops(

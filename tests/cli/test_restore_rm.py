@@ -162,3 +162,23 @@ def test_rm_of_an_untracked_path(nit: Nit, repo: Path, isolated_env: Path, args)
         "nit: error: nope.jpg is not tracked (`nit status` lists tracked files)"
     )
     assert snapshot(repo, isolated_env) == before
+
+
+def test_rm_refuses_to_delete_the_only_copy_of_a_file_added_by_reference(
+    nit: Nit, repo: Path, media, isolated_env: Path, signing_key: str
+) -> None:
+    """`--no-copy` keeps the bytes only in the working file: deleting it loses the asset."""
+    media(PHOTO)
+    ok(nit("add", "--no-copy", PHOTO))
+    ok(nit("commit", "-m", "by reference"))
+    before = snapshot(repo, isolated_env)
+    refused = nit("rm", PHOTO)
+    assert refused.exit_code == 1, refused.output
+    assert one_line_error(refused) == (
+        f"nit: error: the bytes of {PHOTO} are not stored in this repository; not deleting it "
+        "(`nit rm --cached` keeps the file and only untracks it; --force deletes it anyway)"
+    )
+    assert snapshot(repo, isolated_env) == before
+    assert (repo / PHOTO).is_file()
+    ok(nit("rm", "--cached", PHOTO))
+    assert (repo / PHOTO).is_file()  # untracked, still there

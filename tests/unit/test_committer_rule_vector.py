@@ -16,7 +16,7 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.policy import load_policy
 from numbers_cli.ops.profiles import Profile, parse_profile
-from numbers_cli.ops.verify import check_signature
+from numbers_cli.ops.signatures import check_signature
 
 SIGNER = "0x63B7076FC0A914Af543C2e5c201df6C29FCC18c5"
 PROFILE = Nid("bafkreigzixvzu2tbxbvmvwcvlz2zwoagmb6c2q5egaq4lmd5sesyopmmx4")

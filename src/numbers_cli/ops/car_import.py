@@ -30,7 +30,7 @@ from a set of CIDs, so a multi-GiB file streams:
    would later look diverged from the real one. Refs change all-or-nothing in
    one transaction.
 
-5. Every commit meets the rule `nit verify` applies (`ops.verify.
+5. Every commit meets the rule `nit verify` applies (`ops.signatures.
    check_signature`): a malformed commit (14), one whose signature does not
    recover (12) or that is signed by someone other than its committer (13) is
    stored as a block but joins no history, and the import exits with that
@@ -63,8 +63,8 @@ from numbers_cli.model.nid import DAG_PB, RAW, Nid
 from numbers_cli.model.unixfs import dag_pb_links
 from numbers_cli.ops.profiles import Profiles
 from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.signatures import check_signature, worst
 from numbers_cli.ops.trees import tree_of
-from numbers_cli.ops.verify import check_signature, worst
 from numbers_cli.repo.objects import ObjectStore, PackWriter
 from numbers_cli.repo.refs import Refs
 from numbers_cli.repo.repository import Repository, Transaction

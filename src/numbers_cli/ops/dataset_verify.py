@@ -31,8 +31,8 @@ from numbers_cli.errors import DataInputError, ExitCode, InvalidFormat, NitError
 from numbers_cli.model import croissant
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.signatures import check_signature
 from numbers_cli.ops.trees import load_commit, tree_of
-from numbers_cli.ops.verify import check_signature
 from numbers_cli.repo.repository import Repository
 
 _WORKERS = 8  # file hashing and object reads overlap (I/O and hashlib release the GIL)

@@ -47,8 +47,8 @@ from numbers_cli.errors import (
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.profiles import Profiles
 from numbers_cli.ops.remote_history import RemoteCommit, read_history
+from numbers_cli.ops.signatures import worst
 from numbers_cli.ops.trees import ObjectSource, tree_of
-from numbers_cli.ops.verify import worst
 from numbers_cli.repo.refs import Refs, RemoteEntry
 from numbers_cli.repo.repository import Repository
 

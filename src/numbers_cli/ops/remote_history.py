@@ -12,7 +12,7 @@ trusted: every commit's signature is recovered and compared with the committer
 it names, and a commit that fails is still listed (it *is* on the chain) but
 flagged, and makes the command exit non-zero (14 not a well-formed commit, 12
 unrecoverable signature, 13 signed by someone else, 15 signed by a wallet that
-nothing ties to the committer's profile: `ops.verify.check_signature`).
+nothing ties to the committer's profile: `ops.signatures.check_signature`).
 
 Index selection follows the reference tool: `--from-index A --to-index B` is
 the half-open range [A, B), negative values count from the end, and a B that is
@@ -44,8 +44,8 @@ from numbers_cli.ops.history import Diff, json_diff
 from numbers_cli.ops.networks import resolve_network
 from numbers_cli.ops.profiles import Profiles
 from numbers_cli.ops.session import open_repo
+from numbers_cli.ops.signatures import SignatureCheck, check_signature, worst
 from numbers_cli.ops.trees import ObjectSource, tree_of
-from numbers_cli.ops.verify import SignatureCheck, check_signature, worst
 from numbers_cli.repo.repository import Repository
 
 __all__ = [

@@ -30,8 +30,9 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.policy import Policy, license_name
 from numbers_cli.ops.remote_history import RemoteCommit, read_history
+from numbers_cli.ops.signatures import check_signature, worst
 from numbers_cli.ops.trees import ObjectSource, read_file
-from numbers_cli.ops.verify import Check, check_signature, worst
+from numbers_cli.ops.verify import Check
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["RemoteVerdict", "verify_remote"]

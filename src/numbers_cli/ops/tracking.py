@@ -205,7 +205,9 @@ def _check_deletable(repo: Repository, rel: str, tracked: Tracked) -> None:
     unchanged = (st.st_size, st.st_mtime_ns) == (tracked.size, tracked.mtime_ns)
     if not unchanged and nid_of_file(target) != tracked.nid:
         raise NitError(f"{rel} has changes that were not added; not deleting it", hint=hint)
-    if not repo.objects.has(Nid(tracked.nid)):
+    nid = Nid(tracked.nid)
+    # Added by reference (`--no-copy`), the working file *is* the stored copy.
+    if not repo.objects.has(nid) or repo.objects.is_referenced(nid):
         raise NitError(
             f"the bytes of {rel} are not stored in this repository; not deleting it", hint=hint
         )

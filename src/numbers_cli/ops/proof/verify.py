@@ -32,7 +32,7 @@ from numbers_cli.model.nid import Nid
 from numbers_cli.model.unixfs import decode_file_node
 from numbers_cli.ops.profiles import Profile, Profiles, parse_profile
 from numbers_cli.ops.proof.bundle import Bundle, ChainEvidence, load_bundle
-from numbers_cli.ops.verify import check_signature, worst
+from numbers_cli.ops.signatures import check_signature, worst
 
 __all__ = ["ProofCheck", "ProofReport", "verify_bundle"]
 

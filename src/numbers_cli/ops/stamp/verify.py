@@ -110,7 +110,7 @@ def check_inclusion(evidence: StampEvidence) -> list[Check]:
 
 def check_batch(evidence: StampEvidence) -> list[Check]:
     """`batch`: the batch's tree is what its commit signed, and names this root."""
-    from numbers_cli.ops.verify import check_signature
+    from numbers_cli.ops.signatures import check_signature
 
     try:
         commit = Commit.from_json(evidence.batch_commit_data)

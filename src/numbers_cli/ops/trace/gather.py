@@ -39,9 +39,9 @@ from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit, action_name_for
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.remote_history import RemoteCommit, read_history
+from numbers_cli.ops.signatures import SignatureCheck, check_signature
 from numbers_cli.ops.trace.graph import SHOWN_FIELDS, AssetNode, Trace, Version
 from numbers_cli.ops.trees import ObjectSource, read_file
-from numbers_cli.ops.verify import SignatureCheck, check_signature
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["ChildFinder", "resolve_subject", "trace"]

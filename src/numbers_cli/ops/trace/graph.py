@@ -124,7 +124,7 @@ class Trace:
 
     @property
     def exit_code(self) -> ExitCode:
-        from numbers_cli.ops.verify import worst  # the order `nit verify` reports in
+        from numbers_cli.ops.signatures import worst  # the order `nit verify` reports in
 
         return worst(v.code for _, v in self.bad_versions)
 
