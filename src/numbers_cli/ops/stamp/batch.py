@@ -38,6 +38,7 @@ from numbers_cli.model.unixfs import CHUNK_SIZE, BlockSink, NidBuilder
 from numbers_cli.ops.add import AddOptions
 from numbers_cli.ops.stamp.inputs import HashedArtifact
 from numbers_cli.ops.trees import load_tree
+from numbers_cli.repo.refs import Refs
 from numbers_cli.repo.repository import Repository, Transaction
 from numbers_cli.repo.stamps import BatchRecord, StampEntry, StampRecords
 from numbers_cli.wallet import Signer
@@ -194,6 +195,12 @@ def draft_batch(
     signed commit for `items` (distinct Nids); the manifest's blocks into `sink`,
     the other documents into `documents`, a few hundred at a time."""
     signing = _Signing(config, signer, timestamp, documents)
+    # Every artifact's head in one query, kept in the transaction, where the
+    # trees below read them and `write` appends to them.
+    rels = [Refs.head_rel(item.nid) for item in items]
+    heads_now = repo.refs.get_many(rels)
+    for rel in rels:
+        txn.set_ref(rel, heads_now.get(rel))
     fixed = {k: v for k, v in AddOptions().tree_fields(config).items() if v is not None}
     heads: list[tuple[Nid, Nid]] = []
     stamped: list[StampedArtifact] = []
