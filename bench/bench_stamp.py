@@ -11,7 +11,9 @@ one registration. This measures what a CI job waits for and pays:
   of the same artifacts, one registration each;
 - verifying one artifact's inclusion offline (stored proof -> leaf -> root ->
   signed batch tree and commit -> recorded registration), median of 200
-  (target <= 10 ms), and the `nit verify --offline FILE` command around it.
+  (target <= 10 ms), and the `nit verify --offline FILE` command around it;
+- `nit fsck` of the stamped repository, and how much of it is checking the
+  stamp records (every proof up to its root).
 
 Run:  .venv/bin/python bench/bench_stamp.py [--artifacts 10000] [--batch 1000] [--anchor 1000]
                                             [--profile FILE]
@@ -162,6 +164,19 @@ def main() -> None:
         verify_cmd = time.perf_counter() - t0
         assert code == 0, out.getvalue()
 
+        # -- nit fsck: what checking every stamp record adds ----------------------------
+        from numbers_cli.ops.fsck import fsck
+        from numbers_cli.ops.stamp.check import check_stamps
+
+        t0 = time.perf_counter()
+        whole = fsck(repo)
+        fsck_elapsed = time.perf_counter() - t0
+        assert whole.ok, whole.problems
+        t0 = time.perf_counter()
+        stamp_batches, stamp_leaves = check_stamps(repo, lambda name, message: None)
+        stamps_elapsed = time.perf_counter() - t0
+        repo.close()
+
         if opts.profile is not None:  # not measured: one more batch, under cProfile
             _profile(run, stamp_work, opts.batch, opts.profile)
 
@@ -207,6 +222,10 @@ def main() -> None:
     )
     print(f"    checks alone         median {statistics.median(pure) * 1e3:.2f} ms")
     print(f"    nit verify --offline FILE (in-process, whole command) {verify_cmd * 1e3:.1f} ms")
+    print(
+        f"  nit fsck of that repository: {fsck_elapsed:.2f} s in all; of which the stamp "
+        f"records ({stamp_batches} batches, {stamp_leaves:,} leaves) {stamps_elapsed:.2f} s"
+    )
     print(
         f"anchor, same run: nit add + commit + push of {len(anchor_files):,} of the same artifacts"
     )
