@@ -161,3 +161,20 @@ def test_a_damaged_stamp_record_is_one_line(nit, repo, on_devnet, artifacts) -> 
     assert Nid(report["artifacts"][0]["nid"])
     fsck = nit("fsck")
     assert fsck.exit_code == 5 and "stamp record" in fsck.stdout
+
+
+def test_fsck_names_a_batch_record_its_tree_does_not_back(nit, repo, on_devnet, artifacts) -> None:
+    artifacts(2)
+    report = json.loads(ok(nit("stamp", "-r", "dist", "--no-ipfs", "--json")).stdout)
+    batch = report["batches"][0]
+    assert json.loads(ok(nit("fsck", "--json")).stdout)["ok"]
+    forged = "0x" + "00" * 32
+    sql(repo, "UPDATE stamp_batches SET root = ?", forged)
+    result = nit("fsck", "--json")
+    assert result.exit_code == 5
+    problems = json.loads(result.stdout)["problems"]
+    assert {p["kind"] for p in problems} == {"stamp"}
+    by_name = {p["name"]: p["message"] for p in problems}
+    assert f"names root {batch['root']} of 2 leaves, the record {forged}" in by_name[batch["batch"]]
+    for item in report["artifacts"]:
+        assert f"names root {batch['root']}, not {forged}" in by_name[item["nid"]]
