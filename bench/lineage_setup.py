@@ -71,11 +71,22 @@ def signed(asset: str, n: int, parent: str | None = None) -> tuple[bytes, str]:
     return data, commit.to_chain()
 
 
-def store(repo: Repository, items: Sequence[tuple[str, bytes, str]], *, refs: bool = True) -> None:
-    """Put (asset, tree, commitData) into the store; with `refs`, append them to refs/heads."""
+def store(
+    repo: Repository,
+    items: Sequence[tuple[str, bytes, str]],
+    *,
+    refs: bool = True,
+    trees_of: set[str] | None = None,
+) -> None:
+    """Put (asset, tree, commitData) into the store; with `refs`, append them to refs/heads.
+
+    `trees_of`: only these assets' trees are stored (None: all), the others' trees
+    being somewhere else (an IPFS node) as if made on another machine.
+    """
     with repo.transaction() as txn:
         for asset, tree, commit_data in items:
-            repo.objects.put_block(Nid.of_bytes(tree), tree)
+            if trees_of is None or asset in trees_of:
+                repo.objects.put_block(Nid.of_bytes(tree), tree)
             data = commit_data.encode()
             commit = Nid.of_bytes(data)
             repo.objects.put_block(commit, data)

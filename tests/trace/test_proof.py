@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -270,7 +271,26 @@ def _send_by_anvil(rpc_url: str, sender: str, to: str, data: bytes, kind: str) -
         timeout=10,
     ).json()
     assert "result" in reply, reply
-    return str(reply["result"])
+    tx_hash = str(reply["result"])
+    # anvil answers eth_sendTransaction before its automine has sealed the block: on a
+    # loaded machine the export below could read the chain before the commit is in it.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        receipt = requests.post(
+            rpc_url,
+            json={
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "eth_getTransactionReceipt",
+                "params": [tx_hash],
+            },
+            timeout=10,
+        ).json()["result"]
+        if receipt is not None:
+            assert receipt["status"] == "0x1", receipt
+            return tx_hash
+        time.sleep(0.02)
+    raise AssertionError(f"anvil did not mine {tx_hash} within 30 s")
 
 
 @pytest.mark.parametrize("kind", ["legacy", "access-list", "dynamic-fee"])

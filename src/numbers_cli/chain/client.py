@@ -251,9 +251,23 @@ class ChainClient(ContractCalls, BlockReads):  # BlockReads: trace stream (proof
         """
         if not blocks:
             return []
+        calls = self._commit_log_calls(nid, blocks, chunk)
+        try:
+            replies = self._rpc.batch_strict(calls)
+        except RpcError as exc:
+            raise NetworkError(
+                f"eth_getLogs for {nid} failed on {self.network.name}: {exc.rpc_message}"
+                + ("" if chunk == 1 else " (a smaller log_chunk may help)")
+            ) from None
+        return self._commit_log_records(nid, blocks, replies)
+
+    def _commit_log_calls(
+        self, nid: str, blocks: Sequence[int], chunk: int | None = None
+    ) -> list[tuple[str, list[Any]]]:
+        """The eth_getLogs calls (spec/NUMBERS.md's query) covering `blocks` for `nid`."""
         contract = self._ensure_checked()
         topics = [commit_topic(), None, nid_topic(nid)]
-        calls = [
+        return [
             (
                 "eth_getLogs",
                 [
@@ -267,13 +281,11 @@ class ChainClient(ContractCalls, BlockReads):  # BlockReads: trace stream (proof
             )
             for start, end in _block_ranges(blocks, chunk or self.log_chunk)
         ]
-        try:
-            replies = self._rpc.batch_strict(calls)
-        except RpcError as exc:
-            raise NetworkError(
-                f"eth_getLogs for {nid} failed on {self.network.name}: {exc.rpc_message}"
-                + ("" if chunk == 1 else " (a smaller log_chunk may help)")
-            ) from None
+
+    def _commit_log_records(
+        self, nid: str, blocks: Sequence[int], replies: Sequence[Any]
+    ) -> list[CommitRecord]:
+        """The records of `_commit_log_calls`' replies, checked against `blocks`."""
         records: list[CommitRecord] = []
         for logs in replies:
             if not isinstance(logs, list):

@@ -168,12 +168,18 @@ def select_indexes(total: int, from_index: int | None, to_index: int | None) -> 
 
 
 def _records_at(
-    client: ChainClient, asset: Nid, blocks: Sequence[int], indexes: Sequence[int]
+    client: ChainClient,
+    asset: Nid,
+    blocks: Sequence[int],
+    indexes: Sequence[int],
+    records: Sequence[CommitRecord] | None = None,
 ) -> dict[int, CommitRecord]:
-    """The Commit events of the commits at `indexes` (positions in `blocks`)."""
+    """The Commit events of the commits at `indexes` (positions in `blocks`); `records`
+    are the events of (at least) their blocks when the caller already read them."""
     if not indexes:
         return {}
-    records = client.commit_logs(asset, sorted({blocks[i] for i in indexes}))
+    if records is None:
+        records = client.commit_logs(asset, sorted({blocks[i] for i in indexes}))
     by_block: dict[int, list[CommitRecord]] = defaultdict(list)
     for record in records:
         by_block[record.block_number].append(record)
@@ -203,20 +209,23 @@ def read_history(
     *,
     repo: Repository | None = None,
     blocks: Sequence[int] | None = None,
+    records: Sequence[CommitRecord] | None = None,
     profiles: Profiles | None = None,
 ) -> list[RemoteCommit]:
     """The asset's on-chain commits at `indexes` (default: all), decoded and checked.
 
     `local` is set for commits also in the repository's `refs/heads/<asset>`.
-    `blocks` is `getCommits(asset)` when the caller already has it. `profiles`
-    ties profile committers to signers (None: none can be, exit 15).
+    `blocks` is `getCommits(asset)` when the caller already has it, `records`
+    `commit_logs(asset, blocks)` (ChainClient.commit_histories reads both for
+    many assets at once). `profiles` ties profile committers to signers (None:
+    none can be, exit 15).
     """
     if blocks is None:
-        blocks = client.get_commits(asset)
+        blocks, records = client.get_commits(asset), None
     chosen = list(range(len(blocks))) if indexes is None else list(indexes)
-    records = _records_at(client, asset, blocks, chosen)
+    found = _records_at(client, asset, blocks, chosen, records)
     local = set(repo.refs.history(asset)) if repo is not None else set()
-    return [_decode(asset, i, records[i], local, profiles) for i in chosen]
+    return [_decode(asset, i, found[i], local, profiles) for i in chosen]
 
 
 def _require_commits(blocks: Sequence[int], asset: Nid, network: str) -> None:

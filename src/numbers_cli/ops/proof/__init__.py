@@ -2,17 +2,22 @@
 
 bundle.py owns the file format, export.py gathers the evidence from a node,
 verify.py checks it with nothing but the bundle and the trusted block hashes.
+export.py (and with it the chain client, requests and the history reads) is
+imported on first use: an offline `nit proof verify` needs none of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from numbers_cli.chain import ChainClient
 from numbers_cli.errors import ProofError
 from numbers_cli.ops.proof.bundle import Bundle, load_bundle
-from numbers_cli.ops.proof.export import ExportReport, export_proof
 from numbers_cli.ops.proof.verify import BlockHashes, ProofCheck, ProofReport, verify_bundle
+
+if TYPE_CHECKING:
+    from numbers_cli.chain import ChainClient
+    from numbers_cli.ops.proof.export import ExportReport, export_proof
 
 __all__ = [
     "Bundle",
@@ -24,6 +29,16 @@ __all__ = [
     "network_block_hashes",
     "verify_bundle",
 ]
+
+_LAZY = frozenset({"ExportReport", "export_proof"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from numbers_cli.ops.proof import export
+
+        return getattr(export, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def network_block_hashes(client: ChainClient, bundle: Bundle) -> BlockHashes:

@@ -20,11 +20,11 @@ from typing import Any
 
 from numbers_cli.chain import ChainClient
 from numbers_cli.chain.proofs import (
+    IndexTrie,
     decode_header,
     encode_header,
     encode_receipt,
     keccak,
-    prove_index,
 )
 from numbers_cli.errors import InvalidFormat, NetworkError, NotFound, UsageError
 from numbers_cli.model.commit import Commit
@@ -178,23 +178,23 @@ def _prove_block(
     out: dict[tuple[str, int], ChainEvidence],
 ) -> None:
     roots = decode_header(header)
-    order = [str(tx).lower() for tx in block["transactions"]]
+    order = {str(tx).lower(): i for i, tx in enumerate(block["transactions"])}
     tx_leaves = [raws[tx] for tx in block["transactions"]]
     receipt_leaves = [encode_receipt(receipts[tx]) for tx in block["transactions"]]
+    # Each trie is built once per block, however many of its transactions are commits.
+    tx_trie, receipt_trie = IndexTrie(tx_leaves), IndexTrie(receipt_leaves)
+    if tx_trie.root != roots.transactions_root:
+        raise NetworkError(f"block {roots.number}'s transactions do not build its root")
+    if receipt_trie.root != roots.receipts_root:
+        raise NetworkError(f"block {roots.number}'s receipts do not build its root")
     proofs: dict[int, tuple[Any, Any]] = {}
     for commit in commits:
         tx_hash = commit.record.tx_hash.lower()
         if tx_hash not in order:
             raise NetworkError(f"block {roots.number} does not list transaction {tx_hash}")
-        index = order.index(tx_hash)
+        index = order[tx_hash]
         if index not in proofs:
-            tx_proof = prove_index(tx_leaves, index)
-            receipt_proof = prove_index(receipt_leaves, index)
-            if tx_proof.root != roots.transactions_root:
-                raise NetworkError(f"block {roots.number}'s transactions do not build its root")
-            if receipt_proof.root != roots.receipts_root:
-                raise NetworkError(f"block {roots.number}'s receipts do not build its root")
-            proofs[index] = (tx_proof, receipt_proof)
+            proofs[index] = (tx_trie.prove(index), receipt_trie.prove(index))
         tx_proof, receipt_proof = proofs[index]
         assert commit.commit is not None
         out[(tx_hash, commit.record.log_index)] = ChainEvidence(

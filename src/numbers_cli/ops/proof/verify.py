@@ -291,8 +291,8 @@ class BundleProfiles(Profiles):
 def _commit_event(receipt: bytes, register: str, asset: str) -> tuple[bool, bool, list[bytes]]:
     """(succeeded, decodable, commitData of every register Commit event for `asset`)."""
     import rlp
-    from eth_abi import decode
 
+    from numbers_cli.chain import abi_codec
     from numbers_cli.chain.register import commit_topic, nid_topic
 
     body = receipt[1:] if receipt[:1] and receipt[0] < 0x80 else receipt  # EIP-2718 type byte
@@ -312,7 +312,7 @@ def _commit_event(receipt: bytes, register: str, asset: str) -> tuple[bool, bool
             and topics[0] == topic0
             and topics[2] == topic2
         ):
-            (raw,) = decode(["bytes"], data)
+            (raw,) = abi_codec.decode(["bytes"], data)
             found.append(bytes(raw))
     return status == b"\x01", True, found
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from numbers_cli.chain import ChainClient
+from numbers_cli.chain import ChainClient, CommitRecord
 from numbers_cli.errors import (
     ExitCode,
     IntegrityError,
@@ -133,7 +133,8 @@ class _Context:
     finder: ChildFinder | None
     profiles: Any = None  # ops.profiles.Profiles: ties profile committers to signers
     trees: dict[str, _TreeRead] = field(default_factory=dict)
-    blocks: dict[str, list[int]] = field(default_factory=dict)  # prefetched getCommits
+    # (getCommits, Commit events) read for a whole generation at once (prefetch)
+    histories: dict[str, tuple[list[int], list[CommitRecord]]] = field(default_factory=dict)
     local_children: dict[str, list[str]] | None = None
 
     # -- trees ---------------------------------------------------------------------
@@ -223,8 +224,16 @@ class _Context:
     def chain_history(self, nid: str, node: AssetNode) -> list[RemoteCommit]:
         if self.client is None:
             return []
+        blocks, records = self.histories.pop(nid, (None, None))
         try:
-            history = read_history(self.client, Nid(nid), repo=self.repo, profiles=self.profiles)
+            history = read_history(
+                self.client,
+                Nid(nid),
+                repo=self.repo,
+                blocks=blocks,
+                records=records,
+                profiles=self.profiles,
+            )
         except NetworkError as exc:
             node.chain, node.chain_detail = "unreachable", exc.message
             return []
@@ -232,12 +241,14 @@ class _Context:
         return history
 
     def prefetch(self, nids: list[str]) -> None:
-        """getCommits of a whole generation in one batched round trip."""
-        wanted = [n for n in nids if n not in self.blocks]
+        """The chain reads of a whole generation in two batched round trips, not two per
+        asset. An asset left out (its reads failed) is read alone by chain_history,
+        which then says what failed."""
+        wanted = [n for n in nids if n not in self.histories]
         if self.client is None or len(wanted) < 2:
             return
-        with contextlib.suppress(NetworkError):  # each asset's own read then says what failed
-            self.blocks.update(self.client.commits_of(wanted))
+        with contextlib.suppress(NetworkError):
+            self.histories.update(self.client.commit_histories(wanted))
 
     def gather(self, nid: str, role: str, generation: int, found_by: str) -> AssetNode:
         node = AssetNode(nid, role, generation, found_by=found_by)
