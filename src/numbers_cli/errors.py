@@ -37,6 +37,9 @@ class ExitCode(IntEnum):
     MARKET_REFUSED = 21
     NOT_LICENSED = 22
     NO_MARKET_CONTRACTS = 23
+    # stamp (issue 14): 24-25
+    ALREADY_STAMPED = 24  # nit stamp: every artifact was stamped before (--again stamps anew)
+    VERIFY_STAMP = 25  # verify: a stamp's leaf, proof, root or on-chain anchor does not hold
     # data stream (issue 15): manifest files, C2PA, datasets
     DATA_INPUT = 26
     DATASET_MISMATCH = 27

@@ -14,6 +14,7 @@ Every RPC failure leaves as a one-line NetworkError (never a traceback).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -364,6 +365,25 @@ class ChainClient(ContractCalls, BlockReads):  # BlockReads: trace stream (proof
             on_mined=on_mined,
             on_journal=on_journal,
         )
+
+    def commit_cost(self, items: Sequence[tuple[str, str]], sender: str) -> tuple[int, int]:
+        """(gas, expected cost in wei) of registering `items` from `sender`, or the
+        insufficient-funds NetworkError that states the cost, as `send_commits` would
+        raise it, but without signing or sending anything.
+
+        For callers that must know a registration can be paid for before they
+        write anything (`nit stamp`, issue 14).
+        """
+        contract = self._ensure_checked()
+        calls = [
+            {"to": contract, "data": encode_call("commit", nid, commit_data)}
+            for nid, commit_data in items
+        ]
+        estimates = self._estimate_gas(sender, calls, "commit transaction")
+        fees = self._fees()
+        gas_limits = [math.ceil(gas * self.gas_headroom) for gas in estimates]
+        self._require_funds(sender, calls, estimates, gas_limits, fees, "commit transaction")
+        return sum(estimates), sum(estimates) * fees.expected_price
 
     def resume_commits(
         self,

@@ -11,6 +11,7 @@ from numbers_cli.cli.completion import complete_object
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.render import plural
+from numbers_cli.errors import UsageError
 from numbers_cli.model.names import quote_path
 from numbers_cli.ops import fsck as fsck_op
 from numbers_cli.ops import verify as verify_op
@@ -32,9 +33,11 @@ def _check_line(check: verify_op.Check) -> str:
         "nit verify bafkre…x7q2                        # an asset or commit by (short) Nid",
         "nit verify bafkrei... --policy newsroom.toml  # also require your rules",
         "nit verify IMG_0042.jpg --remote              # against the chain's latest commit",
+        "nit verify dist/app.tar --remote              # stamped: its batch, read from the chain",
+        "nit verify --statement app.intoto.json dist/app.tar   # an attestation, no repository",
     )
 )
-@click.argument("target", metavar="FILE|NID|COMMIT", shell_complete=complete_object)
+@click.argument("target", metavar="FILE|NID|COMMIT", required=False, shell_complete=complete_object)
 @click.option(
     "--policy",
     "policy_file",
@@ -45,40 +48,77 @@ def _check_line(check: verify_op.Check) -> str:
     "--remote",
     is_flag=True,
     help="Check against the chain: its latest commit of the asset, that commit's tree "
-    "(here, else the IPFS remote), signature and committer; and where the local head stands.",
+    "(here, else the IPFS remote), signature and committer; and where the local head stands. "
+    "A stamped asset: its batch's registration, read back from the chain.",
 )
 @click.option("--network", metavar="NAME", help="The chain for --remote (implies it).")
+@click.option(
+    "--statement",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Check a stamp attestation (`nit attest`): envelope signature, subjects, proofs, "
+    "batch and on-chain anchor; FILE|NID, if given, must be one of its subjects. "
+    "Needs no repository.",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Ask no chain: a stamp's registration is taken as recorded (the default, "
+    "except for --statement).",
+)
 @json_option
 @pass_env
 @click.pass_context
 def verify(
     ctx: click.Context,
     env: Env,
-    target: str,
+    target: str | None,
     policy_file: Path | None,
     remote: bool,
     network: str | None,
+    statement: Path | None,
+    offline: bool,
     as_json: bool,
 ) -> None:
     """Check a file's or asset's provenance: content → tree → signature → committer.
 
     FILE may be any file, received from anywhere: it is hashed and its Nid
-    looked up in this repository.
+    looked up in this repository. A stamped artifact (`nit stamp`) is also
+    checked up to its batch: its leaf, the proof to the batch root, the
+    batch's signed commit and its registration ("stamped in batch B, leaf i
+    of n"), as recorded here; --remote reads that registration back from the chain.
 
     Exits 0 only if every check holds; 10 content, 11 tree, 12 signature,
     13 signer ≠ committer, 14 malformed commit, 15 signer not tied to a
-    profile committer, 16 a --policy rule, 5 a stored object was altered.
+    profile committer, 16 a --policy rule, 25 a stamp (leaf, proof, root,
+    anchor), 5 a stored object was altered.
 
     With --remote (or --network NAME) the chain's latest commit of the asset is
     the one checked (a COMMIT: that on-chain commit), its tree read here or
     from the IPFS remote, and the local head said to be up to date, ahead,
     behind or diverged; FILE|NID then needs no repository.
     """
+    chain = remote or network is not None
+    if offline and chain:
+        raise UsageError("--offline asks no chain; it cannot go with --remote or --network")
+    if statement is not None:  # stamp (issue 14): an attestation, with or without a repository
+        if policy_file is not None:
+            raise UsageError("--policy applies to an asset's commits, not to a --statement")
+        _verify_statement(ctx, env, statement, target, network, offline, as_json)
+        return
+    if target is None:
+        raise UsageError("verify needs a FILE, NID or COMMIT (or --statement FILE)")
     policy = verify_op.load_policy(policy_file) if policy_file is not None else None
-    if remote or network is not None:  # trace stream (issue 11)
-        ctx.exit(_verify_remote(env, target, network, policy, as_json))
+    if chain and not _stamped_here(env, target, network):
+        ctx.exit(_verify_remote(env, target, network, policy, as_json))  # trace (issue 11)
     repo, config = open_repo(env.cwd)
-    verdict = verify_op.verify(repo, target, config=config, policy=policy)
+    verdict = verify_op.verify(repo, target, config=config, policy=policy, stamps_on_chain=chain)
+    _render(ctx, env, verdict, as_json, target)
+
+
+def _render(
+    ctx: click.Context, env: Env, verdict: verify_op.Verdict, as_json: bool, target: str
+) -> None:
     if as_json:
         env.json(verdict.to_json())
     else:
@@ -98,6 +138,35 @@ def verify(
         else:
             env.out.print(f"[bold red]FAILED[/] {verdict.asset or target}")
     ctx.exit(int(verdict.exit_code))
+
+
+def _stamped_here(env: Env, target: str, network: str | None) -> bool:
+    """`--remote` of a stamped artifact: its commits are anchored through a batch,
+    so the local verify runs with the batch's registration read from the chain."""
+    from numbers_cli.ops.remote_history import open_optional_repo
+    from numbers_cli.ops.stamp.verify import stamped_target
+
+    repo, _ = open_optional_repo(env.cwd)
+    return repo is not None and stamped_target(repo, target, network)
+
+
+def _verify_statement(
+    ctx: click.Context,
+    env: Env,
+    statement: Path,
+    target: str | None,
+    network: str | None,
+    offline: bool,
+    as_json: bool,
+) -> None:
+    from numbers_cli.config import Config
+    from numbers_cli.ops.stamp.attest import verify_statement
+    from numbers_cli.repo.repository import find_enclosing
+
+    config = Config.load(find_enclosing(env.cwd))
+    artifact = Path(target) if target else None
+    verdict = verify_statement(statement, artifact, config=config, offline=offline, network=network)
+    _render(ctx, env, verdict, as_json, target or str(statement))
 
 
 def _verify_remote(
@@ -185,11 +254,7 @@ def fsck(ctx: click.Context, env: Env, repair: bool, as_json: bool) -> None:
             else ""
         )
         + ": "
-        + (
-            "[green]ok[/]"
-            if report.ok
-            else f"[red]{plural(len(report.problems), 'problem')}[/]"
-        )
+        + ("[green]ok[/]" if report.ok else f"[red]{plural(len(report.problems), 'problem')}[/]")
     )
     ctx.exit(int(report.exit_code))
 

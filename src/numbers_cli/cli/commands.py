@@ -56,6 +56,8 @@ TABLE: dict[str, tuple[str, str, str]] = {
     "remote":     ("remote_cmd",  "publishing", "IPFS remotes: Kubo RPC nodes and pinning services, gateways, the Numbers service."),
     "network":    ("network_cmd", "publishing", "Add, list, show and remove networks (`core.network` is the default one)."),
     "devnet":     ("devnet_cmd",  "publishing", "A real local chain: anvil on 127.0.0.1 with the IntegrityRegister deployed."),
+    "stamp":      ("stamp_cmd",   "publishing", "Anchor build artifacts on chain: one Merkle root, one registration."),
+    "attest":     ("stamp_cmd",   "publishing", "Write a signed in-toto statement about stamped artifacts (files or Nids)."),
     "mint":       ("mint_cmd",      "market",   "Mint the custody NFT (ERC-721) of a registered asset."),
     "license":    ("license_cmd",   "market",   "Licences of an asset, sold as ERC-1155 tokens; sales split by its revenue plan."),
     "royalty":    ("royalty_cmd",   "market",   "How licence sales are split among payees, and payees withdrawing what they are owed."),

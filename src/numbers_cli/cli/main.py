@@ -24,6 +24,7 @@ Exit codes:
   19  chain has commits not seen here (fetch first)
   20  not holder/governor/registrant      21 refused by contract rules
   22  not licensed (license check)        23 no market contracts on network
+  24  stamp: every artifact stamped before 25 verify: stamp (leaf, proof, root, anchor)
   26  bad manifest file, C2PA data or C2PA credentials
   27  dataset verify: changed, missing or unregistered entries
   28  monitor: nothing indexed            29 monitor: not an image

@@ -28,7 +28,14 @@ from numbers_cli.metadata.capture import camera, capture_time, gps_location
 from numbers_cli.metadata.exif import SourceReadError, read_exif
 from numbers_cli.metadata.mime import OCTET_STREAM, SNIFF_BYTES, mime_from_head
 
-__all__ = ["OCTET_STREAM", "FileMetadata", "read_metadata", "sniff_mime"]
+__all__ = [
+    "OCTET_STREAM",
+    "FileMetadata",
+    "metadata_of_open",
+    "open_regular",
+    "read_metadata",
+    "sniff_mime",
+]
 
 
 @dataclass(frozen=True)
@@ -62,15 +69,22 @@ def read_metadata(path: Path) -> FileMetadata:
     Raises `NotFound` if there is no such file, `NitError` if it cannot be
     opened or read or is not a regular file; never for bad content.
     """
+    with open_regular(path) as f:
+        return metadata_of_open(f, path)
+
+
+def metadata_of_open(f: BinaryIO, path: Path) -> FileMetadata:
+    """`read_metadata` of a file already opened (by `open_regular`), read from its
+    start; the file is left somewhere inside. For callers that read the bytes
+    too (`nit stamp`): one open per file instead of two."""
     name = path.name
-    with _open_regular(path) as f:
-        mtime = os.fstat(f.fileno()).st_mtime_ns // 1_000_000_000
-        head = _read_head(f, path)
-        mime = mime_from_head(head, name)
-        try:
-            exif = read_exif(f, head)
-        except SourceReadError as error:
-            raise _unreadable(path, error.error) from error
+    mtime = os.fstat(f.fileno()).st_mtime_ns // 1_000_000_000
+    head = _read_head(f, path)
+    mime = mime_from_head(head, name)
+    try:
+        exif = read_exif(f, head)
+    except SourceReadError as error:
+        raise _unreadable(path, error.error) from error
 
     warnings: list[str] = [f"{name}: {note}" for note in exif.notes]
     if exif.problem is not None:
@@ -97,12 +111,12 @@ def sniff_mime(path: Path) -> str:
 
     Reads at most the first few KiB. Raises like `read_metadata`.
     """
-    with _open_regular(path) as f:
+    with open_regular(path) as f:
         return mime_from_head(_read_head(f, path), path.name)
 
 
 @contextmanager
-def _open_regular(path: Path) -> Iterator[BinaryIO]:
+def open_regular(path: Path) -> Iterator[BinaryIO]:
     """Open `path` for reading, refusing anything but a regular file.
 
     O_NONBLOCK makes opening a FIFO return at once instead of waiting for a

@@ -93,11 +93,13 @@ class Commit:
     fields: tuple[tuple[str, Any], ...]
 
     @classmethod
-    def new(cls, values: Mapping[str, Any]) -> Commit:
+    def new(cls, values: Mapping[str, Any], *, validate: bool = True) -> Commit:
+        """A commit in the canonical order; `validate=False` as for `AssetTree.new`."""
         known = [(k, values[k]) for k in FIELD_ORDER if values.get(k) is not None]
         extra = [(k, v) for k, v in values.items() if k not in FIELD_ORDER and v is not None]
         commit = cls(tuple(known + extra))
-        commit.validate()
+        if validate:
+            commit.validate()
         return commit
 
     @classmethod

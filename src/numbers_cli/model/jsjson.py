@@ -128,17 +128,26 @@ def _plain(v: Any) -> bool:
     return False
 
 
+def _dumps(value: Any, indent: int | None, depth: int = 0) -> str:
+    """json.dumps of a `_plain` value, as JSON.stringify writes it at `depth` levels
+    of nesting (a JSON string holds no raw newline, so re-indenting is safe)."""
+    if indent:
+        text = json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ": "))
+        return text.replace("\n", "\n" + " " * (indent * depth)) if depth else text
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def stringify(value: Any, indent: int | None = None) -> str:
     """`JSON.stringify(value, null, indent)`; `indent=None` is the compact form."""
     if _plain(value):  # the common case, at C speed (trees and commits of nit's own)
-        if indent:
-            return json.dumps(value, ensure_ascii=False, indent=indent, separators=(",", ": "))
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _dumps(value, indent)
 
     def walk(v: Any, depth: int) -> str:
         scalar = _scalar(v)
         if scalar is not None:
             return scalar
+        if _plain(v):  # a plain part of a value that is not (one float elsewhere): at C speed
+            return _dumps(v, indent, depth)
         pad = "\n" + " " * (indent * (depth + 1)) if indent else ""
         end = "\n" + " " * (indent * depth) if indent else ""
         colon = ": " if indent else ":"

@@ -1,4 +1,5 @@
-"""EIP-191 `personal_sign` signatures of text, as Numbers signs asset trees.
+"""EIP-191 `personal_sign` signatures of text, as Numbers signs asset trees
+(and of raw bytes, as `nit attest` signs a DSSE envelope's PAE).
 
 A signature is `0x` + 130 hex digits: r, s and v (27 or 28) of an ECDSA
 signature of keccak256("\\x19Ethereum Signed Message:\\n" + len + message).
@@ -29,25 +30,41 @@ if TYPE_CHECKING:
 
 __all__ = [
     "is_address",
+    "personal_bytes_digest",
     "personal_message_digest",
+    "recover_bytes_signer",
     "recover_signer",
     "same_address",
+    "sign_bytes",
     "sign_text",
 ]
 
 _PREFIX = b"\x19Ethereum Signed Message:\n"
 
 
+def personal_bytes_digest(message: bytes) -> bytes:
+    """The 32-byte digest EIP-191 (version 0x45) signs for the bytes `message`."""
+    return keccak256(_PREFIX + str(len(message)).encode("ascii") + message)
+
+
 def personal_message_digest(text: str) -> bytes:
     """The 32-byte digest EIP-191 (version 0x45) signs for the UTF-8 `text`."""
-    message = text.encode("utf-8")
-    return keccak256(_PREFIX + str(len(message)).encode("ascii") + message)
+    return personal_bytes_digest(text.encode("utf-8"))
+
+
+def _sign(key: PrivateKey, digest: bytes) -> str:
+    r, s, recovery_id = sign_digest(key, digest)
+    return "0x" + (r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + recovery_id])).hex()
 
 
 def sign_text(key: PrivateKey, text: str) -> str:
     """personal_sign of `text`: `0x` + r (32 bytes) + s (32 bytes) + v (27/28), in hex."""
-    r, s, recovery_id = sign_digest(key, personal_message_digest(text))
-    return "0x" + (r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + recovery_id])).hex()
+    return _sign(key, personal_message_digest(text))
+
+
+def sign_bytes(key: PrivateKey, message: bytes) -> str:
+    """personal_sign of raw bytes (eth-account's `encode_defunct(primitive=...)`), same form."""
+    return _sign(key, personal_bytes_digest(message))
 
 
 def _signature_bytes(signature: str) -> bytes:
@@ -74,13 +91,22 @@ def _recovery_id(v: int) -> int:
 
 def recover_signer(text: str, signature: str) -> str:
     """Checksummed address that signed `text` with personal_sign, or InvalidFormat."""
-    raw = _signature_bytes(signature)
+    return _recover(personal_message_digest(text), _signature_bytes(signature))
+
+
+def recover_bytes_signer(message: bytes, signature: bytes) -> str:
+    """Checksummed address that signed the bytes `message` with personal_sign
+    (`signature`: 65 raw bytes r ‖ s ‖ v), or InvalidFormat."""
+    return _recover(personal_bytes_digest(message), bytes(signature))
+
+
+def _recover(digest: bytes, raw: bytes) -> str:
     if len(raw) != 65:
         raise InvalidFormat(f"signature cannot be recovered: it is {len(raw)} bytes, not 65")
     r = int.from_bytes(raw[:32], "big")
     s = int.from_bytes(raw[32:64], "big")
     try:
-        public_key = recover_public_key(personal_message_digest(text), r, s, _recovery_id(raw[64]))
+        public_key = recover_public_key(digest, r, s, _recovery_id(raw[64]))
     except InvalidFormat as exc:
         message = exc.message.removeprefix("signature cannot be recovered: ")
         raise InvalidFormat(f"signature cannot be recovered: {message}") from None

@@ -145,12 +145,16 @@ class AssetTree:
     fields: tuple[tuple[str, Any], ...]
 
     @classmethod
-    def new(cls, values: Mapping[str, Any]) -> AssetTree:
-        """A tree in the canonical order; `None` values are left out; extra keys follow."""
+    def new(cls, values: Mapping[str, Any], *, validate: bool = True) -> AssetTree:
+        """A tree in the canonical order; `None` values are left out; extra keys follow.
+
+        `validate=False` is for trees made in bulk from values already checked
+        (a `nit stamp` batch validates its first tree; the rest share its shape)."""
         known = [(k, values[k]) for k in FIELD_ORDER if values.get(k) is not None]
         extra = [(k, v) for k, v in values.items() if k not in FIELD_ORDER and v is not None]
         tree = cls(tuple(known + extra))
-        tree.validate()
+        if validate:
+            tree.validate()
         return tree
 
     @classmethod

@@ -13,7 +13,8 @@ What is checked, by damage class:
   (tree, signature, committer); commits that no ref names are *dangling*: a
   problem when their asset has no ref at all (a deleted ref), else listed only
   (a diverged import keeps its commits that way);
-- `index`: staged trees are valid and their blocks present; tracked rows sane.
+- `index`: staged trees are valid and their blocks present; tracked rows sane;
+- `stamp`: every stamp record's batch and leaves (ops/stamp/check.py, issue 14).
 Files added by reference are reported apart (`references`): one that changed
 or is gone is not a damaged repository, but it can no longer be pushed. A
 commit whose profile committer is not in this repository cannot be tied to its
@@ -163,6 +164,9 @@ def check(repo: Repository) -> tuple[FsckReport, Findings]:
         report.removed_temp = repo.objects.remove_stray_temp_files()
     commits = _check_packs(repo, report, found)
     referenced = _check_refs(repo, report, found)
+    from numbers_cli.ops.stamp.check import check_stamps  # stamp (issue 14)
+
+    check_stamps(repo, lambda name, message: report.add("stamp", name, message))
     _check_dangling(repo, report, found, commits, referenced)
     _check_index(repo, report, found)
     _check_references(repo, report)

@@ -98,9 +98,18 @@ def pending_commits(
 ) -> list[tuple[Nid, Nid]]:
     """(asset, commit) of every local commit not yet known on `network`, in history order."""
     plan: list[tuple[Nid, Nid]] = []
+    # stamp (issue 14): a stamped artifact's commit is anchored by its batch's
+    # commit, which is what gets registered; never register it on its own.
+    from numbers_cli.repo.stamps import StampRecords
+
+    stamped = StampRecords(repo.db).stamped_commits(list(assets) if assets else None)
     for asset in assets or repo.refs.assets():
         known = {entry.commit for entry in repo.refs.remote_history(network, asset)}
-        plan += [(asset, commit) for commit in repo.refs.history(asset) if commit not in known]
+        plan += [
+            (asset, commit)
+            for commit in repo.refs.history(asset)
+            if commit not in known and commit not in stamped
+        ]
     return plan
 
 

@@ -28,6 +28,7 @@ SEVERITY = (
     ExitCode.VERIFY_SIGNATURE,
     ExitCode.VERIFY_SIGNER,
     ExitCode.VERIFY_UNTIED,
+    ExitCode.VERIFY_STAMP,  # stamp (issue 14)
     ExitCode.VERIFY_POLICY,
     ExitCode.CORRUPT,
 )

@@ -74,8 +74,12 @@ def status(repo: Repository) -> Status:
     result.staged.sort(key=lambda s: _by_path(s.path, s.nid))
     paths = index.paths_by_nid()
     pushed = repo.refs.remote_counts()
+    # stamp (issue 14): a stamped commit goes on chain through its batch (listed itself).
+    from numbers_cli.repo.stamps import StampRecords
+
+    stamped = StampRecords(repo.db).stamped_counts()
     for nid, count in repo.refs.head_counts().items():
-        ahead = count - pushed.get(nid, 0)
+        ahead = count - stamped.get(nid, 0) - pushed.get(nid, 0)
         if ahead > 0:
             result.unpushed.append(UnpushedEntry(Nid(nid), ahead, paths.get(nid)))
     result.unpushed.sort(key=lambda u: _by_path(u.path, u.nid))

@@ -131,19 +131,24 @@ class RemoteState:
 
     def record_pinned(self, cid: Nid) -> None:
         """Append `cid` durably; a torn last line left by a crash is closed first."""
+        self.record_pinned_many([cid])
+
+    def record_pinned_many(self, cids: Sequence[Nid]) -> None:
+        """Append every CID in one write and one fsync (a stamp batch's objects)."""
         self._stamp()
         created = not self.pinned_path.exists()
         fd = os.open(self.pinned_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             size = os.fstat(fd).st_size
             torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
-            os.write(fd, (b"\n" if torn else b"") + f"{cid}\n".encode("ascii"))
+            text = "".join(f"{cid}\n" for cid in cids)
+            os.write(fd, (b"\n" if torn else b"") + text.encode("ascii"))
             os.fsync(fd)
         finally:
             os.close(fd)
         if created:
             fsync_dir(self.dir)
-        self._pinned.add(str(cid))
+        self._pinned.update(str(cid) for cid in cids)
 
     def blocks_done(self, cid: Nid) -> int:
         """How many blocks of `cid` (in walk order) the remote acknowledged so far."""

@@ -120,6 +120,8 @@ class _Context:
 
     profiles: Profiles
     policy: Policy | None
+    config: Config | None = None
+    stamps_on_chain: bool = False  # stamp (issue 14): ask the chain for each batch's anchor
 
 
 def verify(
@@ -128,14 +130,17 @@ def verify(
     *,
     config: Config | None = None,
     policy: Policy | None = None,
+    stamps_on_chain: bool = False,
 ) -> Verdict:
     """Verify a file (inside this repository or not), an asset Nid or a commit Nid.
 
     With `config`, committer profiles missing here are fetched from the
     configured IPFS remote; without it, only this repository is asked.
+    A stamped commit is also checked up to its batch's registration: as
+    recorded here, or with `stamps_on_chain` read back from the chain.
     """
     with open_profiles(repo, config) as profiles:
-        verdict = _verify(repo, target, _Context(profiles, policy))
+        verdict = _verify(repo, target, _Context(profiles, policy, config, stamps_on_chain))
         if policy is not None and verdict.asset is not None:
             _check_policy(repo, verdict, policy)
         return verdict
@@ -158,6 +163,11 @@ def _verify(repo: Repository, target: str, ctx: _Context) -> Verdict:
         verdict = Verdict(target, None)
         verdict.commits.append(
             verify_commit(repo, 0, nid, None, profiles=ctx.profiles, policy=ctx.policy)
+        )
+        from numbers_cli.ops.stamp.verify import add_stamp_checks  # stamp (issue 14)
+
+        add_stamp_checks(
+            repo, verdict.commits, None, on_chain=ctx.stamps_on_chain, config=ctx.config
         )
         return verdict
     raise NotFound(
@@ -286,6 +296,10 @@ def _verify_history(repo: Repository, verdict: Verdict, asset: Nid, ctx: _Contex
         verdict.commits.append(
             verify_commit(repo, i, commit_nid, asset, profiles=ctx.profiles, policy=ctx.policy)
         )
+    # stamp (issue 14): a stamped commit also proves its leaf, root and registered batch.
+    from numbers_cli.ops.stamp.verify import add_stamp_checks
+
+    add_stamp_checks(repo, verdict.commits, asset, on_chain=ctx.stamps_on_chain, config=ctx.config)
 
 
 def _read_tree(repo: Repository, cid: Nid) -> tuple[bytes | None, bool]:

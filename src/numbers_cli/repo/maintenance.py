@@ -169,6 +169,9 @@ SALVAGED = {
     "tracked": "path, nid, size, mtime_ns, ino, seen_ns",
     "files": "id, root, path, size, mtime_ns, ino",
     "filed": "cid, file, offset, length",
+    # stamp records (issue 14); a store made before them has none to save
+    "stamp_batches": "id, batch, network, root, commit_nid, content, leaves",
+    "stamps": "batch, leaf, asset, commit_nid, proof",
 }
 
 

@@ -73,6 +73,31 @@ class ObjectStore:
             self._batch_pack().add(cid, data)
         return True
 
+    def add_blocks(self, blocks: list[tuple[bytes, bytes]]) -> int:
+        """`add_block` for many small blocks at once: one lookup of which are
+        stored and one write for the new ones; returns how many were new."""
+        with self.store.write():
+            stored: set[bytes] = set()
+            keys = [cid for cid, _ in blocks]
+            for at in range(0, len(keys), 400):
+                chunk = keys[at : at + 400]
+                marks = ", ".join("?" * len(chunk))
+                for table in ("blocks", "filed"):
+                    stored.update(
+                        bytes(row[0])
+                        for row in self.store.all(
+                            f"SELECT cid FROM {table} WHERE cid IN ({marks})", chunk
+                        )
+                    )
+            new: list[tuple[bytes, bytes]] = []
+            for cid, data in blocks:
+                if cid not in stored and self._pending(cid) is None:
+                    stored.add(cid)
+                    new.append((cid, data))
+            if new:
+                self._batch_pack().add_many(new)
+        return len(new)
+
     def _pending(self, cid: bytes) -> tuple[int, int] | None:
         """Where a block this transaction wrote sits in its (not yet sealed) batch."""
         batch = self._batch

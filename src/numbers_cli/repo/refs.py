@@ -69,6 +69,19 @@ class Refs:
         row = self.store.one("SELECT value FROM refs WHERE name = ?", (rel,))
         return None if row is None else str(row[0])
 
+    def get_many(self, rels: list[str]) -> dict[str, str]:
+        """The refs of `rels` that exist, a few hundred names per query (a stamp
+        batch's heads: one lookup, not one per artifact)."""
+        found: dict[str, str] = {}
+        for at in range(0, len(rels), 400):
+            chunk = rels[at : at + 400]
+            marks = ", ".join("?" * len(chunk))
+            for name, value in self.store.all(
+                f"SELECT name, value FROM refs WHERE name IN ({marks})", chunk
+            ):
+                found[str(name)] = str(value)
+        return found
+
     def set(self, rel: str, text: str | None) -> None:
         """Write (or with None, delete) a ref; joins the current write transaction."""
         with self.store.write():

@@ -70,7 +70,32 @@ CREATE TABLE tracked (
     mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, seen_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
-TABLES = ("packs", "blocks", "files", "filed", "refs", "staged", "tracked")
+# Stamp records (repo/stamps.py, issue 14): a batch, and one row per leaf. IF NOT
+# EXISTS: a format-2 store made before them gets them on its first stamp.
+STAMP_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stamp_batches (
+    id INTEGER PRIMARY KEY, batch TEXT NOT NULL UNIQUE, network TEXT NOT NULL,
+    root TEXT NOT NULL, commit_nid TEXT NOT NULL, content INTEGER NOT NULL,
+    leaves INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stamps (
+    batch INTEGER NOT NULL, leaf INTEGER NOT NULL, asset TEXT NOT NULL,
+    commit_nid TEXT NOT NULL, proof TEXT NOT NULL, PRIMARY KEY (batch, leaf)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stamps_asset ON stamps(asset);
+CREATE INDEX IF NOT EXISTS stamps_commit ON stamps(commit_nid);
+"""
+TABLES = (
+    "packs",
+    "blocks",
+    "files",
+    "filed",
+    "refs",
+    "staged",
+    "tracked",
+    "stamp_batches",
+    "stamps",
+)
 
 
 def repair_hint() -> str:
@@ -98,7 +123,7 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            conn.executescript(f"BEGIN;{SCHEMA}COMMIT;")
+            conn.executescript(f"BEGIN;{SCHEMA}{STAMP_SCHEMA}COMMIT;")
         finally:
             conn.close()
 

@@ -23,7 +23,7 @@ from numbers_cli.model.secp256k1 import (
     public_key_bytes,
     sign_digest,
 )
-from numbers_cli.model.signature import sign_text
+from numbers_cli.model.signature import sign_bytes, sign_text
 from numbers_cli.model.transaction import SignedTransaction, sign_transaction
 
 __all__ = ["SECP256K1_ORDER", "SignedTransaction", "Signer", "parse_private_key"]
@@ -102,6 +102,12 @@ class Signer:
         r, s, recovery_id = sign_digest(self.__key, digest)
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([27 + recovery_id])
         return "0x" + signature.hex()
+
+    def sign_bytes(self, data: bytes) -> str:
+        """EIP-191 personal_sign of arbitrary bytes (prefix `"\\x19Ethereum Signed
+        Message:\\n" + len(data)`), as `0x` + 130 hex: how `nit attest` signs a
+        DSSE envelope's pre-authentication encoding (wallet/dsse.py)."""
+        return sign_bytes(self.__key, data)
 
     def sign_transaction(self, transaction: Mapping[str, Any]) -> SignedTransaction:
         """Sign an EVM transaction dict (web3's field names) for `eth_sendRawTransaction`.
