@@ -8,14 +8,12 @@ from rich.markup import escape
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.market_common import (
-    calldata_option,
-    json_option,
-    network_option,
+    act_on_asset,
+    governed,
     print_outcome,
     print_record,
-    sending,
+    reading,
     session_for,
-    signer_source,
 )
 
 
@@ -36,8 +34,7 @@ def govern() -> None:
     )
 )
 @click.argument("target", metavar="NID|FILE")
-@network_option
-@json_option
+@reading
 @pass_env
 def show(env: Env, target: str, network: str | None, as_json: bool) -> None:
     """Holder, governor, usage flags, royalty, revenue plan and offers of an asset.
@@ -83,8 +80,7 @@ def show(env: Env, target: str, network: str | None, as_json: bool) -> None:
 )
 @click.argument("target", metavar="NID|FILE")
 @click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
-@calldata_option
-@sending
+@governed
 @pass_env
 def set_(
     env: Env,
@@ -105,20 +101,17 @@ def set_(
       royalty=BPS or royalty=2.5%    (ERC-2981, paid to the holder on resales)
     """
     from numbers_cli.ops.market import govern as govern_op
-    from numbers_cli.ops.market.session import resolve_target
 
-    nid, repo = resolve_target(env.cwd, target)
-    with session_for(env, network) as session:
-        change = govern_op.set_rules(
-            session,
-            repo,
-            nid,
-            assignments,
-            get_signer=signer_source(env, session),
-            dry_run=dry_run,
-            calldata_only=calldata,
-            push=not no_push,
-        )
+    _, _, change = act_on_asset(
+        env,
+        target,
+        network,
+        govern_op.set_rules,
+        assignments,
+        dry_run=dry_run,
+        no_push=no_push,
+        calldata=calldata,
+    )
     _print_change(env, change, "set the rules", as_json)
 
 
@@ -131,8 +124,7 @@ def set_(
 )
 @click.argument("target", metavar="NID|FILE")
 @click.argument("governor", metavar="ADDR")
-@calldata_option
-@sending
+@governed
 @pass_env
 def hand_over(
     env: Env,
@@ -155,20 +147,17 @@ def hand_over(
       nit govern hand-over photo.jpg 0xTimelock... --dry-run
     """
     from numbers_cli.ops.market import govern as govern_op
-    from numbers_cli.ops.market.session import resolve_target
 
-    nid, repo = resolve_target(env.cwd, target)
-    with session_for(env, network) as session:
-        change = govern_op.hand_over(
-            session,
-            repo,
-            nid,
-            governor,
-            get_signer=signer_source(env, session),
-            dry_run=dry_run,
-            calldata_only=calldata,
-            push=not no_push,
-        )
+    _, _, change = act_on_asset(
+        env,
+        target,
+        network,
+        govern_op.hand_over,
+        governor,
+        dry_run=dry_run,
+        no_push=no_push,
+        calldata=calldata,
+    )
     _print_change(env, change, "hand over governance", as_json)
 
 
@@ -180,8 +169,7 @@ def hand_over(
     ),
 )
 @click.argument("target", metavar="NID|FILE")
-@calldata_option
-@sending
+@governed
 @pass_env
 def take_back(
     env: Env,
@@ -198,19 +186,16 @@ def take_back(
     its proposal.
     """
     from numbers_cli.ops.market import govern as govern_op
-    from numbers_cli.ops.market.session import resolve_target
 
-    nid, repo = resolve_target(env.cwd, target)
-    with session_for(env, network) as session:
-        change = govern_op.take_back(
-            session,
-            repo,
-            nid,
-            get_signer=signer_source(env, session),
-            dry_run=dry_run,
-            calldata_only=calldata,
-            push=not no_push,
-        )
+    _, _, change = act_on_asset(
+        env,
+        target,
+        network,
+        govern_op.take_back,
+        dry_run=dry_run,
+        no_push=no_push,
+        calldata=calldata,
+    )
     _print_change(env, change, "hand governance back", as_json)
 
 

@@ -10,14 +10,13 @@ from rich.markup import escape
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.market_common import (
-    calldata_option,
-    json_option,
-    network_option,
+    act_on_asset,
+    governed,
     print_outcome,
     print_record,
+    reading,
     sending,
     session_for,
-    signer_source,
 )
 from numbers_cli.errors import ExitCode
 
@@ -61,8 +60,7 @@ def license_() -> None:
     metavar="USES",
     help="Uses granted: commercial, ai-training, derivatives (comma-separated) or all.",
 )
-@calldata_option
-@sending
+@governed
 @pass_env
 def offer(
     env: Env,
@@ -85,24 +83,21 @@ def offer(
     until the expiry, which also ends the sale.
     """
     from numbers_cli.ops.market import licenses as licenses_op
-    from numbers_cli.ops.market.session import resolve_target
 
-    nid, repo = resolve_target(env.cwd, target)
-    with session_for(env, network) as session:
-        result = licenses_op.create_offer(
-            session,
-            repo,
-            nid,
-            price=price,
-            supply=supply,
-            terms=terms,
-            expires=expires,
-            allow=allow,
-            get_signer=signer_source(env, session),
-            dry_run=dry_run,
-            calldata_only=calldata,
-            push=not no_push,
-        )
+    nid, session, result = act_on_asset(
+        env,
+        target,
+        network,
+        licenses_op.create_offer,
+        price=price,
+        supply=supply,
+        terms=terms,
+        expires=expires,
+        allow=allow,
+        dry_run=dry_run,
+        no_push=no_push,
+        calldata=calldata,
+    )
     if as_json:
         env.json(result.to_json())
         return
@@ -119,8 +114,7 @@ def offer(
     ),
 )
 @click.argument("target", metavar="NID|FILE")
-@network_option
-@json_option
+@reading
 @pass_env
 def list_(env: Env, target: str, network: str | None, as_json: bool) -> None:
     """List an asset's licence offers and what is left of each.
@@ -180,19 +174,10 @@ def buy(
       nit license buy bafkrei... 1 --dry-run
     """
     from numbers_cli.ops.market import purchase as purchase_op
-    from numbers_cli.ops.market.session import resolve_target
 
-    nid, repo = resolve_target(env.cwd, target)
-    with session_for(env, network) as session:
-        result = purchase_op.buy(
-            session,
-            repo,
-            nid,
-            offer_id,
-            get_signer=signer_source(env, session),
-            dry_run=dry_run,
-            push=not no_push,
-        )
+    nid, _, result = act_on_asset(
+        env, target, network, purchase_op.buy, offer_id, dry_run=dry_run, no_push=no_push
+    )
     if as_json:
         env.json(result.to_json())
         return
@@ -210,8 +195,7 @@ def buy(
 )
 @click.argument("target", metavar="NID|FILE")
 @click.argument("offer_id", metavar="OFFER", type=int)
-@calldata_option
-@sending
+@governed
 @pass_env
 def close(
     env: Env,
@@ -230,20 +214,17 @@ def close(
       nit license close photo.jpg 2
     """
     from numbers_cli.ops.market import licenses as licenses_op
-    from numbers_cli.ops.market.session import resolve_target
 
-    nid, repo = resolve_target(env.cwd, target)
-    with session_for(env, network) as session:
-        outcome = licenses_op.close_offer(
-            session,
-            repo,
-            nid,
-            offer_id,
-            get_signer=signer_source(env, session),
-            dry_run=dry_run,
-            calldata_only=calldata,
-            push=not no_push,
-        )
+    nid, _, outcome = act_on_asset(
+        env,
+        target,
+        network,
+        licenses_op.close_offer,
+        offer_id,
+        dry_run=dry_run,
+        no_push=no_push,
+        calldata=calldata,
+    )
     if as_json:
         env.json({"nid": nid, "offer": offer_id, **outcome.to_json()})
         return
@@ -267,8 +248,7 @@ def close(
     metavar="USE",
     help="A use the licence must grant (commercial, ai-training, derivatives); repeatable.",
 )
-@network_option
-@json_option
+@reading
 @pass_env
 @click.pass_context
 def check(

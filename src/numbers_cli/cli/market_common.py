@@ -47,6 +47,50 @@ def sending(func: F) -> F:
     return func
 
 
+def governed(func: F) -> F:
+    """--calldata then the sending options: a command the asset's governor (a Safe,
+    a DAO) may need as calldata rather than sent."""
+    return calldata_option(sending(func))
+
+
+def reading(func: F) -> F:
+    """--network and --json: the options of every command that only reads the chain."""
+    return network_option(json_option(func))
+
+
+def act_on_asset(
+    env: Env,
+    target: str,
+    network: str | None,
+    action: Callable[..., Any],
+    *args: Any,
+    dry_run: bool,
+    no_push: bool,
+    calldata: bool | None = None,
+    **kwargs: Any,
+) -> tuple[str, MarketSession, Any]:
+    """Resolve NID|FILE, open the market session and run one recorded action on the
+    asset with the wallet's signer and the sending flags; `calldata` is passed as
+    `calldata_only` only to actions that offer it. Returns (nid, session, result)."""
+    from numbers_cli.ops.market.session import resolve_target
+
+    nid, repo = resolve_target(env.cwd, target)
+    if calldata is not None:
+        kwargs["calldata_only"] = calldata
+    with session_for(env, network) as session:
+        result = action(
+            session,
+            repo,
+            nid,
+            *args,
+            get_signer=signer_source(env, session),
+            dry_run=dry_run,
+            push=not no_push,
+            **kwargs,
+        )
+    return nid, session, result
+
+
 def session_for(env: Env, network: str | None) -> MarketSession:
     from numbers_cli.ops import settings
     from numbers_cli.ops.market.session import open_market

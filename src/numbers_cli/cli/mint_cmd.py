@@ -7,13 +7,7 @@ from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
-from numbers_cli.cli.market_common import (
-    print_outcome,
-    print_record,
-    sending,
-    session_for,
-    signer_source,
-)
+from numbers_cli.cli.market_common import act_on_asset, print_outcome, print_record, sending
 
 
 @click.command(
@@ -55,21 +49,18 @@ def mint(
     """
     from numbers_cli.model.market import parse_bps
     from numbers_cli.ops.market import mint as mint_op
-    from numbers_cli.ops.market.session import resolve_target
 
-    nid, repo = resolve_target(env.cwd, target)
     bps = parse_bps(royalty, what="--royalty")
-    with session_for(env, network) as session:
-        result = mint_op.mint(
-            session,
-            repo,
-            nid,
-            get_signer=signer_source(env, session),
-            to=recipient,
-            royalty_bps=bps,
-            dry_run=dry_run,
-            push=not no_push,
-        )
+    nid, session, result = act_on_asset(
+        env,
+        target,
+        network,
+        mint_op.mint,
+        to=recipient,
+        royalty_bps=bps,
+        dry_run=dry_run,
+        no_push=no_push,
+    )
     if as_json:
         env.json(result.to_json())
         return

@@ -7,12 +7,14 @@ import click
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.market_common import (
-    calldata_option,
+    act_on_asset,
+    dry_run_option,
+    governed,
     json_option,
     network_option,
     print_outcome,
     print_record,
-    sending,
+    reading,
     session_for,
     signer_source,
 )
@@ -43,8 +45,7 @@ def royalty() -> None:
     metavar="ADDR:BPS",
     help="A payee and its share in basis points; repeat; shares sum to 10000.",
 )
-@calldata_option
-@sending
+@governed
 @pass_env
 def plan(
     env: Env,
@@ -65,20 +66,20 @@ def plan(
     from numbers_cli.ops.market import royalty as royalty_op
     from numbers_cli.ops.market.session import resolve_target
 
-    nid, repo = resolve_target(env.cwd, target)
-    with session_for(env, network) as session:
-        if payees:
-            result = royalty_op.set_plan(
-                session,
-                repo,
-                nid,
-                payees,
-                get_signer=signer_source(env, session),
-                dry_run=dry_run,
-                calldata_only=calldata,
-                push=not no_push,
-            )
-        else:
+    if payees:
+        nid, _, result = act_on_asset(
+            env,
+            target,
+            network,
+            royalty_op.set_plan,
+            payees,
+            dry_run=dry_run,
+            no_push=no_push,
+            calldata=calldata,
+        )
+    else:
+        nid, _ = resolve_target(env.cwd, target)
+        with session_for(env, network) as session:
             result = royalty_op.show_plan(session, nid)
     if as_json:
         env.json(result.to_json())
@@ -103,8 +104,7 @@ def plan(
     epilog=examples("nit royalty balance", "nit royalty balance 0xAbC... --network devnet --json")
 )
 @click.argument("address", metavar="[ADDR]", required=False)
-@network_option
-@json_option
+@reading
 @pass_env
 def balance(env: Env, address: str | None, network: str | None, as_json: bool) -> None:
     """What ADDR (default: your wallet) may withdraw from licence sales."""
@@ -123,8 +123,8 @@ def balance(env: Env, address: str | None, network: str | None, as_json: bool) -
         "nit royalty withdraw", "nit royalty withdraw --network devnet --dry-run --json"
     )
 )
-@click.option("--network", metavar="NAME", help="Chain to act on (default: core.network).")
-@click.option("--dry-run", is_flag=True, help="Check everything and show the cost; send nothing.")
+@network_option
+@dry_run_option
 @json_option
 @pass_env
 def withdraw(env: Env, network: str | None, dry_run: bool, as_json: bool) -> None:
