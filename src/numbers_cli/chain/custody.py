@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from numbers_cli.chain.abi import ContractAbi, DecodedError, contract_abi
+from numbers_cli.chain.binding import ContractBinding, refusal
 from numbers_cli.chain.rpc import RpcError
 from numbers_cli.errors import MarketRefused, NitError, NotAllowed, NotFound, UsageError
 
@@ -127,49 +128,24 @@ def _message(error: DecodedError) -> NitError | None:
     return None
 
 
-def _any_message(error: DecodedError) -> NitError:
-    """Every error of the contract gets a one-line message: its own, or the decoded error."""
-    specific = _message(error)
-    if specific is not None:
-        return specific
-    if error.name in (
-        "ERC721InsufficientApproval",
-        "ERC721IncorrectOwner",
-        "ERC1155MissingApprovalForAll",
-    ):
-        return NotAllowed(f"the Custody contract refused: {error} (not the owner or approved)")
-    return MarketRefused(f"the Custody contract refused: {error}")
-
-
 def explain_error(data: bytes | None) -> NitError | None:
     """A Custody revert as the domain's one-line error; None when it is not one of its own."""
     decoded = abi().decode_error(data)
-    return _any_message(decoded) if decoded else None
+    return refusal("Custody", decoded, _message) if decoded else None
 
 
 def explain(error: RpcError) -> NitError | None:
     return explain_error(error.revert_data())
 
 
-class CustodyContract:
+class CustodyContract(ContractBinding):
     """One deployed Custody contract, read and written through a ChainClient."""
 
+    name = "Custody"
+    explain = staticmethod(explain)
+
     def __init__(self, client: ChainClient, address: str) -> None:
-        self.client = client
-        self.address = address
-        self.abi = abi()
-
-    def _read(self, name: str, *args: Any) -> tuple[Any, ...]:
-        data = self.client.call_contract(
-            self.address,
-            self.abi.encode_call(name, *args),
-            what=f"Custody.{name}",
-            explain=explain,
-        )
-        return self.abi.decode_result(name, data)
-
-    def _call(self, name: str, *args: Any) -> Call:
-        return {"to": self.address, "data": self.abi.encode_call(name, *args)}
+        super().__init__(client, address, abi())
 
     # -- reads -----------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from numbers_cli.chain import custody
 from numbers_cli.chain.abi import ContractAbi, DecodedError, contract_abi
+from numbers_cli.chain.binding import ContractBinding, refusal
 from numbers_cli.chain.rpc import RpcError
 from numbers_cli.errors import MarketRefused, NitError, NotAllowed, NotFound, UsageError
 
@@ -112,25 +113,11 @@ def _message(error: DecodedError) -> NitError | None:
     return None
 
 
-def _any_message(error: DecodedError) -> NitError:
-    """Every error of the contract gets a one-line message: its own, or the decoded error."""
-    specific = _message(error)
-    if specific is not None:
-        return specific
-    if error.name in (
-        "ERC721InsufficientApproval",
-        "ERC721IncorrectOwner",
-        "ERC1155MissingApprovalForAll",
-    ):
-        return NotAllowed(f"the Licenses contract refused: {error} (not the owner or approved)")
-    return MarketRefused(f"the Licenses contract refused: {error}")
-
-
 def explain_error(data: bytes | None) -> NitError | None:
     """A Licenses revert (or a Custody one it passed on) as the domain's one-line error."""
     decoded = abi().decode_error(data)
     if decoded is not None:
-        return _any_message(decoded)
+        return refusal("Licenses", decoded, _message)
     return custody.explain_error(data)
 
 
@@ -153,28 +140,14 @@ def _offer(offer_id: int, value: Any) -> Offer:
     )
 
 
-class LicensesContract:
+class LicensesContract(ContractBinding):
     """One deployed Licenses contract, read and written through a ChainClient."""
 
+    name = "Licenses"
+    explain = staticmethod(explain)
+
     def __init__(self, client: ChainClient, address: str) -> None:
-        self.client = client
-        self.address = address
-        self.abi = abi()
-
-    def _read(self, name: str, *args: Any) -> tuple[Any, ...]:
-        data = self.client.call_contract(
-            self.address,
-            self.abi.encode_call(name, *args),
-            what=f"Licenses.{name}",
-            explain=explain,
-        )
-        return self.abi.decode_result(name, data)
-
-    def _call(self, name: str, *args: Any, value: int = 0) -> Call:
-        call: Call = {"to": self.address, "data": self.abi.encode_call(name, *args)}
-        if value:
-            call["value"] = value
-        return call
+        super().__init__(client, address, abi())
 
     # -- reads -----------------------------------------------------------------
 
