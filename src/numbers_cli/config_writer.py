@@ -12,16 +12,14 @@ from typing import Any
 
 import tomli_w
 
-from numbers_cli.config import (
-    _SECTIONS,
+from numbers_cli.config import Scope, _read_toml, config_file
+from numbers_cli.config_keys import (
     KEYS,
-    Scope,
+    SECTIONS,
     Value,
-    _known,
-    _read_toml,
-    _unknown_key,
-    config_file,
+    known_key,
     parse_value,
+    unknown_key,
 )
 from numbers_cli.errors import ConfigError
 from numbers_cli.fsio import atomic_write, make_dirs
@@ -66,7 +64,7 @@ def set_value(
     is read, changed in this one place and written back atomically; everything
     else in it (unknown keys, tables of other modules) is kept.
     """
-    spec = _known(key)
+    spec = known_key(key)
     value = parse_value(key, raw)
     path = config_file(scope, repo_dir, env=env)
     document = _read_toml(path)
@@ -89,7 +87,7 @@ def unset_value(
     is dropped.
     """
     if "." not in key:
-        raise _unknown_key(key)
+        raise unknown_key(key)
     path = config_file(scope, repo_dir, env=env)
     document = _read_toml(path)
     section_name, field = key.split(".", 1)
@@ -97,7 +95,7 @@ def unset_value(
     if not isinstance(section, dict) or field not in section:
         if key in KEYS:
             return False
-        raise _unknown_key(key)
+        raise unknown_key(key)
     del section[field]
     if not section:
         del document[section_name]
@@ -106,7 +104,7 @@ def unset_value(
 
 
 def _check_table_name(table: str) -> None:
-    if not table or table in _SECTIONS:
+    if not table or table in SECTIONS:
         raise ConfigError(
             f"{table!r} cannot hold named entries: it is empty or a section of settings"
         )

@@ -14,7 +14,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import is_checksum_address
 
-from numbers_cli import config, wallet
+from numbers_cli import config_keys, wallet
 from numbers_cli.errors import ExitCode, WalletError
 from numbers_cli.wallet import (
     Signer,
@@ -261,7 +261,7 @@ def test_key_given_as_name_is_refused_and_not_echoed() -> None:
 
 def test_wallet_name_rule_matches_config() -> None:
     """config validates user.wallet with its own copy of the rule; keep the two equal."""
-    assert config._WALLET_NAME_RE.pattern == wallet.WALLET_NAME_RE.pattern
+    assert config_keys._WALLET_NAME_RE.pattern == wallet.WALLET_NAME_RE.pattern
 
 
 # --------------------------------------------------------------------------
