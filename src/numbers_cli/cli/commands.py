@@ -37,7 +37,7 @@ GROUPS: dict[str, str] = {
 TABLE: dict[str, tuple[str, str, str]] = {
     "init":       ("repo_cmds",   "repository", "Create an empty nit repository (.numbers/) here or in DIRECTORY."),
     "add":        ("repo_cmds",   "repository", "Stage files (and directories, recursively) as assets for the next commit."),
-    "status":     ("repo_cmds",   "repository", "Show staged assets, commits not yet pushed, and tracked files changed on disk."),
+    "status":     ("status_cmd",  "repository", "Show staged assets, commits not yet pushed, and tracked files changed on disk."),
     "commit":     ("repo_cmds",   "repository", "Sign every staged AssetTree with your wallet and record the commits."),
     "restore":    ("index_cmds",  "repository", "Unstage what `nit add` staged for a file (--staged); the file itself is kept."),
     "rm":         ("index_cmds",  "repository", "Stop tracking a file, and delete it unless --cached; its history stays."),
