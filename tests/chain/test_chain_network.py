@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from numbers_cli.chain import DEFAULT_NETWORK, PRESETS, Network, format_amount, preset
-from numbers_cli.chain.client import _block_ranges
+from numbers_cli.chain.history_reads import _block_ranges
 from numbers_cli.chain.register import commit_topic, nid_topic
 from numbers_cli.errors import ConfigError
 

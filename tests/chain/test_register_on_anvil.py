@@ -16,7 +16,7 @@ from eth_utils import keccak, to_checksum_address
 from tests.support.anvil import Anvil
 
 from numbers_cli.chain import ChainClient, CommitRecord, Network
-from numbers_cli.chain.client import _block_ranges
+from numbers_cli.chain.history_reads import _block_ranges
 from numbers_cli.chain.register import encode_call
 from numbers_cli.errors import NetworkError
 
