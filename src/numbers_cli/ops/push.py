@@ -241,17 +241,23 @@ def _register(
         return
     with ChainClient(network, **(client_options or {})) as client, _Recorder(repo, network) as rec:
         client.check()  # chain id and contract before any passphrase or signature
+        assets = list(dict.fromkeys(a for a, _ in plan))
+        # One batched read of the chain's commit counts serves both the conflict rule
+        # and the search for commits already there (each read costs the node a call
+        # per asset); after a reconcile, which may have mined some, it is read again.
+        counts = client.commit_counts(assets) if assets else {}
         if not force:  # trace stream (issue 11): never interleave with unseen history
             from numbers_cli.ops.conflicts import conflicts
 
-            report.conflicts = conflicts(repo, client, list(dict.fromkeys(a for a, _ in plan)))
+            report.conflicts = conflicts(repo, client, assets, counts)
             blocked = {state.asset for state in report.conflicts}
             plan = [(a, c) for a, c in plan if a not in blocked]
         signer = get_signer()
         if entries:
             report.commits += _reconcile(client, journal, entries, signer, rec)
             plan = [item for item in plan if item not in rec.recorded]
-        found = _found_on_chain(repo, client, plan)
+            counts = None
+        found = _found_on_chain(repo, client, plan, counts)
         rec.add(found)
         report.commits += [PushedCommit(a, e.commit, "found", e.tx_hash, e.block) for a, e in found]
         plan = [(a, c) for a, c in plan if (a, c) not in rec.recorded]
@@ -287,13 +293,19 @@ def _reconcile(
 
 
 def _found_on_chain(
-    repo: Repository, client: ChainClient, plan: list[tuple[Nid, Nid]]
+    repo: Repository,
+    client: ChainClient,
+    plan: list[tuple[Nid, Nid]],
+    counts: dict[str, int] | None = None,
 ) -> list[tuple[Nid, RemoteEntry]]:
-    """Planned commits the chain already holds (pushed from elsewhere, or refs lost)."""
+    """Planned commits the chain already holds (pushed from elsewhere, or refs lost).
+
+    `counts`: the chain's commit counts of the planned assets, if just read."""
     assets = list(dict.fromkeys(asset for asset, _ in plan))
     if not assets:
         return []
-    counts = client.commit_counts(assets)
+    if counts is None:
+        counts = client.commit_counts(assets)
     network = client.network.name
     found: list[tuple[Nid, RemoteEntry]] = []
     for asset in assets:
