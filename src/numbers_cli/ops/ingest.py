@@ -337,7 +337,7 @@ class _Ingest:
 
     def _hand_over(self, index: int, part: memoryview, n: int) -> _Buffer:
         if self.store is not None and self.ref is None and self.pack is None:
-            self.pack = self.store.pack_writer()
+            self.pack = self.store.pack_writer(direct=True)
         return _Buffer(
             index,
             n,
