@@ -86,10 +86,12 @@ def compare(
         counts = client.commit_counts(chosen)
     network = client.network.name
     paths = repo.index().paths_by_nid()  # one pass, not one scan of the index per asset
+    histories = repo.refs.histories()  # one query each, not two per asset
+    remote = repo.refs.remote_histories(network)
     states: list[AssetState] = []
     for asset in chosen:
-        local = repo.refs.history(asset)
-        known = {entry.commit for entry in repo.refs.remote_history(network, asset)}
+        local = histories.get(asset, [])
+        known = {entry.commit for entry in remote.get(asset, [])}
         total = counts[asset]
         if total == len(known) and known <= set(local):
             on_chain = known  # what refs/remotes records is the whole chain history

@@ -98,9 +98,11 @@ def pending_commits(
 ) -> list[tuple[Nid, Nid]]:
     """(asset, commit) of every local commit not yet known on `network`, in history order."""
     plan: list[tuple[Nid, Nid]] = []
-    for asset in assets or repo.refs.assets():
-        known = {entry.commit for entry in repo.refs.remote_history(network, asset)}
-        plan += [(asset, commit) for commit in repo.refs.history(asset) if commit not in known]
+    remote = repo.refs.remote_histories(network)  # two queries, not two per asset
+    local = repo.refs.histories()
+    for asset in assets or local:
+        known = {entry.commit for entry in remote.get(asset, [])}
+        plan += [(asset, commit) for commit in local.get(asset, []) if commit not in known]
     return plan
 
 
@@ -307,9 +309,10 @@ def _found_on_chain(
     if counts is None:
         counts = client.commit_counts(assets)
     network = client.network.name
+    known = repo.refs.remote_histories(network)
     found: list[tuple[Nid, RemoteEntry]] = []
     for asset in assets:
-        if counts[asset] <= len(repo.refs.remote_history(network, asset)):
+        if counts[asset] <= len(known.get(asset, [])):
             continue
         on_chain = {
             Nid.of_bytes(record.commit_data.encode("utf-8")): record
@@ -378,8 +381,8 @@ class _Recorder:
     def known(self) -> set[tuple[Nid, Nid]]:
         """(asset, commit) pairs on record, in refs or about to be."""
         known = set(self.recorded)
-        for asset in self.repo.refs.assets():
-            known |= {(asset, e.commit) for e in self.repo.refs.remote_history(self.network, asset)}
+        for asset, entries in self.repo.refs.remote_histories(self.network).items():
+            known |= {(Nid(asset), e.commit) for e in entries}
         return known
 
     def add(self, entries: list[tuple[Nid, RemoteEntry]], *, flush: bool = True) -> None:
