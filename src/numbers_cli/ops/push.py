@@ -29,21 +29,18 @@ from typing import Any
 
 from numbers_cli.chain import ChainClient, Network, Receipt
 from numbers_cli.config import Config
-from numbers_cli.errors import NetworkError, NitError, RepositoryLocked, UsageError
+from numbers_cli.errors import NetworkError, UsageError
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.networks import resolve_network
 from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.push_records import RECORD_EVERY, Recorder
 from numbers_cli.repo.push_journal import PushJournal
 from numbers_cli.repo.refs import RemoteEntry
 from numbers_cli.repo.repository import Repository
 from numbers_cli.wallet import Signer
 
-__all__ = ["PushOptions", "PushReport", "PushedCommit", "pending_commits", "push"]
-
-#: Mined commits are recorded in refs/remotes at least this often during a push,
-#: so an interrupted push of thousands leaves little for the next one to reconcile.
-RECORD_EVERY = 256
+__all__ = ["RECORD_EVERY", "PushOptions", "PushReport", "PushedCommit", "pending_commits", "push"]
 
 
 @dataclass(frozen=True)
@@ -241,7 +238,7 @@ def _register(
     entries = journal.entries()
     if not plan and not entries:
         return
-    with ChainClient(network, **(client_options or {})) as client, _Recorder(repo, network) as rec:
+    with ChainClient(network, **(client_options or {})) as client, Recorder(repo, network) as rec:
         client.check()  # chain id and contract before any passphrase or signature
         assets = list(dict.fromkeys(a for a, _ in plan))
         # One batched read of the chain's commit counts serves both the conflict rule
@@ -272,7 +269,7 @@ def _reconcile(
     journal: PushJournal,
     entries: list[dict[str, Any]],
     signer: Signer,
-    rec: _Recorder,
+    rec: Recorder,
 ) -> list[PushedCommit]:
     """Finish what an interrupted push journalled; record what the chain has."""
     open_entries = [e for e in entries if (Nid(e["asset"]), Nid(e["commit"])) not in rec.known()]
@@ -332,18 +329,22 @@ def _send(
     plan: list[tuple[Nid, Nid]],
     signer: Signer,
     progress: Progress,
-    rec: _Recorder,
+    rec: Recorder,
 ) -> list[PushedCommit]:
     if not plan:
         return []
     items = [(str(asset), repo.objects.get(commit).decode("utf-8")) for asset, commit in plan]
     pushed: list[PushedCommit] = []
 
-    def on_journal(snapshots: list[dict[str, Any]]) -> None:
-        journal.append([_tagged(snap, plan[snap["index"]]) for snap in snapshots])
+    def on_journal(snapshots: list[dict[str, Any]]) -> Callable[[], None]:
+        # Durable before the window leaves: the pipeline calls what this returns first.
+        stored = journal.append_in_background(
+            [_tagged(snap, plan[snap["index"]]) for snap in snapshots]
+        )
         # The pipeline journals a window right after broadcasting the one before:
         # the chain is mining then, so recording what it mined earlier costs no waiting.
         rec.flush_when_due()
+        return stored
 
     def on_mined(index: int, receipt: Receipt) -> None:
         asset, commit = plan[index]
@@ -356,6 +357,8 @@ def _send(
         client.send_commits(items, signer, on_journal=on_journal, on_mined=on_mined)
     finally:
         progress.done()
+        with contextlib.suppress(Exception):
+            journal.settle()  # a window journalled and never sent: nothing left running
     return pushed
 
 
@@ -366,53 +369,3 @@ def _tagged(snapshot: dict[str, Any], item: Any) -> dict[str, Any]:
     else:
         asset, commit = item
     return {**snapshot, "asset": str(asset), "commit": str(commit)}
-
-
-class _Recorder:
-    """Records mined commits in refs/remotes: in batches while a push runs, and
-    whatever is left when it ends, however it ends (error, Ctrl-C)."""
-
-    def __init__(self, repo: Repository, network: Network) -> None:
-        self.repo = repo
-        self.network = network.name
-        self.recorded: set[tuple[Nid, Nid]] = set()
-        self._pending: list[tuple[Nid, RemoteEntry]] = []
-
-    def known(self) -> set[tuple[Nid, Nid]]:
-        """(asset, commit) pairs on record, in refs or about to be."""
-        known = set(self.recorded)
-        for asset, entries in self.repo.refs.remote_histories(self.network).items():
-            known |= {(Nid(asset), e.commit) for e in entries}
-        return known
-
-    def add(self, entries: list[tuple[Nid, RemoteEntry]], *, flush: bool = True) -> None:
-        """Note commits to record; with `flush`, record them once RECORD_EVERY are waiting."""
-        for asset, entry in entries:
-            if (asset, entry.commit) not in self.recorded:
-                self.recorded.add((asset, entry.commit))
-                self._pending.append((asset, entry))
-        if flush:
-            self.flush_when_due()
-
-    def flush_when_due(self) -> None:
-        """Record what is waiting if RECORD_EVERY commits are (a busy `nit add`: later)."""
-        if len(self._pending) >= RECORD_EVERY:
-            with contextlib.suppress(RepositoryLocked):
-                self.flush()
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        self.repo.record_remote(self.network, self._pending)
-        self._pending = []
-
-    def __enter__(self) -> _Recorder:
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            self.flush()
-            return
-        # Failing or interrupted: keep what is known; the journal covers the rest.
-        with contextlib.suppress(NitError, OSError, KeyboardInterrupt):
-            self.flush()
