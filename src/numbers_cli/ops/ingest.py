@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import mmap
 import os
 import stat as stat_mod
-import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,15 +35,19 @@ from numbers_cli.errors import NitError, NotFound
 from numbers_cli.model.names import quote_path
 from numbers_cli.model.nid import RAW_PREFIX, Nid
 from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder
+from numbers_cli.ops.ingest_threads import (
+    BUFFER,
+    RESOURCES,
+    RING,
+    add_leaves,
+    chunk_digests,
+    thread_count,
+)
 
 if TYPE_CHECKING:  # `nit hash` needs no store, and small files no thread: not imported
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
 
     from numbers_cli.repo.objects import ObjectStore, PackWriter, ReferenceWriter
-
-BUFFER_CHUNKS = 16
-BUFFER = BUFFER_CHUNKS * CHUNK_SIZE  # 4 MiB per hand-over between threads
-RING = 6  # buffers: one being read, the others being hashed or written (24 MiB)
 
 Advance = Callable[[int], None]
 
@@ -59,44 +61,6 @@ class Ingested:
     ino: int = 0
 
 
-class _Resources:
-    """The per-process helper threads and buffer ring, made on first use.
-
-    Three helpers of one thread each, so that the work of each stays in order:
-    "chunks" (the leaves' digests), "whole" (the whole-file sha256) and
-    "write" (a pack's blocks, in the order the CAR gets them).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pools: dict[str, ThreadPoolExecutor] = {}
-        self._ring: list[mmap.mmap] | None = None
-
-    def pool(self, job: str = "chunks") -> ThreadPoolExecutor:
-        with self._lock:
-            if job not in self._pools:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._pools[job] = ThreadPoolExecutor(1, thread_name_prefix=f"nit-{job}")
-            return self._pools[job]
-
-    def ring(self) -> list[mmap.mmap]:
-        """Anonymous mappings, not bytearrays: their pages are only real once
-        written, so a run of small files costs a few KiB of them, not 16 MiB."""
-        if self._ring is None:
-            self._ring = [mmap.mmap(-1, BUFFER) for _ in range(RING)]
-        return self._ring
-
-
-_RESOURCES = _Resources()
-
-
-def _threads(requested: int | None) -> int:
-    if requested is not None:
-        return max(1, min(2, requested))
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
-
-
 def _read_full(stream: BinaryIO, view: memoryview) -> int:
     """Fill `view` (short reads of pipes are topped up); returns the bytes read."""
     got = 0
@@ -106,13 +70,6 @@ def _read_full(stream: BinaryIO, view: memoryview) -> int:
             break
         got += n
     return got
-
-
-def _digests(view: memoryview) -> list[bytes]:
-    return [
-        hashlib.sha256(view[start : start + CHUNK_SIZE]).digest()
-        for start in range(0, len(view), CHUNK_SIZE)
-    ]
 
 
 def _open(path: Path) -> BinaryIO:
@@ -142,14 +99,14 @@ def nid_of_stream(
 ) -> Nid:
     """The Nid of everything `stream` yields (a file, or standard input)."""
     builder = NidBuilder()
-    two = _threads(threads) == 2
-    ring = _RESOURCES.ring()
+    two = thread_count(threads) == 2
+    ring = RESOURCES.ring()
     pending: deque[tuple[Future[list[bytes]] | list[bytes], int]] = deque()
 
     def settle() -> None:
         job, n = pending.popleft()
         digests = job if isinstance(job, list) else job.result()
-        _add_leaves(builder, digests, n)
+        add_leaves(builder, digests, n)
         if advance:
             advance(n)
 
@@ -159,9 +116,9 @@ def nid_of_stream(
         n = _read_full(stream, view)
         part = view[:n]
         if two and n == BUFFER and i % 2 == 0:
-            pending.append((_RESOURCES.pool().submit(_digests, part), n))
+            pending.append((RESOURCES.pool().submit(chunk_digests, part), n))
         else:
-            pending.append((_digests(part), n))
+            pending.append((chunk_digests(part), n))
         while len(pending) > RING - 2:
             settle()
         if n < BUFFER:
@@ -170,12 +127,6 @@ def nid_of_stream(
     while pending:
         settle()
     return builder.finish()
-
-
-def _add_leaves(builder: NidBuilder, digests: list[bytes], n: int) -> None:
-    last = len(digests) - 1
-    for k, digest in enumerate(digests):
-        builder.add_leaf(RAW_PREFIX + digest, CHUNK_SIZE if k < last else n - k * CHUNK_SIZE)
 
 
 # --- Nid + sha256 (+ blocks): `nit add`, `nit verify` --------------------------------
@@ -294,12 +245,12 @@ class _Ingest:
             self.ref(cid, data)
         elif self.pack is not None:
             block = bytes(data)
-            self._nodes.append(_RESOURCES.pool("write").submit(self.pack, cid, block))
+            self._nodes.append(RESOURCES.pool("write").submit(self.pack, cid, block))
         elif self.store is not None and cid[:4] != RAW_PREFIX:  # pragma: no cover
             raise AssertionError("interior node without a pack")
 
     def run(self, stream: BinaryIO, advance: Advance | None) -> int:
-        ring = _RESOURCES.ring()
+        ring = RESOURCES.ring()
         total = 0
         i = 0
         while True:
@@ -323,7 +274,7 @@ class _Ingest:
         return total
 
     def _inline(self, part: memoryview, n: int) -> None:
-        digests = _digests(part)
+        digests = chunk_digests(part)
         if n <= CHUNK_SIZE:  # one chunk: its digest is the file's sha256
             self.single = digests[0] if digests else hashlib.sha256(b"").digest()
             if self.store is not None and self.ref is None:
@@ -341,17 +292,17 @@ class _Ingest:
         return _Buffer(
             index,
             n,
-            _RESOURCES.pool("chunks").submit(self._chunks, part),
-            _RESOURCES.pool("whole").submit(self.whole.update, part),
+            RESOURCES.pool("chunks").submit(self._chunks, part),
+            RESOURCES.pool("whole").submit(self.whole.update, part),
         )
 
     def _chunks(self, part: memoryview) -> tuple[list[bytes], Future[None] | None]:
         """On "chunks": the leaves' digests; the pack write is queued before they are
         returned, so it precedes any interior node the builder makes of them."""
-        digests = _digests(part)
+        digests = chunk_digests(part)
         if self.pack is None:
             return digests, None
-        return digests, _RESOURCES.pool("write").submit(self.pack.leaves, digests, part)
+        return digests, RESOURCES.pool("write").submit(self.pack.leaves, digests, part)
 
     def _settle(self, advance: Advance | None) -> None:
         """Wait for the oldest buffer's helpers; its leaves go into the DAG, in order."""
@@ -369,7 +320,7 @@ class _Ingest:
             advance(buffer.size)
 
     def _leaves(self, digests: list[bytes], n: int) -> None:
-        _add_leaves(self.builder, digests, n)
+        add_leaves(self.builder, digests, n)
         if self.ref is not None:
             self._reference_leaves(digests, n)
 
