@@ -5,7 +5,7 @@
 The file is random bytes (`os.urandom`: every 256 KiB chunk distinct). It is
 read once before timing, so every run reads from the page cache and the
 figures compare work, not the disk; `cp` + `fsync` and `nit add` do write to
-the disk. Each figure is the median of `--repeat` runs, every run a fresh
+the disk. Each figure is the median of `--repeat` runs (5), every run a fresh
 process, the modes taking turns so a change of load hits all of them. Printed
 per mode: throughput, wall time and CPU time (user + system, all threads)
 next to the anchor's, and the process's peak RSS.
@@ -13,7 +13,10 @@ next to the anchor's, and the process's peak RSS.
 Anchors, measured in the same run:
 - one hashlib.sha256 pass in 1 MiB reads (one thread), for `nit hash` and
   `nit add --no-copy`;
-- `cp FILE DIR/ && sync FILE` (shutil.copyfile + fsync), for `nit add`.
+- `cp FILE DIR/ && sync DIR/FILE`, two real processes, for `nit add`.
+
+The package is byte-compiled first (as `pip install` leaves it), so no run
+pays for compiling nit's modules.
 
 Modes "nid-1" and "nid-2" run the Nid on one and on two threads, in process;
 "ingest" and "ingest-ref" are what `nit add` and `nit add --no-copy` do with
@@ -36,7 +39,7 @@ import time
 from pathlib import Path
 
 CHILD = r"""
-import hashlib, json, os, resource, shutil, sys, time
+import hashlib, json, os, resource, sys, time
 from pathlib import Path
 mode, path, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 def cpu():
@@ -51,12 +54,6 @@ if mode == "sha256":
         while chunk := f.read(1 << 20):
             h.update(chunk)
     result = h.hexdigest()
-elif mode == "cp":
-    dest = work / "copy.bin"
-    shutil.copyfile(path, dest)
-    with dest.open("rb+") as f:
-        os.fsync(f.fileno())
-    result = "copied"
 elif mode in ("nid-1", "nid-2"):
     result = nid_of_file(path, threads=int(mode[-1]))
 elif mode in ("ingest", "ingest-ref"):
@@ -102,6 +99,30 @@ def command(args: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]
     }
 
 
+def copy_and_sync(big: Path, folder: Path) -> dict[str, float]:
+    """The anchor of `nit add`: `cp FILE DIR/ && sync DIR/FILE`, two real processes."""
+    start = time.perf_counter()
+    cpu = 0.0
+    for cmd in (["cp", str(big), f"{folder}/"], ["sync", str(folder / big.name)]):
+        proc = subprocess.Popen(cmd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed")
+        cpu += usage.ru_utime + usage.ru_stime
+    return {"seconds": time.perf_counter() - start, "cpu": cpu, "rss_mib": 0.0}
+
+
+def compile_package() -> None:
+    """Byte-compile numbers_cli as `pip install` does, so a `nit` process does not
+    compile its modules on every start (as it would with PYTHONDONTWRITEBYTECODE set
+    and no __pycache__: 0.1 s of a run)."""
+    import compileall
+
+    import numbers_cli
+
+    compileall.compile_dir(str(Path(numbers_cli.__file__).parent), quiet=1)
+
+
 def run_round(big: Path, base: Path, i: int, env: dict[str, str]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for mode in ("sha256", "nid-1", "nid-2"):
@@ -114,7 +135,7 @@ def run_round(big: Path, base: Path, i: int, env: dict[str, str]) -> dict[str, d
     out["nit hash"] = command(["hash", str(big)], base, env)
     cp_dir = base / f"cp-{i}"
     cp_dir.mkdir()
-    out["cp+sync"] = in_process("cp", big, cp_dir)
+    out["cp+sync"] = copy_and_sync(big, cp_dir)
     for mode, flags in (("nit add", []), ("nit add --no-copy", ["--no-copy"])):
         repo = base / f"repo-{i}-{len(out)}"
         repo.mkdir()
@@ -132,8 +153,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--dir", default=tempfile.gettempdir())
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    compile_package()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         base = Path(tmp)
         big = base / "big.bin"
@@ -162,8 +185,8 @@ def main() -> None:
 
         print(
             f"file: {size:.0f} MiB of random bytes, from the page cache; median of "
-            f"{args.repeat} runs, each a fresh process; load {os.getloadavg()[0]:.2f} "
-            f"on {os.cpu_count()} CPUs"
+            f"{args.repeat} runs, each a fresh process; load {load_before:.2f} before, "
+            f"{os.getloadavg()[0]:.2f} after, on {os.cpu_count()} CPUs"
         )
         anchors = {
             "sha256": "sha256",

@@ -4,8 +4,9 @@
 
 Steps are calls that change what is on disk: `os.replace`, `os.rename`,
 `os.link`, `os.unlink`, `os.mkdir`, `os.rmdir` ("fs"), the writes of blocks into
-a pack (`PackFile.__call__`: a file's pack or a transaction's batch; and
-`BatchPack.add_many`, several small blocks in one write: "block"),
+a pack (`PackFile.__call__` and `PackFile.leaves`, a buffer's leaves at once: a
+file's pack or a transaction's batch; and `BatchPack.add_many`, several small
+blocks in one write: "block"),
 and every statement that writes to the store, BEGIN and COMMIT included
 (`Store.execute`, `Store.executemany`, `Store.commit`, "db"). They are numbered
 from 1 in the order the command makes them. Without `--kill-at` the command runs to the end
@@ -49,7 +50,7 @@ def main() -> None:
 
         def hooked(*a: Any, **kw: Any) -> Any:
             # The file a step touches: a path argument, the pack a block goes to, the SQL.
-            if name in ("__call__", "add_many"):
+            if name in ("__call__", "add_many", "leaves"):
                 target = a[0]._path
             elif kind == "db":
                 target = a[1].split("(")[0][:60] if len(a) > 1 else "COMMIT"
@@ -73,6 +74,7 @@ def main() -> None:
             wrap(os, name, "fs")
     if "block" in kinds:
         wrap(PackFile, "__call__", "block")
+        wrap(PackFile, "leaves", "block")
         wrap(BatchPack, "add_many", "block")  # many small blocks in one write (nit stamp)
     if "db" in kinds:
         for name in ("execute", "executemany", "commit"):

@@ -68,7 +68,7 @@ def main() -> None:
 
     wrap(PushJournal, "append", "journal")
     wrap(JsonRpc, "batch", "send", sends)
-    wrap(push._Recorder, "flush", "record", lambda self: bool(self._pending))
+    wrap(push.Recorder, "flush", "record", lambda self: bool(self._pending))
     nit_main(args)
 
 

@@ -79,8 +79,9 @@ class SendPipeline(ReceiptWaits):
         # follow is what tells a stuck chain from a slow one (chain.receipts).
         self._head_seen = (quantity(head_reply, "block number"), time.monotonic())
 
-        def prepare(start: int) -> list[_InFlight]:
-            """Sign the window starting at `start`, and journal it."""
+        def prepare(start: int) -> tuple[list[_InFlight], Callable[[], None] | None]:
+            """Sign the window starting at `start`, and journal it; returns the
+            flights and what to wait for before they may leave (see OnJournal)."""
             flights = [
                 _InFlight(index, calls[index], gas_limits[index], first_nonce + index, fees, [])
                 for index in range(start, min(start + self.max_in_flight, len(calls)))
@@ -89,17 +90,19 @@ class SendPipeline(ReceiptWaits):
                 self._sign(account, flight)
                 if on_signed:
                     on_signed(flight.index, flight.tx_hash, flight.nonce)
-            if on_journal:
-                on_journal([flight.snapshot(account.address) for flight in flights])
-            return flights
+            if not on_journal:
+                return flights, None
+            return flights, on_journal([flight.snapshot(account.address) for flight in flights])
 
         receipts: list[Receipt] = []
         starts = range(0, len(calls), self.max_in_flight)
-        flights = prepare(0)
+        flights, stored = prepare(0)
         for start in starts:
+            if stored is not None:
+                stored()  # journalled before anything of the window leaves
             self._broadcast(account.address, flights, len(calls), what, on_sent)
             upcoming = start + self.max_in_flight
-            following = prepare(upcoming) if upcoming < len(calls) else []
+            following, stored = prepare(upcoming) if upcoming < len(calls) else ([], None)
             receipts += self._await_receipts(
                 account, flights, len(calls), what, on_sent, on_mined, on_journal
             )

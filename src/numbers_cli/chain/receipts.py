@@ -25,6 +25,7 @@ from numbers_cli.chain.transactions import (
     _count,
     _InFlight,
     _Signer,
+    journalled,
 )
 from numbers_cli.errors import NetworkError
 
@@ -224,8 +225,7 @@ class ReceiptWaits:
         lowest.fees = _bumped(lowest.fees)
         lowest.bumps += 1
         self._sign(account, lowest)
-        if on_journal:
-            on_journal([lowest.snapshot(account.address)])
+        journalled(on_journal, [lowest.snapshot(account.address)])
         try:
             self._broadcast(account.address, [lowest], total, what, on_sent)
         except NetworkError:

@@ -36,8 +36,19 @@ OnSent = Callable[[int, str, int], None]
 OnMined = Callable[[int, "Receipt"], None]
 #: Called with the snapshots (`_InFlight.snapshot`) of transactions about to be
 #: broadcast: a caller that stores them durably can always tell, after a crash,
-#: every transaction that may have left, and send exactly those again.
-OnJournal = Callable[[list[dict[str, Any]]], None]
+#: every transaction that may have left, and send exactly those again. It may
+#: store them in the background and return a callable that waits until they are
+#: stored (and raises if they could not be): the pipeline calls it before any of
+#: them leaves, so the fsync of a window overlaps the wait for the previous one.
+OnJournal = Callable[[list[dict[str, Any]]], "Callable[[], None] | None"]
+
+
+def journalled(on_journal: OnJournal | None, snapshots: list[dict[str, Any]]) -> None:
+    """Journal `snapshots` and wait until they are stored."""
+    if on_journal is not None:
+        wait = on_journal(snapshots)
+        if wait is not None:
+            wait()
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,14 @@ CI logs get no spinner noise.
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
+from typing import TYPE_CHECKING
 
 from numbers_cli.ops.progress import NoProgress
 from numbers_cli.ops.progress import Progress as ProgressProtocol
+
+if TYPE_CHECKING:  # rich.progress is imported when a bar is shown, not by every command
+    from rich.console import Console
+    from rich.progress import Progress
 
 MIN_BYTES = 32 * 1024 * 1024
 #: Counted work (commits) gets a bar from this many items on.
@@ -35,6 +30,16 @@ class BarProgress:
         self.done()
         if total < (MIN_BYTES if unit == "bytes" else MIN_ITEMS):
             return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         amounts = (
             [DownloadColumn(binary_units=True), TransferSpeedColumn()]
             if unit == "bytes"

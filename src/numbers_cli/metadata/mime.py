@@ -66,7 +66,14 @@ _ENCODINGS: dict[str, str] = {
 }
 
 # Python's own table only: deterministic across hosts (see module docstring).
-_BUILTIN_TYPES = mimetypes.MimeTypes(filenames=())
+# `MimeTypes()` would first run the module's `init()`, which reads the host's
+# mime.types files it then does not use (10-25 ms of every `nit add`): marking the
+# module initialised for that moment skips it; its own functions still init later.
+_inited, mimetypes.inited = mimetypes.inited, True
+try:
+    _BUILTIN_TYPES = mimetypes.MimeTypes(filenames=())
+finally:
+    mimetypes.inited = _inited
 
 _HEIC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis"})
 _HEIC_SEQUENCE_BRANDS = frozenset({b"hevc", b"hevx", b"hevm", b"hevs"})

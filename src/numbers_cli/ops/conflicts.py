@@ -19,7 +19,7 @@ for assets whose on-chain count differs from what refs/remotes records.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,19 +69,29 @@ def _state(unseen: int, unpushed: int, on_chain: int) -> str:
 
 
 def compare(
-    repo: Repository, client: ChainClient, assets: Sequence[Nid] | None = None
+    repo: Repository,
+    client: ChainClient,
+    assets: Sequence[Nid] | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> list[AssetState]:
-    """The state of each asset (default: every local one) against `client`'s chain."""
+    """The state of each asset (default: every local one) against `client`'s chain.
+
+    `counts` are the chain's commit counts of these assets if the caller has
+    just read them (`nit push` uses them again to find commits already there).
+    """
     chosen = list(assets if assets is not None else repo.refs.assets())
     if not chosen:
         return []
-    counts = client.commit_counts(chosen)
+    if counts is None:
+        counts = client.commit_counts(chosen)
     network = client.network.name
-    index = repo.index()
+    paths = repo.index().paths_by_nid()  # one pass, not one scan of the index per asset
+    histories = repo.refs.histories()  # one query each, not two per asset
+    remote = repo.refs.remote_histories(network)
     states: list[AssetState] = []
     for asset in chosen:
-        local = repo.refs.history(asset)
-        known = {entry.commit for entry in repo.refs.remote_history(network, asset)}
+        local = histories.get(asset, [])
+        known = {entry.commit for entry in remote.get(asset, [])}
         total = counts[asset]
         if total == len(known) and known <= set(local):
             on_chain = known  # what refs/remotes records is the whole chain history
@@ -100,12 +110,17 @@ def compare(
                 total,
                 sorted(unseen),
                 unpushed,
-                index.path_of(asset),
+                paths.get(asset),
             )
         )
     return states
 
 
-def conflicts(repo: Repository, client: ChainClient, assets: Sequence[Nid]) -> list[AssetState]:
+def conflicts(
+    repo: Repository,
+    client: ChainClient,
+    assets: Sequence[Nid],
+    counts: Mapping[str, int] | None = None,
+) -> list[AssetState]:
     """The assets among `assets` whose chain history holds commits never seen here."""
-    return [state for state in compare(repo, client, assets) if state.conflict]
+    return [state for state in compare(repo, client, assets, counts) if state.conflict]

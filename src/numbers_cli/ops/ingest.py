@@ -5,11 +5,13 @@ Where the time goes, and how it is kept at one pass:
   (fresh 256 KiB objects per chunk cost 90,000 page faults per GiB), each
   buffer holding 16 chunks, so the work is handed between threads per 4 MiB,
   not per chunk.
-- hashlib releases the GIL on large buffers, and so do writes, so two helper
-  threads (per process, started by the first file larger than a buffer; never
-  a pool per file) take the work that can run beside the chunk hashing: the
-  whole-file sha256 (`assetSha256`) on one, the pack writes of `nit add` on
-  the other; for `nit hash`, every other buffer's chunk hashes.
+- hashlib releases the GIL on large buffers, and so do reads and writes, so
+  helper threads (per process, started by the first file larger than a
+  buffer; never a pool per file) do the hashing and the writing while this
+  thread reads: for `nit add`, the chunk hashes, the whole-file sha256
+  (`assetSha256`) and the pack writes each on a thread of its own, the kernel
+  sharing the two cores between them (see `_Ingest`); for `nit hash`, every
+  other buffer's chunk hashes.
 - A file that fits one buffer is done on the calling thread alone, and a
   single-chunk file is one sha256 (its leaf digest is its sha256) and one row.
 - The file's size, mtime and inode are taken before and after reading: a file
@@ -21,10 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import mmap
 import os
 import stat as stat_mod
-import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,15 +35,19 @@ from numbers_cli.errors import NitError, NotFound
 from numbers_cli.model.names import quote_path
 from numbers_cli.model.nid import RAW_PREFIX, Nid
 from numbers_cli.model.unixfs import CHUNK_SIZE, NidBuilder
+from numbers_cli.ops.ingest_threads import (
+    BUFFER,
+    RESOURCES,
+    RING,
+    add_leaves,
+    chunk_digests,
+    thread_count,
+)
 
 if TYPE_CHECKING:  # `nit hash` needs no store, and small files no thread: not imported
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
 
     from numbers_cli.repo.objects import ObjectStore, PackWriter, ReferenceWriter
-
-BUFFER_CHUNKS = 16
-BUFFER = BUFFER_CHUNKS * CHUNK_SIZE  # 4 MiB per hand-over between threads
-RING = 4  # buffers: one being read, up to two being hashed or written, one spare
 
 Advance = Callable[[int], None]
 
@@ -57,44 +61,6 @@ class Ingested:
     ino: int = 0
 
 
-class _Resources:
-    """The per-process helper threads and buffer ring, made on first use.
-
-    Two helpers of one thread each, so that the work of each stays in order:
-    "hash" (the whole-file sha256, alternate buffers' chunks for `nit hash`)
-    and "write" (a pack's blocks, in the order the CAR gets them).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pools: dict[str, ThreadPoolExecutor] = {}
-        self._ring: list[mmap.mmap] | None = None
-
-    def pool(self, job: str = "hash") -> ThreadPoolExecutor:
-        with self._lock:
-            if job not in self._pools:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._pools[job] = ThreadPoolExecutor(1, thread_name_prefix=f"nit-{job}")
-            return self._pools[job]
-
-    def ring(self) -> list[mmap.mmap]:
-        """Anonymous mappings, not bytearrays: their pages are only real once
-        written, so a run of small files costs a few KiB of them, not 16 MiB."""
-        if self._ring is None:
-            self._ring = [mmap.mmap(-1, BUFFER) for _ in range(RING)]
-        return self._ring
-
-
-_RESOURCES = _Resources()
-
-
-def _threads(requested: int | None) -> int:
-    if requested is not None:
-        return max(1, min(2, requested))
-    return 2 if (os.cpu_count() or 1) >= 2 else 1
-
-
 def _read_full(stream: BinaryIO, view: memoryview) -> int:
     """Fill `view` (short reads of pipes are topped up); returns the bytes read."""
     got = 0
@@ -104,13 +70,6 @@ def _read_full(stream: BinaryIO, view: memoryview) -> int:
             break
         got += n
     return got
-
-
-def _digests(view: memoryview) -> list[bytes]:
-    return [
-        hashlib.sha256(view[start : start + CHUNK_SIZE]).digest()
-        for start in range(0, len(view), CHUNK_SIZE)
-    ]
 
 
 def _open(path: Path) -> BinaryIO:
@@ -140,14 +99,14 @@ def nid_of_stream(
 ) -> Nid:
     """The Nid of everything `stream` yields (a file, or standard input)."""
     builder = NidBuilder()
-    two = _threads(threads) == 2
-    ring = _RESOURCES.ring()
+    two = thread_count(threads) == 2
+    ring = RESOURCES.ring()
     pending: deque[tuple[Future[list[bytes]] | list[bytes], int]] = deque()
 
     def settle() -> None:
         job, n = pending.popleft()
         digests = job if isinstance(job, list) else job.result()
-        _add_leaves(builder, digests, n)
+        add_leaves(builder, digests, n)
         if advance:
             advance(n)
 
@@ -157,9 +116,9 @@ def nid_of_stream(
         n = _read_full(stream, view)
         part = view[:n]
         if two and n == BUFFER and i % 2 == 0:
-            pending.append((_RESOURCES.pool().submit(_digests, part), n))
+            pending.append((RESOURCES.pool().submit(chunk_digests, part), n))
         else:
-            pending.append((_digests(part), n))
+            pending.append((chunk_digests(part), n))
         while len(pending) > RING - 2:
             settle()
         if n < BUFFER:
@@ -170,13 +129,17 @@ def nid_of_stream(
     return builder.finish()
 
 
-def _add_leaves(builder: NidBuilder, digests: list[bytes], n: int) -> None:
-    last = len(digests) - 1
-    for k, digest in enumerate(digests):
-        builder.add_leaf(RAW_PREFIX + digest, CHUNK_SIZE if k < last else n - k * CHUNK_SIZE)
-
-
 # --- Nid + sha256 (+ blocks): `nit add`, `nit verify` --------------------------------
+
+
+@dataclass
+class _Buffer:
+    """One ring buffer of a large file, out with the helpers."""
+
+    index: int
+    size: int
+    chunks: Future[tuple[list[bytes], Future[None] | None]]
+    whole: Future[None]
 
 
 class FileChanged(NitError):
@@ -246,8 +209,20 @@ def _ingest_once(
 
 
 class _Ingest:
-    """One pass over one file: chunk hashes on this thread; the whole-file sha256
-    and the pack writes on the helper thread, one job per 4 MiB buffer."""
+    """One pass over one file.
+
+    A file that fits one buffer is done on the calling thread. A larger one is
+    a pipeline per 4 MiB buffer, so that the three kinds of work run beside
+    each other on the two cores and none waits for the disk:
+    - this thread reads (into the ring) and builds the DAG from the digests;
+    - "chunks" hashes the buffer's 256 KiB chunks (the Nid's leaves), then hands
+      the buffer, framed with those digests, to "write";
+    - "whole" feeds the buffer to the whole-file sha256 (`assetSha256`);
+    - "write" appends it to the pack with one `writev`, and starts the disk's
+      writeback as it goes (`PackFile`), so `commit`'s fsync has little left.
+    Reading is the smallest part, so the reading thread stays ahead and the
+    kernel shares the cores between the two hashes and the copy.
+    """
 
     def __init__(self, store: ObjectStore | None, reference: bytes | None) -> None:
         self.store = store
@@ -261,7 +236,8 @@ class _Ingest:
             self.ref = store.reference_writer(reference)
         self.builder = NidBuilder(self._node)
         self.offset = 0
-        self._pending: deque[list[Future[None]]] = deque()  # per buffer: its helpers' jobs
+        self._pending: deque[_Buffer] = deque()  # buffers handed to the helpers, oldest first
+        self._nodes: list[Future[None]] = []  # interior nodes queued to "write"
 
     def _node(self, cid: bytes, data: bytes | memoryview) -> None:
         """Interior dag-pb nodes from the builder (called on this thread)."""
@@ -269,57 +245,84 @@ class _Ingest:
             self.ref(cid, data)
         elif self.pack is not None:
             block = bytes(data)
-            self._pending.append([_RESOURCES.pool("write").submit(self.pack, cid, block)])
+            self._nodes.append(RESOURCES.pool("write").submit(self.pack, cid, block))
         elif self.store is not None and cid[:4] != RAW_PREFIX:  # pragma: no cover
             raise AssertionError("interior node without a pack")
 
     def run(self, stream: BinaryIO, advance: Advance | None) -> int:
-        ring = _RESOURCES.ring()
+        ring = RESOURCES.ring()
         total = 0
         i = 0
         while True:
+            while self._pending and self._pending[0].index <= i - RING:
+                self._settle(advance)  # the slot about to be read into is free again
             view = memoryview(ring[i % RING])
             n = _read_full(stream, view)
             part = view[:n]
             total += n
-            digests = _digests(part)
-            if i == 0 and n <= CHUNK_SIZE:  # the whole file is one chunk
-                self.single = digests[0] if digests else hashlib.sha256(b"").digest()
-                if self.store is not None and self.ref is None:
-                    self.first = bytes(part)
-            else:
-                self._wide(part, digests)
-            _add_leaves(self.builder, digests, n)
-            if self.ref is not None:
-                self._reference_leaves(digests, n)
-            if advance:
-                advance(n)
-            while len(self._pending) > RING - 2:
-                self._wait_oldest()
+            if i == 0 and n < BUFFER:  # the whole file is in this buffer: no helpers
+                self._inline(part, n)
+                if advance:
+                    advance(n)
+                break
+            self._pending.append(self._hand_over(i, part, n))
             if n < BUFFER:
                 break
             i += 1
         while self._pending:
-            self._wait_oldest()
+            self._settle(advance)
         return total
 
-    def _wait_oldest(self) -> None:
-        for job in self._pending.popleft():
-            job.result()
+    def _inline(self, part: memoryview, n: int) -> None:
+        digests = chunk_digests(part)
+        if n <= CHUNK_SIZE:  # one chunk: its digest is the file's sha256
+            self.single = digests[0] if digests else hashlib.sha256(b"").digest()
+            if self.store is not None and self.ref is None:
+                self.first = bytes(part)
+        else:
+            self.whole.update(part)
+            if self.store is not None and self.ref is None:
+                self.pack = self.store.pack_writer()
+                self.pack.leaves(digests, part)
+        self._leaves(digests, n)
 
-    def _wide(self, part: memoryview, digests: list[bytes]) -> None:
-        """A multi-chunk file: its whole sha256 and its pack writes go to the helpers."""
+    def _hand_over(self, index: int, part: memoryview, n: int) -> _Buffer:
         if self.store is not None and self.ref is None and self.pack is None:
-            self.pack = self.store.pack_writer()
-        jobs = [_RESOURCES.pool("hash").submit(self.whole.update, part)]
-        if self.pack is not None:
-            jobs.append(_RESOURCES.pool("write").submit(self._write, part, digests))
-        self._pending.append(jobs)
+            self.pack = self.store.pack_writer(direct=True)
+        return _Buffer(
+            index,
+            n,
+            RESOURCES.pool("chunks").submit(self._chunks, part),
+            RESOURCES.pool("whole").submit(self.whole.update, part),
+        )
 
-    def _write(self, part: memoryview, digests: list[bytes]) -> None:
-        assert self.pack is not None
-        for k, digest in enumerate(digests):
-            self.pack(RAW_PREFIX + digest, part[k * CHUNK_SIZE : (k + 1) * CHUNK_SIZE])
+    def _chunks(self, part: memoryview) -> tuple[list[bytes], Future[None] | None]:
+        """On "chunks": the leaves' digests; the pack write is queued before they are
+        returned, so it precedes any interior node the builder makes of them."""
+        digests = chunk_digests(part)
+        if self.pack is None:
+            return digests, None
+        return digests, RESOURCES.pool("write").submit(self.pack.leaves, digests, part)
+
+    def _settle(self, advance: Advance | None) -> None:
+        """Wait for the oldest buffer's helpers; its leaves go into the DAG, in order."""
+        buffer = self._pending.popleft()
+        failures = [buffer.chunks.exception(), buffer.whole.exception()]  # each waits
+        digests, written = (None, None) if failures[0] else buffer.chunks.result()
+        if written is not None:
+            failures.append(written.exception())
+        failure = next((exc for exc in failures if exc is not None), None)
+        if failure is not None:  # raised only once nothing uses the buffer or the pack
+            raise failure
+        assert digests is not None
+        self._leaves(digests, buffer.size)
+        if advance:
+            advance(buffer.size)
+
+    def _leaves(self, digests: list[bytes], n: int) -> None:
+        add_leaves(self.builder, digests, n)
+        if self.ref is not None:
+            self._reference_leaves(digests, n)
 
     def _reference_leaves(self, digests: list[bytes], n: int) -> None:
         assert self.ref is not None
@@ -332,8 +335,9 @@ class _Ingest:
         return (self.single if self.single is not None else self.whole.digest()).hex()
 
     def commit(self, nid: Nid, st: os.stat_result) -> None:
-        while self._pending:  # the last interior nodes, queued by `finish`
-            self._wait_oldest()
+        for job in self._nodes:  # the last interior nodes, queued by `finish`
+            job.result()
+        self._nodes.clear()
         if self.store is None:
             return
         if self.ref is not None:
@@ -345,9 +349,19 @@ class _Ingest:
             self.store.add_block(nid.to_bytes(), data)
 
     def abort(self) -> None:
+        """Let every queued job end (they use the ring and the pack) before dropping both."""
         while self._pending:
+            buffer = self._pending.popleft()
             with contextlib.suppress(BaseException):
-                self._pending.popleft().result()
+                buffer.whole.result()
+            with contextlib.suppress(BaseException):
+                written = buffer.chunks.result()[1]
+                if written is not None:
+                    written.result()
+        for job in self._nodes:
+            with contextlib.suppress(BaseException):
+                job.result()
+        self._nodes.clear()
         if self.pack is not None:
             self.pack.abort()
         if self.ref is not None:

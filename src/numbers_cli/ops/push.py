@@ -29,21 +29,18 @@ from typing import Any
 
 from numbers_cli.chain import ChainClient, Network, Receipt
 from numbers_cli.config import Config
-from numbers_cli.errors import NetworkError, NitError, RepositoryLocked, UsageError
+from numbers_cli.errors import NetworkError, UsageError
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.networks import resolve_network
 from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.push_records import RECORD_EVERY, Recorder
 from numbers_cli.repo.push_journal import PushJournal
 from numbers_cli.repo.refs import RemoteEntry
 from numbers_cli.repo.repository import Repository
 from numbers_cli.wallet import Signer
 
-__all__ = ["PushOptions", "PushReport", "PushedCommit", "pending_commits", "push"]
-
-#: Mined commits are recorded in refs/remotes at least this often during a push,
-#: so an interrupted push of thousands leaves little for the next one to reconcile.
-RECORD_EVERY = 256
+__all__ = ["RECORD_EVERY", "PushOptions", "PushReport", "PushedCommit", "pending_commits", "push"]
 
 
 @dataclass(frozen=True)
@@ -103,11 +100,13 @@ def pending_commits(
     from numbers_cli.repo.stamps import StampRecords
 
     stamped = StampRecords(repo.db).stamped_commits(list(assets) if assets else None)
-    for asset in assets or repo.refs.assets():
-        known = {entry.commit for entry in repo.refs.remote_history(network, asset)}
+    remote = repo.refs.remote_histories(network)  # two queries, not two per asset
+    local = repo.refs.histories()
+    for asset in assets or local:
+        known = {entry.commit for entry in remote.get(asset, [])}
         plan += [
             (asset, commit)
-            for commit in repo.refs.history(asset)
+            for commit in local.get(asset, [])
             if commit not in known and commit not in stamped
         ]
     return plan
@@ -248,19 +247,25 @@ def _register(
     entries = journal.entries()
     if not plan and not entries:
         return
-    with ChainClient(network, **(client_options or {})) as client, _Recorder(repo, network) as rec:
+    with ChainClient(network, **(client_options or {})) as client, Recorder(repo, network) as rec:
         client.check()  # chain id and contract before any passphrase or signature
+        assets = list(dict.fromkeys(a for a, _ in plan))
+        # One batched read of the chain's commit counts serves both the conflict rule
+        # and the search for commits already there (each read costs the node a call
+        # per asset); after a reconcile, which may have mined some, it is read again.
+        counts = client.commit_counts(assets) if assets else {}
         if not force:  # trace stream (issue 11): never interleave with unseen history
             from numbers_cli.ops.conflicts import conflicts
 
-            report.conflicts = conflicts(repo, client, list(dict.fromkeys(a for a, _ in plan)))
+            report.conflicts = conflicts(repo, client, assets, counts)
             blocked = {state.asset for state in report.conflicts}
             plan = [(a, c) for a, c in plan if a not in blocked]
         signer = get_signer()
         if entries:
             report.commits += _reconcile(client, journal, entries, signer, rec)
             plan = [item for item in plan if item not in rec.recorded]
-        found = _found_on_chain(repo, client, plan)
+            counts = None
+        found = _found_on_chain(repo, client, plan, counts)
         rec.add(found)
         report.commits += [PushedCommit(a, e.commit, "found", e.tx_hash, e.block) for a, e in found]
         plan = [(a, c) for a, c in plan if (a, c) not in rec.recorded]
@@ -273,7 +278,7 @@ def _reconcile(
     journal: PushJournal,
     entries: list[dict[str, Any]],
     signer: Signer,
-    rec: _Recorder,
+    rec: Recorder,
 ) -> list[PushedCommit]:
     """Finish what an interrupted push journalled; record what the chain has."""
     open_entries = [e for e in entries if (Nid(e["asset"]), Nid(e["commit"])) not in rec.known()]
@@ -296,17 +301,24 @@ def _reconcile(
 
 
 def _found_on_chain(
-    repo: Repository, client: ChainClient, plan: list[tuple[Nid, Nid]]
+    repo: Repository,
+    client: ChainClient,
+    plan: list[tuple[Nid, Nid]],
+    counts: dict[str, int] | None = None,
 ) -> list[tuple[Nid, RemoteEntry]]:
-    """Planned commits the chain already holds (pushed from elsewhere, or refs lost)."""
+    """Planned commits the chain already holds (pushed from elsewhere, or refs lost).
+
+    `counts`: the chain's commit counts of the planned assets, if just read."""
     assets = list(dict.fromkeys(asset for asset, _ in plan))
     if not assets:
         return []
-    counts = client.commit_counts(assets)
+    if counts is None:
+        counts = client.commit_counts(assets)
     network = client.network.name
+    known = repo.refs.remote_histories(network)
     found: list[tuple[Nid, RemoteEntry]] = []
     for asset in assets:
-        if counts[asset] <= len(repo.refs.remote_history(network, asset)):
+        if counts[asset] <= len(known.get(asset, [])):
             continue
         on_chain = {
             Nid.of_bytes(record.commit_data.encode("utf-8")): record
@@ -326,18 +338,22 @@ def _send(
     plan: list[tuple[Nid, Nid]],
     signer: Signer,
     progress: Progress,
-    rec: _Recorder,
+    rec: Recorder,
 ) -> list[PushedCommit]:
     if not plan:
         return []
     items = [(str(asset), repo.objects.get(commit).decode("utf-8")) for asset, commit in plan]
     pushed: list[PushedCommit] = []
 
-    def on_journal(snapshots: list[dict[str, Any]]) -> None:
-        journal.append([_tagged(snap, plan[snap["index"]]) for snap in snapshots])
+    def on_journal(snapshots: list[dict[str, Any]]) -> Callable[[], None]:
+        # Durable before the window leaves: the pipeline calls what this returns first.
+        stored = journal.append_in_background(
+            [_tagged(snap, plan[snap["index"]]) for snap in snapshots]
+        )
         # The pipeline journals a window right after broadcasting the one before:
         # the chain is mining then, so recording what it mined earlier costs no waiting.
         rec.flush_when_due()
+        return stored
 
     def on_mined(index: int, receipt: Receipt) -> None:
         asset, commit = plan[index]
@@ -350,6 +366,8 @@ def _send(
         client.send_commits(items, signer, on_journal=on_journal, on_mined=on_mined)
     finally:
         progress.done()
+        with contextlib.suppress(Exception):
+            journal.settle()  # a window journalled and never sent: nothing left running
     return pushed
 
 
@@ -360,53 +378,3 @@ def _tagged(snapshot: dict[str, Any], item: Any) -> dict[str, Any]:
     else:
         asset, commit = item
     return {**snapshot, "asset": str(asset), "commit": str(commit)}
-
-
-class _Recorder:
-    """Records mined commits in refs/remotes: in batches while a push runs, and
-    whatever is left when it ends, however it ends (error, Ctrl-C)."""
-
-    def __init__(self, repo: Repository, network: Network) -> None:
-        self.repo = repo
-        self.network = network.name
-        self.recorded: set[tuple[Nid, Nid]] = set()
-        self._pending: list[tuple[Nid, RemoteEntry]] = []
-
-    def known(self) -> set[tuple[Nid, Nid]]:
-        """(asset, commit) pairs on record, in refs or about to be."""
-        known = set(self.recorded)
-        for asset in self.repo.refs.assets():
-            known |= {(asset, e.commit) for e in self.repo.refs.remote_history(self.network, asset)}
-        return known
-
-    def add(self, entries: list[tuple[Nid, RemoteEntry]], *, flush: bool = True) -> None:
-        """Note commits to record; with `flush`, record them once RECORD_EVERY are waiting."""
-        for asset, entry in entries:
-            if (asset, entry.commit) not in self.recorded:
-                self.recorded.add((asset, entry.commit))
-                self._pending.append((asset, entry))
-        if flush:
-            self.flush_when_due()
-
-    def flush_when_due(self) -> None:
-        """Record what is waiting if RECORD_EVERY commits are (a busy `nit add`: later)."""
-        if len(self._pending) >= RECORD_EVERY:
-            with contextlib.suppress(RepositoryLocked):
-                self.flush()
-
-    def flush(self) -> None:
-        if not self._pending:
-            return
-        self.repo.record_remote(self.network, self._pending)
-        self._pending = []
-
-    def __enter__(self) -> _Recorder:
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            self.flush()
-            return
-        # Failing or interrupted: keep what is known; the journal covers the rest.
-        with contextlib.suppress(NitError, OSError, KeyboardInterrupt):
-            self.flush()

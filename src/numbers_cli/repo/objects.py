@@ -132,8 +132,9 @@ class ObjectStore:
             if self._pending(cid.to_bytes()) is None:
                 self._batch_pack().add(cid.to_bytes(), data)
 
-    def pack_writer(self) -> PackWriter:
-        return PackWriter(self.store, self.pack_dir, self.tmp_dir, self._put_single)
+    def pack_writer(self, *, direct: bool = False) -> PackWriter:
+        """A pack for one file's blocks; `direct` for a large one (`repo.aligned`)."""
+        return PackWriter(self.store, self.pack_dir, self.tmp_dir, self._put_single, direct=direct)
 
     def _put_single(self, root: Nid, data: bytes) -> None:
         self.add_block(root.to_bytes(), data)

@@ -28,10 +28,13 @@ from pathlib import Path
 from numbers_cli.errors import InvalidFormat, RepositoryDamaged
 from numbers_cli.fsio import fsync_dir
 from numbers_cli.model import car
-from numbers_cli.model.nid import Nid
+from numbers_cli.model.nid import RAW_PREFIX, Nid
+from numbers_cli.model.unixfs import CHUNK_SIZE
+from numbers_cli.repo.aligned import PAGE, AlignedWriter, open_direct
 from numbers_cli.repo.store import Store, repair_hint
 
 BATCH_PREFIX = "batch-"
+WRITE_BACK = 16 << 20  # bytes written between two starts of writeback (see `_write_back`)
 
 
 def write_all(fd: int, parts: list[bytes | memoryview]) -> None:
@@ -48,17 +51,26 @@ def write_all(fd: int, parts: list[bytes | memoryview]) -> None:
 class PackFile:
     """A CAR being written in `tmp/`: blocks appended, the root filled in last."""
 
-    def __init__(self, pack_dir: Path, tmp_dir: Path) -> None:
+    def __init__(self, pack_dir: Path, tmp_dir: Path, *, direct: bool = False) -> None:
+        """`direct`: a large file's pack, written past the page cache (`repo.aligned`)."""
         self.pack_dir = pack_dir
         tmp_dir.mkdir(parents=True, exist_ok=True)
         self._path = tmp_dir / f"pack-{os.getpid()}-{id(self):x}.car"
         flags = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
-        self._fd = os.open(self._path, flags, 0o644)
-        self._offset = car.HEADER_LEN
-        os.lseek(self._fd, self._offset, os.SEEK_SET)  # the root goes first, at the end
+        self._aligned: AlignedWriter | None = None
+        if direct:
+            self._fd, direct = open_direct(self._path, flags, 0o644)
+        else:
+            self._fd = os.open(self._path, flags, 0o644)
+        self._offset = car.HEADER_LEN  # the root goes first, at the end
+        if direct:
+            self._aligned = AlignedWriter(self._fd, self._offset, direct=True)
+        else:
+            os.lseek(self._fd, self._offset, os.SEEK_SET)
         self.entries: list[tuple[bytes, int, int]] = []
         self.first: tuple[bytes, bytes] | None = None
         self.blocks = 0
+        self._flushed = PAGE  # where the next writeback starts (the header's page stays)
 
     @property
     def temp_path(self) -> Path:
@@ -68,17 +80,64 @@ class PackFile:
         if self.blocks == 0:
             self.first = (cid, bytes(data))  # kept in case the file is a single block
         frame = car.block_frame(cid, len(data))
-        write_all(self._fd, [frame, data])
+        self._append([frame, data])
         start = self._offset + len(frame)
         self.entries.append((cid, start, len(data)))
         self._offset = start + len(data)
         self.blocks += 1
 
+    def leaves(self, digests: list[bytes], data: memoryview) -> None:
+        """Raw leaves of `CHUNK_SIZE` bytes (the last may be shorter), named by their
+        sha256 `digests`, in one `writev` from the reader's buffer (no copy)."""
+        if self.blocks == 0 and len(digests) == 1:
+            self.first = (RAW_PREFIX + digests[0], bytes(data))
+        parts: list[bytes | memoryview] = []
+        offset = self._offset
+        for k, digest in enumerate(digests):
+            cid = RAW_PREFIX + digest
+            block = data[k * CHUNK_SIZE : (k + 1) * CHUNK_SIZE]
+            frame = car.block_frame(cid, len(block))
+            parts += (frame, block)
+            offset += len(frame)
+            self.entries.append((cid, offset, len(block)))
+            offset += len(block)
+        self._append(parts)
+        self._offset = offset
+        self.blocks += len(digests)
+
+    def _append(self, parts: list[bytes | memoryview]) -> None:
+        if self._aligned is not None:
+            self._aligned.write(parts)
+        else:
+            write_all(self._fd, parts)
+            self._write_back()
+
+    def _write_back(self) -> None:
+        """Start writing what is written so far to the disk, without waiting for it.
+
+        Without this the kernel keeps a large pack dirty in memory until the
+        fsync of `finish`, which then waits for all of it; started every
+        `WRITE_BACK` bytes, the disk works while the file is still being hashed
+        and `finish` waits only for the tail. POSIX_FADV_DONTNEED starts the
+        writeback of dirty pages (and drops pages already clean: the store does
+        not read a pack it just wrote). The first page stays: `finish` writes
+        the header into it.
+        """
+        if self._offset - self._flushed >= WRITE_BACK:
+            with contextlib.suppress(OSError):  # only advice: `finish` syncs anyway
+                os.posix_fadvise(
+                    self._fd, self._flushed, self._offset - self._flushed, os.POSIX_FADV_DONTNEED
+                )
+            self._flushed = self._offset
+
     def finish(self, root: bytes, name: str) -> Path:
         """Header, fsync, read-only, rename into `pack/<name>.car`; returns that path."""
-        os.pwrite(self._fd, car.encode_header(root), 0)
+        if self._aligned is not None:
+            self._aligned.finish(car.encode_header(root))
+        else:
+            os.pwrite(self._fd, car.encode_header(root), 0)
         os.fsync(self._fd)
-        os.close(self._fd)
+        self._close()
         self.pack_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self._path, 0o444)
         target = self.pack_dir / f"{name}.car"
@@ -86,9 +145,18 @@ class PackFile:
         fsync_dir(self.pack_dir)
         return target
 
+    def _close(self) -> None:
+        """Close once: a second close could hit a number another thread opened since."""
+        if self._aligned is not None:
+            self._aligned.close()
+            self._aligned = None
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
     def abort(self) -> None:
         with contextlib.suppress(OSError):
-            os.close(self._fd)
+            self._close()
         self._path.unlink(missing_ok=True)
 
 
@@ -100,8 +168,10 @@ class PackWriter(PackFile):
     in the command's transaction.
     """
 
-    def __init__(self, store: Store, pack_dir: Path, tmp_dir: Path, put_small=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(pack_dir, tmp_dir)
+    def __init__(  # type: ignore[no-untyped-def]
+        self, store: Store, pack_dir: Path, tmp_dir: Path, put_small=None, *, direct: bool = False
+    ) -> None:
+        super().__init__(pack_dir, tmp_dir, direct=direct)
         self.store = store
         self._put_small = put_small
 

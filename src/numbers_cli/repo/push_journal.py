@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from numbers_cli.fsio import fsync_dir
 class PushJournal:
     def __init__(self, repo_dir: Path, network: str) -> None:
         self.path = repo_dir / "push" / f"{network}.journal"
+        self._writer: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     def entries(self) -> list[dict[str, Any]]:
         """Journalled transactions, oldest first; each a transaction snapshot plus
@@ -60,5 +64,34 @@ class PushJournal:
         if created:
             fsync_dir(self.path.parent)
 
+    def append_in_background(self, entries: list[dict[str, Any]]) -> Callable[[], None]:
+        """`append` on a thread of its own; returns the wait for it to be durable.
+
+        The push pipeline journals the next window while the chain mines the
+        current one, and waits for this before the window leaves: the fsync no
+        longer holds up the wait for receipts. Appends stay one at a time, in order.
+        """
+        self.settle()
+
+        def write() -> None:
+            try:
+                self.append(entries)
+            except BaseException as exc:  # handed to whoever waits
+                self._failure = exc
+
+        self._writer = threading.Thread(target=write, name="nit-journal")
+        self._writer.start()
+        return self.settle
+
+    def settle(self) -> None:
+        """Wait for the append in progress, if any; raise what it failed with."""
+        if self._writer is not None:
+            self._writer.join()
+            self._writer = None
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
     def clear(self) -> None:
+        self.settle()
         self.path.unlink(missing_ok=True)

@@ -147,6 +147,20 @@ class Refs:
             )
         }
 
+    def histories(self) -> dict[Nid, list[Nid]]:
+        """Every asset's local history, in one query (a push plans all of them)."""
+        return {
+            Nid(str(name)[len(HEADS) :]): self.parse_history(str(name), str(value))
+            for name, value in self._range(HEADS)
+        }
+
+    def _range(self, prefix: str) -> list[tuple[str, str]]:
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return self.store.all(  # type: ignore[return-value]
+            "SELECT name, value FROM refs WHERE name >= ? AND name < ? ORDER BY name",
+            (prefix, upper),
+        )
+
     @staticmethod
     def render_history(commits: list[str]) -> str:
         return "".join(f"{c}\n" for c in commits)
@@ -156,6 +170,14 @@ class Refs:
         """The asset's commits known to be on `network`, in chain order."""
         rel = self.remote_rel(network, nid)
         return self.parse_remote(rel, self.get(rel) or "")
+
+    def remote_histories(self, network: str) -> dict[str, list[RemoteEntry]]:
+        """What is known to be on `network`, per asset, in one query."""
+        prefix = self.remote_rel(network, "")
+        return {
+            str(name)[len(prefix) :]: self.parse_remote(str(name), str(value))
+            for name, value in self._range(prefix)
+        }
 
     def parse_remote(self, rel: str, text: str) -> list[RemoteEntry]:
         entries = []
@@ -200,8 +222,14 @@ class Refs:
             by_asset.setdefault(str(asset), []).append(entry)
         added = 0
         with self.store.write():
+            # Many assets: all of the network's refs in one query, not one query each.
+            known = self.remote_histories(network) if len(by_asset) > 8 else None
+            changed: dict[str, str | None] = {}
             for asset, new in by_asset.items():
-                current = self.remote_history(network, asset)
+                if known is None:
+                    current = self.remote_history(network, asset)
+                else:
+                    current = known.get(asset, [])
                 have = {entry.commit for entry in current}
                 fresh = []
                 for entry in new:
@@ -209,8 +237,10 @@ class Refs:
                         have.add(entry.commit)
                         fresh.append(entry)
                 if fresh:
-                    self.set(self.remote_rel(network, asset), self.render_remote(current + fresh))
+                    changed[self.remote_rel(network, asset)] = self.render_remote(current + fresh)
                     added += len(fresh)
+            if changed:
+                self.set_many(changed)
         return added
 
     def networks(self) -> list[str]:
