@@ -1,4 +1,11 @@
-"""`.numbers/market/<network>.journal`: market actions signed, until their record commit is written.
+"""`<place>/market/<network>.journal`: market actions signed, until they are finished.
+
+The place is the repository holding the asset's history (`.numbers/`), where
+the action's record commit goes; or, when no repository here holds the asset
+(a buyer, the common case, runs `nit license buy NID OFFER` anywhere), the
+user data dir (`NIT_DATA_DIR`, XDG data home: `MarketJournal.of_user`), where
+nothing is recorded but the transaction must still never be sent twice. One
+format and one recovery path for both; only the directory differs.
 
 Why: `nit mint`, `nit license buy`, `nit govern set`... send a transaction and
 then commit a record of it on the asset's history. nit can die between the
@@ -7,7 +14,7 @@ without a note of it the record would never be written, while running the
 command again would send it a second time (a second purchase, offer or
 plan) or fail (a second mint reverts). So each action's transactions are
 journalled here, signed, before they are broadcast, with what the record
-needs; the next market command in this repository finishes them (chain.calls
+needs; the next market command using this journal finishes them (chain.calls
 `resume_calls`: receipts, the same raw transaction re-broadcast, or a dead
 nonce dropped), writes the missing records, and only then settles the entry.
 
@@ -31,7 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from numbers_cli.fsio import atomic_write, fsync_dir
+from numbers_cli.config import user_data_dir
+from numbers_cli.errors import RepositoryLocked
+from numbers_cli.fsio import atomic_write, flocked, fsync_dir
 from numbers_cli.repo.lock import exclusive
 
 __all__ = ["JournalledAction", "MarketJournal"]
@@ -67,17 +76,43 @@ class JournalledAction:
 
 
 class MarketJournal:
-    """The journal of one network's market actions in one repository."""
+    """The journal of one network's market actions in one place: a repository's
+    `.numbers/` (`repo_dir`), or the user data dir (`of_user`)."""
 
-    def __init__(self, repo_dir: Path, network: str, lock_timeout: float = 10.0) -> None:
+    def __init__(
+        self, repo_dir: Path, network: str, lock_timeout: float = 10.0, *, user: bool = False
+    ) -> None:
         self.path = repo_dir / "market" / f"{network}.journal"
-        self._lock_path = repo_dir / "market.lock"
+        # In a repository, beside its other locks; in the data dir, inside the 0700 dir.
+        self._lock_path = self.path.parent / "lock" if user else repo_dir / "market.lock"
         self._lock_timeout = lock_timeout
+        self.user = user  # the user data dir's journal: no repository records its actions
+
+    @classmethod
+    def of_user(
+        cls, network: str, lock_timeout: float = 10.0, env: dict[str, str] | None = None
+    ) -> MarketJournal:
+        """`<user data dir>/market/<network>.journal`: actions on assets no repository here
+        holds (the same dir as the devnet's state: NIT_DATA_DIR, then XDG data home)."""
+        return cls(user_data_dir(env), network, lock_timeout, user=True)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """One market action at a time in a repository, so two never finish the same entry."""
-        with exclusive(self._lock_path, self._lock_timeout):
+        """One market action at a time per journal, so two never finish the same entry."""
+        if not self.user:
+            with exclusive(self._lock_path, self._lock_timeout):
+                yield
+            return
+        _private_dir(self._lock_path.parent)
+
+        def busy(holder: str) -> RepositoryLocked:
+            return RepositoryLocked(
+                f"another nit process (pid {holder}) is running a market action "
+                f"journalled in {self._lock_path.parent}",
+                hint="wait for it to finish, then run the command again",
+            )
+
+        with flocked(self._lock_path, self._lock_timeout, busy, 0o600):
             yield
 
     def actions(self) -> list[JournalledAction]:
@@ -117,7 +152,7 @@ class MarketJournal:
             json.dumps({**header, "tx": snap}, separators=(",", ":")) + "\n" for snap in snapshots
         )
         created = not self.path.exists()
-        self.path.parent.mkdir(exist_ok=True)
+        _private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             size = os.fstat(fd).st_size
@@ -142,6 +177,17 @@ class MarketJournal:
         else:
             self.path.unlink(missing_ok=True)
             fsync_dir(self.path.parent)
+
+
+def _private_dir(path: Path) -> None:
+    """Make the journal's dir 0700 (its missing parents as usual): it holds signed
+    transactions and what they bought, nobody else's business."""
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, exist_ok=True)
+        fsync_dir(path.parent)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
 
 
 def _merge(snapshots: list[dict[str, Any]], snap: dict[str, Any]) -> None:

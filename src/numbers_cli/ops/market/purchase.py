@@ -1,8 +1,10 @@
 """`nit license buy`: one licence of an asset's offer, at its exact price.
 
-The purchase is journalled before it is sent (ops.market.recovery): if nit
-dies after the chain mined it but before its record, the next market command
-here records it, and running `nit license buy` again buys nothing twice.
+The purchase is journalled before it is sent (ops.market.recovery): in the
+repository holding the asset, or else (a buyer without its history, the
+common case) in the user data dir. If nit dies after it was broadcast, the
+next market command using that journal finishes it (and records it, in the
+repository), and running `nit license buy` again buys nothing twice.
 """
 
 from __future__ import annotations

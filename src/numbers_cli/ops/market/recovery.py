@@ -4,8 +4,8 @@ by the next run if nit dies between the chain and the record.
 Every market command that records (mint, license offer/close/buy, royalty
 plan, govern set/hand-over/take-back) runs inside `market_action`:
 
-1. Under the repository's market lock, it first finishes what an interrupted
-   run of this wallet journalled on this network (`repo.market_journal`): each
+1. Under its journal's lock, it first finishes what an interrupted run of
+   this wallet journalled on this network (`repo.market_journal`): each
    transaction is looked up, or re-broadcast exactly as signed, or known dead
    (its nonce taken); for what was mined, the action's own finisher writes
    the record commit, as the interrupted run would have; then the entry is
@@ -17,8 +17,13 @@ plan, govern set/hand-over/take-back) runs inside `market_action`:
    transactions (with what the record needs) before they are broadcast, and
    its finisher settles the entry once the record is committed.
 
-Only a repository holding the asset's history records, so only there is
-anything journalled; dry runs and `--calldata` neither finish nor journal.
+Where the journal lives follows where the record goes: the repository
+holding the asset's history (`.numbers/market/`), else the user data dir
+(`MarketJournal.of_user`: a buyer with no copy of the asset, the common case,
+or a seller outside its repository). Actions journalled there are finished
+the same way but never recorded (no history to record on), and their
+retry returns the finished result. Dry runs and `--calldata` neither finish
+nor journal.
 """
 
 from __future__ import annotations
@@ -216,8 +221,7 @@ class MarketAction:
     ) -> Outcome:
         """`MarketSession.execute`, journalling the signed calls (and `params`) first."""
         on_journal = None
-        has_history = self.repo is not None and self.repo.refs.head(nid) is not None
-        if self.journal is not None and has_history and not dry_run and not calldata_only:
+        if self.journal is not None and not dry_run and not calldata_only:
             journalled = JournalledAction(
                 id=secrets.token_hex(8),
                 action=action,
@@ -273,11 +277,19 @@ def market_action(
     calldata_only: bool = False,
 ) -> Iterator[MarketAction]:
     """A recording market command's run: interrupted ones finished first (`recovered`
-    holds this request's result when it was one of them); see the module docstring."""
-    if repo is None or dry_run or calldata_only:
+    holds this request's result when it was one of them); see the module docstring.
+
+    `request` is `[action, nid, ...]`: its asset decides the journal.
+    """
+    if dry_run or calldata_only:
         yield MarketAction(session, None, None, request, get_signer=get_signer, push=push)
         return
-    journal = MarketJournal(repo.dir, session.network.name, repo.lock_timeout)
+    nid = str(request[1])
+    if repo is not None and repo.refs.head(nid) is not None:
+        journal = MarketJournal(repo.dir, session.network.name, repo.lock_timeout)
+    else:  # nothing here to record on, but nothing may be sent twice either
+        repo = None
+        journal = MarketJournal.of_user(session.network.name)
     with journal.lock():
         action = MarketAction(session, repo, journal, request, get_signer=get_signer, push=push)
         action.recover()
