@@ -9,71 +9,27 @@ royalty plan, govern ...) can die with consequences:
   mined    the action's transactions are mined and their receipts read
            (ChainClient.send_calls returns): nothing is recorded yet
   settle   the record commit is written; its journal entry is being settled
-N counts occurrences of that KIND from 1; WHEN is `before` or `after` it.
-The process kills itself with SIGKILL, as a power cut or the OOM killer would:
-no `finally`, no `atexit`. With --log, one line per occurrence is written
-(and flushed) first, so a test can see how far the command got.
-
-Nothing here is in nit itself: the hooks wrap nit's functions from outside.
+The rest (N, WHEN, --log) is kill_switch.py's.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import signal
 import sys
-from collections import Counter
-from typing import Any
+
+from kill_switch import KillSwitch, sends_transactions
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--kill-at", default="")
-    parser.add_argument("--log", default="")
-    parser.add_argument("args", nargs=argparse.REMAINDER)
-    opts = parser.parse_args()
-    args = opts.args[1:] if opts.args[:1] == ["--"] else opts.args
-    kind_at, nth, when = opts.kill_at.split(":") if opts.kill_at else ("", "0", "")
-    nth_at = int(nth)
-
     from numbers_cli.chain.calls import ContractCalls
     from numbers_cli.chain.rpc import JsonRpc
-    from numbers_cli.cli.main import main as nit_main
     from numbers_cli.repo.market_journal import MarketJournal
 
-    seen: Counter[str] = Counter()
-    log = open(opts.log, "a", encoding="utf-8") if opts.log else None  # noqa: SIM115
-
-    def wrap(owner: Any, name: str, kind: str, applies: Any = None) -> None:
-        real = getattr(owner, name)
-
-        def hooked(*a: Any, **kw: Any) -> Any:
-            if applies is not None and not applies(*a, **kw):
-                return real(*a, **kw)
-            seen[kind] += 1
-            number = seen[kind]
-            if log:
-                log.write(f"{kind} {number}\n")
-                log.flush()
-            hit = kind == kind_at and number == nth_at
-            if hit and when == "before":
-                os.kill(os.getpid(), signal.SIGKILL)
-            result = real(*a, **kw)
-            if hit and when == "after":
-                os.kill(os.getpid(), signal.SIGKILL)
-            return result
-
-        setattr(owner, name, hooked)
-
-    def sends(_self: Any, calls: Any) -> bool:
-        return any(method == "eth_sendRawTransaction" for method, _params in calls)
-
-    wrap(MarketJournal, "append", "journal")
-    wrap(JsonRpc, "batch", "send", sends)
-    wrap(ContractCalls, "send_calls", "mined")
-    wrap(MarketJournal, "settle", "settle")
-    nit_main(args)
+    switch = KillSwitch()
+    switch.wrap(MarketJournal, "append", "journal")
+    switch.wrap(JsonRpc, "batch", "send", sends_transactions)
+    switch.wrap(ContractCalls, "send_calls", "mined")
+    switch.wrap(MarketJournal, "settle", "settle")
+    switch.run()
 
 
 if __name__ == "__main__":
