@@ -41,7 +41,12 @@ def main() -> None:
     with Anvil() as node:
         bare = Network(name="bench", chain_id=TEST_CHAIN_ID, rpc_url=node.rpc_url, contract=None)
         with ChainClient(bare, poll_interval=0.02) as client:
-            admin, holder_key, buyer_key, payee_key = node.keys[0], node.keys[1], node.keys[2], node.keys[3]
+            admin, holder_key, buyer_key, payee_key = (
+                node.keys[0],
+                node.keys[1],
+                node.keys[2],
+                node.keys[3],
+            )
             holder, payee = address_of(holder_key), address_of(payee_key)
 
             def gas(calls: list[dict], key: str) -> int:
@@ -57,8 +62,12 @@ def main() -> None:
             reg_client.close()
             plain_abi = test_abi("PlainERC721")
             plain = deploy(client, admin, plain_abi)
-            plain_first = gas([{"to": plain, "data": plain_abi.encode_call("mint", holder, 1)}], holder_key)
-            plain_next = gas([{"to": plain, "data": plain_abi.encode_call("mint", holder, 2)}], holder_key)
+            plain_first = gas(
+                [{"to": plain, "data": plain_abi.encode_call("mint", holder, 1)}], holder_key
+            )
+            plain_next = gas(
+                [{"to": plain, "data": plain_abi.encode_call("mint", holder, 2)}], holder_key
+            )
             newcomer = address_of(node.keys[6])  # holds no token of either contract yet
             plain_move = gas(
                 [{"to": plain, "data": plain_abi.encode_call("transferFrom", holder, newcomer, 1)}],
@@ -88,7 +97,11 @@ def main() -> None:
                 ("mint, holder's first token, no royalty", mint(assets[0], 0), "<= 120000"),
                 ("mint, holder has tokens, no royalty", mint(assets[1], 0), "<= 120000"),
                 ("mint, holder has tokens, with royalty", mint(assets[2], 250), "<= 120000"),
-                ("mint, recipient's first token, with royalty", mint(assets[3], 250, fresh), "<= 120000"),
+                (
+                    "mint, recipient's first token, with royalty",
+                    mint(assets[3], 250, fresh),
+                    "<= 120000",
+                ),
             ]
             # Transfers to new holders: the first one of a token also writes ERC721's owner
             # slot (Custody's mint keeps the holder in its packed per-token slot instead).
@@ -100,7 +113,9 @@ def main() -> None:
                 ("transfer to a new holder, a later one (sender's last token)", later_move, ""),
             ]
             tid = token_id(assets[0])
-            rows.append(("set rules (usage flags)", gas([custody.set_usage_call(tid, 7)], holder_key), ""))
+            rows.append(
+                ("set rules (usage flags)", gas([custody.set_usage_call(tid, 7)], holder_key), "")
+            )
             rows.append(
                 (
                     "set revenue plan (2 payees)",
@@ -119,20 +134,38 @@ def main() -> None:
                 )
             )
             buy = licenses.buy_call(1, 10**16)
-            rows.append(("buy, 2 payees credited for the first time", gas([buy], buyer_key), "<= 150000"))
+            rows.append(
+                ("buy, 2 payees credited for the first time", gas([buy], buyer_key), "<= 150000")
+            )
             rows.append(("buy, same buyer and payees again", gas([buy], buyer_key), "<= 150000"))
             other_buyer = node.keys[4]
             rows.append(("buy, a new buyer", gas([buy], other_buyer), "<= 150000"))
             rows.append(("withdraw", gas([licenses.withdraw_call()], payee_key), ""))
             rows.append(
-                ("hand-over (appoint a governor)", gas([custody.set_governor_call(tid, payee)], holder_key), "")
+                (
+                    "hand-over (appoint a governor)",
+                    gas([custody.set_governor_call(tid, payee)], holder_key),
+                    "",
+                )
             )
-            rows.append(("take-back (by the governor)", gas([custody.set_governor_call(tid, None)], payee_key), ""))
+            rows.append(
+                (
+                    "take-back (by the governor)",
+                    gas([custody.set_governor_call(tid, None)], payee_key),
+                    "",
+                )
+            )
 
     if args.json:
-        print(json.dumps([{"action": a, "gas": g, "target": t or None} for a, g, t in rows], indent=2))
+        print(
+            json.dumps([{"action": a, "gas": g, "target": t or None} for a, g, t in rows], indent=2)
+        )
         return
-    anchor = next(g for a, g, _ in rows if a.startswith("anchor: OpenZeppelin ERC-721 mint, recipient's first"))
+    anchor = next(
+        g
+        for a, g, _ in rows
+        if a.startswith("anchor: OpenZeppelin ERC-721 mint, recipient's first")
+    )
     print(f"{'action':<58} {'gas':>8}  {'vs ERC-721 mint':>15}  target")
     for action, used, target in rows:
         ok = ""

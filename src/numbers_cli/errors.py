@@ -140,6 +140,8 @@ class ReferenceChanged(NitError):
     """A file added by reference (`nit add --no-copy`) no longer holds what was added."""
 
     exit_code = ExitCode.REFERENCE_CHANGED
+
+
 class LineageError(NitError):
     """An asset's lineage cannot be a lineage: a parentAssetCid cycle, or a parent that is
     not a Nid."""

@@ -115,6 +115,27 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def append_lines(path: Path, data: str) -> None:
+    """Durably append whole lines to a journal (one fsync), the file 0600 if new.
+
+    A line torn by a crash (no final newline) is ended first, so the new lines
+    stay whole and a reader can skip the torn one. The directory is fsync'ed
+    when the file is created, so the journal itself survives a power cut.
+    """
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = "\n" + data
+        os.write(fd, data.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        fsync_dir(path.parent)
+
+
 def make_dirs(path: Path, mode: int = 0o755) -> None:
     """Create `path` and missing parents (each with `mode`, narrowed by the umask).
 

@@ -144,7 +144,10 @@ def _require_build_tools() -> str:
 #: Every artifact contracts/build.mjs writes, by its path in the repository.
 ALL_ARTIFACTS = [
     ARTIFACT,
-    *(REPO_ROOT / "src" / "numbers_cli" / "contracts" / f"{n}.json" for n in ("Custody", "Licenses")),
+    *(
+        REPO_ROOT / "src" / "numbers_cli" / "contracts" / f"{n}.json"
+        for n in ("Custody", "Licenses")
+    ),
     *(
         REPO_ROOT / "tests" / "support" / "contracts" / f"{n}.json"
         for n in (
@@ -195,4 +198,6 @@ def test_committed_artifacts_match_a_fresh_build(tmp_path: Path) -> None:
         assert committed == fresh, f"{path.name}: {hint}"
         assert out.read_bytes() == path.read_bytes(), f"{path.name}: {hint}"
     written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*.json")}
-    assert written == {p.relative_to(REPO_ROOT) for p in ALL_ARTIFACTS}, "an artifact is not checked"
+    assert written == {p.relative_to(REPO_ROOT) for p in ALL_ARTIFACTS}, (
+        "an artifact is not checked"
+    )

@@ -108,9 +108,7 @@ def test_npm_wrapper_up_status_down_up(nit: Nit, npm_anvil: Path, signing_key: s
     assert _wait(lambda: anvil.port_is_free(port))
 
 
-def test_npm_wrapper_killed_leaves_a_child_that_down_still_stops(
-    nit: Nit, npm_anvil: Path
-) -> None:
+def test_npm_wrapper_killed_leaves_a_child_that_down_still_stops(nit: Nit, npm_anvil: Path) -> None:
     """kill -9 of the node wrapper orphans anvil; it is still the devnet, still stoppable."""
     port = free_port()
     first = _up(nit, "--port", str(port))

@@ -89,7 +89,9 @@ def profile_nid(document: dict) -> str:
 
 
 def committer_check(verdict: dict) -> dict:
-    (check,) = [c for c in verdict["commits"][-1]["checks"] if c["check"] in ("committer", "commit")]
+    (check,) = [
+        c for c in verdict["commits"][-1]["checks"] if c["check"] in ("committer", "commit")
+    ]
     return check
 
 
@@ -190,9 +192,7 @@ def test_a_profile_naming_the_signer_ties_it(nit, workdir, committed, private_ke
 
 
 def test_a_profile_listing_the_signer_among_wallets_ties_it(nit, workdir, committed):
-    profile = store_profile(
-        workdir, {"wallets": [address(THIRD_KEY), address(OTHER_KEY).lower()]}
-    )
+    profile = store_profile(workdir, {"wallets": [address(THIRD_KEY), address(OTHER_KEY).lower()]})
     place_commit(
         workdir,
         committed["asset"],

@@ -108,9 +108,7 @@ def test_restore_of_a_tracked_file_with_nothing_staged_is_no_error(
     assert result.stdout.strip() == "nothing is staged there"
 
 
-def test_rm_untracks_and_deletes_but_keeps_history(
-    nit: Nit, repo: Path, signing_key: str
-) -> None:
+def test_rm_untracks_and_deletes_but_keeps_history(nit: Nit, repo: Path, signing_key: str) -> None:
     (repo / "notes.txt").write_text("field notes\n")
     ok(nit("add", "notes.txt"))
     ok(nit("commit", "-m", "x"))

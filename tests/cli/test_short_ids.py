@@ -37,9 +37,7 @@ def test_oneline_shows_short_ids_and_file_names(nit: Nit, two_assets: list[dict]
 
 
 @pytest.mark.parametrize("form", ["oneline", "suffix", "prefix"])
-def test_a_short_id_works_wherever_a_nid_does(
-    nit: Nit, two_assets: list[dict], form: str
-) -> None:
+def test_a_short_id_works_wherever_a_nid_does(nit: Nit, two_assets: list[dict], form: str) -> None:
     entry = next(e for e in two_assets if e["path"] == PHOTO and e["index"] == 1)
     asset, commit = entry["asset"], entry["commitCid"]
 

@@ -29,7 +29,9 @@ def test_verify_fetches_the_profile_from_the_remote(
     document.write_text(json.dumps({"name": "Ann Lee", "wallet": TEST_ADDRESS, "n": str(tmp_path)}))
     profile = ipfs_node.add(document)
     assert profile == Nid.of_bytes(document.read_bytes())
-    place_commit(repo, info["asset"], recommitted(info["commit"], committer=profile, key=private_key))
+    place_commit(
+        repo, info["asset"], recommitted(info["commit"], committer=profile, key=private_key)
+    )
 
     # Without a remote the profile cannot be had: not tied.
     assert nit("verify", PHOTO).exit_code == 15

@@ -103,9 +103,7 @@ def test_approvals_transfers_and_balances_through_the_holder_record(
     assert read(mclient, C, custody, "rulesOf", TID) == (b, ZERO, 0, 0)
 
     # Whoever holds it, and however empty its rules, the Nid has had its one token.
-    name, args = revert_of(
-        mclient, a, C, custody, "mint", *mint_args(first, a, 0, custody)
-    )
+    name, args = revert_of(mclient, a, C, custody, "mint", *mint_args(first, a, 0, custody))
     assert (name, args["tokenId"]) == ("CustodyAlreadyMinted", TID)
 
 

@@ -63,9 +63,10 @@ def test_second_push_sends_nothing(nit, repo, workdir, on_devnet):
     assert again.exit_code == 0, again.stderr
     assert "Everything up to date on devnet" in again.stdout
     with ChainClient(on_devnet) as client:
-        assert client._rpc.call_quantity(
-            "eth_getTransactionCount", [on_devnet_sender(), "latest"]
-        ) == nonce
+        assert (
+            client._rpc.call_quantity("eth_getTransactionCount", [on_devnet_sender(), "latest"])
+            == nonce
+        )
 
 
 def on_devnet_sender() -> str:

@@ -89,9 +89,7 @@ def test_no_chain_uploads_only(nit, workdir, on_devnet, ipfs_node, big_and_small
     assert [c["state"] for c in later["commits"]] == ["pushed", "pushed"]
 
 
-def test_ipfs_node_down_fails_before_anything_is_registered(
-    nit, workdir, on_devnet, big_and_small
-):
+def test_ipfs_node_down_fails_before_anything_is_registered(nit, workdir, on_devnet, big_and_small):
     from tests.support.tools import free_port
 
     assert nit("remote", "add", "gone", f"http://127.0.0.1:{free_port()}").exit_code == 0

@@ -82,7 +82,7 @@ def test_the_json_dumps_shortcut_writes_what_the_walk_writes():
     import random
 
     rnd = random.Random(16)
-    chars = ['a', '"', "\\", "\n", "\x01", "é", "📷", "\u2028", " ", "\x7f", "\ud800"]
+    chars = ["a", '"', "\\", "\n", "\x01", "é", "📷", "\u2028", " ", "\x7f", "\ud800"]
 
     def value(depth: int = 0):  # type: ignore[no-untyped-def]
         kind = rnd.randint(0, 7 if depth < 3 else 4)

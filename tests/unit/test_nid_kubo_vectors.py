@@ -77,7 +77,9 @@ def test_hello_world() -> None:
 )
 def test_kubo_balanced_layout_at_and_over_174_links(mib: int, links: int, expected: str) -> None:
     blocks: dict[bytes, bytes] = {}
-    builder = NidBuilder(lambda cid, data: blocks.__setitem__(cid, bytes(data)) if cid[1] == 0x70 else None)
+    builder = NidBuilder(
+        lambda cid, data: blocks.__setitem__(cid, bytes(data)) if cid[1] == 0x70 else None
+    )
     for chunk in deterministic_chunks(mib * MIB, "v1-seed"):
         builder.update(chunk)
     nid = builder.finish()

@@ -30,7 +30,9 @@ def test_sign_bytes_is_eth_accounts_byte_for_byte() -> None:
         ours = sign_bytes(key, data)
         theirs = Account.sign_message(encode_defunct(primitive=data), bytes.fromhex(KEY))
         assert bytes.fromhex(ours[2:]) == bytes(theirs.signature), data[:20]
-        address = Account.recover_message(encode_defunct(primitive=data), signature=theirs.signature)
+        address = Account.recover_message(
+            encode_defunct(primitive=data), signature=theirs.signature
+        )
         assert recover_bytes_signer(data, bytes(theirs.signature)) == address
 
 

@@ -55,7 +55,6 @@ from numbers_cli.repo.repository import Repository
 __all__ = ["FetchResult", "Rejected", "fetch", "reconcile"]
 
 
-
 @dataclass(frozen=True)
 class Rejected:
     """An on-chain commit that was not fetched (or fetched with a warning), and why."""

@@ -115,8 +115,9 @@ class Policy:
                 RuleResult(
                     f"{where} fields",
                     present,
-                    f"latest tree has {name}" if present else f"latest tree lacks {name}"
-                    f" (required by {where} fields)",
+                    f"latest tree has {name}"
+                    if present
+                    else f"latest tree lacks {name} (required by {where} fields)",
                 )
             )
         if self.max_age is not None:
@@ -282,4 +283,3 @@ def license_name(tree: Mapping[str, Any] | None) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         return value["name"]
     return None
-

@@ -49,6 +49,7 @@ __all__ = [
     "verify_commit",
 ]
 
+
 @dataclass(frozen=True)
 class Check:
     name: str

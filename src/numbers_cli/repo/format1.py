@@ -138,9 +138,7 @@ def _packs(repo: Repository, store: Store, result: Upgraded) -> None:
             result.packs += 1
 
 
-def _loose_objects(
-    repo: Repository, store: Store, result: Upgraded, work: Path
-) -> PackFile | None:
+def _loose_objects(repo: Repository, store: Store, result: Upgraded, work: Path) -> PackFile | None:
     """Every loose object that still hashes to its name, into one batch pack."""
     root = repo.objects.root
     if not root.is_dir():

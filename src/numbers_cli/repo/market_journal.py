@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ from typing import Any
 
 from numbers_cli.config import user_data_dir
 from numbers_cli.errors import RepositoryLocked
-from numbers_cli.fsio import atomic_write, flocked, fsync_dir
+from numbers_cli.fsio import append_lines, atomic_write, flocked, fsync_dir
 from numbers_cli.repo.lock import exclusive
 
 __all__ = ["JournalledAction", "MarketJournal"]
@@ -151,19 +150,8 @@ class MarketJournal:
         data = "".join(
             json.dumps({**header, "tx": snap}, separators=(",", ":")) + "\n" for snap in snapshots
         )
-        created = not self.path.exists()
         _private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = "\n" + data  # end a line torn by a crash, so ours stays whole
-            os.write(fd, data.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if created:
-            fsync_dir(self.path.parent)
+        append_lines(self.path, data)
 
     def settle(self, action_id: str) -> None:
         """Forget an action: its record is written, or it never reached the chain."""

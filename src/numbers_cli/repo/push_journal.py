@@ -13,13 +13,12 @@ broadcast yet. The file is removed once a push has recorded everything.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from numbers_cli.fsio import fsync_dir
+from numbers_cli.fsio import append_lines
 
 
 class PushJournal:
@@ -49,20 +48,9 @@ class PushJournal:
         """Durably add a batch (one fsync), before its transactions are broadcast."""
         if not entries:
             return
-        created = not self.path.exists()
         self.path.parent.mkdir(exist_ok=True)
         data = "".join(json.dumps(entry, separators=(",", ":")) + "\n" for entry in entries)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                data = "\n" + data  # end a line torn by a crash, so ours stays whole
-            os.write(fd, data.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if created:
-            fsync_dir(self.path.parent)
+        append_lines(self.path, data)
 
     def append_in_background(self, entries: list[dict[str, Any]]) -> Callable[[], None]:
         """`append` on a thread of its own; returns the wait for it to be durable.

@@ -23,7 +23,7 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.stamp import InclusionProof
 from numbers_cli.repo.refs import Refs
 from numbers_cli.repo.repository import Repository
-from numbers_cli.repo.stamps import BatchRecord, StampRecords
+from numbers_cli.repo.stamps import BatchRecord, StampEntry, StampRecords
 
 __all__ = ["check_stamps"]
 
@@ -99,7 +99,7 @@ def _check_batch(repo: Repository, record: BatchRecord, report: Report) -> None:
 
 
 def _check_leaf(
-    repo: Repository, record: BatchRecord, entry, histories: dict[str, str]  # type: ignore[no-untyped-def]
+    repo: Repository, record: BatchRecord, entry: StampEntry, histories: dict[str, str]
 ) -> str | None:
     try:
         proof = InclusionProof.from_bytes(repo.objects.get(entry.proof))
