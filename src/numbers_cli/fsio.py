@@ -115,15 +115,15 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def append_lines(path: Path, data: str) -> None:
-    """Durably append whole lines to a journal (one fsync), the file 0600 if new.
+def append_lines(path: Path, data: str, mode: int = 0o600) -> None:
+    """Durably append whole lines to a journal (one fsync), the file `mode` if new.
 
     A line torn by a crash (no final newline) is ended first, so the new lines
     stay whole and a reader can skip the torn one. The directory is fsync'ed
     when the file is created, so the journal itself survives a power cut.
     """
     created = not path.exists()
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, mode)
     try:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":

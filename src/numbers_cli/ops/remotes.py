@@ -11,7 +11,8 @@ The file also records the URL it is for, and is used only for that URL, so a
 secret never travels to a server it was not given for.
 
 In CI, `NIT_REMOTE_TOKEN` (or `NIT_REMOTE_USER` + `NIT_REMOTE_PASSWORD`) give
-the secret instead, and win over the file.
+the secret instead, and win over the file. How secrets are kept, read and
+asked for is `ops.remote_secrets`; its public names are importable from here.
 
 The default remote is `core.remote`; when it is empty and exactly one remote
 exists, that one is the default.
@@ -21,18 +22,16 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 import tomli
-import tomli_w
 
-from numbers_cli.config import Config, Scope, user_config_dir
+from numbers_cli.config import Config, Scope
 from numbers_cli.config_writer import remove_table_entry, set_table_entry, set_value
-from numbers_cli.errors import ConfigError, NotFound, UsageError
-from numbers_cli.fsio import atomic_write, make_dirs
+from numbers_cli.errors import ConfigError, NotFound
 from numbers_cli.ipfs.remote import (
     DEFAULT_TIMEOUT,
     KINDS,
@@ -43,6 +42,18 @@ from numbers_cli.ipfs.remote import (
     Scheme,
     check_remote_name,
     normalize_url,
+)
+from numbers_cli.ops.remote_secrets import (
+    ENV_PASSWORD,
+    ENV_TOKEN,
+    ENV_USER,
+    auth_from_option,
+    credential_candidates,
+    credentials_path,
+    env_auth,
+    read_credentials,
+    remote_state_dir,
+    write_credentials,
 )
 from numbers_cli.repo.repository import DIRNAME, find_enclosing
 
@@ -71,12 +82,7 @@ __all__ = [
 REMOTES_TABLE = "remotes"
 DEFAULT_KEY = "core.remote"
 
-ENV_TOKEN = "NIT_REMOTE_TOKEN"
-ENV_USER = "NIT_REMOTE_USER"
-ENV_PASSWORD = "NIT_REMOTE_PASSWORD"
-
 _FIELDS = frozenset({"url", "kind", "auth", "timeout"})
-_CREDENTIALS = "credentials"
 
 
 @dataclass(frozen=True)
@@ -88,58 +94,6 @@ class RemoteInfo:
     url: str
     auth: str  # "none", or the scheme with the secret masked, and where it comes from
     default: bool
-
-
-# --------------------------------------------------------------------------
-# Where things live
-
-
-def remote_state_dir(repo_dir: Path, name: str) -> Path:
-    """`.numbers/remotes/NAME/`: what this repository knows about one remote."""
-    return Path(repo_dir) / DIRNAME / "remotes" / check_remote_name(name)
-
-
-def _credentials_path(
-    scope: Scope, name: str, repo_dir: Path | None, env: Mapping[str, str] | None
-) -> Path:
-    if scope == "repo":
-        if repo_dir is None:
-            raise ConfigError("repository remotes need a repository")
-        return remote_state_dir(repo_dir, name) / _CREDENTIALS
-    return user_config_dir(env) / "remotes" / f"{check_remote_name(name)}.{_CREDENTIALS}"
-
-
-def _read_credentials(path: Path, url: str) -> Auth | None:
-    """The Auth stored for `url` in a credentials file, or None (absent, or for another URL)."""
-    try:
-        document = tomli.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read credentials {path}: {exc}") from None
-    if document.get("url") != url:
-        return None
-    scheme = document.get("scheme")
-    if scheme not in SCHEMES:
-        raise ConfigError(f"{path}: unknown auth scheme {scheme!r}")
-    return Auth(scheme, str(document.get("user", "")), str(document.get("secret", "")))
-
-
-def _write_credentials(path: Path, url: str, auth: Auth) -> None:
-    make_dirs(path.parent, 0o700)
-    document = {"url": url, "scheme": auth.scheme, "user": auth.user, "secret": auth.secret}
-    atomic_write(path, tomli_w.dumps(document).encode("utf-8"), 0o600)
-
-
-def _env_auth(env: Mapping[str, str], scheme: str | None, kind: Kind) -> Auth | None:
-    token, user = env.get(ENV_TOKEN), env.get(ENV_USER)
-    if user and scheme in (None, "basic"):
-        return Auth("basic", user, env.get(ENV_PASSWORD, ""))
-    if token:
-        if scheme in ("bearer", "token"):
-            return Auth(scheme, "", token)  # type: ignore[arg-type]
-        return Auth("token" if kind == "numbers" else "bearer", "", token)
-    return None
 
 
 # --------------------------------------------------------------------------
@@ -175,23 +129,15 @@ def _build(
 ) -> tuple[Remote, Scheme | None]:
     """The remote with its credentials, and the auth scheme its entry asks for."""
     url, kind, scheme, timeout = _entry(name, entry)
-    auth = _env_auth(env, scheme, kind)
+    auth = env_auth(env, scheme, kind)
     source = "environment" if auth is not None else ""
     if auth is None:
-        for path in _credential_candidates(config, name):
-            auth = _read_credentials(path, url)
+        for path in credential_candidates(config, name):
+            auth = read_credentials(path, url)
             if auth is not None:
                 source = "credentials file"
                 break
     return Remote(name, url, kind, auth, timeout, source), scheme
-
-
-def _credential_candidates(config: Config, name: str) -> list[Path]:
-    paths = []
-    if config.repo_path is not None:
-        paths.append(remote_state_dir(config.repo_path.parent.parent, name) / _CREDENTIALS)
-    paths.append(config.user_path.parent / "remotes" / f"{name}.{_CREDENTIALS}")
-    return paths
 
 
 def _default_name(config: Config, table: Mapping[str, Any]) -> str | None:
@@ -264,58 +210,6 @@ def list_remotes(config: Config, env: Mapping[str, str] | None = None) -> list[R
 # Writing
 
 
-def _secret_on_command_line(scheme: str) -> UsageError:
-    shown = "basic:ID" if scheme == "basic" else scheme
-    env_name = ENV_PASSWORD if scheme == "basic" else ENV_TOKEN
-    return UsageError(
-        f"--auth {scheme}:... puts the secret on the command line, where `ps` and the "
-        "shell's history keep it",
-        hint=f"give `--auth {shown}` and the secret on stdin, at the prompt, or in {env_name}",
-    )
-
-
-def auth_from_option(
-    text: str, read_secret: Callable[[str], str], env: Mapping[str, str] | None = None
-) -> Auth:
-    """The Auth that `nit remote add --auth TEXT` asks for, its secret never from TEXT.
-
-    TEXT is `bearer`, `token` or `basic:ID` (a trailing `:-` is accepted too):
-    the scheme, and for Basic the id, which is not secret. The secret comes
-    from the environment (`NIT_REMOTE_TOKEN`; `NIT_REMOTE_PASSWORD` for Basic,
-    where `NIT_REMOTE_USER` may give the id), else from `read_secret(what)`
-    (a hidden prompt, or one line of stdin). A secret written into TEXT is
-    refused (UsageError): command lines are visible in `ps` and kept in shell
-    history. An empty secret is refused too.
-    """
-    env = os.environ if env is None else env
-    scheme, _, rest = text.partition(":")
-    if scheme not in SCHEMES:
-        raise ConfigError(
-            f"unknown auth {scheme!r}: use --auth bearer, --auth token or --auth basic:ID"
-        )
-    rest = rest.removesuffix(":-") if scheme == "basic" else rest.removesuffix("-")
-    user = ""
-    if scheme == "basic":
-        user, sep, _ = rest.partition(":")
-        if sep:
-            raise _secret_on_command_line(scheme)
-        user = user or env.get(ENV_USER, "")
-        if not user:
-            raise UsageError("--auth basic needs the id: --auth basic:ID (the secret is asked for)")
-        secret = env.get(ENV_PASSWORD) or read_secret(f"secret for {user}")
-    else:
-        if rest:
-            raise _secret_on_command_line(scheme)
-        secret = env.get(ENV_TOKEN) or read_secret(f"{scheme} token")
-    if not secret:
-        raise UsageError(
-            f"no secret was given for --auth {scheme}",
-            hint=f"type it at the prompt, pipe it on stdin, or set "
-            f"{ENV_PASSWORD if scheme == 'basic' else ENV_TOKEN}",
-        )
-    return Auth(scheme, user, secret)  # type: ignore[arg-type]
-
-
 def _repo_dir(cwd: Path) -> Path | None:
     return find_enclosing(Path(cwd).resolve())
 
@@ -354,7 +248,7 @@ def add_remote(
         entry["timeout"] = timeout
     set_table_entry(scope, REMOTES_TABLE, name, entry, repo_dir)
     if auth is not None:
-        _write_credentials(_credentials_path(scope, name, repo_dir, None), clean, auth)
+        write_credentials(credentials_path(scope, name, repo_dir, None), clean, auth)
     if scope == "repo" and repo_dir is not None:
         _reset_state(repo_dir, name)
     return Remote(name, clean, kind, auth, timeout or DEFAULT_TIMEOUT)  # type: ignore[arg-type]
@@ -396,7 +290,7 @@ def remove_remote(cwd: Path, name: str, *, scope: Scope = "repo") -> None:
         elif scope == "user" and name in _scope_table("repo", repo_dir):
             hint = "it is in this repository's config: drop --global"
         raise NotFound(f"no remote named {name!r} in the {scope} config", hint=hint)
-    _credentials_path(scope, name, repo_dir, None).unlink(missing_ok=True)
+    credentials_path(scope, name, repo_dir, None).unlink(missing_ok=True)
     if scope == "repo" and repo_dir is not None:
         shutil.rmtree(remote_state_dir(repo_dir, name), ignore_errors=True)
 

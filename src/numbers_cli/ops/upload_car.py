@@ -29,14 +29,9 @@ from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.remotes import open_remote
-from numbers_cli.ops.upload import (
-    RemoteState,
-    UploadResult,
-    _Block,
-    _read_block,
-    _walk,
-    upload_objects,
-)
+from numbers_cli.ops.upload import UploadResult, upload_objects
+from numbers_cli.ops.upload_blocks import Block, read_block, walk_blocks
+from numbers_cli.ops.upload_records import RemoteState
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["MAX_CAR_BYTES", "upload_as_one_car"]
@@ -63,7 +58,7 @@ def upload_as_one_car(
         return [results[cid] for cid in objects]
     blocks: dict[bytes, int] = {}  # binary CID → length, in walk order, each once
     for cid in todo:
-        for block in _walk(repo.objects, cid):
+        for block in walk_blocks(repo.objects, cid):
             blocks.setdefault(block.cid, block.length)
     header = car.encode_header(todo[0].to_bytes())
     length = len(header) + sum(
@@ -75,7 +70,7 @@ def upload_as_one_car(
     def chunks() -> Iterator[bytes]:
         yield header
         for cid, size in blocks.items():
-            data = _read_block(repo.objects, _Block(cid, size, size))
+            data = read_block(repo.objects, Block(cid, size, size))
             yield car.block_frame(cid, size)
             yield data
             progress.advance(size)
