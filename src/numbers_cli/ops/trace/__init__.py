@@ -1,8 +1,9 @@
 """`nit trace`: an asset's whole provenance as a graph, every link checked.
 
-graph.py is the result (and its versioned JSON), gather.py walks history,
-ancestors and descendants, scan.py finds descendants among all the register's
-commits through the repository's scan cache.
+graph.py is the result (and its versioned JSON), subject.py says which asset
+a target names, gather.py walks history, ancestors and descendants,
+lineage.py refuses a lineage that cannot be one, scan.py finds descendants
+among all the register's commits through the repository's scan cache.
 """
 
 from __future__ import annotations

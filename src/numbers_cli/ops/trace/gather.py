@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from numbers_cli.chain import ChainClient, CommitRecord
@@ -30,17 +29,16 @@ from numbers_cli.errors import (
     ExitCode,
     IntegrityError,
     InvalidFormat,
-    LineageError,
     NetworkError,
     NotFound,
-    UsageError,
 )
-from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit, action_name_for
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.remote_history import RemoteCommit, read_history
 from numbers_cli.ops.signatures import SignatureCheck, check_signature
 from numbers_cli.ops.trace.graph import SHOWN_FIELDS, AssetNode, Trace, Version
+from numbers_cli.ops.trace.lineage import check_acyclic, parse_tree
+from numbers_cli.ops.trace.subject import resolve_subject
 from numbers_cli.ops.trees import ObjectSource, read_file
 from numbers_cli.repo.repository import Repository
 
@@ -60,62 +58,6 @@ class ChildFinder:
 
     def children(self, nid: str) -> list[str]:  # pragma: no cover - interface
         return []
-
-
-def resolve_subject(repo: Repository | None, target: str) -> Nid:
-    """The asset a FILE, asset Nid or commit Nid names."""
-    path = Path(target)
-    if path.is_file():
-        if repo is not None:
-            tracked = repo.index().tracked.get(repo.relpath(path)) if _inside(repo, path) else None
-            if tracked is not None:
-                return Nid(tracked.nid)
-        from numbers_cli.ops.ingest import nid_of_file
-
-        return nid_of_file(path)
-    try:
-        nid = Nid.parse(target)
-    except InvalidFormat:
-        raise UsageError(f"{target}: no such file, and not a valid Nid") from None
-    if repo is None or repo.refs.history(nid) or not repo.objects.has(nid):
-        return nid
-    data = repo.objects.get(nid)
-    if data[:1] == b"{" and b'"assetTreeSignature"' in data:  # a commit: its asset
-        tree = _parse_tree(read_file(repo, Commit.from_json(data).tree_cid), nid)
-        if isinstance(tree.get("assetCid"), str):
-            return Nid.parse(tree["assetCid"])
-    return nid
-
-
-def parse_nid(value: Any) -> Nid:
-    """A Nid from a document field (`Nid.parse` reads the common form without multiformats)."""
-    return Nid.parse(str(value))
-
-
-def _inside(repo: Repository, path: Path) -> bool:
-    try:
-        path.resolve().relative_to(repo.workdir)
-    except ValueError:
-        return False
-    return True
-
-
-def _parse_tree(data: bytes, where: str) -> dict[str, Any]:
-    try:
-        value = jsjson.parse(data)
-    except InvalidFormat:
-        return {}
-    if not isinstance(value, dict):
-        return {}
-    parent = value.get("parentAssetCid")
-    if parent is not None:
-        try:
-            parse_nid(parent)
-        except InvalidFormat:
-            raise LineageError(
-                f"the tree {where} names parentAssetCid {str(parent)[:80]!r}, which is not a Nid"
-            ) from None
-    return value
 
 
 @dataclass
@@ -162,7 +104,7 @@ class _Context:
                     data = None
         if data is None:
             return _TreeRead(None, "missing", False)
-        return _TreeRead(_parse_tree(data, cid), where, hashlib.sha256(data).hexdigest() == sha)
+        return _TreeRead(parse_tree(data, cid), where, hashlib.sha256(data).hexdigest() == sha)
 
     # -- versions ------------------------------------------------------------------
 
@@ -337,29 +279,6 @@ def _local_commit(
     return commit, check_signature(commit, profiles)
 
 
-def _check_acyclic(result: Trace) -> None:
-    children: dict[str, list[str]] = {}
-    for parent, child in result.edges:
-        children.setdefault(parent, []).append(child)
-    state: dict[str, int] = {}  # 1 on the path, 2 done
-
-    def visit(nid: str, path: list[str]) -> None:
-        state[nid] = 1
-        for child in children.get(nid, []):
-            if state.get(child) == 1:
-                cycle = [*path[path.index(child) :], child] if child in path else [nid, child]
-                raise LineageError(
-                    "the lineage has a cycle of parentAssetCid: " + " → ".join(cycle)
-                )
-            if child not in state:
-                visit(child, [*path, child])
-        state[nid] = 2
-
-    for nid in list(children):
-        if nid not in state:
-            visit(nid, [nid])
-
-
 def trace(
     repo: Repository | None,
     target: str,
@@ -412,5 +331,5 @@ def trace(
                 if parent in result.nodes:
                     edges[(parent, child)] = None
     result.edges = list(edges)
-    _check_acyclic(result)
+    check_acyclic(result)
     return result

@@ -28,7 +28,8 @@ from numbers_cli.model import jsjson
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.progress import NoProgress, Progress
-from numbers_cli.ops.trace.gather import ChildFinder, parse_nid
+from numbers_cli.ops.trace.gather import ChildFinder
+from numbers_cli.ops.trace.lineage import parse_nid
 from numbers_cli.ops.trees import ObjectSource, read_file
 from numbers_cli.repo.chain_scan import ScanIndex, ScannedRow
 from numbers_cli.repo.repository import Repository
