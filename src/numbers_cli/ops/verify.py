@@ -31,6 +31,7 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.ops.ingest import ingest
+from numbers_cli.ops.link_check import Check
 from numbers_cli.ops.policy import Policy, license_name, load_policy
 from numbers_cli.ops.profiles import Profiles, open_profiles
 from numbers_cli.ops.signatures import check_signature, worst
@@ -48,22 +49,6 @@ __all__ = [
     "verify",
     "verify_commit",
 ]
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    code: ExitCode = ExitCode.OK
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "check": self.name,
-            "ok": self.ok,
-            "detail": self.detail,
-            "exitCode": 0 if self.ok else int(self.code),  # what this check makes verify exit with
-        }
 
 
 @dataclass

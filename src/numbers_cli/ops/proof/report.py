@@ -7,27 +7,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from numbers_cli.errors import ExitCode
+from numbers_cli.ops.link_check import Check
 from numbers_cli.ops.signatures import worst
 
 __all__ = ["Checker", "ProofCheck", "ProofReport"]
 
 
 @dataclass(frozen=True)
-class ProofCheck:
-    subject: str  # "content", "commit #3", "block 42"
-    name: str
-    ok: bool
-    detail: str
-    code: ExitCode = ExitCode.OK
+class ProofCheck(Check):
+    """A `Check` of one part of a bundle, with the part it is about."""
+
+    subject: str = field(kw_only=True)  # "content", "commit #3", "block 42"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "subject": self.subject,
-            "check": self.name,
-            "ok": self.ok,
-            "detail": self.detail,
-            "exitCode": 0 if self.ok else int(self.code),
-        }
+        return {"subject": self.subject, **super().to_json()}
 
 
 @dataclass
@@ -71,5 +64,5 @@ class Checker:
         self.report = report
 
     def add(self, subject: str, name: str, ok: bool, good: str, bad: str, code: ExitCode) -> bool:
-        self.report.checks.append(ProofCheck(subject, name, ok, good if ok else bad, code))
+        self.report.checks.append(ProofCheck(name, ok, good if ok else bad, code, subject=subject))
         return ok
