@@ -205,29 +205,7 @@ class KuboRemote(HttpAdapter):
         have: the server-side timeout turns that into a clear failure.
         """
         limit = self.timeout if timeout is None else timeout
-        try:
-            answer = self._post(
-                "pin/add",
-                {
-                    "arg": str(cid),
-                    "recursive": "true",
-                    "cid-base": "base32",
-                    "timeout": f"{limit:g}s",
-                },
-                timeout=limit + _MARGIN,
-            )
-        except RemoteHttpError as exc:
-            if _absent(exc):
-                raise BlocksMissing(
-                    f"{self.label} could not pin {cid} within {limit:g} s: "
-                    "blocks of it are missing on the node"
-                ) from None
-            raise
-        pins = answer.get("Pins") if isinstance(answer, dict) else None
-        try:
-            pinned = {_cid_of(p) for p in pins or []}
-        except InvalidFormat:
-            raise NetworkError(f"{self.label} gave an unreadable pin answer: {answer!r}") from None
+        pinned = self._pin_add(str(cid), limit, f"{cid}", "it")
         if cid not in pinned:
             raise NetworkError(f"{self.label} answered pin/add of {cid} with {sorted(pinned)}")
 
@@ -242,37 +220,44 @@ class KuboRemote(HttpAdapter):
         limit = self.timeout if timeout is None else timeout
         for start in range(0, len(cids), self.PIN_BATCH):
             chunk = [str(cid) for cid in cids[start : start + self.PIN_BATCH]]
-            try:
-                answer = self._post(
-                    "pin/add",
-                    {
-                        "arg": chunk,
-                        "recursive": "true",
-                        "cid-base": "base32",
-                        "timeout": f"{limit:g}s",
-                    },
-                    timeout=limit + _MARGIN,
-                )
-            except RemoteHttpError as exc:
-                if _absent(exc):
-                    raise BlocksMissing(
-                        f"{self.label} could not pin {len(chunk)} objects within {limit:g} s: "
-                        "blocks of them are missing on the node"
-                    ) from None
-                raise
-            pins = answer.get("Pins") if isinstance(answer, dict) else None
-            try:
-                pinned = {_cid_of(p) for p in pins or []}
-            except InvalidFormat:
-                raise NetworkError(
-                    f"{self.label} gave an unreadable pin answer: {answer!r}"
-                ) from None
+            pinned = self._pin_add(chunk, limit, f"{len(chunk)} objects", "them")
             missing = [cid for cid in chunk if cid not in pinned]
             if missing:
                 raise NetworkError(
                     f"{self.label} answered pin/add without {len(missing)} of the objects "
                     f"asked (first: {missing[0]})"
                 )
+
+    def _pin_add(self, arg: str | list[str], limit: float, what: str, them: str) -> set[Nid]:
+        """One recursive `pin/add` (of one CID or many), with the node's own timeout.
+
+        Returns the CIDs the node says it pinned; BlocksMissing when it timed
+        out walking a DAG it does not hold whole (`what` and `them` name the
+        objects in that message).
+        """
+        try:
+            answer = self._post(
+                "pin/add",
+                {
+                    "arg": arg,
+                    "recursive": "true",
+                    "cid-base": "base32",
+                    "timeout": f"{limit:g}s",
+                },
+                timeout=limit + _MARGIN,
+            )
+        except RemoteHttpError as exc:
+            if _absent(exc):
+                raise BlocksMissing(
+                    f"{self.label} could not pin {what} within {limit:g} s: "
+                    f"blocks of {them} are missing on the node"
+                ) from None
+            raise
+        pins = answer.get("Pins") if isinstance(answer, dict) else None
+        try:
+            return {_cid_of(p) for p in pins or []}
+        except InvalidFormat:
+            raise NetworkError(f"{self.label} gave an unreadable pin answer: {answer!r}") from None
 
     def is_pinned(self, cid: Nid) -> bool:
         """Is `cid` pinned recursively (its whole DAG kept) on the node?"""
