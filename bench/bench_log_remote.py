@@ -33,11 +33,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from lineage_setup import print_times  # noqa: E402
+from lineage_setup import timed as timed_at  # noqa: E402
 from tests.support.anvil import TEST_CHAIN_ID, Anvil  # noqa: E402
 
 from numbers_cli.chain import ChainClient, Network  # noqa: E402
@@ -50,6 +53,8 @@ TARGET_SECONDS = 0.6
 NETWORK = "benchnet"
 #: A throwaway key (the test suite's); the committer of every benchmark commit.
 SIGNING_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+LABEL_WIDTH = 44
+timed = partial(timed_at, width=LABEL_WIDTH)
 
 
 def signed_commits(asset: str, count: int) -> list[str]:
@@ -85,19 +90,6 @@ def signed_commits(asset: str, count: int) -> list[str]:
         )
         out.append(commit.to_chain())
     return out
-
-
-def timed(label: str, runs: int, fn) -> list[float]:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    print(
-        f"  {label:44} min {min(times):.3f} s  median {statistics.median(times):.3f} s"
-        f"  ({', '.join(f'{t:.3f}' for t in times)})"
-    )
-    return times
 
 
 def check_output(text: str, count: int) -> None:
@@ -170,10 +162,7 @@ def main() -> int:
             ("end to end, new process (`nit log ...`)", cold),
             ("  its CPU time (user + system)", cold_cpu),
         ):
-            print(
-                f"  {label:44} min {min(values):.3f} s  median {statistics.median(values):.3f} s"
-                f"  ({', '.join(f'{t:.3f}' for t in values)})"
-            )
+            print_times(label, values, LABEL_WIDTH)
 
         from numbers_cli.cli.main import run
 

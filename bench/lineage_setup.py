@@ -134,14 +134,20 @@ def peak_rss_of(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[fl
     return elapsed, int(usage.ru_maxrss), out
 
 
-def timed(label: str, runs: int, fn: Callable[[], object]) -> list[float]:
+def timed(label: str, runs: int, fn: Callable[[], object], width: int = 52) -> list[float]:
+    """Run `fn` `runs` times and print the times (`print_times`)."""
     times = []
     for _ in range(runs):
         started = time.perf_counter()
         fn()
         times.append(time.perf_counter() - started)
+    print_times(label, times, width)
+    return times
+
+
+def print_times(label: str, times: Sequence[float], width: int = 52) -> None:
+    """One result line: min, median and every time, the label `width` wide."""
     print(
-        f"  {label:52} min {min(times):.3f} s  median {statistics.median(times):.3f} s"
+        f"  {label:{width}} min {min(times):.3f} s  median {statistics.median(times):.3f} s"
         f"  ({', '.join(f'{t:.3f}' for t in times)})"
     )
-    return times
