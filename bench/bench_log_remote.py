@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from lineage_setup import print_times  # noqa: E402
 from lineage_setup import timed as timed_at  # noqa: E402
-from tests.support.anvil import TEST_CHAIN_ID, Anvil  # noqa: E402
+from tests.support.anvil import Anvil, configure_user_network, deploy_register  # noqa: E402
 
 from numbers_cli.chain import ChainClient, Network  # noqa: E402
 from numbers_cli.model.commit import ACTION_NIDS, Commit, gateway_url  # noqa: E402
@@ -107,10 +107,7 @@ def main() -> int:
     asset = str(Nid.of_bytes(b"bench asset with a long history"))
     print(f"nit log --remote --json of one asset with {args.commits} commits")
     with Anvil() as anvil, tempfile.TemporaryDirectory() as home:
-        bare = Network(name=NETWORK, chain_id=TEST_CHAIN_ID, rpc_url=anvil.rpc_url, contract=None)
-        with ChainClient(bare) as deployer:
-            contract = deployer.deploy_integrity_register(anvil.keys[0])
-        network = Network(NETWORK, TEST_CHAIN_ID, anvil.rpc_url, contract)
+        network = deploy_register(anvil, NETWORK)
 
         started = time.perf_counter()
         commits = signed_commits(asset, args.commits)
@@ -122,14 +119,7 @@ def main() -> int:
 
         os.environ["NIT_CONFIG_DIR"] = str(Path(home) / "config")
         os.environ.pop("NIT_NETWORK", None)
-        from numbers_cli.config_writer import set_table_entry
-
-        set_table_entry(
-            "user",
-            "networks",
-            NETWORK,
-            {"rpc": anvil.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
-        )
+        configure_user_network(network)
         argv = ["log", asset, "--remote", "--network", NETWORK, "--json"]
 
         print("timed:")

@@ -44,7 +44,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.support.anvil import DEV_KEYS, TEST_CHAIN_ID, Anvil  # noqa: E402
+from tests.support.anvil import (  # noqa: E402
+    DEV_KEYS,
+    Anvil,
+    configure_user_network,
+    deploy_register,
+)
 
 TARGET_RATIO = 0.70
 
@@ -71,20 +76,12 @@ def main() -> None:
         os.environ.pop("NIT_NETWORK", None)
         from numbers_cli.chain import ChainClient, Network
         from numbers_cli.cli.main import run
-        from numbers_cli.config_writer import set_table_entry
         from numbers_cli.repo.repository import Repository
 
         def fresh_register(node: Anvil) -> Network:
-            bare = Network("devnet", TEST_CHAIN_ID, node.rpc_url, contract=None)
-            with ChainClient(bare) as client:
-                contract = client.deploy_integrity_register(node.keys[0])
-            set_table_entry(
-                "user",
-                "networks",
-                "devnet",
-                {"rpc": node.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
-            )
-            return Network("devnet", TEST_CHAIN_ID, node.rpc_url, contract)
+            network = deploy_register(node)
+            configure_user_network(network)
+            return network
 
         source = root / "source"
         source.mkdir()

@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 from lineage_setup import asset_nid, nit_process, peak_rss_of, signed, store, timed
-from tests.support.anvil import TEST_CHAIN_ID, Anvil
+from tests.support.anvil import Anvil, configure_user_network, deploy_register
 
-from numbers_cli.chain import ChainClient, Network
+from numbers_cli.chain import ChainClient
 from numbers_cli.repo.repository import Repository
 
 TARGET = 10.0
@@ -46,10 +46,7 @@ def main() -> int:
     print(f"nit trace --scan-chain: {total} commits of {args.assets} assets")
     with Anvil() as anvil, tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        bare = Network(NETWORK, TEST_CHAIN_ID, anvil.rpc_url, None)
-        with ChainClient(bare) as deployer:
-            contract = deployer.deploy_integrity_register(anvil.keys[0])
-        network = Network(NETWORK, TEST_CHAIN_ID, anvil.rpc_url, contract)
+        network = deploy_register(anvil, NETWORK)
         work = home / "repo"
         work.mkdir()
         repo = Repository.init(work)
@@ -72,14 +69,7 @@ def main() -> int:
 
         env = dict(os.environ, NIT_CONFIG_DIR=str(home / "config"), NIT_NETWORK=NETWORK)
         os.environ.update(NIT_CONFIG_DIR=env["NIT_CONFIG_DIR"])
-        from numbers_cli.config_writer import set_table_entry
-
-        set_table_entry(
-            "user",
-            "networks",
-            NETWORK,
-            {"rpc": anvil.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
-        )
+        configure_user_network(network)
         everything = subject_items + items
         fifth = len(everything) // 5
         cache = work / ".numbers" / "cache"

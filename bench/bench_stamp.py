@@ -43,7 +43,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.support.anvil import TEST_CHAIN_ID, Anvil  # noqa: E402
+from tests.support.anvil import Anvil, configure_user_network, deploy_register  # noqa: E402
 
 
 def make_artifacts(where: Path, count: int, seed: int = 14) -> list[Path]:
@@ -83,23 +83,15 @@ def main() -> None:
             NIT_PROGRESS="false",
         )
         os.environ.pop("CI", None)
-        from numbers_cli.chain import ChainClient, Network
+        from numbers_cli.chain import ChainClient
         from numbers_cli.cli.main import run
         from numbers_cli.config import Config
-        from numbers_cli.config_writer import set_table_entry
         from numbers_cli.ops.stamp.verify import check_evidence, evidence_of
         from numbers_cli.repo.repository import Repository
         from numbers_cli.repo.stamps import StampRecords
 
-        bare = Network(name="devnet", chain_id=TEST_CHAIN_ID, rpc_url=node.rpc_url, contract=None)
-        with ChainClient(bare) as client:
-            contract = client.deploy_integrity_register(node.keys[0])
-        set_table_entry(
-            "user",
-            "networks",
-            "devnet",
-            {"rpc": node.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
-        )
+        network = deploy_register(node)
+        configure_user_network(network)
         stamp_work = root / "stamp"
         files = make_artifacts(stamp_work / "dist", opts.artifacts)
         size = sum(p.stat().st_size for p in files)
@@ -195,9 +187,6 @@ def main() -> None:
         add_commit = time.perf_counter() - started
         pushed = nit_json(run, ["push", "--no-ipfs", "--json"])
         push_elapsed = time.perf_counter() - started
-        network = Network(
-            name="devnet", chain_id=TEST_CHAIN_ID, rpc_url=node.rpc_url, contract=contract
-        )
         with ChainClient(network) as client:
             push_gas = [client.receipt(c["tx_hash"]).gas_used for c in pushed["commits"]]
         del Config

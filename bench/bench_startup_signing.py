@@ -40,7 +40,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.support.anvil import TEST_CHAIN_ID, Anvil  # noqa: E402
+from tests.support.anvil import Anvil, configure_user_network, deploy_register  # noqa: E402
 
 TARGET_ADDED_MS = 100
 
@@ -97,19 +97,7 @@ def main() -> int:
             NIT_PRIVATE_KEY=node.keys[1],
             NIT_NETWORK="devnet",
         )
-        from numbers_cli.chain import ChainClient, Network
-
-        bare = Network(name="devnet", chain_id=TEST_CHAIN_ID, rpc_url=node.rpc_url, contract=None)
-        with ChainClient(bare) as client:
-            contract = client.deploy_integrity_register(node.keys[0])
-        from numbers_cli.config_writer import set_table_entry
-
-        set_table_entry(
-            "user",
-            "networks",
-            "devnet",
-            {"rpc": node.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
-        )
+        configure_user_network(deploy_register(node))
 
         work = root / "work"
         work.mkdir()

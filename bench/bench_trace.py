@@ -35,10 +35,10 @@ import time
 from pathlib import Path
 
 from lineage_setup import asset_nid, nit_process, signed, store, timed
-from tests.support.anvil import TEST_CHAIN_ID, Anvil
+from tests.support.anvil import Anvil, configure_user_network, deploy_register
 from tests.support.ipfs_node import IpfsNode
 
-from numbers_cli.chain import ChainClient, Network
+from numbers_cli.chain import ChainClient
 from numbers_cli.repo.repository import Repository
 
 TRACE_TARGET = 3.0
@@ -62,10 +62,7 @@ def main() -> int:
         anvil = stack.enter_context(Anvil())
         home = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         node = stack.enter_context(IpfsNode(home / "ipfs")) if args.ipfs else None
-        bare = Network(NETWORK, TEST_CHAIN_ID, anvil.rpc_url, None)
-        with ChainClient(bare) as deployer:
-            contract = deployer.deploy_integrity_register(anvil.keys[0])
-        network = Network(NETWORK, TEST_CHAIN_ID, anvil.rpc_url, contract)
+        network = deploy_register(anvil, NETWORK)
         started = time.perf_counter()
         items = [(subject, *signed(subject, n)) for n in range(args.commits)]
         for k in range(args.derived):
@@ -89,14 +86,7 @@ def main() -> int:
         env = dict(os.environ, NIT_CONFIG_DIR=str(home / "config"), NIT_NETWORK=NETWORK)
         env.pop("NIT_PRIVATE_KEY", None)
         os.environ.update(NIT_CONFIG_DIR=env["NIT_CONFIG_DIR"])
-        from numbers_cli.config_writer import set_table_entry
-
-        set_table_entry(
-            "user",
-            "networks",
-            NETWORK,
-            {"rpc": anvil.rpc_url, "chain_id": TEST_CHAIN_ID, "contract": contract},
-        )
+        configure_user_network(network)
 
         compiling = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
         if node is not None:

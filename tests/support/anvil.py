@@ -22,9 +22,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from tests.support.tools import free_port, in_ci
+
+if TYPE_CHECKING:
+    from numbers_cli.chain import Network
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _NPM = REPO_ROOT / "tools" / "chain" / "node_modules"
@@ -207,3 +210,32 @@ def anvil_or_skip(*, chain_id: int = TEST_CHAIN_ID, extra_args: tuple[str, ...] 
         if in_ci():
             pytest.fail(f"{exc} (CI is set: chain tests must run)", pytrace=False)
         pytest.skip(str(exc))
+
+
+def deploy_register(node: Anvil, name: str = "devnet") -> Network:
+    """A Network `name` on `node` with a fresh IntegrityRegister, deployed by its first key.
+
+    Every benchmark starts from one; numbers_cli is imported here, not at the
+    top, so that a bench can set its environment before nit's first import.
+    """
+    from numbers_cli.chain import ChainClient, Network
+
+    bare = Network(name, node.chain_id, node.rpc_url, None)
+    with ChainClient(bare) as client:
+        contract = client.deploy_integrity_register(node.keys[0])
+    return Network(name, node.chain_id, node.rpc_url, contract)
+
+
+def configure_user_network(network: Network) -> None:
+    """Write `network` into the user config (`[networks.NAME]`), as `nit network add` would.
+
+    For benches that run `nit` as a user does, against their own devnet.
+    """
+    from numbers_cli.config_writer import set_table_entry
+
+    set_table_entry(
+        "user",
+        "networks",
+        network.name,
+        {"rpc": network.rpc_url, "chain_id": network.chain_id, "contract": network.contract},
+    )
