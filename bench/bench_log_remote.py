@@ -41,7 +41,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from lineage_setup import print_times  # noqa: E402
 from lineage_setup import timed as timed_at  # noqa: E402
-from tests.support.anvil import Anvil, configure_user_network, deploy_register  # noqa: E402
+from tests.support.anvil import Anvil, deploy_register  # noqa: E402
+from tests.support.chain_history import use_network  # noqa: E402
 
 from numbers_cli.chain import ChainClient, Network  # noqa: E402
 from numbers_cli.model.commit import ACTION_NIDS, Commit, gateway_url  # noqa: E402
@@ -119,7 +120,7 @@ def main() -> int:
 
         os.environ["NIT_CONFIG_DIR"] = str(Path(home) / "config")
         os.environ.pop("NIT_NETWORK", None)
-        configure_user_network(network)
+        use_network(network, network.name)
         argv = ["log", asset, "--remote", "--network", NETWORK, "--json"]
 
         print("timed:")

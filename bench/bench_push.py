@@ -47,7 +47,6 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.support.anvil import (  # noqa: E402
     DEV_KEYS,
     Anvil,
-    configure_user_network,
     deploy_register,
 )
 
@@ -74,13 +73,15 @@ def main() -> None:
             NIT_PRIVATE_KEY=DEV_KEYS[1],
         )
         os.environ.pop("NIT_NETWORK", None)
+        from tests.support.chain_history import use_network
+
         from numbers_cli.chain import ChainClient, Network
         from numbers_cli.cli.main import run
         from numbers_cli.repo.repository import Repository
 
         def fresh_register(node: Anvil) -> Network:
             network = deploy_register(node)
-            configure_user_network(network)
+            use_network(network)
             return network
 
         source = root / "source"

@@ -26,7 +26,8 @@ import time
 from pathlib import Path
 
 from lineage_setup import asset_nid, nit_process, peak_rss_of, signed, store, timed
-from tests.support.anvil import Anvil, configure_user_network, deploy_register
+from tests.support.anvil import Anvil, deploy_register
+from tests.support.chain_history import use_network
 
 from numbers_cli.chain import ChainClient
 from numbers_cli.repo.repository import Repository
@@ -69,7 +70,7 @@ def main() -> int:
 
         env = dict(os.environ, NIT_CONFIG_DIR=str(home / "config"), NIT_NETWORK=NETWORK)
         os.environ.update(NIT_CONFIG_DIR=env["NIT_CONFIG_DIR"])
-        configure_user_network(network)
+        use_network(network, network.name)
         everything = subject_items + items
         fifth = len(everything) // 5
         cache = work / ".numbers" / "cache"

@@ -43,7 +43,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.support.anvil import Anvil, configure_user_network, deploy_register  # noqa: E402
+from tests.support.anvil import Anvil, deploy_register  # noqa: E402
 
 
 def make_artifacts(where: Path, count: int, seed: int = 14) -> list[Path]:
@@ -83,6 +83,8 @@ def main() -> None:
             NIT_PROGRESS="false",
         )
         os.environ.pop("CI", None)
+        from tests.support.chain_history import use_network
+
         from numbers_cli.chain import ChainClient
         from numbers_cli.cli.main import run
         from numbers_cli.config import Config
@@ -91,7 +93,7 @@ def main() -> None:
         from numbers_cli.repo.stamps import StampRecords
 
         network = deploy_register(node)
-        configure_user_network(network)
+        use_network(network)
         stamp_work = root / "stamp"
         files = make_artifacts(stamp_work / "dist", opts.artifacts)
         size = sum(p.stat().st_size for p in files)

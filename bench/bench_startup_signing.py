@@ -40,7 +40,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.support.anvil import Anvil, configure_user_network, deploy_register  # noqa: E402
+from tests.support.anvil import Anvil, deploy_register  # noqa: E402
 
 TARGET_ADDED_MS = 100
 
@@ -97,7 +97,9 @@ def main() -> int:
             NIT_PRIVATE_KEY=node.keys[1],
             NIT_NETWORK="devnet",
         )
-        configure_user_network(deploy_register(node))
+        from tests.support.chain_history import use_network
+
+        use_network(deploy_register(node))
 
         work = root / "work"
         work.mkdir()

@@ -35,7 +35,8 @@ import time
 from pathlib import Path
 
 from lineage_setup import asset_nid, nit_process, signed, store, timed
-from tests.support.anvil import Anvil, configure_user_network, deploy_register
+from tests.support.anvil import Anvil, deploy_register
+from tests.support.chain_history import use_network
 from tests.support.ipfs_node import IpfsNode
 
 from numbers_cli.chain import ChainClient
@@ -86,7 +87,7 @@ def main() -> int:
         env = dict(os.environ, NIT_CONFIG_DIR=str(home / "config"), NIT_NETWORK=NETWORK)
         env.pop("NIT_PRIVATE_KEY", None)
         os.environ.update(NIT_CONFIG_DIR=env["NIT_CONFIG_DIR"])
-        configure_user_network(network)
+        use_network(network, network.name)
 
         compiling = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
         if node is not None:

@@ -224,18 +224,3 @@ def deploy_register(node: Anvil, name: str = "devnet") -> Network:
     with ChainClient(bare) as client:
         contract = client.deploy_integrity_register(node.keys[0])
     return Network(name, node.chain_id, node.rpc_url, contract)
-
-
-def configure_user_network(network: Network) -> None:
-    """Write `network` into the user config (`[networks.NAME]`), as `nit network add` would.
-
-    For benches that run `nit` as a user does, against their own devnet.
-    """
-    from numbers_cli.config_writer import set_table_entry
-
-    set_table_entry(
-        "user",
-        "networks",
-        network.name,
-        {"rpc": network.rpc_url, "chain_id": network.chain_id, "contract": network.contract},
-    )
