@@ -42,10 +42,10 @@ sys.path.insert(0, str(REPO_ROOT))
 from lineage_setup import print_times  # noqa: E402
 from lineage_setup import timed as timed_at  # noqa: E402
 from tests.support.anvil import Anvil, deploy_register  # noqa: E402
-from tests.support.chain_history import use_network  # noqa: E402
+from tests.support.chain_history import signed_commit, use_network  # noqa: E402
 
 from numbers_cli.chain import ChainClient, Network  # noqa: E402
-from numbers_cli.model.commit import ACTION_NIDS, Commit, gateway_url  # noqa: E402
+from numbers_cli.model.commit import Commit  # noqa: E402
 from numbers_cli.model.nid import Nid  # noqa: E402
 from numbers_cli.model.tree import AssetTree  # noqa: E402
 from numbers_cli.wallet import Signer, parse_private_key  # noqa: E402
@@ -73,21 +73,12 @@ def signed_commits(asset: str, count: int) -> list[str]:
                 "abstract": f"version {n}",
             }
         )
-        tree_cid = Nid.of_bytes(tree.to_bytes())
-        sha = tree.sha256()
-        action = "action-initial-registration" if n == 0 else "action-commit"
-        commit = Commit.new(
-            {
-                "assetTreeCid": tree_cid,
-                "assetTreeSha256": sha,
-                "assetTreeSignature": signer.sign_text(sha),
-                "author": signer.address,
-                "committer": signer.address,
-                "timestampCreated": 1_700_000_000 + n,
-                "action": ACTION_NIDS[action],
-                "actionResult": gateway_url(tree_cid),
-                "abstract": f"Commit {n}.",
-            }
+        commit = signed_commit(
+            tree.to_bytes(),
+            signer,
+            abstract=f"Commit {n}.",
+            timestamp=1_700_000_000 + n,
+            action="action-initial-registration" if n == 0 else "action-commit",
         )
         out.append(commit.to_chain())
     return out

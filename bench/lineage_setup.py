@@ -21,7 +21,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from numbers_cli.model.commit import ACTION_NIDS, Commit, gateway_url  # noqa: E402
+from tests.support.chain_history import signed_commit  # noqa: E402
+
 from numbers_cli.model.nid import Nid  # noqa: E402
 from numbers_cli.model.tree import AssetTree  # noqa: E402
 from numbers_cli.repo.repository import Repository  # noqa: E402
@@ -53,20 +54,12 @@ def signed(asset: str, n: int, parent: str | None = None) -> tuple[bytes, str]:
         }
     )
     data = tree.to_bytes()
-    tree_cid = Nid.of_bytes(data)
-    sha = tree.sha256()
-    commit = Commit.new(
-        {
-            "assetTreeCid": tree_cid,
-            "assetTreeSha256": sha,
-            "assetTreeSignature": _SIGNER.sign_text(sha),
-            "author": _SIGNER.address,
-            "committer": _SIGNER.address,
-            "timestampCreated": 1_700_000_000 + n,
-            "action": ACTION_NIDS["action-initial-registration" if n == 0 else "action-commit"],
-            "actionResult": gateway_url(tree_cid),
-            "abstract": f"Commit {n}.",
-        }
+    commit = signed_commit(
+        data,
+        _SIGNER,
+        abstract=f"Commit {n}.",
+        timestamp=1_700_000_000 + n,
+        action="action-initial-registration" if n == 0 else "action-commit",
     )
     return data, commit.to_chain()
 

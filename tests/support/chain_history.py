@@ -82,22 +82,39 @@ def made_commit(
         }
     )
     data = tree.to_bytes()
-    tree_cid = Nid.of_bytes(data)
-    sha = tree.sha256()
-    commit = Commit.new(
+    return signed_commit(data, by, abstract=note, committer=committer).to_chain(), data
+
+
+def signed_commit(
+    tree: bytes,
+    by: Signer,
+    *,
+    abstract: str,
+    committer: str | None = None,
+    timestamp: int | None = None,
+    action: str = "action-commit",
+) -> Commit:
+    """A real Numbers commit of the tree bytes `tree`, signed EIP-191 by `by`.
+
+    Built with the model code `nit commit` uses, so its bytes are what another
+    client would register; `committer` other than the signer's address makes
+    the forgery a verifier must catch.
+    """
+    tree_cid = Nid.of_bytes(tree)
+    sha = hashlib.sha256(tree).hexdigest()
+    return Commit.new(
         {
             "assetTreeCid": tree_cid,
             "assetTreeSha256": sha,
             "assetTreeSignature": by.sign_text(sha),
             "author": by.address,
             "committer": committer or by.address,
-            "timestampCreated": int(time.time()),
-            "action": ACTION_NIDS["action-commit"],
+            "timestampCreated": int(time.time()) if timestamp is None else timestamp,
+            "action": ACTION_NIDS[action],
             "actionResult": gateway_url(tree_cid),
-            "abstract": note,
+            "abstract": abstract,
         }
     )
-    return commit.to_chain(), data
 
 
 def commit_nid(commit_data: str) -> Nid:

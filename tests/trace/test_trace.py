@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.conftest import Nit, ok, one_line_error
 from tests.support.anvil import Anvil
-from tests.support.chain_history import made_commit, register_local, signer
+from tests.support.chain_history import made_commit, register_local, signed_commit, signer
 from tests.support.ipfs_node import IpfsNode
 
 from numbers_cli.chain import ChainClient, Network
 from numbers_cli.model import jsjson
-from numbers_cli.model.commit import ACTION_NIDS, Commit, gateway_url
 from numbers_cli.model.nid import Nid
 from numbers_cli.repo.repository import Repository
 
@@ -151,23 +149,9 @@ def _register_tree(
     repo: Path, chain: ChainClient, key: str, tree: dict[str, Any], committer: str | None = None
 ) -> tuple[str, str]:
     """Sign and register an arbitrary tree (as another client would); keep the tree here."""
-    by = signer(key)
     data = jsjson.stringify(tree, indent=2).encode()
     tree_cid = Nid.of_bytes(data)
-    sha = hashlib.sha256(data).hexdigest()
-    commit = Commit.new(
-        {
-            "assetTreeCid": tree_cid,
-            "assetTreeSha256": sha,
-            "assetTreeSignature": by.sign_text(sha),
-            "author": by.address,
-            "committer": committer or by.address,
-            "timestampCreated": int(time.time()),
-            "action": ACTION_NIDS["action-commit"],
-            "actionResult": gateway_url(tree_cid),
-            "abstract": "registered elsewhere",
-        }
-    )
+    commit = signed_commit(data, signer(key), abstract="registered elsewhere", committer=committer)
     store = Repository(repo)
     with store.transaction():
         store.objects.put_block(tree_cid, data)
