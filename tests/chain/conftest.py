@@ -9,6 +9,7 @@ an asset with local commits and a user config that points at the test chain."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,18 @@ from tests.support.anvil import Anvil
 from tests.support.chain_history import register_local, use_network
 
 from numbers_cli.chain import ChainClient, Network, Receipt
+
+
+@pytest.fixture
+def manual_mining(anvil: Anvil) -> Iterator[None]:
+    """Blocks are mined only when a test says so (`evm_mine`); automining comes back after,
+    with whatever is left in the pool mined."""
+    anvil.rpc("evm_setAutomine", [False])
+    try:
+        yield
+    finally:
+        anvil.rpc("evm_setAutomine", [True])
+        anvil.rpc("evm_mine")
 
 
 @pytest.fixture

@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from tests.support.anvil import Anvil
 
 from numbers_cli.chain import ChainClient, Network
 
 NID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
-
-
-@pytest.fixture
-def manual_mining(anvil: Anvil) -> Iterator[None]:
-    anvil.rpc("evm_setAutomine", [False])
-    try:
-        yield
-    finally:
-        anvil.rpc("evm_setAutomine", [True])
-        anvil.rpc("evm_mine")
 
 
 def test_receipts_are_fetched_per_block_not_per_tick(

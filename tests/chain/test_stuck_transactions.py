@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from eth_account import Account
@@ -21,16 +21,6 @@ from numbers_cli.chain import ChainClient, Network
 from numbers_cli.errors import NetworkError
 
 NID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
-
-
-@pytest.fixture
-def manual_mining(anvil: Anvil) -> Iterator[None]:
-    anvil.rpc("evm_setAutomine", [False])
-    try:
-        yield
-    finally:
-        anvil.rpc("evm_setAutomine", [True])
-        anvil.rpc("evm_mine")  # whatever is left in the pool
 
 
 def when(condition: Callable[[], bool], action: Callable[[], None]) -> threading.Thread:
