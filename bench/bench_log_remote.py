@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -39,49 +38,24 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from lineage_setup import print_times  # noqa: E402
+from lineage_setup import print_times, signed  # noqa: E402
 from lineage_setup import timed as timed_at  # noqa: E402
 from tests.support.anvil import Anvil, deploy_register  # noqa: E402
-from tests.support.chain_history import signed_commit, use_network  # noqa: E402
+from tests.support.chain_history import use_network  # noqa: E402
 
 from numbers_cli.chain import ChainClient, Network  # noqa: E402
 from numbers_cli.model.commit import Commit  # noqa: E402
 from numbers_cli.model.nid import Nid  # noqa: E402
-from numbers_cli.model.tree import AssetTree  # noqa: E402
-from numbers_cli.wallet import Signer, parse_private_key  # noqa: E402
 
 TARGET_SECONDS = 0.6
 NETWORK = "benchnet"
-#: A throwaway key (the test suite's); the committer of every benchmark commit.
-SIGNING_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 LABEL_WIDTH = 44
 timed = partial(timed_at, width=LABEL_WIDTH)
 
 
 def signed_commits(asset: str, count: int) -> list[str]:
     """`count` real commits of `asset`: distinct trees, each signed, as `nit commit` makes them."""
-    signer = Signer(parse_private_key(SIGNING_KEY))
-    out = []
-    for n in range(count):
-        tree = AssetTree.new(
-            {
-                "assetCid": asset,
-                "assetSha256": hashlib.sha256(asset.encode()).hexdigest(),
-                "encodingFormat": "image/jpeg",
-                "assetTimestampCreated": 1_700_000_000,
-                "assetCreator": "Bench",
-                "abstract": f"version {n}",
-            }
-        )
-        commit = signed_commit(
-            tree.to_bytes(),
-            signer,
-            abstract=f"Commit {n}.",
-            timestamp=1_700_000_000 + n,
-            action="action-initial-registration" if n == 0 else "action-commit",
-        )
-        out.append(commit.to_chain())
-    return out
+    return [signed(asset, n)[1] for n in range(count)]
 
 
 def check_output(text: str, count: int) -> None:
