@@ -24,7 +24,7 @@ from numbers_cli.errors import InvalidFormat, NitError
 from numbers_cli.fsio import atomic_write, fsync_dir
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid
-from numbers_cli.repo.packs import BATCH_PREFIX, scan_pack
+from numbers_cli.repo.packs import BATCH_PREFIX, scan_blocks, scan_pack
 from numbers_cli.repo.repository import FORMAT_VERSION, Repository
 from numbers_cli.repo.store import DB_NAME, Store
 
@@ -86,17 +86,11 @@ def _expected_root(result: PackScan) -> bytes | None:
 
 def _blocks_after_header(path: Path, result: PackScan):  # type: ignore[no-untyped-def]
     """Blocks of a pack whose header is damaged: the header has a fixed length."""
-    from numbers_cli.repo.packs import ScannedBlock
 
     def blocks():  # type: ignore[no-untyped-def]
         with path.open("rb") as stream:
             stream.seek(car.HEADER_LEN)
-            for cid, data, offset in car.iter_blocks(stream):
-                try:
-                    intact = Nid.from_bytes(cid).verify_block(data)
-                except InvalidFormat:
-                    intact = False
-                yield ScannedBlock(cid, offset, len(data), intact, data)
+            yield from scan_blocks(stream)
 
     return blocks()
 

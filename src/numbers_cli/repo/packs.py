@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from numbers_cli.errors import InvalidFormat, RepositoryDamaged
 from numbers_cli.fsio import fsync_dir
@@ -278,14 +279,23 @@ def scan_pack(path: Path) -> tuple[list[bytes], Iterator[ScannedBlock]]:
 
     def blocks() -> Iterator[ScannedBlock]:
         with stream:
-            for cid, data, offset in car.iter_blocks(stream):
-                try:
-                    intact = Nid.from_bytes(cid).verify_block(data)
-                except InvalidFormat:
-                    intact = False
-                yield ScannedBlock(cid, offset, len(data), intact, data)
+            yield from scan_blocks(stream)
 
     return roots, blocks()
+
+
+def scan_blocks(stream: BinaryIO) -> Iterator[ScannedBlock]:
+    """The blocks framed from the stream's position on, each re-hashed against its CID.
+
+    Shared by `scan_pack` and the repair of a pack whose header is damaged
+    (`repo.maintenance`), which starts past the header's fixed length.
+    """
+    for cid, data, offset in car.iter_blocks(stream):
+        try:
+            intact = Nid.from_bytes(cid).verify_block(data)
+        except InvalidFormat:
+            intact = False
+        yield ScannedBlock(cid, offset, len(data), intact, data)
 
 
 class PackReader:
