@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from numbers_cli.chain.abi import ContractAbi, DecodedError, contract_abi
+from numbers_cli.chain.abi import ContractAbi, DecodedError, DecodedEvent, contract_abi
 from numbers_cli.chain.binding import ContractBinding, refusal
 from numbers_cli.chain.rpc import RpcError
 from numbers_cli.errors import MarketRefused, NitError, NotAllowed, NotFound, UsageError
@@ -190,6 +190,21 @@ class CustodyContract(ContractBinding):
             event = self.abi.decode_log(log)
             if event is not None and event.name == "CustodyMinted":
                 return event.args
+        return None
+
+    def minted_log(self, tid: int, from_block: int = 0) -> DecodedEvent | None:
+        """The CustodyMinted event of `tid` (its transaction, block and arguments), looked
+        up by eth_getLogs from `from_block` on; None when the token was never minted.
+
+        One token per Nid and a second mint reverts, so there is at most one."""
+        topics = [self.abi.event_topic("CustodyMinted"), "0x" + tid.to_bytes(32, "big").hex()]
+        logs = self.client.contract_logs(
+            self.address, topics, from_block, what=f"the mint of custody token {tid}"
+        )
+        for log in logs:
+            event = self.abi.decode_log(log)
+            if event is not None and event.name == "CustodyMinted":
+                return event
         return None
 
     # -- calls (sent by ChainClient.send_calls) ------------------------------------
