@@ -10,14 +10,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import Nit, ok, one_line_error
+import pytest
+from eth_account import Account
+from tests.conftest import TEST_ADDRESS, Nit, ok, one_line_error
 from tests.market.conftest import Asset
 from tests.market.test_market_interrupted import events, journal, killed, nonce, records
+from tests.support.anvil import Anvil
 
+from numbers_cli.chain import ChainClient
 from numbers_cli.chain.custody import token_id
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
+
+OTHER = "0x000000000000000000000000000000000000bEEF"
 
 
 def head(asset: Asset) -> Commit:
@@ -155,3 +161,85 @@ def test_dry_run_of_the_interrupted_request_itself_says_nothing_would_be_sent(
     assert "an interrupted run already sent this mint" in text.output
     assert nonce(asset) == before and journal(asset).exists()
     assert records(asset)[1:] == []
+
+
+OFFER = ("license", "offer", "--price", "1000 wei", "--supply", "5", "--terms", "mit")
+
+
+def test_an_offer_whose_journal_is_gone_is_recorded_by_the_retry_not_offered_twice(
+    nit: Nit, asset: Asset, tmp_path: Path
+) -> None:
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    offer = (*OFFER[:2], photo, *OFFER[2:])
+    killed(asset.workdir, tmp_path / "offer.log", "mined:1:after", *offer, "--no-push")
+    journal(asset).unlink()
+    before = nonce(asset)
+
+    again = json.loads(ok(nit(*offer, "--no-push", "--json")).stdout)
+
+    assert nonce(asset) == before  # not offered a second time
+    assert len(events(asset, asset.network.licenses, "OfferCreated")) == 1
+    assert (again["fromChain"], again["offer"]) == (True, 1)
+    assert records(asset)[-1] == "action-license-offer"
+    assert head(asset).get("actionResult") == f"eip155:31337/tx/{again['transactions'][0]['hash']}"
+
+    # Recorded now: the same offer made again is a deliberate second offer, and is sent.
+    second = json.loads(ok(nit(*offer, "--no-push", "--json")).stdout)
+    assert (second["fromChain"], second["offer"]) == (False, 2)
+    assert records(asset).count("action-license-offer") == 2
+    assert nonce(asset) == before + 1
+
+
+def test_a_plan_whose_journal_is_gone_is_recorded_by_the_retry_not_sent_again(
+    nit: Nit, asset: Asset, tmp_path: Path
+) -> None:
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    plan = ("royalty", "plan", photo, "--payee", f"{TEST_ADDRESS}:7000", "--payee", f"{OTHER}:3000")
+    killed(asset.workdir, tmp_path / "plan.log", "mined:1:after", *plan, "--no-push")
+    journal(asset).unlink()
+    before = nonce(asset)
+
+    again = json.loads(ok(nit(*plan, "--no-push", "--json")).stdout)
+
+    assert nonce(asset) == before
+    assert again["fromChain"] is True
+    assert len(events(asset, asset.network.licenses, "PlanSet")) == 1
+    assert records(asset)[-1] == "action-set-revenue-plan"
+
+
+def test_a_hand_over_and_a_take_back_whose_journals_are_gone_are_recorded_by_the_retry(
+    nit: Nit, asset: Asset, tmp_path: Path, anvil: Anvil, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused before (the wallet no longer governs / there is no governor any more)."""
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    key = anvil.keys[2]
+    governor = str(Account.from_key(key).address)
+    with ChainClient(asset.network) as client:
+        client.fund(anvil.keys[0], governor, 10**18)
+    hand = ("govern", "hand-over", photo, governor, "--no-push")
+    killed(asset.workdir, tmp_path / "hand.log", "mined:1:after", *hand)
+    journal(asset).unlink()
+    before = nonce(asset)
+
+    again = json.loads(ok(nit(*hand, "--json")).stdout)
+
+    assert nonce(asset) == before and again["fromChain"] is True
+    assert records(asset)[-1] == "action-hand-over-governance"
+    refused = nit(*hand)  # recorded: now a plain retry is refused as before
+    assert refused.exit_code != 0 and "may not change the rules" in one_line_error(refused)
+
+    monkeypatch.setenv("NIT_PRIVATE_KEY", key)  # the governor hands control back
+    back = ("govern", "take-back", photo, "--no-push")
+    killed(asset.workdir, tmp_path / "back.log", "mined:1:after", *back)
+    journal(asset).unlink()
+
+    again = json.loads(ok(nit(*back, "--json")).stdout)
+
+    assert again["fromChain"] is True
+    assert records(asset)[-1] == "action-take-back-governance"
+    assert records(asset).count("action-take-back-governance") == 1
+    refused = nit(*back)
+    assert refused.exit_code != 0 and "has no governor" in one_line_error(refused)

@@ -197,15 +197,8 @@ class CustodyContract(ContractBinding):
         up by eth_getLogs from `from_block` on; None when the token was never minted.
 
         One token per Nid and a second mint reverts, so there is at most one."""
-        topics = [self.abi.event_topic("CustodyMinted"), "0x" + tid.to_bytes(32, "big").hex()]
-        logs = self.client.contract_logs(
-            self.address, topics, from_block, what=f"the mint of custody token {tid}"
-        )
-        for log in logs:
-            event = self.abi.decode_log(log)
-            if event is not None and event.name == "CustodyMinted":
-                return event
-        return None
+        found = self.logs("CustodyMinted", tid, from_block=from_block)
+        return found[0] if found else None
 
     # -- calls (sent by ChainClient.send_calls) ------------------------------------
 

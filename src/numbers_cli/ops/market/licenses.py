@@ -20,12 +20,14 @@ from numbers_cli.errors import InvalidFormat, MarketRefused, UsageError
 from numbers_cli.model import jsjson
 from numbers_cli.model.market import (
     format_uses,
+    is_duration,
     parse_amount,
     parse_expiry,
     parse_uses,
 )
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import LICENSES, license_of
+from numbers_cli.ops.market import chain_records
 from numbers_cli.ops.market.record import Recorded
 from numbers_cli.ops.market.recovery import Finish, market_action
 from numbers_cli.ops.market.session import (
@@ -189,6 +191,25 @@ def create_offer(
             "terms": terms_nid,
             "contract": session.licenses.address,
         }
+        if not calldata_only:  # made before, its record (and journal) lost: record it
+            found = chain_records.unrecorded_offer(
+                session,
+                repo,
+                nid,
+                price_wei=price_wei,
+                supply=supply,
+                expiry=None if is_duration(expires) else expiry,
+                uses=uses,
+                terms=terms_nid,
+            )
+            if found is not None:
+                params["expiry"] = int(found.args["expiry"])
+                outcome = chain_records.chain_outcome(session, action, [found], dry_run)
+                if dry_run:
+                    result = _offer_result(params, outcome)
+                    result.offer_id = int(found.args["offerId"])
+                    return result
+                return finish_offer(session, params, outcome, action.finish())
         outcome = action.execute(
             [call],
             action="license-offer",

@@ -257,9 +257,6 @@ def _record_from_chain(
     candidates = [_metadata(session, nid, reg, where) for where in (repo, None)]
     metadata = chain_records.minted_metadata(repo, token_uri, candidates)
     recipient, royalty = str(event.args["recipient"]), int(event.args["royaltyBps"])
-    receipt = session.client.receipt(event.tx_hash)
-    if receipt is None:
-        raise NetworkError(f"the node lists the mint {event.tx_hash} but has no receipt of it")
     params = {
         "nid": nid,
         "recipient": recipient,
@@ -269,9 +266,7 @@ def _record_from_chain(
         "registration": reg.to_json(),
         "contract": session.custody.address,
     }
-    outcome = Outcome(network, [], dry_run=dry_run, recovered=True, from_chain=True)
-    outcome.receipts = [receipt]
-    outcome.finished = list(action.finished)
+    outcome = chain_records.chain_outcome(session, action, [event], dry_run)
     doing = "the real run records it" if dry_run else "recorded it now"
     notes = [
         f"the custody token of {nid} was already minted on {network.name} but not recorded "
