@@ -243,3 +243,34 @@ def test_a_hand_over_and_a_take_back_whose_journals_are_gone_are_recorded_by_the
     assert records(asset).count("action-take-back-governance") == 1
     refused = nit(*back)
     assert refused.exit_code != 0 and "has no governor" in one_line_error(refused)
+
+
+def test_a_purchase_and_a_close_whose_journals_are_gone_are_recorded_not_repeated(
+    nit: Nit, asset: Asset, tmp_path: Path
+) -> None:
+    """A second licence bought (paid twice) or a second close sent, before."""
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    ok(nit(*OFFER[:2], photo, *OFFER[2:], "--no-push"))
+    buy = ("license", "buy", photo, "1", "--no-push")
+    killed(asset.workdir, tmp_path / "buy.log", "mined:1:after", *buy)
+    journal(asset).unlink()
+    before = nonce(asset)
+
+    again = json.loads(ok(nit(*buy, "--json")).stdout)
+
+    assert nonce(asset) == before and again["fromChain"] is True
+    assert len(events(asset, asset.network.licenses, "Purchased")) == 1
+    assert records(asset).count("action-license-purchase") == 1
+
+    close = ("license", "close", photo, "1", "--no-push")
+    killed(asset.workdir, tmp_path / "close.log", "mined:1:after", *close)
+    journal(asset).unlink()
+    before = nonce(asset)
+
+    closed = ok(nit(*close))
+
+    assert "found on the chain and recorded now: nothing was sent" in closed.output
+    assert nonce(asset) == before
+    assert len(events(asset, asset.network.licenses, "OfferClosed")) == 1
+    assert records(asset)[-1] == "action-license-close"

@@ -40,6 +40,7 @@ __all__ = [
     "unrecorded_governor",
     "unrecorded_mint",
     "unrecorded_offer",
+    "unrecorded_offer_event",
     "unrecorded_plan",
 ]
 
@@ -99,15 +100,17 @@ def unrecorded_event(
     action: str,
     events: Sequence[DecodedEvent],
     matches: Callable[[Mapping[str, Any]], bool],
+    *,
+    who: str = "by",
 ) -> DecodedEvent | None:
-    """The latest of `events` (chain order) sent by this wallet (`by`) that `matches` the
-    request, when `repo` holds the asset's history and no commit of it records that
-    transaction as `action`; None otherwise (the latest matching one is recorded)."""
+    """The latest of `events` (chain order) done by this wallet (argument `who`) that
+    `matches` the request, when `repo` holds the asset's history and no commit of it
+    records that transaction as `action`; None otherwise (the latest one is recorded)."""
     if repo is None or repo.refs.head(Nid(nid)) is None:
         return None
     actor = session.actor().lower()
     for event in reversed(events):
-        if str(event.args.get("by", "")).lower() != actor or not matches(event.args):
+        if str(event.args.get(who, "")).lower() != actor or not matches(event.args):
             continue
         if recorded_commit(repo, session, nid, event.tx_hash, action) is not None:
             return None
@@ -145,6 +148,21 @@ def unrecorded_offer(
         )
 
     return unrecorded_event(session, repo, nid, "license-offer", events, same)
+
+
+def unrecorded_offer_event(
+    session: MarketSession, repo: Repository | None, nid: str, action: str, offer_id: int
+) -> DecodedEvent | None:
+    """This wallet's latest unrecorded OfferClosed (`license-close`) or Purchased
+    (`license-buy`, as the buyer) of offer `offer_id`. A retry of the close records it
+    rather than closing it again; a retry of the purchase, rather than buying twice."""
+    if repo is None or repo.refs.head(Nid(nid)) is None:
+        return None
+    name, who = ("OfferClosed", "by") if action == "license-close" else ("Purchased", "buyer")
+    events = session.licenses.logs(
+        name, offer_id, token_id(nid), from_block=registered_from(session, nid)
+    )
+    return unrecorded_event(session, repo, nid, action, events, lambda _: True, who=who)
 
 
 def unrecorded_plan(

@@ -288,10 +288,19 @@ def close_offer(
     ) as action:
         if action.recovered is not None:
             return cast(Outcome, action.recovered)
-        offer_of(session, nid, offer_id)
+        offer = offer_of(session, nid, offer_id)
+        params = {"nid": nid, "offer": offer_id, "contract": session.licenses.address}
+        if offer.closed and not calldata_only:  # closed before, never recorded: record it
+            found = chain_records.unrecorded_offer_event(
+                session, repo, nid, "license-close", offer_id
+            )
+            if found is not None:
+                outcome = chain_records.chain_outcome(session, action, [found], dry_run)
+                return (
+                    outcome if dry_run else finish_close(session, params, outcome, action.finish())
+                )
         if not calldata_only:
             session.require_controller(nid, session.actor())
-        params = {"nid": nid, "offer": offer_id, "contract": session.licenses.address}
         outcome = action.execute(
             [session.licenses.close_offer_call(offer_id)],
             action="license-close",
