@@ -5,14 +5,17 @@ The market journal (ops.market.recovery) finishes an action nit sent and then
 lost track of, but only where that journal is: deleted, or the action done
 from another clone or machine with the same wallet, or from outside the
 repository (nothing to record on there), and the repository holding the
-asset's history has no record and no note of it. For a mint that matters
-most: the token can be minted only once, so a retry would be refused and the
-`nftRecord` never written. Here such a mint is found on the chain (the
-Custody contract's `CustodyMinted` event of the token, by eth_getLogs from
-the asset's registration block: its transaction, recipient, royalty and
-metadata digest), so `nit mint` can record it instead of refusing, sending
+asset's history has no record and no note of it. A retry would then be
+refused (a second mint reverts; a hand-over's wallet no longer governs; a
+take-back finds no governor), or send it again (a second identical offer, a
+second licence bought, the same plan or close once more). Here the action is
+found on the chain instead: the contract's event (CustodyMinted,
+OfferCreated, Purchased, OfferClosed, PlanSet, GovernorSet), by eth_getLogs
+from the asset's registration block, done by this wallet, matching the
+request, and whose transaction no commit of the asset records; the command
+then records it (its finisher, as for a journalled action) and sends
 nothing. The caller holds the market journal's lock, so two runs never
-record it twice.
+record it twice. `nit govern set` is left out (docs/cli.md says why).
 """
 
 from __future__ import annotations
