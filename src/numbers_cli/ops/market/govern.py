@@ -271,6 +271,13 @@ def _governor_change(
         if action.recovered is not None:
             return cast(RuleChange, action.recovered)
         rules = session.rules(nid)
+        params = {
+            "nid": nid,
+            "before": dataclasses.asdict(rules),
+            "governor": governor,
+            "action": action_name,
+            "contract": session.custody.address,
+        }
         found = None
         if not calldata_only:  # done before, its record (and journal) lost: record it
             found = chain_records.unrecorded_governor(
@@ -278,16 +285,8 @@ def _governor_change(
             )
         if found is not None:
             previous = str(found.args["previous"])
-            before = dataclasses.replace(
-                rules, governor=None if int(previous, 16) == 0 else previous
-            )
-            params = {
-                "nid": nid,
-                "before": dataclasses.asdict(before),
-                "governor": governor,
-                "action": action_name,
-                "contract": session.custody.address,
-            }
+            was = None if int(previous, 16) == 0 else previous
+            params["before"] = dataclasses.asdict(dataclasses.replace(rules, governor=was))
             outcome = chain_records.chain_outcome(session, action, [found], dry_run)
             if dry_run:
                 return _change(params, outcome)
@@ -296,13 +295,6 @@ def _governor_change(
             raise UsageError(f"{nid} has no governor: its holder {rules.holder} already governs it")
         if not calldata_only:
             session.require_controller(nid, session.actor())
-        params = {
-            "nid": nid,
-            "before": dataclasses.asdict(rules),
-            "governor": governor,
-            "action": action_name,
-            "contract": session.custody.address,
-        }
         outcome = action.execute(
             [session.custody.set_governor_call(token_id(nid), governor)],
             action=action_name,
