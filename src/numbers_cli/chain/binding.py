@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from numbers_cli.chain.abi import ContractAbi, DecodedError
+from numbers_cli.chain.abi import ContractAbi, DecodedError, DecodedEvent
 from numbers_cli.errors import MarketRefused, NitError, NotAllowed
 
 if TYPE_CHECKING:
@@ -59,6 +59,24 @@ class ContractBinding:
             explain=self.explain,
         )
         return self.abi.decode_result(name, data)
+
+    def logs(self, event: str, *indexed: int | None, from_block: int = 0) -> list[DecodedEvent]:
+        """This contract's `event`s whose leading indexed uint256 arguments are `indexed`
+        (None: any), from `from_block` to the latest block, in chain order (eth_getLogs).
+
+        How an action is found on the chain alone, when nothing of it is noted here."""
+        topics: list[str | None] = [self.abi.event_topic(event)]
+        topics += [None if v is None else "0x" + v.to_bytes(32, "big").hex() for v in indexed]
+        found = []
+        logs = self.client.contract_logs(
+            self.address, topics, from_block, what=f"{self.name} {event} events"
+        )
+        for log in logs:
+            decoded = self.abi.decode_log(log)
+            if decoded is not None and decoded.name == event:
+                found.append(decoded)
+        found.sort(key=lambda e: (e.block_number, e.log_index))
+        return found
 
     def _call(self, name: str, *args: Any, value: int = 0) -> Call:
         call: Call = {"to": self.address, "data": self.abi.encode_call(name, *args)}

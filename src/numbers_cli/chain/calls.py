@@ -169,6 +169,31 @@ class ContractCalls(SendPipeline):
             raise NetworkError(f"RPC node has no receipt with logs for {tx_hash}")
         return [log for log in data["logs"] if isinstance(log, dict)]
 
+    def contract_logs(
+        self, address: str, topics: Sequence[str | None], from_block: int, *, what: str
+    ) -> list[dict[str, Any]]:
+        """eth_getLogs of the contract at `address` matching `topics` (None: any), from
+        `from_block` to the latest block, as the node returns them (removed ones dropped).
+
+        How a market action is found from the chain alone (its event, hence its
+        transaction) when no journal of it is left (ops.market.chain_records)."""
+        self._ensure_chain()
+        query = {
+            "address": _checksum(address),
+            "fromBlock": hex(from_block),
+            "toBlock": "latest",
+            "topics": list(topics),
+        }
+        try:
+            logs = self._rpc.call("eth_getLogs", [query])
+        except RpcError as exc:
+            raise NetworkError(
+                f"eth_getLogs for {what} failed on {self.network.name}: {exc.rpc_message}"
+            ) from None
+        if not isinstance(logs, list):
+            raise NetworkError(f"RPC node sent a malformed eth_getLogs result: {logs!r:.80}")
+        return [log for log in logs if isinstance(log, dict) and not log.get("removed", False)]
+
     def block_timestamp(self) -> int:
         """Timestamp of the latest block (what a contract's block.timestamp would be, about)."""
         block = self._rpc.call("eth_getBlockByNumber", ["latest", False])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from numbers_cli.chain.abi import ContractAbi, DecodedError, contract_abi
+from numbers_cli.chain.abi import ContractAbi, DecodedError, DecodedEvent, contract_abi
 from numbers_cli.chain.binding import ContractBinding, refusal
 from numbers_cli.chain.rpc import RpcError
 from numbers_cli.errors import MarketRefused, NitError, NotAllowed, NotFound, UsageError
@@ -191,6 +191,14 @@ class CustodyContract(ContractBinding):
             if event is not None and event.name == "CustodyMinted":
                 return event.args
         return None
+
+    def minted_log(self, tid: int, from_block: int = 0) -> DecodedEvent | None:
+        """The CustodyMinted event of `tid` (its transaction, block and arguments), looked
+        up by eth_getLogs from `from_block` on; None when the token was never minted.
+
+        One token per Nid and a second mint reverts, so there is at most one."""
+        found = self.logs("CustodyMinted", tid, from_block=from_block)
+        return found[0] if found else None
 
     # -- calls (sent by ChainClient.send_calls) ------------------------------------
 

@@ -118,6 +118,21 @@ def print_outcome(env: Env, outcome: Outcome, what: str) -> None:
                     f"(tx {item['tx']}){recorded}"
                 )
             )
+        elif item["state"] == "pending" and item.get("sameRequest"):
+            env.err.print(
+                escape(
+                    f"note: an interrupted run already sent this {item['action']} of "
+                    f"{item['asset']} (tx {item['tx']}): the real run finishes it and sends "
+                    "nothing again"
+                )
+            )
+        elif item["state"] == "pending":
+            env.err.print(
+                escape(
+                    f"note: the real run would first finish the interrupted {item['action']} "
+                    f"of {item['asset']} (tx {item['tx']})"
+                )
+            )
         else:
             env.err.print(escape(f"note: {item['action']} of {item['asset']}: {item['note']}"))
     if outcome.calldata_only:
@@ -146,7 +161,22 @@ def print_outcome(env: Env, outcome: Outcome, what: str) -> None:
             "nothing was sent"
         )
         return
-    if outcome.recovered:
+    if outcome.dry_run and outcome.from_chain:
+        env.out.print(
+            f"dry run: this {what} is on the chain already but not recorded here; "
+            "the real run records it and sends nothing"
+        )
+    elif outcome.dry_run and outcome.recovered:
+        env.out.print(
+            f"dry run: an interrupted run already sent this {what}; "
+            "the real run finishes it and sends nothing"
+        )
+    elif outcome.from_chain:
+        env.out.print(
+            "  (mined earlier but not recorded here, found on the chain and recorded now: "
+            "nothing was sent)"
+        )
+    elif outcome.recovered:
         env.out.print("  (sent by an interrupted run and finished now: nothing was sent again)")
     for receipt in outcome.receipts:
         env.out.print(

@@ -45,7 +45,9 @@ def mint(
     the metadata JSON (stored here, published by `nit push`). The mint is
     recorded as a commit adding the token to the tree's nftRecord, and pushed.
     If nit was interrupted after the chain mined a mint but before its
-    record, running the same command again records it and sends nothing.
+    record, running the same command again records it and sends nothing;
+    so it does when the mint was done elsewhere with the same wallet (or its
+    journal was lost): the chain's mint is found and recorded here.
     """
     from numbers_cli.model.market import parse_bps
     from numbers_cli.ops.market import mint as mint_op

@@ -20,6 +20,7 @@ __all__ = [
     "TOTAL_BPS",
     "USES",
     "format_uses",
+    "is_duration",
     "parse_amount",
     "parse_bps",
     "parse_expiry",
@@ -155,13 +156,22 @@ def parse_payees(items: Iterable[str]) -> list[tuple[str, int]]:
     return shares
 
 
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+
+
+def is_duration(text: str | None) -> bool:
+    """Whether an expiry is given as a duration from now (`30d`): each run makes it a
+    different moment, so an offer made by an earlier run has another expiry."""
+    return text is not None and _DURATION.fullmatch(text.strip().lower()) is not None
+
+
 def parse_expiry(text: str | None, *, now: int) -> int:
     """An expiry as unix seconds (0: none): `2030-01-31`, an ISO time, `@1893456000`,
     or a duration from now (`30d`, `12h`). UsageError if it is not after `now`."""
     if text is None or text.strip().lower() in ("", "never", "none"):
         return 0
     raw = text.strip()
-    duration = re.fullmatch(r"(\d+)\s*([smhdw])", raw.lower())
+    duration = _DURATION.fullmatch(raw.lower())
     if duration:
         seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[duration.group(2)]
         stamp = now + int(duration.group(1)) * seconds

@@ -22,6 +22,7 @@ from numbers_cli.chain.licenses import Offer, Plan
 from numbers_cli.errors import UsageError
 from numbers_cli.model.market import USES, format_uses, parse_bps, parse_uses
 from numbers_cli.model.nid import Nid
+from numbers_cli.ops.market import chain_records
 from numbers_cli.ops.market.record import Recorded
 from numbers_cli.ops.market.recovery import Finish, market_action
 from numbers_cli.ops.market.royalty import plan_json
@@ -270,10 +271,6 @@ def _governor_change(
         if action.recovered is not None:
             return cast(RuleChange, action.recovered)
         rules = session.rules(nid)
-        if action_name == "take-back" and rules.governor is None:
-            raise UsageError(f"{nid} has no governor: its holder {rules.holder} already governs it")
-        if not calldata_only:
-            session.require_controller(nid, session.actor())
         params = {
             "nid": nid,
             "before": dataclasses.asdict(rules),
@@ -281,6 +278,23 @@ def _governor_change(
             "action": action_name,
             "contract": session.custody.address,
         }
+        found = None
+        if not calldata_only:  # done before, its record (and journal) lost: record it
+            found = chain_records.unrecorded_governor(
+                session, repo, nid, action_name, rules.governor, governor
+            )
+        if found is not None:
+            previous = str(found.args["previous"])
+            was = None if int(previous, 16) == 0 else previous
+            params["before"] = dataclasses.asdict(dataclasses.replace(rules, governor=was))
+            outcome = chain_records.chain_outcome(session, action, [found], dry_run)
+            if dry_run:
+                return _change(params, outcome)
+            return finish_governor(session, params, outcome, action.finish())
+        if action_name == "take-back" and rules.governor is None:
+            raise UsageError(f"{nid} has no governor: its holder {rules.holder} already governs it")
+        if not calldata_only:
+            session.require_controller(nid, session.actor())
         outcome = action.execute(
             [session.custody.set_governor_call(token_id(nid), governor)],
             action=action_name,

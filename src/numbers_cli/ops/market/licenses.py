@@ -20,12 +20,14 @@ from numbers_cli.errors import InvalidFormat, MarketRefused, UsageError
 from numbers_cli.model import jsjson
 from numbers_cli.model.market import (
     format_uses,
+    is_duration,
     parse_amount,
     parse_expiry,
     parse_uses,
 )
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import LICENSES, license_of
+from numbers_cli.ops.market import chain_records
 from numbers_cli.ops.market.record import Recorded
 from numbers_cli.ops.market.recovery import Finish, market_action
 from numbers_cli.ops.market.session import (
@@ -189,6 +191,25 @@ def create_offer(
             "terms": terms_nid,
             "contract": session.licenses.address,
         }
+        if not calldata_only:  # made before, its record (and journal) lost: record it
+            found = chain_records.unrecorded_offer(
+                session,
+                repo,
+                nid,
+                price_wei=price_wei,
+                supply=supply,
+                expiry=None if is_duration(expires) else expiry,
+                uses=uses,
+                terms=terms_nid,
+            )
+            if found is not None:
+                params["expiry"] = int(found.args["expiry"])
+                outcome = chain_records.chain_outcome(session, action, [found], dry_run)
+                if dry_run:
+                    result = _offer_result(params, outcome)
+                    result.offer_id = int(found.args["offerId"])
+                    return result
+                return finish_offer(session, params, outcome, action.finish())
         outcome = action.execute(
             [call],
             action="license-offer",
@@ -267,10 +288,19 @@ def close_offer(
     ) as action:
         if action.recovered is not None:
             return cast(Outcome, action.recovered)
-        offer_of(session, nid, offer_id)
+        offer = offer_of(session, nid, offer_id)
+        params = {"nid": nid, "offer": offer_id, "contract": session.licenses.address}
+        if offer.closed and not calldata_only:  # closed before, never recorded: record it
+            found = chain_records.unrecorded_offer_event(
+                session, repo, nid, "license-close", offer_id
+            )
+            if found is not None:
+                outcome = chain_records.chain_outcome(session, action, [found], dry_run)
+                return (
+                    outcome if dry_run else finish_close(session, params, outcome, action.finish())
+                )
         if not calldata_only:
             session.require_controller(nid, session.actor())
-        params = {"nid": nid, "offer": offer_id, "contract": session.licenses.address}
         outcome = action.execute(
             [session.licenses.close_offer_call(offer_id)],
             action="license-close",

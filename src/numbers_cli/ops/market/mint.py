@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from numbers_cli.chain import custody as custody_binding
+from numbers_cli.chain.abi import DecodedEvent
 from numbers_cli.chain.custody import mint_authorization, token_id
 from numbers_cli.errors import MarketRefused, NetworkError, NotAllowed, NotFound
 from numbers_cli.model.market import token_metadata
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
+from numbers_cli.ops.market import chain_records
 from numbers_cli.ops.market.record import Recorded
 from numbers_cli.ops.market.recovery import Finish, MarketAction, market_action
 from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome, check_address
@@ -81,7 +83,7 @@ class MintResult:
             "recipient": self.recipient,
             "royaltyBps": self.royalty_bps,
             "metadata": self.metadata,
-            "metadataDocument": json.loads(self.metadata_bytes),
+            "metadataDocument": json.loads(self.metadata_bytes) if self.metadata_bytes else None,
             "tokenURI": self.token_uri,
             "registration": self.registration.to_json(),
             **self.outcome.to_json(),
@@ -182,21 +184,13 @@ def _mint(
         )
     tid = token_id(nid)
     if session.custody.exists(tid):
-        holder = session.custody.rules(tid).holder
-        raise MarketRefused(f"the custody token of {nid} is already minted (held by {holder})")
+        event = chain_records.unrecorded_mint(session, repo, nid, reg.block)
+        if event is None:
+            holder = session.custody.rules(tid).holder
+            raise MarketRefused(f"the custody token of {nid} is already minted (held by {holder})")
+        return _record_from_chain(session, repo, nid, action, reg, event, to, royalty_bps, dry_run)
     recipient = to or actor
-    name, description, encoding = _describe(repo, nid)
-    metadata = token_metadata(
-        nid=nid,
-        name=name,
-        description=description,
-        network=network.name,
-        chain_id=network.chain_id,
-        register=network.contract,
-        registration_commit=reg.commit,
-        registration_tx=reg.tx_hash,
-        encoding_format=encoding,
-    )
+    metadata = _metadata(session, nid, reg, repo)
     signer = session.signer(action.get_signer)
     typed = mint_authorization(nid, recipient, network.chain_id, session.custody.address)
     signature = bytes.fromhex(signer.sign_typed_data(typed)[2:])
@@ -225,10 +219,78 @@ def _mint(
     return finish_mint(session, params, outcome, action.finish())
 
 
+def _metadata(
+    session: MarketSession, nid: Nid, reg: Registration, repo: Repository | None
+) -> bytes:
+    """The token's metadata JSON as a mint from `repo` (None: without the history) builds it."""
+    network = session.network
+    name, description, encoding = _describe(repo, nid)
+    return token_metadata(
+        nid=nid,
+        name=name,
+        description=description,
+        network=network.name,
+        chain_id=network.chain_id,
+        register=network.contract,
+        registration_commit=reg.commit,
+        registration_tx=reg.tx_hash,
+        encoding_format=encoding,
+    )
+
+
+def _record_from_chain(
+    session: MarketSession,
+    repo: Repository | None,
+    nid: Nid,
+    action: MarketAction,
+    reg: Registration,
+    event: DecodedEvent,
+    to: str | None,
+    royalty_bps: int,
+    dry_run: bool,
+) -> MintResult:
+    """Record a mint the chain shows but this history lacks (ops.market.chain_records):
+    what the chain did (recipient, royalty, metadata, transaction), sending nothing."""
+    assert repo is not None  # unrecorded_mint found the history
+    network = session.network
+    token_uri = session.custody.token_uri(token_id(nid))
+    candidates = [_metadata(session, nid, reg, where) for where in (repo, None)]
+    metadata = chain_records.minted_metadata(repo, token_uri, candidates)
+    recipient, royalty = str(event.args["recipient"]), int(event.args["royaltyBps"])
+    params = {
+        "nid": nid,
+        "recipient": recipient,
+        "royaltyBps": royalty,
+        "metadata": metadata.decode("utf-8") if metadata is not None else None,
+        "tokenURI": token_uri,
+        "registration": reg.to_json(),
+        "contract": session.custody.address,
+    }
+    outcome = chain_records.chain_outcome(session, action, [event], dry_run)
+    doing = "the real run records it" if dry_run else "recorded it now"
+    notes = [
+        f"the custody token of {nid} was already minted on {network.name} but not recorded "
+        f"here (tx {event.tx_hash}, to {recipient}, royalty {royalty} bps): {doing} from "
+        "the chain; nothing was sent"
+    ]
+    asked = (to or recipient).lower() != recipient.lower() or royalty_bps != royalty
+    if asked:
+        notes.append("the record shows the chain's mint, not this command's --to/--royalty")
+    if dry_run:
+        result = _result(params, outcome)
+    else:
+        result = finish_mint(session, params, outcome, action.finish())
+    result.notes[:0] = notes
+    return result
+
+
 def _result(params: Mapping[str, Any], outcome: Outcome) -> MintResult:
     nid = Nid(params["nid"])
-    metadata = str(params["metadata"]).encode("utf-8")
-    metadata_nid = Nid.of_bytes(metadata)
+    metadata = str(params["metadata"] or "").encode("utf-8")
+    if metadata:
+        metadata_nid = Nid.of_bytes(metadata)
+    else:  # recorded from the chain, its document not here: what tokenURI names
+        metadata_nid = Nid(str(params["tokenURI"]).removeprefix("ipfs://"))
     reg = params["registration"]
     return MintResult(
         nid=nid,
@@ -256,7 +318,7 @@ def finish_mint(
     nftRecord. What `nit mint` ends with, and what finishes an interrupted one."""
     result = _result(params, outcome)
     nid, metadata = result.nid, result.metadata_bytes
-    if finish.repo is not None:
+    if finish.repo is not None and metadata and not finish.preview:
         finish.repo.objects.put(metadata)  # what tokenURI names; published by `nit push`
     nft = {
         "network": session.network.name,
@@ -274,10 +336,16 @@ def finish_mint(
         tx_hash=outcome.receipts[0].tx_hash,
         action="mint",
         message=f"Minted the custody NFT of {nid} to {result.recipient} on {session.network.name}.",
-        attachment=metadata,
+        attachment=metadata or None,  # else the action record, naming tokenURI
+        details={"tokenId": str(result.token_id), "tokenURI": result.token_uri},
         tree_changes=add_nft,
     )
-    if result.record is None:
+    if not metadata and result.record is not None:
+        result.notes.append(
+            f"the metadata document {result.metadata} (tokenURI) is not here: the record "
+            "attaches the action's JSON instead"
+        )
+    if result.record is None and not finish.preview:
         result.notes.append(
             "no local history of this asset: the mint is not recorded as a commit and its "
             f"metadata {result.metadata} is not stored (`--json` prints it: publish it on IPFS)"

@@ -19,6 +19,7 @@ from numbers_cli.chain.licenses import Offer
 from numbers_cli.errors import MarketRefused
 from numbers_cli.model.market import format_uses
 from numbers_cli.model.nid import Nid
+from numbers_cli.ops.market import chain_records
 from numbers_cli.ops.market.licenses import offer_of
 from numbers_cli.ops.market.record import Recorded
 from numbers_cli.ops.market.recovery import Finish, market_action
@@ -76,6 +77,19 @@ def buy(
         if action.recovered is not None:
             return cast(PurchaseResult, action.recovered)
         offer = offer_of(session, nid, offer_id)
+        params = {
+            "nid": nid,
+            "buyer": session.actor(),
+            "offer": dataclasses.asdict(offer),
+            "contract": session.licenses.address,
+        }
+        # bought before from here or elsewhere, its record (and journal) lost: record it
+        found = chain_records.unrecorded_offer_event(session, repo, nid, "license-buy", offer_id)
+        if found is not None:
+            outcome = chain_records.chain_outcome(session, action, [found], dry_run)
+            if dry_run:
+                return PurchaseResult(nid, offer, str(params["buyer"]), outcome)
+            return finish_buy(session, params, outcome, action.finish())
         now = session.client.block_timestamp()
         if offer.closed:
             raise MarketRefused(f"offer {offer_id} of {nid} is closed")
@@ -83,12 +97,6 @@ def buy(
             raise MarketRefused(f"offer {offer_id} of {nid} has expired")
         if offer.sold >= offer.supply:
             raise MarketRefused(f"offer {offer_id} of {nid} is sold out ({offer.supply} licences)")
-        params = {
-            "nid": nid,
-            "buyer": session.actor(),
-            "offer": dataclasses.asdict(offer),
-            "contract": session.licenses.address,
-        }
         outcome = action.execute(
             [session.licenses.buy_call(offer_id, offer.price_wei)],
             action="license-buy",

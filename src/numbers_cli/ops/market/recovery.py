@@ -23,7 +23,9 @@ holding the asset's history (`.numbers/market/`), else the user data dir
 or a seller outside its repository). Actions journalled there are finished
 the same way but never recorded (no history to record on), and their
 retry returns the finished result. Dry runs and `--calldata` neither finish
-nor journal.
+nor journal: a dry run only reads the journal, and reports (`finished`, state
+"pending") what the real run would finish first; when that is this very
+request, its result as the real run would return it.
 """
 
 from __future__ import annotations
@@ -77,10 +79,13 @@ class Finish:
     action) the settling of its entry and how far back its record may already be."""
 
     repo: Repository | None
-    signer: Signer
+    signer: Signer | None  # None only for a preview, which records nothing
     push: bool
     settle: Callable[[], None] | None = None
     since: int | None = None
+    #: A dry run's view of what the real run would finish: nothing recorded, no notes
+    #: about a missing history.
+    preview: bool = False
 
     def record(
         self,
@@ -94,6 +99,8 @@ class Finish:
         attachment: bytes | None = None,
         tree_changes: TreeChanges | None = None,
     ) -> Recorded | None:
+        if self.preview or self.signer is None:
+            return None
         recorded = record_action(
             self.repo,
             session.config,
@@ -204,6 +211,63 @@ class MarketAction:
         )
         return result
 
+    def preview(self) -> None:
+        """A dry run's report of what the real run would finish first (`finished`, state
+        "pending", or "waiting" for another wallet's), sending and settling nothing.
+
+        When this very request is journalled and mined, `recovered` holds its result as
+        the real run would return it (built by its finisher, recording nothing)."""
+        if self.journal is None:
+            return
+        actor = self.session.actor().lower()
+        for action in self.journal.actions():
+            mine = action.sender.lower() == actor and action.action in FINISHERS
+            same = mine and _normal(action.request) == self.request
+            hashes = [str(h) for snap in action.snapshots for h in snap.get("hashes", [])]
+            entry: dict[str, Any] = {
+                "action": action.action,
+                "asset": action.asset,
+                "state": "pending" if mine else "waiting",
+                "tx": hashes[-1] if hashes else None,
+                "sameRequest": same,
+            }
+            if not mine:
+                entry["note"] = (
+                    f"interrupted while sent by {action.sender}: "
+                    "that wallet's next market command here finishes it"
+                )
+            self.finished.append(entry)
+            if same:
+                self.recovered = self._preview(action)
+
+    def _preview(self, action: JournalledAction) -> Any:
+        """The result of a journalled action as its finisher gives it, from receipts read
+        (never re-broadcast); None while one of its transactions is not mined."""
+        receipts = []
+        for snapshot in action.snapshots:
+            found = None
+            for tx_hash in snapshot.get("hashes", []):
+                found = self.session.client.receipt(str(tx_hash))
+                if found is not None:
+                    break
+            if found is None or not found.succeeded:
+                return None
+            receipts.append(found)
+        if not receipts:
+            return None
+        outcome = Outcome(
+            self.session.network,
+            [_call_of(s) for s in action.snapshots],
+            dry_run=True,
+            recovered=True,
+        )
+        outcome.receipts = receipts
+        outcome.finished = self.finished
+        module, name = FINISHERS[action.action]
+        finisher: Finisher = getattr(importlib.import_module(module), name)
+        preview = Finish(None, None, False, preview=True)
+        return finisher(self.session, action.params, outcome, preview)
+
     # -- this run -------------------------------------------------------------------
 
     def execute(
@@ -281,7 +345,7 @@ def market_action(
 
     `request` is `[action, nid, ...]`: its asset decides the journal.
     """
-    if dry_run or calldata_only:
+    if calldata_only:
         yield MarketAction(session, None, None, request, get_signer=get_signer, push=push)
         return
     nid = str(request[1])
@@ -290,6 +354,13 @@ def market_action(
     else:  # nothing here to record on, but nothing may be sent twice either
         repo = None
         journal = MarketJournal.of_user(session.network.name)
+    if dry_run:  # read the journal only: a dry run finishes, journals and locks nothing
+        preview = MarketAction(session, None, None, request, get_signer=get_signer, push=push)
+        preview.journal = journal
+        preview.preview()
+        preview.journal = None  # so its execute journals nothing
+        yield preview
+        return
     with journal.lock():
         action = MarketAction(session, repo, journal, request, get_signer=get_signer, push=push)
         action.recover()

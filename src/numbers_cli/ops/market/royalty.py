@@ -14,6 +14,7 @@ from numbers_cli.chain.licenses import Plan
 from numbers_cli.errors import MarketRefused
 from numbers_cli.model.market import parse_payees
 from numbers_cli.model.nid import Nid
+from numbers_cli.ops.market import chain_records
 from numbers_cli.ops.market.record import Recorded
 from numbers_cli.ops.market.recovery import Finish, market_action
 from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome, check_address
@@ -96,6 +97,12 @@ def set_plan(
             "holder": rules.holder,
             "contract": session.licenses.address,
         }
+        found = None if calldata_only else chain_records.unrecorded_plan(session, repo, nid, shares)
+        if found is not None:  # set before, its record (and journal) lost: record it
+            outcome = chain_records.chain_outcome(session, action, [found], dry_run)
+            if dry_run:
+                return _plan_result(params, outcome)
+            return finish_plan(session, params, outcome, action.finish())
         outcome = action.execute(
             [session.licenses.set_plan_call(token_id(nid), shares)],
             action="royalty-plan",

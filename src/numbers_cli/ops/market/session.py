@@ -95,8 +95,12 @@ class Outcome:
     receipts: list[Receipt] = field(default_factory=list)
     #: The receipts are an interrupted run's, finished now: nothing was sent this time.
     recovered: bool = False
+    #: The receipts were found on the chain alone (no journal of them left): the action
+    #: was mined earlier, from here or elsewhere, and only its record was missing.
+    from_chain: bool = False
     #: Other interrupted actions finished (or left waiting) before this one
-    #: (ops.market.recovery): {action, asset, state, tx, commit | note}.
+    #: (ops.market.recovery): {action, asset, state, tx, commit | note}; in a dry run,
+    #: what the real run would finish first (state "pending", and `sameRequest`).
     finished: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -129,6 +133,7 @@ class Outcome:
                 for r in self.receipts
             ],
             "recovered": self.recovered,
+            "fromChain": self.from_chain,
             "finished": self.finished,
         }
 
