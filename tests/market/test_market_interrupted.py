@@ -51,8 +51,10 @@ def killed(workdir: Path, log: Path, kill_at: str, *args: str) -> None:
 
 
 def nonce(asset: Asset) -> int:
+    """Transactions the node has from TEST_ADDRESS, mined or in its pool: a send that
+    returned just before the kill may not be mined yet (anvil mines after answering)."""
     with ChainClient(asset.network) as client:
-        return client._rpc.call_quantity("eth_getTransactionCount", [TEST_ADDRESS, "latest"])
+        return client._rpc.call_quantity("eth_getTransactionCount", [TEST_ADDRESS, "pending"])
 
 
 def events(asset: Asset, address: str | None, name: str) -> list[dict[str, Any]]:

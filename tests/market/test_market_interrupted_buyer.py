@@ -27,8 +27,10 @@ from numbers_cli.chain.licenses import LicensesContract
 
 
 def buyer_nonce(asset: Asset, address: str) -> int:
+    """Transactions the node has from `address`, mined or in its pool: a send that
+    returned just before the kill may not be mined yet (anvil mines after answering)."""
     with ChainClient(asset.network) as client:
-        return client._rpc.call_quantity("eth_getTransactionCount", [address, "latest"])
+        return client._rpc.call_quantity("eth_getTransactionCount", [address, "pending"])
 
 
 def licences_held(asset: Asset, address: str, offer_id: int) -> int:
