@@ -1,16 +1,15 @@
 """Shell completion: `nit completion SHELL`, and what TAB offers (issue 10).
 
 The completion protocol is click's: the shell script calls nit back with
-`_NIT_COMPLETE=<shell>_complete`, `COMP_WORDS` and `COMP_CWORD`. These tests
-call nit the same way, in real processes, and once through real bash with the
-script `nit completion bash` prints.
+`_NIT_COMPLETE=<shell>_complete`, `COMP_WORDS` and `COMP_CWORD` (bash: the line
+up to the cursor, `COMP_LINE`). These tests call nit the same way, in real
+processes; test_completion_shells.py runs the scripts in the real shells.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -114,22 +113,3 @@ def test_remote_names(nit: Nit, repo: Path) -> None:
 def test_a_broken_config_completes_nothing_and_says_nothing(nit: Nit, repo: Path) -> None:
     (repo / ".numbers" / "config.toml").write_text("[broken")
     assert complete(repo, "nit push --network ") == []
-
-
-@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
-def test_real_bash_sources_the_script_and_completes(nit: Nit, workdir: Path) -> None:
-    """The script as bash runs it: `nit completion bash` sourced, then TAB on `nit lo`."""
-    entry = Path(sys.executable).with_name("nit")
-    if not entry.exists():
-        pytest.skip(f"no nit console script next to {sys.executable}")
-    script = ok(nit("completion", "bash")).stdout
-    program = (
-        f"{script}\n"
-        "COMP_WORDS=(nit lo); COMP_CWORD=1; "
-        f'_nit_completion "{entry}"; printf "%s\\n" "${{COMPREPLY[@]}}"'
-    )
-    done = subprocess.run(
-        ["bash", "-c", program], cwd=workdir, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["log"]

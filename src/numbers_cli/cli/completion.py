@@ -1,7 +1,8 @@
 """Shell completion (bash, zsh, fish) through click's own machinery.
 
-`nit completion SHELL` prints the script a shell sources; the script calls
-`nit` back with `_NIT_COMPLETE=<shell>_complete` set, which `cli.main.main`
+`nit completion SHELL` prints the script a shell sources (`cli.completion_scripts`:
+click's protocol, with scripts fixed for what the real shells do); the script
+calls `nit` back with `_NIT_COMPLETE=<shell>_complete` set, which `cli.main.main`
 hands to click here. Command names come from the command table (no module
 imported); arguments complete with the callbacks below: Nids and short ids of
 this repository's assets and commits (with their file names as help), file
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from click.shell_completion import CompletionItem, get_completion_class, shell_complete
+from click.shell_completion import CompletionItem
 
 COMPLETE_VAR = "_NIT_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
@@ -24,19 +25,31 @@ SHELLS = ("bash", "zsh", "fish")
 
 def completion_script(shell: str) -> str:
     """The script that makes `shell` complete nit's commands."""
+    from numbers_cli.cli.completion_scripts import SHELL_CLASSES
     from numbers_cli.cli.group import cli
 
-    cls = get_completion_class(shell)
+    cls = SHELL_CLASSES.get(shell)
     if cls is None:
         raise click.BadParameter(f"no completion for {shell!r}; use one of {', '.join(SHELLS)}")
     return cls(cli, {}, "nit", COMPLETE_VAR).source()
 
 
 def complete_from_environment() -> int:
-    """Answer the shell's completion request (`_NIT_COMPLETE` set by the script)."""
+    """Answer the shell's completion request (`_NIT_COMPLETE=<shell>_complete`, set by the script).
+
+    Exit 1, printing nothing, for a shell or an instruction nit does not know.
+    """
+    from numbers_cli.cli.completion_scripts import SHELL_CLASSES
     from numbers_cli.cli.group import cli
 
-    return shell_complete(cli, {}, "nit", COMPLETE_VAR, os.environ[COMPLETE_VAR])
+    shell, _, instruction = os.environ[COMPLETE_VAR].partition("_")
+    cls = SHELL_CLASSES.get(shell)
+    if cls is None or instruction not in ("complete", "source"):
+        return 1
+    comp = cls(cli, {}, "nit", COMPLETE_VAR)
+    text = comp.complete() + "\n" if instruction == "complete" else comp.source()
+    click.echo(text.encode(), nl=False)  # bytes: no CRLF on Windows, as click does
+    return 0
 
 
 def _start(ctx: click.Context) -> Path:
