@@ -21,16 +21,26 @@ PHOTO = "Canon_40D.jpg"
 
 
 def complete(cwd: Path, words: str, shell: str = "bash") -> list[tuple[str, str]]:
-    """(type, value) pairs nit offers for the last word of `words` (bash protocol)."""
+    """(type, value) pairs nit offers for the last word of `words` (click's protocol)."""
     parts = words.split(" ")
-    env = dict(os.environ)
-    env.update(
+    return ask(
+        cwd,
         {
             "_NIT_COMPLETE": f"{shell}_complete",
             "COMP_WORDS": words,
             "COMP_CWORD": str(len(parts) - 1),
-        }
+        },
     )
+
+
+def complete_line(cwd: Path, line: str) -> list[tuple[str, str]]:
+    """What nit offers to the bash script, which sends the line up to the cursor."""
+    return ask(cwd, {"_NIT_COMPLETE": "bash_complete", "COMP_LINE": line})
+
+
+def ask(cwd: Path, variables: dict[str, str]) -> list[tuple[str, str]]:
+    env = dict(os.environ)
+    env.update(variables)
     done = subprocess.run(
         [sys.executable, "-m", "numbers_cli"],
         cwd=cwd,
@@ -73,6 +83,28 @@ def test_command_names_and_options(workdir: Path) -> None:
     assert ("plain", "restore") in complete(workdir, "nit re")
     assert ("plain", "--oneline") in complete(workdir, "nit log --one")
     assert ("plain", "create") in complete(workdir, "nit wallet cr")
+
+
+def test_bash_sends_the_line_as_typed(workdir: Path) -> None:
+    """`COMP_LINE`: `--opt=` and quotes are read as typed (bash's COMP_WORDS splits at `=`)."""
+    assert complete_line(workdir, "nit lo") == [("plain", "log")]
+    assert ("plain", "add") in complete_line(workdir, "nit ")
+    assert complete_line(workdir, "nit push --network=sn") == [("plain", "snow")]
+    assert complete_line(workdir, 'nit add "My Ph') == [("file", "My Ph")]
+    assert complete_line(workdir, "nit add My\\ Ph") == [("file", "My Ph")]
+    assert complete_line(workdir, "nit add ") == [("file", "")]
+
+
+def test_an_unknown_shell_gets_nothing(workdir: Path) -> None:
+    env = dict(os.environ, _NIT_COMPLETE="tcsh_complete", COMP_WORDS="nit ", COMP_CWORD="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "numbers_cli"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (1, b"", b"")
 
 
 def test_network_names(workdir: Path) -> None:

@@ -163,6 +163,17 @@ def test_bash_without_bash_completion(isolated_env: Path, workdir: Path) -> None
     assert bash.complete("nit push --network=j", workdir).names() == {"--network=jade"}
 
 
+def test_bash_completion_loads_the_script_from_its_user_directory(
+    isolated_env: Path, workdir: Path
+) -> None:
+    """`nit completion bash > ~/.local/share/bash-completion/completions/nit`: loaded at the
+    first TAB, so a new shell does not run nit."""
+    bash = install("bash", isolated_env, variant="lazy")
+    assert "nit" not in (isolated_env / ".bashrc").read_text().split("\nPS1=")[0]
+    assert bash.complete("nit ad", workdir).names() == {"add"}
+    assert bash.complete("nit push --network=j", workdir).names() == {"--network=jade"}
+
+
 def test_zsh_script_in_fpath(isolated_env: Path, workdir: Path) -> None:
     """`nit completion zsh > ~/.zfunc/_nit`, with ~/.zfunc on fpath before compinit."""
     zsh = install("zsh", isolated_env, variant="fpath")

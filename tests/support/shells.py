@@ -117,8 +117,10 @@ class Shell:
 def install(name: str, home: Path, *, variant: str = "") -> Shell:
     """Set up shell `name` in `home` as docs/cli.md says, completing the installed nit.
 
-    Variants: bash "plain" (without bash-completion), zsh "fpath" (the script as
-    `_nit` in a directory on `fpath`, instead of `eval` in .zshrc).
+    Variants: bash "plain" (without bash-completion), bash "lazy" (the script
+    in bash-completion's user directory, loaded at the first TAB, instead of
+    `eval` in .bashrc), zsh "fpath" (the script as `_nit` in a directory on
+    `fpath`, instead of `eval` in .zshrc).
     """
     program = require_tool(shutil.which(name), f"{name} (Debian package `{name}`)")
     bindir = home / ".nit-test-bin"
@@ -144,7 +146,7 @@ def install(name: str, home: Path, *, variant: str = "") -> Shell:
         check=True,
     ).stdout
     if name == "bash":
-        _install_bash(home, env, plain=variant == "plain")
+        _install_bash(home, env, script, variant=variant)
     elif name == "zsh":
         _install_zsh(home, env, script, fpath=variant == "fpath")
     else:
@@ -158,11 +160,16 @@ def install(name: str, home: Path, *, variant: str = "") -> Shell:
 _SHELL_STARTUP_VARIABLES = {"BASH_ENV", "ENV", "INPUTRC", "PROMPT_COMMAND", "ZDOTDIR", "PS1"}
 
 
-def _install_bash(home: Path, env: dict[str, str], *, plain: bool) -> None:
+def _install_bash(home: Path, env: dict[str, str], script: str, *, variant: str) -> None:
     (home / ".inputrc").write_text("set bell-style none\n")
     env["INPUTRC"] = str(home / ".inputrc")
     documented = 'eval "$(nit completion bash)"\n'
-    if not plain:
+    if variant == "lazy":  # nit completion bash > ~/.local/share/bash-completion/completions/nit
+        completions = home / ".local" / "share" / "bash-completion" / "completions"
+        completions.mkdir(parents=True, exist_ok=True)
+        (completions / "nit").write_text(script)
+        documented = ""
+    if variant != "plain":
         loader = require_tool(BASH_COMPLETION, "bash-completion (Debian package `bash-completion`)")
         documented = f"source {loader}\n{documented}"
     harness = (
