@@ -128,6 +128,27 @@ def test_nids_and_file_names_together(
     assert "Traceback" not in offered.screen + elsewhere.screen
 
 
+def test_short_ids_expand_to_the_whole_nid(
+    nit: Nit, shell: Shell, repo: Path, media, signing_key: str
+) -> None:
+    """A short id (a suffix of 4+ characters, or log --oneline's `bafkre…5wa3wmf4`) expands."""
+    media(PHOTO)
+    ok(nit("add", PHOTO))
+    ok(nit("commit", "-m", "first"))
+    (entry,) = json.loads(ok(nit("log", "--json")).stdout)
+    asset, commit = entry["asset"], entry["commitCid"]
+    assert shell.complete(f"nit log {asset[-8:]}", repo).names() == {asset}
+    offered = shell.complete(f"nit show {commit[-8:]}", repo)
+    assert offered.names() == {commit}
+    if described(shell):
+        assert offered.words[commit] == f"commit #0 of {PHOTO}"
+    oneline = f"{asset[:6]}…{asset[-8:]}"
+    assert oneline in ok(nit("log", "--oneline")).stdout
+    # fish offers only what contains the word typed, and no Nid contains `…`.
+    expected = set() if shell.name == "fish" else {asset}
+    assert shell.complete(f"nit log {oneline}", repo).names() == expected
+
+
 def test_outside_a_repository_only_file_names(shell: Shell, workdir: Path) -> None:
     (workdir / "best-shot.jpg").write_bytes(b"x")
     offered = shell.complete("nit log b", workdir)

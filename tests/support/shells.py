@@ -92,9 +92,11 @@ class Shell:
         if self.name == "bash":
             argv = [str(self.program), "--rcfile", str(self.home / ".bashrc"), "-i"]
             screen = _drive(argv, self.env, cwd, (line + "\x18i\x18l").encode(), result)
-            return Offered(_bash_words(line, result.read_text().rstrip("\n")), screen)
+            return Offered(
+                _bash_words(line, result.read_text(encoding="utf-8").rstrip("\n")), screen
+            )
         screen = _drive([str(self.program), "-i"], self.env, cwd, (line + "\t").encode(), result)
-        return Offered(_zsh_words(result.read_text()), screen)
+        return Offered(_zsh_words(result.read_text(encoding="utf-8")), screen)
 
     def _fish(self, line: str, cwd: Path) -> Offered:
         done = subprocess.run(
@@ -133,6 +135,7 @@ def install(name: str, home: Path, *, variant: str = "") -> Shell:
             "HOME": str(home),
             "PATH": os.pathsep.join([str(bindir), "/usr/local/bin", "/usr/bin", "/bin"]),
             "TERM": "dumb",
+            "LC_ALL": "C.UTF-8",  # Nids are ASCII, but `bafkre…5wa3wmf4` and file names need not be
             "XDG_CONFIG_HOME": str(home / ".config"),
             "XDG_DATA_HOME": str(home / ".local" / "share"),
             "XDG_CACHE_HOME": str(home / ".cache"),

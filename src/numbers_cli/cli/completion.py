@@ -73,14 +73,17 @@ def _quiet(
 
 
 def _ids(ctx: click.Context, incomplete: str, kinds: tuple[str, ...]) -> list[CompletionItem]:
+    """The known Nids of `kinds` that `incomplete` begins, or abbreviates as a short id does."""
     from numbers_cli.repo.repository import Repository
-    from numbers_cli.repo.shortid import known_ids
+    from numbers_cli.repo.shortid import known_ids, matcher
 
+    short = matcher(incomplete)  # `5wa3wmf4`, `bafkre…5wa3wmf4`: TAB expands them
     repo = Repository(Path(_root(ctx)))
     return [
         CompletionItem(known.nid, help=f"{known.kind} {known.label}".strip())
         for known in known_ids(repo)
-        if known.kind in kinds and known.nid.startswith(incomplete)
+        if known.kind in kinds
+        and (known.nid.startswith(incomplete) or (short is not None and short(known.nid)))
     ]
 
 
@@ -97,25 +100,29 @@ def _files(incomplete: str) -> list[CompletionItem]:
     return [CompletionItem(incomplete, type="file")]
 
 
-@_quiet
-def _asset_or_file(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
-    if incomplete.startswith("b") and "/" not in incomplete:
-        try:
-            return _ids(ctx, incomplete, ("asset", "staged", "tracked")) + _files(incomplete)
-        except LookupError:
-            pass
-    return _files(incomplete)
+def _ids_or_files(
+    ctx: click.Context, incomplete: str, kinds: tuple[str, ...]
+) -> list[CompletionItem]:
+    """Nids (a Nid starts with `b`; a short id is base32) and file names, both."""
+    from numbers_cli.repo.shortid import matcher
 
-
-@_quiet
-def _any_id_or_file(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
-    if incomplete.startswith("b") and "/" not in incomplete:
+    may_be_id = incomplete.startswith("b") or matcher(incomplete) is not None
+    if may_be_id and "/" not in incomplete:
         try:
-            kinds = ("asset", "commit", "staged", "tracked")
             return _ids(ctx, incomplete, kinds) + _files(incomplete)
         except LookupError:
             pass
     return _files(incomplete)
+
+
+@_quiet
+def _asset_or_file(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+    return _ids_or_files(ctx, incomplete, ("asset", "staged", "tracked"))
+
+
+@_quiet
+def _any_id_or_file(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+    return _ids_or_files(ctx, incomplete, ("asset", "commit", "staged", "tracked"))
 
 
 @_quiet

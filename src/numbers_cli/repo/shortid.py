@@ -59,7 +59,7 @@ def known_ids(repo: Repository) -> list[KnownId]:
     return list(found.values())
 
 
-def _matcher(text: str):  # type: ignore[no-untyped-def]
+def matcher(text: str):  # type: ignore[no-untyped-def]
     """A predicate for the Nids `text` can abbreviate, or None if it is no abbreviation."""
     text = text.strip().lower()
     both = _ELLIPSIS.fullmatch(text)
@@ -77,7 +77,7 @@ def expand(repo: Repository, text: str, among: list[KnownId] | None = None) -> N
     UsageError naming the candidates when it fits several. `among` narrows the
     candidates (for example to one asset's commits).
     """
-    matches = _matcher(text)
+    matches = matcher(text)
     if matches is None:
         return None
     candidates = [known for known in (among or known_ids(repo)) if matches(known.nid)]
