@@ -39,6 +39,7 @@ def help_(ctx: click.Context, names: tuple[str, ...]) -> None:
 @click.command(
     epilog=examples(
         'eval "$(nit completion bash)"    # in ~/.bashrc',
+        "nit completion bash > ~/.local/share/bash-completion/completions/nit",
         'eval "$(nit completion zsh)"     # in ~/.zshrc (after compinit)',
         "nit completion fish > ~/.config/fish/completions/nit.fish",
     )
@@ -47,8 +48,9 @@ def help_(ctx: click.Context, names: tuple[str, ...]) -> None:
 def completion(shell: str) -> None:
     """Print the shell completion script for bash, zsh or fish.
 
-    Commands, options, asset and commit Nids of the repository you are in,
-    file names, and network, remote and wallet names complete with TAB.
+    Commands, options, asset and commit Nids (and short ids) of the repository
+    you are in, file names, and network, remote and wallet names complete with
+    TAB. Install: see the examples, or docs/cli.md (Shell completion).
     """
     click.echo(completion_script(shell))
 
