@@ -64,6 +64,9 @@ def test_subcommands(shell: Shell, workdir: Path) -> None:
     assert {"buy", "offer", "check"} <= expected
     assert shell.complete("nit license ", workdir).names() == expected
     assert shell.complete("nit wallet cr", workdir).names() == {"create"}
+    assert shell.complete("nit help ad", workdir).names() == {"add"}
+    assert shell.complete("nit help wallet cr", workdir).names() == {"create"}
+    assert shell.complete("nit completion ", workdir).names() == {"bash", "zsh", "fish"}
 
 
 def test_options(shell: Shell, workdir: Path) -> None:
@@ -72,6 +75,7 @@ def test_options(shell: Shell, workdir: Path) -> None:
     if described(shell):
         assert offered.words["--network"].startswith("Chain to register on")
     assert shell.complete("nit log --one", workdir).names() == {"--oneline"}
+    assert shell.complete("nit --no-p", workdir).names() == {"--no-pager"}  # nit's own
 
 
 def test_network_names_from_config(nit: Nit, shell: Shell, workdir: Path) -> None:
@@ -164,6 +168,8 @@ def test_file_names_where_a_file_is_expected(shell: Shell, workdir: Path) -> Non
     assert shell.complete("nit add Ph", workdir).names() == {"Photo.jpg"}
     assert shell.complete("nit add My", workdir).names() == {"My Photo.jpg"}
     assert shell.complete("nit add shoot/Po", workdir).names() == {"shoot/Portrait.jpg"}
+    (workdir / "shoot.jpg").write_bytes(b"x")
+    assert shell.complete("nit -C sho", workdir).names() == {"shoot"}  # a directory only
 
 
 def test_a_broken_config_offers_nothing_and_prints_no_traceback(

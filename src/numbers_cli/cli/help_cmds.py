@@ -9,6 +9,22 @@ from numbers_cli.cli.examples import examples
 from numbers_cli.errors import UsageError
 
 
+def _command_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:  # type: ignore[type-arg]
+    """`nit help wallet cr<TAB>`: the commands, then subcommands, the names typed lead to."""
+    current = ctx.find_root()
+    command: click.Command | None = current.command
+    for name in ctx.params.get("names") or ():
+        if not isinstance(command, click.Group):
+            return []
+        command = command.get_command(current, name)
+        if command is None:
+            return []
+        current = click.Context(command, info_name=name, parent=current)
+    if not isinstance(command, click.Group):
+        return []
+    return [item for item in command.shell_complete(current, incomplete) if item.value[:1] != "-"]
+
+
 @click.command(
     name="help",
     epilog=examples(
@@ -17,7 +33,7 @@ from numbers_cli.errors import UsageError
         "nit help wallet create  # a subcommand's help",
     ),
 )
-@click.argument("names", nargs=-1, metavar="[COMMAND]...")
+@click.argument("names", nargs=-1, metavar="[COMMAND]...", shell_complete=_command_names)
 @click.pass_context
 def help_(ctx: click.Context, names: tuple[str, ...]) -> None:
     """Show help for nit or for a command (`nit help wallet create`)."""
