@@ -71,3 +71,79 @@ def test_a_lost_store_keeps_every_stamp(nit, repo, on_devnet, artifacts) -> None
     assert again.stdout.count("already stamped") == 4
     assert nonce(on_devnet) == sent
     assert json.loads(ok(nit("fsck", "--json")).stdout)["ok"]
+
+
+def test_the_next_stamp_settles_the_network_from_the_chain(nit, repo, on_devnet, artifacts) -> None:
+    artifacts(3)
+    (batch,) = stamp_json(nit, "-r", "dist")["batches"]
+    lose_store(repo)
+    repair(nit)
+    (record,) = StampRecords(Repository.find(repo).db).batches()
+    assert record.network == ""  # the packs do not say which chain it went to
+    offline = nit("verify", "dist/artifact-1.bin")
+    assert offline.exit_code == 25 and "re-made by `nit fsck --repair`" in offline.stdout
+
+    sent = nonce(on_devnet)
+    again = nit("stamp", "-r", "dist", "--no-ipfs")
+    assert again.exit_code == 24, again.output  # found on devnet's chain: already stamped
+    assert again.stdout.count("already stamped") == 3
+    assert nonce(on_devnet) == sent
+    local = Repository.find(repo)
+    (record,) = StampRecords(local.db).batches("devnet")
+    assert StampRecords(local.db).unsettled() == []
+    assert [e.tx_hash for e in local.refs.remote_history("devnet", record.batch)] == [
+        batch["txHash"]
+    ]
+    assert "leaf 2 of 3" in ok(nit("verify", "dist/artifact-1.bin")).stdout
+    assert json.loads(ok(nit("push", "--no-ipfs", "--json")).stdout)["commits"] == []
+    assert nonce(on_devnet) == sent
+
+
+def test_a_batch_that_never_left_is_registered_once(nit, repo, on_devnet, artifacts) -> None:
+    """Killed before its transaction was journalled, then the store lost: the batch's
+    network is unknown and the chain does not have it. `nit stamp` leaves it alone
+    and says so; `nit push` registers the batch's commit, never an artifact's."""
+    from tests.stamp.test_stamp_interrupted import run_driver
+
+    files = artifacts(3)
+    killed = run_driver("push_crash.py", repo, "--kill-at", "journal:1:before")
+    assert killed.returncode < 0, killed.stderr
+    lose_store(repo)
+    repair(nit)
+    (record,) = StampRecords(Repository.find(repo).db).batches()
+    assert record.network == "" and record.leaves == 3
+
+    sent = nonce(on_devnet)
+    pushed = json.loads(ok(nit("push", "--no-ipfs", "--json")).stdout)
+    assert [(c["asset"], c["state"]) for c in pushed["commits"]] == [(record.batch, "pushed")]
+    assert nonce(on_devnet) == sent + 1
+    with ChainClient(on_devnet) as client:
+        assert set(client.commit_counts([e.asset for e in record.entries]).values()) == {0}
+    result = ok(nit("verify", str(files[2])))
+    assert "leaf 3 of 3" in result.stdout and "registered on devnet" in result.stdout
+    assert nit("stamp", "-r", "dist", "--no-ipfs").exit_code == 24
+
+
+def test_an_interrupted_stamp_is_finished_from_its_journal(nit, repo, on_devnet, artifacts) -> None:
+    """Broadcast, not recorded, store lost: the push journal (a file of its own) says
+    which network the batch was signed for; the next stamp finishes it, sends nothing."""
+    from tests.stamp.test_stamp_interrupted import run_driver
+
+    artifacts(3)
+    before = nonce(on_devnet)
+    killed = run_driver("push_crash.py", repo, "--kill-at", "send:1:after")
+    assert killed.returncode < 0, killed.stderr
+    assert nonce(on_devnet) == before + 1
+    lose_store(repo)
+    repair(nit)
+
+    result = nit("stamp", "-r", "dist", "--no-ipfs", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["batches"][0]["state"] in ("recovered", "found")
+    assert nonce(on_devnet) == before + 1  # the one registration, never a second
+    (record,) = StampRecords(Repository.find(repo).db).batches("devnet")
+    with ChainClient(on_devnet) as client:
+        assert len(client.history(record.batch)) == 1
+        assert set(client.commit_counts([e.asset for e in record.entries]).values()) == {0}
+    assert nit("stamp", "-r", "dist", "--no-ipfs").exit_code == 24
