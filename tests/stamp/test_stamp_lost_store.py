@@ -147,3 +147,87 @@ def test_an_interrupted_stamp_is_finished_from_its_journal(nit, repo, on_devnet,
         assert len(client.history(record.batch)) == 1
         assert set(client.commit_counts([e.asset for e in record.entries]).values()) == {0}
     assert nit("stamp", "-r", "dist", "--no-ipfs").exit_code == 24
+
+
+def _forge_batch(local: Repository, manifest, signer, later, *, signature=None, root=None):  # type: ignore[no-untyped-def]
+    """Another batch over the same artifacts' commits, made and signed here as
+    ops/stamp/batch.py makes one (the same fields), with what the test changes."""
+    import hashlib
+
+    from numbers_cli.model.commit import ACTION_FOR_KIND, ACTION_NIDS, Commit, gateway_url
+    from numbers_cli.model.nid import RAW_PREFIX, Nid
+    from numbers_cli.model.stamp import BATCH_MIME, BatchManifest, batch_tree_fields
+    from numbers_cli.model.tree import AssetTree
+
+    def put(data: bytes) -> tuple[Nid, str]:
+        digest = hashlib.sha256(data).digest()
+        local.objects.add_blocks([(RAW_PREFIX + digest, data)])
+        return Nid.from_bytes(RAW_PREFIX + digest), digest.hex()
+
+    forged = BatchManifest(manifest.root, manifest.created + later, {}, manifest.artifacts)
+    n = len(manifest.artifacts)
+    with local.transaction() as txn:
+        batch, sha = put(forged.to_bytes())  # one block: its raw Nid is its Nid
+        tree = AssetTree.new(
+            {
+                "assetCid": batch,
+                "assetSha256": sha,
+                "encodingFormat": BATCH_MIME,
+                "assetTimestampCreated": forged.created,
+                "abstract": f"nit stamp batch of {n} artifacts",
+                "custom": {"stampBatch": batch_tree_fields(root or manifest.root, n)},
+            }
+        )
+        tree_cid, tree_sha = put(tree.to_bytes())
+        commit = Commit.new(
+            {
+                "assetTreeCid": tree_cid,
+                "assetTreeSha256": tree_sha,
+                "assetTreeSignature": signature or signer.sign_text(tree_sha),
+                "author": signer.address,
+                "committer": signer.address,
+                "provider": None,
+                "timestampCreated": forged.created,
+                "action": ACTION_NIDS[ACTION_FOR_KIND["new"]],
+                "actionResult": gateway_url(tree_cid),
+                "abstract": f"nit stamp: {n} artifact(s), Merkle root {forged.root_hex()}",
+            },
+            validate=False,
+        ).with_action_name()
+        commit_nid, _ = put(commit.to_bytes())
+        txn.append_commit(batch, commit_nid)
+    return batch
+
+
+def test_only_a_signed_batch_of_the_same_committer_is_re_made(
+    nit, repo, on_devnet, artifacts
+) -> None:
+    """What fsck would re-make must hold under the batch committer's signature; the
+    same batch made by this wallet is re-made (the test can fail), the others not."""
+    from tests.conftest import TEST_KEY
+
+    from numbers_cli.model.nid import Nid
+    from numbers_cli.model.stamp import BatchManifest
+    from numbers_cli.ops.stamp.recover import unrecorded_batches
+    from numbers_cli.ops.trees import read_file
+    from numbers_cli.wallet.signer import Signer
+
+    artifacts(3)
+    (batch,) = stamp_json(nit, "-r", "dist")["batches"]
+    local = Repository.find(repo)
+    manifest = BatchManifest.from_bytes(read_file(local, Nid(batch["batch"])))
+    assert unrecorded_batches(local) == []  # the stamp's own batch has its record
+
+    mine = Signer(bytes.fromhex(TEST_KEY[2:]))
+    other = Signer(bytes.fromhex("11" * 32))
+    _forge_batch(local, manifest, other, 1)  # someone else's, validly signed
+    _forge_batch(local, manifest, mine, 2, signature="0x" + "ab" * 65)  # not a signature
+    _forge_batch(local, manifest, mine, 3, root=b"\x01" * 32)  # signs another root
+    assert unrecorded_batches(Repository.find(repo)) == []
+
+    genuine = _forge_batch(local, manifest, mine, 4)
+    (found,) = unrecorded_batches(Repository.find(repo))
+    assert found.record.batch == genuine and found.present == 3
+    assert found.record.network == ""
+    # Its proofs are not the stamp's (another batch Nid): all made, none stored yet.
+    assert len(found.proofs) == 3
