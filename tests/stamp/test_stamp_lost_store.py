@@ -82,6 +82,11 @@ def test_the_next_stamp_settles_the_network_from_the_chain(nit, repo, on_devnet,
     assert record.network == ""  # the packs do not say which chain it went to
     offline = nit("verify", "dist/artifact-1.bin")
     assert offline.exit_code == 25 and "re-made by `nit fsck --repair`" in offline.stdout
+    # --network names the chain asked for a batch of unknown network; nothing is written.
+    asked = ok(nit("verify", "dist/artifact-1.bin", "--network", "devnet"))
+    assert f"on chain: devnet tx {batch['txHash']}" in asked.stdout
+    assert "not recorded here yet" in asked.stdout
+    assert StampRecords(Repository.find(repo).db).batches()[0].network == ""
 
     sent = nonce(on_devnet)
     again = nit("stamp", "-r", "dist", "--no-ipfs")

@@ -289,12 +289,15 @@ def add_stamp_checks(
     *,
     on_chain: bool = False,
     config: Config | None = None,
+    network: str | None = None,
 ) -> None:
     """Append the stamp checks to each verdict of a stamped commit (the hook of ops.verify).
 
     The anchor is the recorded registration, or with `on_chain` the chain's own
-    record, read from the network the batch was registered on. Without an
-    `asset` (a commit verified on its own) the asset is the stamp's.
+    record, read from the network the batch was registered on (for a batch whose
+    network is unknown, re-made by `nit fsck --repair`: `network`, default
+    `core.network`). Without an `asset` (a commit verified on its own) the asset
+    is the stamp's.
     """
     records = StampRecords(repo.db)
     if asset is None:
@@ -306,6 +309,7 @@ def add_stamp_checks(
     if not stamps:
         return
     networks: dict[str, Network] = {}
+    asked = network
     for verdict in commits:
         found = stamps.get(verdict.commit_nid)
         if found is None:
@@ -321,12 +325,13 @@ def add_stamp_checks(
         if broken is not None:
             verdict.checks.append(broken)
             continue
-        network = None
+        chain = None
         # A batch of unknown network (re-made by fsck --repair): the network asked for.
         if on_chain and (evidence.anchor is not None or not evidence.settled):
-            network = networks.get(record.network) or _network(config, repo, record.network)
-            networks[record.network] = network
-        verdict.checks += check_evidence(evidence, network)
+            name = record.network or asked or ""
+            chain = networks.get(name) or _network(config, repo, name)
+            networks[name] = chain
+        verdict.checks += check_evidence(evidence, chain)
 
 
 def stamped_target(repo: Repository, target: str, network: str | None = None) -> bool:
@@ -345,7 +350,7 @@ def stamped_target(repo: Repository, target: str, network: str | None = None) ->
         return False
     # A record of unknown network (re-made by fsck --repair) may be on any network.
     wanted = (network, UNKNOWN_NETWORK)
-    if any(record.network in wanted for record, _ in records.of_asset(nid)):
+    if any(network is None or record.network in wanted for record, _ in records.of_asset(nid)):
         return True
     hit = None if path.is_file() else records.of_commit(nid)
     return hit is not None and (network is None or hit[0].network in wanted)
