@@ -236,3 +236,45 @@ def test_only_a_signed_batch_of_the_same_committer_is_re_made(
     assert found.record.network == ""
     # Its proofs are not the stamp's (another batch Nid): all made, none stored yet.
     assert len(found.proofs) == 3
+
+
+def _sql(repo: Path, statement: str) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(repo / ".numbers" / "store.db")) as db:
+        db.execute(statement)
+        db.commit()
+
+
+def test_leaves_lost_from_a_record_are_re_made(nit, repo, on_devnet, artifacts) -> None:
+    """A damaged store's salvage may keep a batch's row and lose some of its leaves:
+    the record is re-made whole from the packs, on the network it had."""
+    artifacts(3)
+    (batch,) = stamp_json(nit, "-r", "dist")["batches"]
+    _sql(repo, "DELETE FROM stamps WHERE leaf > 0")
+    found = json.loads(nit("fsck", "--json").stdout)
+    assert not found["ok"]
+    assert {p["name"] for p in found["problems"] if p["kind"] == "stamp"} == {batch["batch"]}
+    repaired = repair(nit)
+    assert any("damaged stamp record" in s and "on devnet" in s for s in repaired["repaired"])
+    (record,) = StampRecords(Repository.find(repo).db).batches("devnet")
+    assert len(record.entries) == 3
+    assert "leaf 3 of 3" in ok(nit("verify", "dist/artifact-2.bin", "--remote")).stdout
+
+
+def test_leaves_whose_batch_row_was_lost(nit, repo, on_devnet, artifacts) -> None:
+    """The batch's row lost, its leaves kept: the commits stay anchored meanwhile,
+    and the re-made record takes an id no kept leaf has."""
+    artifacts(2)
+    report = stamp_json(nit, "-r", "dist")
+    _sql(repo, "DELETE FROM stamp_batches")
+    sent = nonce(on_devnet)
+    plan = json.loads(ok(nit("push", "--dry-run", "--no-ipfs", "--json")).stdout)["commits"]
+    assert plan == []  # the batch is recorded on devnet; the artifacts are still stamped
+    repair(nit)
+    (record,) = StampRecords(Repository.find(repo).db).batches()
+    assert record.network == "devnet"  # its refs/remotes say where it is
+    assert [e.commit for e in record.entries] == [a["commit"] for a in report["artifacts"]]
+    assert nit("stamp", "-r", "dist", "--no-ipfs").exit_code == 24
+    assert nonce(on_devnet) == sent

@@ -125,10 +125,17 @@ class StampRecords:
         with self.store.write():
             ensure_tables(self.store)
             self._present = True
-            cursor = self.store.execute(
-                "INSERT INTO stamp_batches(batch, network, root, commit_nid, content, leaves) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+            # Past every leaf's batch id too: leaves whose batch row was lost in a
+            # damaged store (kept by fsck --repair) never join a new batch.
+            (batch_id,) = self.store.one(
+                "SELECT 1 + max(coalesce((SELECT max(id) FROM stamp_batches), 0), "
+                "coalesce((SELECT max(batch) FROM stamps), 0))"
+            ) or (1,)
+            self.store.execute(
+                "INSERT INTO stamp_batches(id, batch, network, root, commit_nid, content, leaves) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
+                    batch_id,
                     str(record.batch),
                     record.network,
                     record.root,
@@ -137,7 +144,6 @@ class StampRecords:
                     record.leaves,
                 ),
             )
-            batch_id = cursor.lastrowid
             self.store.executemany(
                 "INSERT INTO stamps(batch, leaf, asset, commit_nid, proof) VALUES (?, ?, ?, ?, ?)",
                 (
@@ -145,6 +151,14 @@ class StampRecords:
                     for e in record.entries
                 ),
             )
+
+    def forget(self, batch: str) -> None:
+        """Drop a batch's record and its leaves (fsck --repair, before re-making it)."""
+        with self.store.write():
+            row = self.store.one("SELECT id FROM stamp_batches WHERE batch = ?", (str(batch),))
+            if row is not None:
+                self.store.execute("DELETE FROM stamps WHERE batch = ?", (row[0],))
+                self.store.execute("DELETE FROM stamp_batches WHERE id = ?", (row[0],))
 
     # --- reading ------------------------------------------------------------------
     def _record(self, row: Sequence[object], want: str | None = None) -> BatchRecord:

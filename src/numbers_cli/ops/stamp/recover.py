@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from numbers_cli.errors import NitError
+from numbers_cli.errors import InvalidFormat, NitError
 from numbers_cli.model import jsjson, merkle
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import RAW_PREFIX, Nid
@@ -64,6 +64,9 @@ class RecoveredBatch:
     proofs: tuple[tuple[bytes, bytes], ...]
     #: Artifact commits found in their assets' histories (the others are not here).
     present: int
+    #: A record is on file but its leaves cannot be read whole (a damaged store's
+    #: salvage): it is replaced, keeping its network.
+    replaces: bool = False
 
 
 def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
@@ -73,11 +76,12 @@ def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
     try:
         known = StampRecords(repo.db).batch_nids()
         histories = repo.refs.histories()
+        damaged = _damaged_records(repo, known)
     except NitError:
         return []  # a damaged store or ref: fsck reports that, and repairs it first
     found = []
     for asset, commits in histories.items():
-        if not commits or str(asset) in known:
+        if not commits or (str(asset) in known and str(asset) not in damaged):
             continue
         try:
             data = repo.objects.get(commits[0])
@@ -85,8 +89,9 @@ def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
             continue
         if _BATCH_ABSTRACT not in data:
             continue
+        network = damaged.get(str(asset), UNKNOWN_NETWORK)
         try:
-            recovered = _remake(repo, asset, commits[0], data, histories)
+            recovered = _remake(repo, asset, commits[0], data, histories, network)
         except (NitError, ValueError, TypeError):
             continue  # not a batch, or not one whose claims hold
         if recovered is not None:
@@ -94,8 +99,28 @@ def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
     return found
 
 
+def _damaged_records(repo: Repository, known: set[str]) -> dict[str, str]:
+    """Batch → stored network, of the records whose leaves cannot be read whole."""
+    records = StampRecords(repo.db)
+    damaged = {}
+    for batch in known:
+        try:
+            record = records.get(batch)
+            if record is not None:
+                record.entries  # noqa: B018 - read to check them
+        except InvalidFormat:
+            row = repo.db.one("SELECT network FROM stamp_batches WHERE batch = ?", (batch,))
+            damaged[batch] = str(row[0]) if row else UNKNOWN_NETWORK
+    return damaged
+
+
 def _remake(
-    repo: Repository, batch: Nid, commit_nid: Nid, data: bytes, histories: dict[Nid, list[Nid]]
+    repo: Repository,
+    batch: Nid,
+    commit_nid: Nid,
+    data: bytes,
+    histories: dict[Nid, list[Nid]],
+    network: str | None = None,
 ) -> RecoveredBatch | None:
     from numbers_cli.ops.signatures import check_signature
     from numbers_cli.ops.trees import read_file
@@ -144,19 +169,28 @@ def _remake(
             missing.append((key, proof))
         entries.append(StampEntry(artifact.nid, artifact.commit, proof_nid, index))
     content = all(repo.objects.has(artifact.nid) for artifact in manifest.artifacts)
+    replaces = network is not None
     record = BatchRecord(
-        batch, UNKNOWN_NETWORK, merkle.to_hex(root), commit_nid, tuple(entries), content
+        batch, network or UNKNOWN_NETWORK, merkle.to_hex(root), commit_nid, tuple(entries), content
     )
-    return RecoveredBatch(record, tuple(missing), present)
+    return RecoveredBatch(record, tuple(missing), present, replaces)
 
 
 def record_recovered(repo: Repository, recovered: RecoveredBatch) -> str:
     """Store the missing proofs and the record (inside the caller's transaction);
     the sentence `nit fsck --repair` reports."""
+    records = StampRecords(repo.db)
     if recovered.proofs:
         repo.objects.add_blocks(list(recovered.proofs))
-    StampRecords(repo.db).record(recovered.record)
     record = recovered.record
+    if recovered.replaces:
+        records.forget(record.batch)
+    records.record(record)
+    if record.network:
+        return (
+            f"re-made the damaged stamp record of batch {record.batch} from its signed tree "
+            f"and manifest ({record.leaves} artifacts, on {record.network})"
+        )
     proofs = len(recovered.proofs)
     again = f", {proofs} proof{'' if proofs == 1 else 's'} stored again" if proofs else ""
     return (
@@ -167,8 +201,13 @@ def record_recovered(repo: Repository, recovered: RecoveredBatch) -> str:
 
 
 def describe(recovered: RecoveredBatch) -> str:
-    """The problem `nit fsck` reports for a batch with no record."""
+    """The problem `nit fsck` reports for a batch with no record (or a damaged one)."""
     n = recovered.record.leaves
+    if recovered.replaces:
+        return (
+            "has a stamp record whose leaves cannot be read whole (`nit fsck --repair` "
+            "re-makes it from the signed batch in the packs)"
+        )
     return (
         f"has no stamp record: `nit push` would register its {n} artifact"
         f"{'' if n == 1 else 's'}' commits one by one (`nit fsck --repair` re-makes "
