@@ -26,8 +26,9 @@ network the batch went to (that was `refs/remotes`, in the store too): the
 record's network is unknown until a chain read settles it (`repo/stamps.py`,
 `ops/stamp/settle.py`).
 
-Cost: the first commit of every history is read (commits are small) and only
-those whose `abstract` is a stamp batch's are looked at further.
+Cost: the first commit of every history but a stamped artifact's is read
+(commits are small) and only those whose `abstract` is a stamp batch's are
+looked at further; the records' leaf rows are counted in one query.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from numbers_cli.errors import InvalidFormat, NitError
+from numbers_cli.errors import NitError
 from numbers_cli.model import jsjson, merkle
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import RAW_PREFIX, Nid
@@ -80,8 +81,11 @@ def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
     except NitError:
         return []  # a damaged store or ref: fsck reports that, and repairs it first
     found = []
+    artifacts = StampRecords(repo.db).stamped_counts()  # their first commit is no batch's
     for asset, commits in histories.items():
-        if not commits or (str(asset) in known and str(asset) not in damaged):
+        if not commits or str(asset) in artifacts:
+            continue
+        if str(asset) in known and str(asset) not in damaged:
             continue
         try:
             data = repo.objects.get(commits[0])
@@ -100,18 +104,19 @@ def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
 
 
 def _damaged_records(repo: Repository, known: set[str]) -> dict[str, str]:
-    """Batch → stored network, of the records whose leaves cannot be read whole."""
-    records = StampRecords(repo.db)
-    damaged = {}
-    for batch in known:
-        try:
-            record = records.get(batch)
-            if record is not None:
-                record.entries  # noqa: B018 - read to check them
-        except InvalidFormat:
-            row = repo.db.one("SELECT network FROM stamp_batches WHERE batch = ?", (batch,))
-            damaged[batch] = str(row[0]) if row else UNKNOWN_NETWORK
-    return damaged
+    """Batch → stored network, of the records whose leaf rows are not 0..n-1 (counted
+    in one query; a malformed row is check_stamps' to report)."""
+    if not known:
+        return {}
+    rows = repo.db.all(
+        "SELECT b.batch, b.network, b.leaves, count(s.leaf), min(s.leaf), max(s.leaf) "
+        "FROM stamp_batches b LEFT JOIN stamps s ON s.batch = b.id GROUP BY b.id"
+    )
+    return {
+        str(batch): str(network)
+        for batch, network, leaves, count, low, high in rows
+        if (count, low, high) != (leaves, 0, leaves - 1)
+    }
 
 
 def _remake(
