@@ -93,7 +93,7 @@ def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
             continue
         if _BATCH_ABSTRACT not in data:
             continue
-        network = damaged.get(str(asset), UNKNOWN_NETWORK)
+        network = damaged.get(str(asset))  # None: no record at all
         try:
             recovered = _remake(repo, asset, commits[0], data, histories, network)
         except (NitError, ValueError, TypeError):
