@@ -209,7 +209,8 @@ def _verify_remote(
     "--repair",
     is_flag=True,
     help="Rebuild what can be rebuilt: the store index from the packs, refs from "
-    "dangling commits, damaged blocks from tracked working files.",
+    "dangling commits, damaged blocks from tracked working files, stamp records "
+    "from the signed batches.",
 )
 @json_option
 @pass_env
