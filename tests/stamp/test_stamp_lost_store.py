@@ -282,3 +282,19 @@ def test_leaves_whose_batch_row_was_lost(nit, repo, on_devnet, artifacts) -> Non
     assert [e.commit for e in record.entries] == [a["commit"] for a in report["artifacts"]]
     assert nit("stamp", "-r", "dist", "--no-ipfs").exit_code == 24
     assert nonce(on_devnet) == sent
+
+
+def test_a_fetch_of_the_batch_places_it(nit, repo, on_devnet, artifacts) -> None:
+    """`nit fetch BATCH` records the chain's list in refs/remotes: the re-made record
+    is then read as registered there, with no stamp or push."""
+    artifacts(2)
+    (batch,) = stamp_json(nit, "-r", "dist")["batches"]
+    lose_store(repo)
+    repair(nit)
+    fetched = json.loads(ok(nit("fetch", batch["batch"], "--json")).stdout)
+    assert fetched["remoteUpdated"] and not fetched["headUpdated"]
+    (record,) = StampRecords(Repository.find(repo).db).batches("devnet")
+    assert record.batch == batch["batch"]
+    result = ok(nit("verify", "dist/artifact-0.bin"))
+    assert f"registered on devnet in tx {batch['txHash']}" in result.stdout
+    assert json.loads(ok(nit("status", "--json")).stdout)["unpushed"] == []
