@@ -112,7 +112,9 @@ def verify(
     if chain and not _stamped_here(env, target, network):
         ctx.exit(_verify_remote(env, target, network, policy, as_json))  # trace (issue 11)
     repo, config = open_repo(env.cwd)
-    verdict = verify_op.verify(repo, target, config=config, policy=policy, stamps_on_chain=chain)
+    verdict = verify_op.verify(
+        repo, target, config=config, policy=policy, stamps_on_chain=chain, stamps_network=network
+    )
     _render(ctx, env, verdict, as_json, target)
 
 
@@ -207,7 +209,8 @@ def _verify_remote(
     "--repair",
     is_flag=True,
     help="Rebuild what can be rebuilt: the store index from the packs, refs from "
-    "dangling commits, damaged blocks from tracked working files.",
+    "dangling commits, damaged blocks from tracked working files, stamp records "
+    "from the signed batches.",
 )
 @json_option
 @pass_env

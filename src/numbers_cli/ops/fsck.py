@@ -14,7 +14,9 @@ What is checked, by damage class:
   problem when their asset has no ref at all (a deleted ref), else listed only
   (a diverged import keeps its commits that way);
 - `index`: staged trees are valid and their blocks present; tracked rows sane;
-- `stamp`: every stamp record's batch and leaves (ops/stamp/check.py, issue 14).
+- `stamp`: every stamp record's batch and leaves (ops/stamp/check.py, issue 14),
+  and batches in the histories with no record (a lost store.db;
+  ops/stamp/recover.py re-makes them from the signed batch in the packs).
 Files added by reference are reported apart (`references`): one that changed
 or is gone is not a damaged repository, but it can no longer be pushed. A
 commit whose profile committer is not in this repository cannot be tied to its
@@ -130,6 +132,7 @@ class Findings:
     bad_staged: list[str] = field(default_factory=list)
     missing_staged: list[str] = field(default_factory=list)
     bad_tracked: list[bytes] = field(default_factory=list)
+    unrecorded_batches: list[Any] = field(default_factory=list)  # ops.stamp.recover
 
 
 def fsck(repo: Repository, *, repair: bool = False) -> FsckReport:
@@ -167,6 +170,11 @@ def check(repo: Repository) -> tuple[FsckReport, Findings]:
     from numbers_cli.ops.stamp.check import check_stamps  # stamp (issue 14)
 
     check_stamps(repo, lambda name, message: report.add("stamp", name, message))
+    from numbers_cli.ops.stamp.recover import describe, unrecorded_batches
+
+    for recovered in unrecorded_batches(repo):
+        report.add("stamp", str(recovered.record.batch), describe(recovered))
+        found.unrecorded_batches.append(recovered)
     _check_dangling(repo, report, found, commits, referenced)
     _check_index(repo, report, found)
     _check_references(repo, report)

@@ -11,6 +11,9 @@ Each repair is one sentence in the report. In order:
   index entry is dropped, so that `nit import` or `nit fetch` can bring it back;
 - refs: lines that are not Nids dropped; a deleted history re-made from its
   dangling commits, in the order of their timestamps;
+- stamp records: a batch in the histories with no record (a lost store.db)
+  gets it back from its signed tree and manifest (ops/stamp/recover.py), once
+  the histories are back;
 - index: damaged staged entries dropped (`nit add` the file again), and the
   staged files whose blocks are gone stored again from the working tree.
 Everything after the store rebuild happens in one transaction.
@@ -55,6 +58,7 @@ def repair_findings(repo: Repository, found: Findings) -> list[str]:
         _repair_packs(repo, found, done)
         _repair_blocks(repo, found, done)
         _repair_refs(repo, found, done)
+        _repair_stamps(repo, found, done)
         _repair_index(repo, txn, found, done)
     return done
 
@@ -169,6 +173,17 @@ def _repair_refs(repo: Repository, found: Findings, done: list[str]) -> None:
         repo.refs.set(rel, "".join(f"{c}\n" for c in history))
         commits = "1 dangling commit" if len(orphans) == 1 else f"{len(orphans)} dangling commits"
         done.append(f"restored {rel} from {commits}")
+
+
+def _repair_stamps(repo: Repository, found: Findings, done: list[str]) -> None:
+    """Stamp records re-made from the packs; looked for again after histories were
+    restored (in this transaction), so a lost store needs no extra round."""
+    if not (found.unrecorded_batches or found.orphans):
+        return
+    from numbers_cli.ops.stamp.recover import record_recovered, unrecorded_batches
+
+    for recovered in unrecorded_batches(repo):
+        done.append(record_recovered(repo, recovered))
 
 
 def _repair_index(repo: Repository, txn, found: Findings, done: list[str]) -> None:  # type: ignore[no-untyped-def]

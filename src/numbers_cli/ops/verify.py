@@ -108,6 +108,7 @@ class _Context:
     policy: Policy | None
     config: Config | None = None
     stamps_on_chain: bool = False  # stamp (issue 14): ask the chain for each batch's anchor
+    stamps_network: str | None = None  # the chain asked for a batch of unknown network
 
 
 def verify(
@@ -117,16 +118,20 @@ def verify(
     config: Config | None = None,
     policy: Policy | None = None,
     stamps_on_chain: bool = False,
+    stamps_network: str | None = None,
 ) -> Verdict:
     """Verify a file (inside this repository or not), an asset Nid or a commit Nid.
 
     With `config`, committer profiles missing here are fetched from the
     configured IPFS remote; without it, only this repository is asked.
     A stamped commit is also checked up to its batch's registration: as
-    recorded here, or with `stamps_on_chain` read back from the chain.
+    recorded here, or with `stamps_on_chain` read back from the chain (that of
+    `stamps_network`, default `core.network`, for a batch whose network is unknown).
     """
     with open_profiles(repo, config) as profiles:
-        verdict = _verify(repo, target, _Context(profiles, policy, config, stamps_on_chain))
+        verdict = _verify(
+            repo, target, _Context(profiles, policy, config, stamps_on_chain, stamps_network)
+        )
         if policy is not None and verdict.asset is not None:
             _check_policy(repo, verdict, policy)
         return verdict
@@ -153,7 +158,12 @@ def _verify(repo: Repository, target: str, ctx: _Context) -> Verdict:
         from numbers_cli.ops.stamp.verify import add_stamp_checks  # stamp (issue 14)
 
         add_stamp_checks(
-            repo, verdict.commits, None, on_chain=ctx.stamps_on_chain, config=ctx.config
+            repo,
+            verdict.commits,
+            None,
+            on_chain=ctx.stamps_on_chain,
+            config=ctx.config,
+            network=ctx.stamps_network,
         )
         return verdict
     raise NotFound(
@@ -285,7 +295,14 @@ def _verify_history(repo: Repository, verdict: Verdict, asset: Nid, ctx: _Contex
     # stamp (issue 14): a stamped commit also proves its leaf, root and registered batch.
     from numbers_cli.ops.stamp.verify import add_stamp_checks
 
-    add_stamp_checks(repo, verdict.commits, asset, on_chain=ctx.stamps_on_chain, config=ctx.config)
+    add_stamp_checks(
+        repo,
+        verdict.commits,
+        asset,
+        on_chain=ctx.stamps_on_chain,
+        config=ctx.config,
+        network=ctx.stamps_network,
+    )
 
 
 def _read_tree(repo: Repository, cid: Nid) -> tuple[bytes | None, bool]:

@@ -7,7 +7,8 @@ blocks whose bytes hash to their CID. A pack's header is re-written from the
 pack's name (or its first block), and the `format` file from the store. What
 was only in the database (staged trees, tracked paths, files added by
 reference, what is known to be on chains) is not in any pack; `nit add` and
-`nit push`/`nit fetch` learn it again.
+`nit push`/`nit fetch` learn it again. The stamp records are re-made from the
+signed batches the packs hold (`ops/stamp/recover.py`), all but their network.
 """
 
 from __future__ import annotations

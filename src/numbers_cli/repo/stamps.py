@@ -18,6 +18,15 @@ as for any pushed commit.
 The tables are part of the store's schema (`repo.store.STAMP_SCHEMA`); a format-2
 store made before them gets them on its first stamp (`ensure_tables`), and
 reads of a store without them find no stamps.
+
+A batch's network may be unknown (`UNKNOWN_NETWORK`, the empty string): a record
+that `nit fsck --repair` re-made from the packs after `store.db` was lost, since
+which chain a batch went to was only in the store. Such a record is read as
+registered on the network whose `refs/remotes/<net>/<batch>` holds its commit,
+i.e. as soon as a chain read (`nit push` finding it, `nit fetch`, `nit stamp`)
+recorded it there; `settle` writes that down. Until then it anchors its
+artifacts all the same: `stamped_commits` and `stamped_counts` ask no network,
+so `nit push` never registers a stamped artifact's commit on its own.
 """
 
 from __future__ import annotations
@@ -27,9 +36,13 @@ from dataclasses import dataclass
 
 from numbers_cli.errors import InvalidFormat
 from numbers_cli.model.nid import Nid
+from numbers_cli.repo.refs import REMOTES, Refs
 from numbers_cli.repo.store import STAMP_SCHEMA, Store, repair_hint
 
-__all__ = ["BatchRecord", "StampEntry", "StampRecords", "ensure_tables"]
+__all__ = ["UNKNOWN_NETWORK", "BatchRecord", "StampEntry", "StampRecords", "ensure_tables"]
+
+#: The network of a record re-made from the packs, before a chain read settles it.
+UNKNOWN_NETWORK = ""
 
 _BATCH_COLUMNS = "id, batch, network, root, commit_nid, content, leaves"
 #: Bound parameters per IN (...) query, well under SQLite's limit.
@@ -112,10 +125,17 @@ class StampRecords:
         with self.store.write():
             ensure_tables(self.store)
             self._present = True
-            cursor = self.store.execute(
-                "INSERT INTO stamp_batches(batch, network, root, commit_nid, content, leaves) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+            # Past every leaf's batch id too: leaves whose batch row was lost in a
+            # damaged store (kept by fsck --repair) never join a new batch.
+            (batch_id,) = self.store.one(
+                "SELECT 1 + max(coalesce((SELECT max(id) FROM stamp_batches), 0), "
+                "coalesce((SELECT max(batch) FROM stamps), 0))"
+            ) or (1,)
+            self.store.execute(
+                "INSERT INTO stamp_batches(id, batch, network, root, commit_nid, content, leaves) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
+                    batch_id,
                     str(record.batch),
                     record.network,
                     record.root,
@@ -124,7 +144,6 @@ class StampRecords:
                     record.leaves,
                 ),
             )
-            batch_id = cursor.lastrowid
             self.store.executemany(
                 "INSERT INTO stamps(batch, leaf, asset, commit_nid, proof) VALUES (?, ?, ?, ?, ?)",
                 (
@@ -133,14 +152,24 @@ class StampRecords:
                 ),
             )
 
+    def forget(self, batch: str) -> None:
+        """Drop a batch's record and its leaves (fsck --repair, before re-making it)."""
+        with self.store.write():
+            row = self.store.one("SELECT id FROM stamp_batches WHERE batch = ?", (str(batch),))
+            if row is not None:
+                self.store.execute("DELETE FROM stamps WHERE batch = ?", (row[0],))
+                self.store.execute("DELETE FROM stamp_batches WHERE id = ?", (row[0],))
+
     # --- reading ------------------------------------------------------------------
-    def _record(self, row: Sequence[object]) -> BatchRecord:
+    def _record(self, row: Sequence[object], want: str | None = None) -> BatchRecord:
         batch_id, batch, network, root, commit, content, leaves = row
         try:
             nid = Nid.parse(str(batch))
             commit_nid = Nid.parse(str(commit))
         except InvalidFormat as exc:
             raise self.damaged(str(batch), exc.message) from None
+        if network == UNKNOWN_NETWORK:
+            network = self._registered_on(str(batch), str(commit), want)
         return BatchRecord(
             nid,
             str(network),
@@ -173,15 +202,60 @@ class StampRecords:
         except InvalidFormat as exc:
             raise self.damaged(batch, f"leaf {leaf}: {exc.message}") from None
 
+    def _registered_on(self, batch: str, commit: str, want: str | None) -> str:
+        """The network of a record whose network is unknown: the one (`want`, if
+        given; else the first by name) whose refs/remotes hold the batch's commit."""
+        if want is not None:
+            rows = self.store.all(
+                "SELECT name, value FROM refs WHERE name = ?", (Refs.remote_rel(want, batch),)
+            )
+        else:
+            rows = self.store.all(
+                "SELECT name, value FROM refs WHERE name >= ? AND name < ? AND name LIKE ? "
+                "ORDER BY name",
+                (REMOTES, "refs/remotes0", Refs.remote_rel("%", batch)),
+            )
+        for name, value in rows:
+            if any(line.split()[:1] == [commit] for line in str(value).splitlines()):
+                return str(name)[len(REMOTES) : -len(batch) - 1]
+        return UNKNOWN_NETWORK
+
     def batches(self, network: str | None = None) -> list[BatchRecord]:
         """Every batch on record (of `network`, if given), oldest first."""
         if not self._ready():
             return []
         sql = f"SELECT {_BATCH_COLUMNS} FROM stamp_batches"
         params: tuple[object, ...] = ()
-        if network is not None:
-            sql, params = sql + " WHERE network = ?", (network,)
-        return [self._record(row) for row in self.store.all(sql + " ORDER BY id", params)]
+        if network is not None:  # and those of unknown network recorded there
+            sql, params = sql + " WHERE network IN (?, '')", (network,)
+        records = [
+            self._record(row, network) for row in self.store.all(sql + " ORDER BY id", params)
+        ]
+        return [r for r in records if network is None or r.network == network]
+
+    def unsettled(self) -> list[BatchRecord]:
+        """Batches whose network is not written down (re-made by `nit fsck --repair`);
+        each one's `network` as refs/remotes say, or UNKNOWN_NETWORK."""
+        if not self._ready():
+            return []
+        rows = self.store.all(
+            f"SELECT {_BATCH_COLUMNS} FROM stamp_batches WHERE network = '' ORDER BY id"
+        )
+        return [self._record(row) for row in rows]
+
+    def batch_nids(self) -> set[str]:
+        """The batches on record, as stored (no row parsed: fsck reads damaged stores too)."""
+        if not self._ready():
+            return set()
+        return {str(batch) for (batch,) in self.store.all("SELECT batch FROM stamp_batches")}
+
+    def settle(self, batch: str, network: str) -> None:
+        """Write down the network of a batch whose network was unknown (in a write)."""
+        with self.store.write():
+            self.store.execute(
+                "UPDATE stamp_batches SET network = ? WHERE batch = ? AND network = ''",
+                (network, str(batch)),
+            )
 
     def get(self, batch: str) -> BatchRecord | None:
         if not self._ready():
@@ -205,8 +279,8 @@ class StampRecords:
                 f"WHERE s.{column} IN ({marks})"
             )
             params: list[object] = list(chunk)
-            if network is not None:
-                sql += " AND b.network = ?"
+            if network is not None:  # and those of unknown network, checked in _pairs
+                sql += " AND b.network IN (?, '')"
                 params.append(network)
             for row in self.store.all(sql + " ORDER BY b.id, s.leaf", params):
                 yield row[:7], row[7:]
@@ -219,7 +293,9 @@ class StampRecords:
         for head, leaf in self._joined(column, values, network):
             record = records.get(head[0])
             if record is None:
-                record = records[head[0]] = self._record(head)
+                record = records[head[0]] = self._record(head, network)
+            if network is not None and record.network != network:
+                continue  # of unknown network, not recorded on this one
             found.append((record, self._entry(str(record.batch), leaf)))
         return found
 

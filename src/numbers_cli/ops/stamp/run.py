@@ -1,6 +1,9 @@
 """`nit stamp`: many artifacts, one Merkle root, one registration.
 
 A stamp runs in this order, each step safe to die in:
+0. Records whose network is unknown (re-made from the packs by
+   `nit fsck --repair`) are placed first: by refs/remotes, the push journal, or
+   this network's chain (`ops/stamp/settle.py`); one found nowhere is left alone.
 1. Batches an interrupted stamp wrote but did not get registered (or
    recorded) on this network are finished first (uploaded, then registered through `nit push`'s
    journal and pipeline), so running the same stamp again after a crash
@@ -41,6 +44,7 @@ from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.stamp import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
 from numbers_cli.ops.stamp.batch import BatchDraft, draft_batch
 from numbers_cli.ops.stamp.inputs import HashedArtifact, hash_input, plan_inputs
+from numbers_cli.ops.stamp.settle import settle_networks, unsettled_note
 from numbers_cli.repo.push_journal import PushJournal
 from numbers_cli.repo.repository import Repository
 from numbers_cli.repo.stamps import BatchRecord, StampEntry, StampRecords
@@ -177,6 +181,10 @@ def stamp(
     # Unregistered batches, and registered ones a killed stamp left in the push
     # journal (finishing it tells this run they were its own).
     journalled = {entry["asset"] for entry in PushJournal(repo.dir, network.name).entries()}
+    # Records re-made by `nit fsck --repair` (network unknown): placed by the refs, the
+    # journal or this chain, before anything is decided about them.
+    for record in settle_networks(repo, network, journalled, client_options):
+        report.notes.append(unsettled_note(record, network))
     pending = [
         r
         for r in StampRecords(repo.db).batches(network.name)

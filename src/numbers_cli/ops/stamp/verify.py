@@ -31,7 +31,7 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid, short
 from numbers_cli.model.stamp import InclusionProof, commit_digest
 from numbers_cli.repo.repository import Repository
-from numbers_cli.repo.stamps import BatchRecord, StampEntry, StampRecords
+from numbers_cli.repo.stamps import UNKNOWN_NETWORK, BatchRecord, StampEntry, StampRecords
 
 if TYPE_CHECKING:
     from numbers_cli.chain import Network
@@ -73,7 +73,10 @@ class StampEvidence:
     proof: tuple[bytes, ...]
     batch_commit_data: str  # the batch commit's exact on-chain string
     batch_tree: bytes  # the batch tree's exact bytes
-    anchor: Anchor | None  # None: not registered yet
+    anchor: Anchor | None  # None: not registered yet (or not on record here)
+    #: False: the batch's network is unknown (a record `nit fsck --repair` re-made
+    #: from the packs, before a chain read settled it).
+    settled: bool = True
 
 
 def _check(name: str, ok: bool, detail: str, code: ExitCode = ExitCode.VERIFY_STAMP) -> Check:
@@ -144,12 +147,22 @@ def check_batch(evidence: StampEvidence) -> list[Check]:
 def check_anchor(evidence: StampEvidence, network: Network | None) -> Check:
     """`anchor`: the batch's commit on chain (or, with `network` None, the local record)."""
     anchor = evidence.anchor
-    if anchor is None:
+    if anchor is None and network is None:
+        if not evidence.settled:
+            return _check(
+                "anchor",
+                False,
+                f"batch {short(evidence.batch)}'s registration is not on record here: its "
+                "record was re-made by `nit fsck --repair` (`--remote` reads it from the chain, "
+                "`nit push` records it)",
+            )
         return _check(
             "anchor",
             False,
             f"batch {short(evidence.batch)} is not registered yet (run the stamp again to finish)",
         )
+    if anchor is None:
+        return _read_anchor(evidence, network)  # type: ignore[arg-type]
     if network is None:
         return _check(
             "anchor",
@@ -181,6 +194,27 @@ def check_anchor(evidence: StampEvidence, network: Network | None) -> Check:
                 True,
                 f"on chain: {network.name} tx {record.tx_hash} block {record.block_number}, "
                 f"sent by {record.recorder}{moved}",
+            )
+    return _check(
+        "anchor",
+        False,
+        f"{network.name} holds no registration of batch {short(evidence.batch)} with this commit",
+    )
+
+
+def _read_anchor(evidence: StampEvidence, network: Network) -> Check:
+    """`anchor` of a batch with no registration on record here: the chain's own word."""
+    from numbers_cli.chain import ChainClient
+
+    with ChainClient(network) as client:
+        records = client.history(evidence.batch)
+    for record in records:
+        if record.commit_data == evidence.batch_commit_data:
+            return _check(
+                "anchor",
+                True,
+                f"on chain: {network.name} tx {record.tx_hash} block {record.block_number}, "
+                f"sent by {record.recorder} (not recorded here yet: `nit push` records it)",
             )
     return _check(
         "anchor",
@@ -229,6 +263,7 @@ def evidence_of(
         batch_commit_data=commit_data.decode("utf-8"),
         batch_tree=tree,
         anchor=anchor,
+        settled=bool(record.network),
     )
     return evidence, proof
 
@@ -254,12 +289,15 @@ def add_stamp_checks(
     *,
     on_chain: bool = False,
     config: Config | None = None,
+    network: str | None = None,
 ) -> None:
     """Append the stamp checks to each verdict of a stamped commit (the hook of ops.verify).
 
     The anchor is the recorded registration, or with `on_chain` the chain's own
-    record, read from the network the batch was registered on. Without an
-    `asset` (a commit verified on its own) the asset is the stamp's.
+    record, read from the network the batch was registered on (for a batch whose
+    network is unknown, re-made by `nit fsck --repair`: `network`, default
+    `core.network`). Without an `asset` (a commit verified on its own) the asset
+    is the stamp's.
     """
     records = StampRecords(repo.db)
     if asset is None:
@@ -271,6 +309,7 @@ def add_stamp_checks(
     if not stamps:
         return
     networks: dict[str, Network] = {}
+    asked = network
     for verdict in commits:
         found = stamps.get(verdict.commit_nid)
         if found is None:
@@ -286,11 +325,13 @@ def add_stamp_checks(
         if broken is not None:
             verdict.checks.append(broken)
             continue
-        network = None
-        if on_chain and evidence.anchor is not None:
-            network = networks.get(record.network) or _network(config, repo, record.network)
-            networks[record.network] = network
-        verdict.checks += check_evidence(evidence, network)
+        chain = None
+        # A batch of unknown network (re-made by fsck --repair): the network asked for.
+        if on_chain and (evidence.anchor is not None or not evidence.settled):
+            name = record.network or asked or ""
+            chain = networks.get(name) or _network(config, repo, name)
+            networks[name] = chain
+        verdict.checks += check_evidence(evidence, chain)
 
 
 def stamped_target(repo: Repository, target: str, network: str | None = None) -> bool:
@@ -307,10 +348,12 @@ def stamped_target(repo: Repository, target: str, network: str | None = None) ->
         nid = nid_of_file(path) if path.is_file() else repo.resolve_asset(target)
     except NitError:
         return False
-    if records.of_asset(nid, network):
+    # A record of unknown network (re-made by fsck --repair) may be on any network.
+    wanted = (network, UNKNOWN_NETWORK)
+    if any(network is None or record.network in wanted for record, _ in records.of_asset(nid)):
         return True
     hit = None if path.is_file() else records.of_commit(nid)
-    return hit is not None and network in (None, hit[0].network)
+    return hit is not None and (network is None or hit[0].network in wanted)
 
 
 def _tree_sha(repo: Repository, commit_nid: Nid) -> Any:
@@ -323,7 +366,8 @@ def _tree_sha(repo: Repository, commit_nid: Nid) -> Any:
 
 
 def _network(config: Config | None, repo: Repository, name: str) -> Network:
+    """The network `name` (unknown, "": the default network)."""
     from numbers_cli.config import Config
     from numbers_cli.ops.networks import resolve_network
 
-    return resolve_network(config or Config.load(repo.workdir), name)
+    return resolve_network(config or Config.load(repo.workdir), name or None)
