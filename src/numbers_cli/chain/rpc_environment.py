@@ -80,6 +80,8 @@ def node_connection(url: str) -> tuple[PoolManager, str, dict[str, str]]:
 
 def proxy_for(url: str) -> str | None:
     """The proxy the environment sets for `url` (None: connect directly)."""
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return None  # the usual case, without importing urllib.request to learn it
     from urllib.request import getproxies, proxy_bypass
 
     parts = urlsplit(url)
