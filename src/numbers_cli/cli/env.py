@@ -20,8 +20,6 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from numbers_cli.cli.console import NitConsole
-
 
 def __getattr__(name: str) -> Any:
     """`cli.env.NitConsole` still names the console class (it lives in `cli.console`)."""
