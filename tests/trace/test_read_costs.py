@@ -112,7 +112,7 @@ try:
     main(sys.argv[1:])
 except SystemExit as exc:
     code = exc.code
-loaded = [m for m in ("requests", "web3", "eth_abi", "eth_account", "Crypto",
+loaded = [m for m in ("requests", "urllib3", "web3", "eth_abi", "eth_account", "Crypto",
                       "numbers_cli.chain.client", "numbers_cli.ops.proof.export",
                       "numbers_cli.ops.remote_history") if m in sys.modules]
 print(code, ",".join(loaded), file=sys.stderr)

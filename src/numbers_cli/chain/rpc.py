@@ -1,4 +1,4 @@
-"""JSON-RPC transport to an EVM node, over a `requests` session.
+"""JSON-RPC transport to an EVM node, over a urllib3 connection pool.
 
 Why raw JSON-RPC and not web3's high-level `w3.eth` API: nit needs batches
 that include `eth_sendRawTransaction` (web3's batching refuses them), exact
@@ -6,11 +6,16 @@ control over which calls are made (the spec prescribes the log query), and
 one place where every transport or node failure becomes a one-line
 NetworkError. Why not web3's HTTPProvider underneath: importing web3 costs
 about a second, most of `nit log --remote`'s time; the protocol is a POST of
-JSON, which `requests` (session reuse, keep-alive) does as well.
+JSON. Why urllib3 and not `requests` on top of it: requests adds ~20 ms of
+imports (charset detection, cookies, IDNA) to every chain command and nothing
+a POST of JSON to one node uses; what it did read from the environment
+(proxies and NO_PROXY, the CA bundle, .netrc) is read here once per node, with
+the standard library's own readers (`chain.rpc_environment`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from numbers_cli.errors import NetworkError
 
 if TYPE_CHECKING:
-    import requests
+    from urllib3 import PoolManager
 
 __all__ = ["JsonRpc", "RpcError", "hex_bytes", "quantity"]
 
@@ -72,8 +77,25 @@ def hex_bytes(value: Any, what: str) -> bytes:
         raise NetworkError(f"RPC node sent malformed {what}: {value!r:.80}") from None
 
 
+class _HttpStatus(Exception):
+    """The node answered with an HTTP error status (4xx, 5xx) instead of JSON-RPC."""
+
+    def __init__(self, status: int, reason: str | None) -> None:
+        super().__init__(f"HTTP {status} {reason or ''}")
+        self.status = status
+        self.reason = reason
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """What a POST may raise short of a reply: urllib3's errors (not OSErrors), socket
+    errors, replies that are not JSON (ValueError) and HTTP error statuses."""
+    from urllib3.exceptions import HTTPError
+
+    return (HTTPError, OSError, ValueError, _HttpStatus)
+
+
 def _reason(exc: BaseException) -> str:
-    """The short cause of a requests/urllib3 failure ("Connection refused"), not its repr chain."""
+    """The short cause of a urllib3/socket failure ("Connection refused"), not its repr chain."""
     text = str(exc)
     found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
     if found:
@@ -82,27 +104,6 @@ def _reason(exc: BaseException) -> str:
         if marker in text:
             return marker.lower()
     return type(exc).__name__
-
-
-def _session_for(url: str) -> requests.Session:
-    """A keep-alive session for one node, with the environment read once.
-
-    The environment's proxies (and NO_PROXY), CA bundle and .netrc credentials
-    apply as with plain requests, but they are resolved for this URL now rather
-    than on every POST: requests scans the whole environment per request
-    otherwise, 35 ms of a 1,000-commit push.
-    """
-    import requests
-    from requests.utils import get_netrc_auth
-
-    session = requests.Session()
-    session.headers["Content-Type"] = "application/json"
-    settings = session.merge_environment_settings(url, {}, None, None, None)
-    session.proxies.update(settings["proxies"])
-    session.verify = settings["verify"]
-    session.auth = get_netrc_auth(url)
-    session.trust_env = False
-    return session
 
 
 class JsonRpc:
@@ -120,41 +121,51 @@ class JsonRpc:
         self.url = display_url or url  # what messages show (no credentials)
         self.timeout = timeout
         self.batch_size = batch_size
-        self._session: requests.Session | None = None
+        self._pool: PoolManager | None = None
+        self._target = ""  # the URL without its credentials (they go in a header)
+        self._headers: dict[str, str] = {}
         self._next_id = 0
 
     def _post(self, payload: Any) -> Any:
         """One HTTP POST of a JSON-RPC request or batch; the decoded JSON reply.
 
         No automatic retries: a node that is down must be reported now;
-        callers retry what is safe to retry.
+        callers retry what is safe to retry. Redirects are followed.
         """
+        if self._pool is None:
+            from numbers_cli.chain.rpc_environment import node_connection
 
-        if self._session is None:
-            self._session = _session_for(self._url)
-        response = self._session.post(self._url, json=payload, timeout=self.timeout)
-        response.raise_for_status()
-        return response.json()
+            self._pool, self._target, self._headers = node_connection(self._url)
+        response = self._pool.request(
+            "POST",
+            self._target,
+            body=json.dumps(payload, allow_nan=False).encode("utf-8"),
+            headers=self._headers,
+            timeout=self.timeout,
+        )
+        if response.status >= 400:
+            raise _HttpStatus(response.status, response.reason)
+        return json.loads(response.data)
 
     def _request(self, method: str, params: Sequence[Any]) -> dict[str, Any]:
         self._next_id += 1
         return {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": list(params)}
 
     def _transport_error(self, exc: BaseException) -> NetworkError:
-        import requests
+        from urllib3.exceptions import MaxRetryError, NewConnectionError, TimeoutError
 
-        if isinstance(exc, ValueError):  # requests' JSONDecodeError is one, too
-            return NetworkError(f"RPC node at {self.url} sent a reply that is not JSON-RPC")
-        if isinstance(exc, requests.Timeout):
-            return NetworkError(f"RPC node at {self.url} did not answer within {self.timeout:g} s")
-        if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        if isinstance(exc, MaxRetryError) and exc.reason is not None:
+            exc = exc.reason  # the failure itself (no retries: the first one)
+        if isinstance(exc, _HttpStatus):
             return NetworkError(
-                f"RPC node at {self.url} answered HTTP {exc.response.status_code} "
-                f"{exc.response.reason or ''}".rstrip()
+                f"RPC node at {self.url} answered HTTP {exc.status} {exc.reason or ''}".rstrip()
             )
-        if isinstance(exc, requests.RequestException | OSError):
-            return NetworkError(f"cannot reach RPC node at {self.url} ({_reason(exc)})")
-        return NetworkError(f"RPC node at {self.url} sent a reply that is not JSON-RPC")
+        if isinstance(exc, ValueError):  # the body is not JSON (json's JSONDecodeError)
+            return NetworkError(f"RPC node at {self.url} sent a reply that is not JSON-RPC")
+        # urllib3's NewConnectionError is a ConnectTimeoutError too: a refusal, not a timeout
+        if isinstance(exc, TimeoutError) and not isinstance(exc, NewConnectionError):
+            return NetworkError(f"RPC node at {self.url} did not answer within {self.timeout:g} s")
+        return NetworkError(f"cannot reach RPC node at {self.url} ({_reason(exc)})")
 
     def _unwrap(self, method: str, reply: Any) -> Any:
         if not isinstance(reply, dict):
@@ -174,11 +185,9 @@ class JsonRpc:
 
     def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         """One call; its result, or RpcError / NetworkError."""
-        import requests
-
         try:
             reply = self._post(self._request(method, params))
-        except (requests.RequestException, OSError, ValueError) as exc:
+        except _transport_errors() as exc:  # evaluated only when one is raised
             # HTTP/socket failures, and replies that are not JSON (ValueError)
             raise self._transport_error(exc) from None
         return self._unwrap(method, reply)
@@ -190,7 +199,6 @@ class JsonRpc:
         (not raised: in a batch of transactions, the caller must know which
         ones the node took). Transport failures raise NetworkError.
         """
-        import requests
 
         results: list[Any | RpcError] = []
         for start in range(0, len(calls), self.batch_size):
@@ -198,7 +206,7 @@ class JsonRpc:
             payload = [self._request(method, params) for method, params in chunk]
             try:
                 replies = self._post(payload)
-            except (requests.RequestException, OSError, ValueError) as exc:
+            except _transport_errors() as exc:  # evaluated only when one is raised
                 raise self._transport_error(exc) from None
             if not isinstance(replies, list):
                 # The node rejected the batch as a whole (some refuse batches).
@@ -231,7 +239,7 @@ class JsonRpc:
         return results
 
     def close(self) -> None:
-        """Close the HTTP session (its pooled connections)."""
-        session, self._session = self._session, None
-        if session is not None:
-            session.close()
+        """Close the pooled connections to the node."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.clear()

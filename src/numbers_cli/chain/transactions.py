@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol
 
 from numbers_cli.chain.rpc import quantity
@@ -177,6 +176,8 @@ def _bumped(fees: _Fees) -> _Fees:
 
 def format_amount(wei: int, currency: str) -> str:
     """`wei` in whole units of the native currency (ether's 18 decimals), e.g. "0.0042 ETH"."""
+    from decimal import Decimal  # only for messages (costs, balances): not on every push
+
     value = (Decimal(wei) / WEI_PER_ETHER).quantize(Decimal("1e-9")).normalize()
     return f"{value:f} {currency}"
 

@@ -1,6 +1,11 @@
 """What a command needs from its surroundings, passed in rather than read from
 globals (httpie's Environment): consoles, the starting directory, verbosity,
-and whether a person is there to answer a prompt."""
+and whether a person is there to answer a prompt.
+
+The consoles are rich Consoles made on first use: `rich.console` costs about
+15 ms to import, and a command that prints only JSON (`nit push --json`) or
+nothing never needs it.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,27 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
-class NitConsole(Console):
-    """A rich Console whose reader may leave: `nit log | head -1` is no error.
+def __getattr__(name: str) -> Any:
+    """`cli.env.NitConsole` still names the console class (it lives in `cli.console`)."""
+    if name == "NitConsole":
+        from numbers_cli.cli.console import NitConsole
 
-    rich's own answer to a closed pipe is `SystemExit(1)`; nit stops writing
-    (quietly from then on) and lets `cli.main.run` end the command with exit 0.
-    """
+        return NitConsole
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
+
+def _console(stderr: bool = False) -> Console:
+    from numbers_cli.cli.console import NitConsole
+
+    return NitConsole(stderr=stderr, soft_wrap=True, highlight=False)
 
 
 @dataclass
@@ -32,10 +42,31 @@ class Env:
     verbose: bool = False
     #: False with `nit --no-pager` (or a command's --no-pager): long output is never paged.
     pager: bool = True
-    out: Console = field(default_factory=lambda: NitConsole(soft_wrap=True, highlight=False))
-    err: Console = field(
-        default_factory=lambda: NitConsole(stderr=True, soft_wrap=True, highlight=False)
-    )
+    #: The consoles, when given or once made (`out` and `err` make them on first use).
+    _out: Console | None = field(default=None, repr=False)
+    _err: Console | None = field(default=None, repr=False)
+
+    @property
+    def out(self) -> Console:
+        """Standard output for people (rich markup, styles); made on first use."""
+        if self._out is None:
+            self._out = _console()
+        return self._out
+
+    @out.setter
+    def out(self, console: Console) -> None:
+        self._out = console
+
+    @property
+    def err(self) -> Console:
+        """Standard error for people: notes, warnings, progress bars; made on first use."""
+        if self._err is None:
+            self._err = _console(stderr=True)
+        return self._err
+
+    @err.setter
+    def err(self, console: Console) -> None:
+        self._err = console
 
     @property
     def interactive(self) -> bool:

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 
 import click
 
-from numbers_cli.cli.env import Env, NitConsole
+from numbers_cli.cli.console import NitConsole
+from numbers_cli.cli.env import Env
 
 DEFAULT_PAGER = "less"
 

@@ -15,6 +15,7 @@ from numbers_cli.cli.render import plural, quote_path
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops import push as push_op
 from numbers_cli.ops.identity import get_signer
+from numbers_cli.ops.progress import NoProgress
 from numbers_cli.ops.session import open_repo
 
 _STATE_TEXT = {
@@ -102,7 +103,8 @@ def push(
         config,
         options,
         lambda: get_signer(config, env.passphrase_source(), passphrase=env.stdin_passphrase()),
-        progress_for(env.err, enabled=not as_json and bool(config.get("core.progress"))),
+        # No console (and no rich) for --json: a bar is only for a person at a terminal.
+        NoProgress() if as_json else progress_for(env.err, bool(config.get("core.progress"))),
     )
     if as_json:
         env.json(_as_json(report))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from numbers_cli.model.names import quote_path as _quote_path
+
+if TYPE_CHECKING:  # rich is imported when something is rendered with it, not for --json
+    from rich.text import Text
 
 KIND_STYLE = {"new": "green", "update": "yellow", "derive": "cyan", "unchanged": "bright_black"}
 
@@ -18,6 +20,8 @@ def when(timestamp: int | None) -> str:
 
 
 def kind_text(kind: str) -> Text:
+    from rich.text import Text
+
     return Text(kind, style=KIND_STYLE.get(kind, "white"))
 
 

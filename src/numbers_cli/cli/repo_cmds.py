@@ -52,6 +52,8 @@ def init(env: Env, directory: Path | None, nested: bool, as_json: bool) -> None:
 
 
 def _terms(values: tuple[str, ...]) -> dict[str, str]:
+    if not values:
+        return {}  # without importing ops.manifest (a CSV reader) for every `nit add`
     pairs = {}
     for item in values:
         key, sep, value = item.partition("=")

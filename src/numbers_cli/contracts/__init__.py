@@ -10,9 +10,9 @@ cheap to import and free of web3.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from numbers_cli.errors import NotFound
@@ -41,11 +41,19 @@ class ContractArtifact:
 
 @cache
 def load_artifact(name: str) -> ContractArtifact:
-    """Load the artifact `name` (e.g. "IntegrityRegister") from the installed package."""
-    resource = resources.files(__name__).joinpath(f"{name}.json")
-    if not resource.is_file():
-        raise NotFound(f"no compiled contract named {name} in numbers_cli.contracts")
-    data = json.loads(resource.read_text(encoding="utf-8"))
+    """Load the artifact `name` (e.g. "IntegrityRegister") from the installed package.
+
+    Read through the package's loader (`ResourceLoader.get_data`, what
+    `pkgutil.get_data` calls), which works from a wheel, a directory or a zip, without
+    importing `importlib.resources` (4 ms, on every push) for one file.
+    """
+    loader = __spec__.loader  # type: ignore[name-defined]
+    path = os.path.join(os.path.dirname(__file__), f"{name}.json")
+    try:
+        raw = loader.get_data(path)
+    except OSError:
+        raise NotFound(f"no compiled contract named {name} in numbers_cli.contracts") from None
+    data = json.loads(raw.decode("utf-8"))
     return ContractArtifact(
         name=data["contractName"],
         abi=data["abi"],

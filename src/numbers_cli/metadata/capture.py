@@ -13,8 +13,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # fractions is imported for a GPS position only, not by every `nit add`
+    from fractions import Fraction
 
 # (date tag, offset tags to try in order): the Exif 2.31 pairing of each date
 # with its own offset, then the general OffsetTime, which cameras that record
@@ -121,6 +123,8 @@ def gps_location(tags: Mapping[str, Any]) -> tuple[str | None, list[str]]:
 
 def _degrees(tag: Any, ref_tag: Any, refs: str) -> Fraction | None:
     """Signed degrees from an Exif D/M/S triple (1 to 3 non-negative parts) and its reference."""
+    from fractions import Fraction
+
     ref = (_text(ref_tag) or "").strip(" \x00").upper()
     if ref not in (refs[0], refs[1]):
         return None
@@ -146,6 +150,8 @@ def _fraction(value: Any) -> Fraction | None:
     exifread's Ratio is a Fraction that tolerates a zero denominator, so the
     check is on the denominator, never on a float conversion.
     """
+    from fractions import Fraction
+
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -162,6 +168,8 @@ def _fraction(value: Any) -> Fraction | None:
 
 def _round6(value: Fraction) -> str:
     """Six decimals, rounded half away from zero on the exact value; never "-0.000000"."""
+    from fractions import Fraction
+
     scaled = abs(value) * 1_000_000
     micro = math.floor(scaled + Fraction(1, 2))
     sign = "-" if value < 0 and micro else ""

@@ -26,19 +26,14 @@ broken metadata.
 from __future__ import annotations
 
 import io
-import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-import exifread
-
-try:  # exifread internals, pinned version: see _exifread_session
-    from exifread.core.heic import Box as _HeicBox
-except ImportError:  # pragma: no cover - a future exifread layout
-    _HeicBox = None
+# exifread (and logging, which it uses) is imported by the first file that may carry
+# Exif (`_run_exifread`): adding a PDF, a video or a data file never loads it (9 ms).
 
 READ_BUDGET_BYTES = 4 * 1024 * 1024
 """At most this much of a file is read for its Exif (the fixtures need 3 KiB at most)."""
@@ -55,7 +50,6 @@ _EXIFREAD_BMFF_BRANDS = (b"ftypheic", b"ftypavif", b"ftypmif1")
 
 _TOO_BIG = "gave up: Exif structure too large or looping"
 
-_exifread_logger = logging.getLogger("exifread")
 _exifread_lock = threading.Lock()
 
 
@@ -185,6 +179,8 @@ def _run_exifread(
     f: BinaryIO, *, cut_chain: tuple[int, bytes] | None, must_have_tags: bool
 ) -> ExifRead:
     """exifread on `f` within the budget; its failures become a problem, not an exception."""
+    import exifread
+
     reader = _BudgetedReader(f, patch=cut_chain)
     try:
         with _exifread_session():
@@ -226,16 +222,23 @@ def _exifread_session() -> Iterator[None]:
     HEIC lacking an item table would silently use the previous file's: that
     dict is emptied first. The lock keeps both safe across threads.
     """
+    import logging
+
+    try:  # exifread internals, pinned version
+        from exifread.core.heic import Box as heic_box
+    except ImportError:  # pragma: no cover - a future exifread layout
+        heic_box = None
+    logger = logging.getLogger("exifread")
     with _exifread_lock:
-        heic_boxes = getattr(_HeicBox, "subs", None)
+        heic_boxes = getattr(heic_box, "subs", None)
         if isinstance(heic_boxes, dict):
             heic_boxes.clear()
-        was_disabled = _exifread_logger.disabled
-        _exifread_logger.disabled = True
+        was_disabled = logger.disabled
+        logger.disabled = True
         try:
             yield
         finally:
-            _exifread_logger.disabled = was_disabled
+            logger.disabled = was_disabled
 
 
 class _BudgetedReader:

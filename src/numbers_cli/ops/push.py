@@ -90,8 +90,22 @@ class PushReport:
     conflicts: list[Any] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Refs:
+    """The local and `refs/remotes/<network>` histories, read once for the whole push:
+    planning and the conflict rule both need all of them, and under the push lock
+    nothing writes them in between."""
+
+    local: dict[Nid, list[Nid]]
+    remote: dict[str, list[RemoteEntry]]
+
+    @classmethod
+    def read(cls, repo: Repository, network: str) -> _Refs:
+        return cls(repo.refs.histories(), repo.refs.remote_histories(network))
+
+
 def pending_commits(
-    repo: Repository, network: str, assets: Sequence[Nid] = ()
+    repo: Repository, network: str, assets: Sequence[Nid] = (), refs: _Refs | None = None
 ) -> list[tuple[Nid, Nid]]:
     """(asset, commit) of every local commit not yet known on `network`, in history order."""
     plan: list[tuple[Nid, Nid]] = []
@@ -100,8 +114,8 @@ def pending_commits(
     from numbers_cli.repo.stamps import StampRecords
 
     stamped = StampRecords(repo.db).stamped_commits(list(assets) if assets else None)
-    remote = repo.refs.remote_histories(network)  # two queries, not two per asset
-    local = repo.refs.histories()
+    refs = refs or _Refs.read(repo, network)  # two queries, not two per asset
+    remote, local = refs.remote, refs.local
     for asset in assets or local:
         known = {entry.commit for entry in remote.get(asset, [])}
         plan += [
@@ -135,8 +149,9 @@ def push(
     network = _network(config, options) if options.chain else None
     report = PushReport(network=network, remote=None, dry_run=options.dry_run)
     with repo.push_lock():
+        refs = _Refs.read(repo, network.name) if network is not None else None
         if network is not None:
-            plan = pending_commits(repo, network.name, options.assets)
+            plan = pending_commits(repo, network.name, options.assets, refs)
             journal = PushJournal(repo.dir, network.name)
         else:
             plan = _all_commits(repo, options.assets)
@@ -168,6 +183,7 @@ def push(
                 report,
                 client_options,
                 options.force,
+                refs,
             )
     return report
 
@@ -243,6 +259,7 @@ def _register(
     report: PushReport,
     client_options: dict[str, Any] | None,
     force: bool = False,
+    refs: _Refs | None = None,
 ) -> None:
     entries = journal.entries()
     if not plan and not entries:
@@ -257,7 +274,9 @@ def _register(
         if not force:  # trace stream (issue 11): never interleave with unseen history
             from numbers_cli.ops.conflicts import conflicts
 
-            report.conflicts = conflicts(repo, client, assets, counts)
+            local, known = (refs.local, refs.remote) if refs else (None, None)
+            held = conflicts(repo, client, assets, counts, histories=local, remote=known)
+            report.conflicts = held
             blocked = {state.asset for state in report.conflicts}
             plan = [(a, c) for a, c in plan if a not in blocked]
         signer = get_signer()

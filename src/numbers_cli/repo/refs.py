@@ -222,14 +222,15 @@ class Refs:
             by_asset.setdefault(str(asset), []).append(entry)
         added = 0
         with self.store.write():
-            # Many assets: all of the network's refs in one query, not one query each.
-            known = self.remote_histories(network) if len(by_asset) > 8 else None
+            # The batch's own refs, a few hundred per query: not one query per asset, and
+            # not all of the network's refs (a push records in batches: reading every ref
+            # each time made recording quadratic in the size of the push).
+            rels = {asset: self.remote_rel(network, asset) for asset in by_asset}
+            texts = self.get_many(list(rels.values()))
             changed: dict[str, str | None] = {}
             for asset, new in by_asset.items():
-                if known is None:
-                    current = self.remote_history(network, asset)
-                else:
-                    current = known.get(asset, [])
+                rel = rels[asset]
+                current = self.parse_remote(rel, texts.get(rel, ""))
                 have = {entry.commit for entry in current}
                 fresh = []
                 for entry in new:
@@ -237,7 +238,7 @@ class Refs:
                         have.add(entry.commit)
                         fresh.append(entry)
                 if fresh:
-                    changed[self.remote_rel(network, asset)] = self.render_remote(current + fresh)
+                    changed[rel] = self.render_remote(current + fresh)
                     added += len(fresh)
             if changed:
                 self.set_many(changed)
