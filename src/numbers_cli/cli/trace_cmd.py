@@ -15,6 +15,9 @@ from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.errors import UsageError
 
+#: Versions listed per asset in the terminal unless --all-versions (bad ones always show).
+SHOWN_VERSIONS = 12
+
 
 @click.command(
     epilog=examples(
@@ -22,6 +25,7 @@ from numbers_cli.errors import UsageError
         "nit trace bafkrei… --remote --json > trace.json       # with the chain, for scripts",
         "nit trace photo.jpg --remote --scan-chain --html t.html  # one page, all descendants",
         "nit trace photo.jpg --dot | dot -Tsvg > lineage.svg   # a graph for Graphviz",
+        "nit trace photo.jpg --all-versions                    # every version, not the last 12",
     )
 )
 @click.argument("target", metavar="NID|FILE|COMMIT")
@@ -34,6 +38,11 @@ from numbers_cli.errors import UsageError
 )
 @click.option(
     "--from-block", type=int, metavar="N", help="With --scan-chain: start the scan at block N."
+)
+@click.option(
+    "--all-versions",
+    is_flag=True,
+    help=f"List every version in the terminal (default: the last {SHOWN_VERSIONS} and bad ones).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schemaVersion 1) for scripts.")
 @click.option("--dot", "as_dot", is_flag=True, help="Print the lineage as Graphviz DOT.")
@@ -55,6 +64,7 @@ def trace(
     network: str | None,
     scan_chain: bool,
     from_block: int | None,
+    all_versions: bool,
     as_json: bool,
     as_dot: bool,
     as_mermaid: bool,
@@ -133,7 +143,7 @@ def trace(
             from rich.console import Console
 
             console = Console(width=1000, highlight=False, color_system=None)
-        console.print(render_tree(result))
+        console.print(render_tree(result, limit=None if all_versions else SHOWN_VERSIONS))
         if html is not None:
             env.out.print(f"wrote {html}")
     if result.bad_versions:
