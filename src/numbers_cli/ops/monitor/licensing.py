@@ -57,7 +57,7 @@ class Licensing:
         self.timeout = timeout
         self._sessions: dict[str, Any] = {}
         self._custody: dict[str, tuple[str | None, str | None]] = {}  # nid -> (network, holder)
-        self._default: str | None | object = _UNAVAILABLE
+        self._default: list[str | None] = []  # [core.network's name] once resolved
         #: What could not be asked, for the scan's notes (each said once).
         self.notes: list[str] = []
 
@@ -131,14 +131,14 @@ class Licensing:
 
     def _default_name(self) -> str | None:
         """core.network's name (None when it cannot be resolved)."""
-        if self._default is _UNAVAILABLE:
+        if not self._default:
             from numbers_cli.ops.networks import resolve_network
 
             try:
-                self._default = resolve_network(self.config).name
+                self._default.append(resolve_network(self.config).name)
             except NitError:
-                self._default = None
-        return self._default  # type: ignore[return-value]
+                self._default.append(None)
+        return self._default[0]
 
     def _holder(self, network: str, nid: str) -> object:
         """The custody NFT's holder on `network`; None if not minted there, or

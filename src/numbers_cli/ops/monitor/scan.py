@@ -246,7 +246,5 @@ def _finding(
         "ownerIsCustodian": facts["custody"],
         "network": facts["network"],
         "placeOwner": found.place_owner,
-        "licensed": market.licensed(
-            match.nid, found.place_owner, facts["owner"], facts["network"]
-        ),
+        "licensed": market.licensed(match.nid, found.place_owner, facts["owner"], facts["network"]),
     }
