@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import TEST_KEY, Nit, ok
-from tests.support.chain_history import made_commit
+from tests.support.anvil import Anvil
+from tests.support.chain_history import made_commit, register_local
 
+from numbers_cli.chain import ChainClient, Network
 from numbers_cli.model.nid import Nid
 from numbers_cli.repo.repository import Repository
 
@@ -30,10 +32,15 @@ def _edges(report: dict[str, Any]) -> dict[tuple[str, str], list[int]]:
     return {(e["parent"], e["child"]): e["versions"] for e in report["edges"]}
 
 
-def _write_history(repo: Path, asset: str, parents: list[str | None]) -> None:
+def _write_history(
+    repo: Path, asset: str, parents: list[str | None], *, refs: bool = True
+) -> list[str]:
     """Versions of `asset` as another client makes them (a tree per version naming the
-    given parent), stored with refs here: `nit add` keeps a tracked file's parent."""
+    given parent), stored here (`nit add` keeps a tracked file's parent); with `refs`
+    as this repository's history, else only the objects (as a fetch of trees leaves
+    them). Returns the commitData, in order."""
     opened = Repository.find(repo)
+    made = []
     with opened.transaction() as txn:
         for i, parent in enumerate(parents):
             extra = {"parentAssetCid": parent} if parent else {}
@@ -41,7 +48,10 @@ def _write_history(repo: Path, asset: str, parents: list[str | None]) -> None:
             opened.objects.put_block(Nid.of_bytes(tree), tree)
             data = commit_data.encode()
             opened.objects.put_block(Nid.of_bytes(data), data)
-            txn.append_commit(asset, Nid.of_bytes(data))
+            if refs:
+                txn.append_commit(asset, Nid.of_bytes(data))
+            made.append(commit_data)
+    return made
 
 
 def test_a_parent_named_by_a_middle_version_or_changed_later_still_links(
@@ -97,3 +107,67 @@ def test_long_histories_are_cut_in_the_terminal_unless_all_versions(
     assert [v["index"] for v in report["nodes"][0]["versions"]] == list(range(15))
     # The help shows it.
     assert "--all-versions" in ok(nit("trace", "--help")).stdout
+
+
+def test_the_chain_scan_counts_every_version_too(
+    nit: Nit,
+    repo: Path,
+    media: Any,
+    signing_key: str,
+    on_chain: Network,
+    chain: ChainClient,
+    anvil: Anvil,
+) -> None:
+    media("Canon_40D.jpg")
+    ok(nit("add", "Canon_40D.jpg"))
+    ok(nit("commit", "-m", "original"))
+    a = _nid_of(nit, "Canon_40D.jpg")
+    register_local(chain, repo, a, anvil.keys[1])
+    ghost = str(Nid.of_bytes(b"a parent nobody registered"))
+    # Registered elsewhere: the edit names A only in its middle version, then another
+    # parent; a second asset never names a parent. Their trees are here, no refs.
+    edit = str(Nid.of_bytes(b"an edit registered on chain elsewhere"))
+    plain = str(Nid.of_bytes(b"an asset with no parent at all"))
+    items = [(edit, c) for c in _write_history(repo, edit, [None, a, ghost], refs=False)]
+    items += [(plain, c) for c in _write_history(repo, plain, [None, None], refs=False)]
+    chain.send_commits(items, anvil.keys[2])
+
+    report = _trace_json(nit, a, "--scan-chain")
+    nodes = {n["nid"]: n for n in report["nodes"]}
+    assert set(nodes) == {a, edit}
+    assert nodes[edit]["foundBy"] == "chain-scan" and nodes[edit]["role"] == "descendant"
+    assert [v["parent"] for v in nodes[edit]["versions"]] == [None, a, ghost]
+    assert _edges(report)[(a, edit)] == [1]
+    scan = report["scan"]
+    assert (scan["commits"], scan["assets"], scan["derived"]) == (6, 3, 1)
+    # The ghost's child is the edit, through its latest version alone.
+    report = _trace_json(nit, ghost, "--scan-chain")
+    assert _edges(report)[(ghost, edit)] == [2]
+    assert report["scan"]["newCommits"] == 0
+
+
+def test_a_scan_cache_of_the_older_layout_is_rebuilt(tmp_path: Path) -> None:
+    import sqlite3
+
+    from numbers_cli.repo.chain_scan import ScanIndex
+
+    path = tmp_path / "scan-devnet.sqlite"
+    old = sqlite3.connect(path)  # the first layout: one parent per asset, no user_version
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('register', '31337:0xabc'), ('next_block', '99');"
+        "CREATE TABLE commits (block INTEGER, log INTEGER, tx TEXT, nid_hash TEXT,"
+        " commit_cid TEXT, tree TEXT, PRIMARY KEY (block, log));"
+        "INSERT INTO commits VALUES (1, 0, '0x1', '0xaa', 'c', 't');"
+        "CREATE TABLE assets (nid_hash TEXT PRIMARY KEY, nid TEXT, parent TEXT, state TEXT);"
+    )
+    old.commit()
+    old.close()
+    with ScanIndex(path) as index:
+        assert index.next_block == 0
+        assert index.counts() == {"commits": 0, "assets": 0, "derived": 0, "unreadable": 0}
+        index.bind("0xabc", 31337)
+        index.record([(1, 0, "0x1", "0xaa", "c", "t"), (1, 1, "0x2", "0xbb", "d", "")], 2)
+        assert index.unread() == [(1, "0xaa", "t")]  # the non-Numbers commit is never read
+    with ScanIndex(path) as index:  # reopened: kept, not rebuilt again
+        assert index.next_block == 2 and index.counts()["commits"] == 2
