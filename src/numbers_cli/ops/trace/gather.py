@@ -7,8 +7,9 @@
   shown as missing; its bytes are compared with the signed assetTreeSha256.
 - Ancestors: each version's `parentAssetCid`, up to the root.
 - Descendants: local assets any of whose versions' trees names a traced
-  asset as parent, and with a chain scan (ops.trace.scan) the assets found on chain
-  whose registration tree does.
+  asset as parent, and with a chain scan (ops.trace.scan) the assets any of
+  whose registered trees on chain does. Each version records the parent its
+  tree names, so the views say which versions name which parent.
 
 Nothing missing stops the trace: an unreachable chain, a tree nobody has, an
 asset no one registered become nodes and versions marked missing. What does
