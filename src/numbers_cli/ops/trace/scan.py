@@ -32,7 +32,7 @@ from numbers_cli.model.nid import Nid
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trace.gather import ChildFinder
 from numbers_cli.ops.trace.lineage import parse_nid
-from numbers_cli.ops.trees import ObjectSource, read_file
+from numbers_cli.ops.trees import ObjectSource, get_block, read_file
 from numbers_cli.repo.chain_scan import ScanIndex, ScannedRow, TreeLink
 from numbers_cli.repo.repository import Repository
 
@@ -84,23 +84,35 @@ def _rows(client: ChainClient, start: int, end: int) -> list[ScannedRow]:
 
 
 def _read_tree(repo: Repository, source: ObjectSource | None, cid: str) -> dict[str, Any] | None:
+    """A tree's JSON, or None when nobody has it. `cid` was parsed from its commit when
+    the scan stored it, so it is not parsed again; a tree is one raw block (read
+    directly, verified by the store), or a UnixFS file when it is large."""
+    nid = Nid(cid)
     try:
-        data = read_file(repo, parse_nid(cid), source)
+        data = (
+            get_block(repo, nid, source)
+            if cid.startswith("bafkrei")
+            else read_file(repo, nid, source)
+        )
         value = jsjson.parse(data)
     except (NotFound, IntegrityError, InvalidFormat, NetworkError):
         return None
     return value if isinstance(value, dict) else None
 
 
-def _link(rowid: int, nid_hash: str, read: tuple[dict[str, Any] | None, str | None]) -> TreeLink:
-    """What one commit's tree says about its asset: its Nid and parent, if it is the
-    asset's tree (its assetCid hashes to the event's topic)."""
-    tree, topic = read
+#: What a tree says: (topic of its assetCid, its assetCid, its parent), or None
+#: when nobody has it.
+_TreeFacts = tuple[str, str, str | None] | None
+
+
+def _facts(tree: dict[str, Any] | None, topics: dict[str, str]) -> _TreeFacts:
+    """The tree's asset (and its keccak topic, computed once per asset) and parent;
+    LineageError when the parent is not a Nid."""
     if tree is None:
-        return rowid, "missing", None, nid_hash, None
-    if topic != nid_hash:
-        return rowid, "mismatch", None, nid_hash, None  # a tree of another asset
+        return None
     claimed = str(tree.get("assetCid", ""))
+    if claimed not in topics:
+        topics[claimed] = nid_topic(claimed)
     raw_parent = tree.get("parentAssetCid")
     parent = None
     if raw_parent is not None:
@@ -110,6 +122,17 @@ def _link(rowid: int, nid_hash: str, read: tuple[dict[str, Any] | None, str | No
             raise LineageError(
                 f"asset {claimed} names parentAssetCid {str(raw_parent)[:80]!r}, which is not a Nid"
             ) from None
+    return topics[claimed], claimed, parent
+
+
+def _link(rowid: int, nid_hash: str, facts: _TreeFacts) -> TreeLink:
+    """What one commit's tree says about its asset: its Nid and parent, if it is the
+    asset's tree (its assetCid hashes to the event's topic)."""
+    if facts is None:
+        return rowid, "missing", None, nid_hash, None
+    topic, claimed, parent = facts
+    if topic != nid_hash:
+        return rowid, "mismatch", None, nid_hash, None  # a tree of another asset
     return rowid, "read", parent, nid_hash, claimed
 
 
@@ -118,14 +141,13 @@ def _resolve(index: ScanIndex, repo: Repository, source: ObjectSource | None) ->
     a batch at a time: memory stays that of one batch."""
     after = 0
     while batch := index.unread(after):
-        reads: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
+        facts: dict[str, _TreeFacts] = {}
+        topics: dict[str, str] = {}
         links = []
         for rowid, nid_hash, cid in batch:
-            if cid not in reads:
-                tree = _read_tree(repo, source, cid)
-                topic = nid_topic(str(tree.get("assetCid", ""))) if tree is not None else None
-                reads[cid] = (tree, topic)
-            links.append(_link(rowid, nid_hash, reads[cid]))
+            if cid not in facts:
+                facts[cid] = _facts(_read_tree(repo, source, cid), topics)
+            links.append(_link(rowid, nid_hash, facts[cid]))
         index.resolve(links)
         after = batch[-1][0]
 
