@@ -117,13 +117,16 @@ class Licensing:
                 return name, str(found)
         if unanswered:
             self._note(
-                f"{nid}: its nftRecord names {', '.join(unanswered)}, which cannot be asked "
-                "here: owner and licence unknown (`nit network add` it)"
+                f"{nid}: its nftRecord names network {', '.join(unanswered)}, which cannot "
+                "be asked here (not configured, no market contracts, or no answer): owner "
+                "and licence unknown"
             )
             return None, None
         default = self._default_name()
-        if default is None or default in asked:
+        if default is None:
             return None, None
+        if default in asked:  # its market answered: not minted there, licences still tell
+            return default, None
         found = self._holder(default, nid)
         if found is _UNAVAILABLE:
             return None, None
