@@ -76,6 +76,9 @@ def trace(
     its on-chain commits too, each signature checked as `log --remote` does),
     its ancestors by parentAssetCid up to the root, and its descendants: in
     this repository, and with --scan-chain among every commit of the register.
+    Every version's tree counts, and each parent is shown with the versions
+    that name it. The terminal lists each asset's last 12 versions and every
+    bad one (--all-versions: all of them; --json always has them all).
     Trees missing here are read from the IPFS remote. Anything that cannot be
     found is shown as missing. Exits 11 if a tree does not match its commit,
     12/13 if a signature is bad, 17 if the lineage has a cycle or a parent
