@@ -202,3 +202,72 @@ def test_owner_and_licence_come_from_the_market(
     ok(elsewhere("license", "buy", nid, "1", env={"NIT_PRIVATE_KEY": buyer_key}))
     (finding,) = json.loads(ok(nit("monitor", "scan", source, "--json")).stdout)["findings"]
     assert finding["licensed"] is True
+
+
+def test_owner_and_licence_come_from_the_network_the_custody_nft_is_on(
+    nit: Nit,
+    repo: Path,
+    media: Any,
+    devnet: Network,
+    funded: str,
+    signing_key: str,
+    anvil: Anvil,
+    web: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Minted on devnet (its nftRecord says so) while core.network is another network
+    with no market: owner and `licensed` are devnet's answers, not "cannot tell"; when
+    the recorded network cannot be asked here, `licensed` is null and a note says why."""
+    use_network(devnet)
+    use_network(devnet, "plain")  # the same register, no Custody/Licenses configured
+    monkeypatch.setenv("NIT_NETWORK", "devnet")
+    ok(nit("contracts", "deploy"))
+    (photo,) = media("Canon_40D.jpg")
+    ok(nit("add", str(photo)))
+    ok(nit("commit", "-m", "a photo"))
+    ok(nit("push", "--no-ipfs"))
+    ok(nit("mint", str(photo)))
+    ok(nit("license", "offer", str(photo), "--price", "0.01", "--supply", "5", "--terms", "mit"))
+    ok(nit("monitor", "index"))
+    nid = json.loads(ok(nit("hash", str(photo), "--json")).stdout)[0]["nid"]
+    tree = json.loads(ok(nit("show", str(photo), "--json")).stdout)
+    assert [r["network"] for r in tree["assetTree"]["nftRecord"]] == ["devnet"]
+
+    buyer_key = anvil.keys[3]
+    buyer = str(Account.from_key(buyer_key).address)
+    artifact = compile_contract(CONTRACT)
+    rpc = JsonRpc(anvil.rpc_url, timeout=30)
+    deployer = rpc.call("eth_accounts")[0]
+    contract = _send(rpc, deployer, None, str(artifact["bytecode"]))["contractAddress"]
+    base, files = web
+    files["/copy.jpg"] = ("image/jpeg", reuse("Canon_40D.jpg", "flip"))
+    uri = _data_uri("application/json", json.dumps({"image": f"{base}/copy.jpg"}).encode())
+    _send(rpc, deployer, contract, _mint_call(buyer, 8, uri))
+    rpc.close()
+    source = f"nft://plain/{contract}/8"
+
+    monkeypatch.setenv("NIT_NETWORK", "plain")  # the default network has no market
+    doc = json.loads(ok(nit("monitor", "scan", source, "--json")).stdout)
+    (finding,) = doc["findings"]
+    assert (finding["owner"], finding["ownerIsCustodian"]) == (TEST_ADDRESS, True)
+    assert finding["placeOwner"] == buyer and finding["licensed"] is False
+    assert finding["nid"] == nid and finding["network"] == "devnet"
+
+    elsewhere = Nit(tmp_path / "buyer")
+    (tmp_path / "buyer").mkdir()
+    ok(
+        elsewhere(
+            "license", "buy", nid, "1", env={"NIT_PRIVATE_KEY": buyer_key, "NIT_NETWORK": "devnet"}
+        )
+    )
+    (finding,) = json.loads(ok(nit("monitor", "scan", source, "--json")).stdout)["findings"]
+    assert finding["licensed"] is True and finding["network"] == "devnet"
+
+    # The network the record names is not configured here any more: cannot tell, said so.
+    ok(nit("network", "remove", "devnet"))
+    doc = json.loads(ok(nit("monitor", "scan", source, "--json")).stdout)
+    (finding,) = doc["findings"]
+    assert finding["licensed"] is None and finding["network"] is None
+    assert finding["ownerIsCustodian"] is False
+    assert any("devnet" in note and "cannot be asked" in note for note in doc["notes"])

@@ -81,6 +81,8 @@ def test_html_page_renders_every_node_and_verdict_offline(
     assert "FAIL their checks" in rendered
     assert rendered.count('<img src="data:image/jpeg;base64,') == 3
     assert "Timeline of versions" in rendered and "model-x" in rendered and "CC-BY-4.0" in rendered
+    # Each parent with the versions naming it (b's second tree is damaged: it names none).
+    assert f"{a} (named by version #0)" in rendered and f"{b} (named by version #0)" in rendered
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"trace-lineage-{os.getpid()}.png"
     taken = _browser(

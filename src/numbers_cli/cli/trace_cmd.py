@@ -15,6 +15,9 @@ from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.errors import UsageError
 
+#: Versions listed per asset in the terminal unless --all-versions (bad ones always show).
+SHOWN_VERSIONS = 12
+
 
 @click.command(
     epilog=examples(
@@ -22,6 +25,7 @@ from numbers_cli.errors import UsageError
         "nit trace bafkrei… --remote --json > trace.json       # with the chain, for scripts",
         "nit trace photo.jpg --remote --scan-chain --html t.html  # one page, all descendants",
         "nit trace photo.jpg --dot | dot -Tsvg > lineage.svg   # a graph for Graphviz",
+        "nit trace photo.jpg --all-versions                    # every version, not the last 12",
     )
 )
 @click.argument("target", metavar="NID|FILE|COMMIT")
@@ -34,6 +38,11 @@ from numbers_cli.errors import UsageError
 )
 @click.option(
     "--from-block", type=int, metavar="N", help="With --scan-chain: start the scan at block N."
+)
+@click.option(
+    "--all-versions",
+    is_flag=True,
+    help=f"List every version in the terminal (default: the last {SHOWN_VERSIONS} and bad ones).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schemaVersion 1) for scripts.")
 @click.option("--dot", "as_dot", is_flag=True, help="Print the lineage as Graphviz DOT.")
@@ -55,6 +64,7 @@ def trace(
     network: str | None,
     scan_chain: bool,
     from_block: int | None,
+    all_versions: bool,
     as_json: bool,
     as_dot: bool,
     as_mermaid: bool,
@@ -66,6 +76,9 @@ def trace(
     its on-chain commits too, each signature checked as `log --remote` does),
     its ancestors by parentAssetCid up to the root, and its descendants: in
     this repository, and with --scan-chain among every commit of the register.
+    Every version's tree counts, and each parent is shown with the versions
+    that name it. The terminal lists each asset's last 12 versions and every
+    bad one (--all-versions: all of them; --json always has them all).
     Trees missing here are read from the IPFS remote. Anything that cannot be
     found is shown as missing. Exits 11 if a tree does not match its commit,
     12/13 if a signature is bad, 17 if the lineage has a cycle or a parent
@@ -133,7 +146,7 @@ def trace(
             from rich.console import Console
 
             console = Console(width=1000, highlight=False, color_system=None)
-        console.print(render_tree(result))
+        console.print(render_tree(result, limit=None if all_versions else SHOWN_VERSIONS))
         if html is not None:
             env.out.print(f"wrote {html}")
     if result.bad_versions:

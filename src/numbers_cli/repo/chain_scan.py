@@ -10,9 +10,16 @@ Tables:
 - `meta`: the register address and chain id the cache belongs to, and
   `next_block`, the first block not yet scanned;
 - `commits`: every `Commit` event (block, log index, tx, keccak of the Nid,
-  commit Nid, tree Nid);
-- `assets`: per keccak(Nid), the Nid and `parentAssetCid` read from its first
-  readable registration tree (`state`: resolved | missing | mismatch).
+  commit Nid, tree Nid) and what its tree says: `parent` (its
+  `parentAssetCid`) and `state` (NULL: not read yet; `read`; `missing`: nobody
+  had the tree, tried again by the next scan; `mismatch`: a tree of another
+  asset; `none`: not a Numbers commit). Every version counts: an asset is a
+  child of each parent any of its registered trees names;
+- `assets`: per keccak(Nid), the Nid, read from the first of its trees that
+  hashes to it (NULL while none has).
+
+The schema's version is SQLite's `user_version`; a cache of another version
+is dropped and rebuilt (it is a cache: a rescan costs time, nothing else).
 """
 
 from __future__ import annotations
@@ -28,17 +35,22 @@ from numbers_cli.errors import ConfigError
 __all__ = ["ScanIndex", "ScannedRow"]
 
 ScannedRow = tuple[int, int, str, str, str, str]  # block, log, tx, nid_hash, commit, tree
+#: What reading one commit's tree gave: (rowid, state, parent, nid_hash, nid).
+TreeLink = tuple[int, str, str | None, str, str | None]
+
+#: The cache's layout version (PRAGMA user_version); another one is rebuilt.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS commits (
     block INTEGER NOT NULL, log INTEGER NOT NULL, tx TEXT NOT NULL,
     nid_hash TEXT NOT NULL, commit_cid TEXT NOT NULL, tree TEXT NOT NULL,
+    parent TEXT, state TEXT,
     PRIMARY KEY (block, log));
 CREATE INDEX IF NOT EXISTS commits_by_asset ON commits (nid_hash, block, log);
-CREATE TABLE IF NOT EXISTS assets (
-    nid_hash TEXT PRIMARY KEY, nid TEXT, parent TEXT, state TEXT);
-CREATE INDEX IF NOT EXISTS assets_by_parent ON assets (parent);
+CREATE INDEX IF NOT EXISTS commits_by_parent ON commits (parent) WHERE parent IS NOT NULL;
+CREATE TABLE IF NOT EXISTS assets (nid_hash TEXT PRIMARY KEY, nid TEXT);
 """
 
 
@@ -54,6 +66,13 @@ class ScanIndex:
             # last one), without an fsync per commit; this is a cache, rebuilt at will.
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            (version,) = self._db.execute("PRAGMA user_version").fetchone()
+            if version != SCHEMA_VERSION:  # empty, or an older layout: start afresh
+                self._db.executescript(
+                    "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS commits; "
+                    "DROP TABLE IF EXISTS assets;"
+                )
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise ConfigError(
@@ -108,7 +127,8 @@ class ScanIndex:
         """Store a scanned range's events and the new resume point, atomically."""
         with self._transaction():
             cursor = self._db.executemany(
-                "INSERT OR IGNORE INTO commits VALUES (?, ?, ?, ?, ?, ?)", rows
+                "INSERT OR IGNORE INTO commits VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+                ((*row, None if row[5] else "none") for row in rows),
             )
             self._db.execute(
                 "INSERT OR IGNORE INTO assets (nid_hash) SELECT DISTINCT nid_hash FROM commits "
@@ -120,44 +140,45 @@ class ScanIndex:
             )
             return cursor.rowcount
 
-    def resolve(self, results: Iterable[tuple[str, str | None, str | None, str]]) -> None:
-        """Record (nid_hash, nid, parent, state) of a batch of assets, in one transaction."""
+    def resolve(self, links: Iterable[TreeLink]) -> None:
+        """Record what a batch of commits' trees say, in one transaction: each commit's
+        state and parent, and the Nid of assets that had none yet."""
+        links = list(links)
         with self._transaction():
             self._db.executemany(
-                "UPDATE assets SET nid = ?, parent = ?, state = ? WHERE nid_hash = ?",
-                [(nid, parent, state, nid_hash) for nid_hash, nid, parent, state in results],
+                "UPDATE commits SET state = ?, parent = ? WHERE rowid = ?",
+                [(state, parent, rowid) for rowid, state, parent, _, _ in links],
+            )
+            self._db.executemany(
+                "UPDATE assets SET nid = ? WHERE nid_hash = ? AND nid IS NULL",
+                [(nid, nid_hash) for _, _, _, nid_hash, nid in links if nid is not None],
             )
 
     def retry_missing(self) -> None:
-        """Assets whose trees nobody had are tried again (a remote may have them now)."""
-        self._db.execute("UPDATE assets SET state = NULL WHERE state = 'missing'")
+        """Commits whose trees nobody had are tried again (a remote may have them now)."""
+        self._db.execute("UPDATE commits SET state = NULL WHERE state = 'missing'")
 
     # -- reading -----------------------------------------------------------------
 
-    def unresolved(self, limit: int = 500) -> list[tuple[str, list[str]]]:
-        """Up to `limit` (nid_hash, its first tree Nids in chain order) of unresolved assets."""
-        rows = self._db.execute(
-            "SELECT nid_hash FROM assets WHERE state IS NULL LIMIT ?", (limit,)
-        ).fetchall()
+    def unread(self, after: int = 0, limit: int = 2000) -> list[tuple[int, str, str]]:
+        """Up to `limit` (rowid, nid_hash, tree Nid) of commits whose tree is not read
+        yet, past rowid `after` (the caller's cursor: each row is visited once)."""
         return [
-            (
-                str(nid_hash),
-                [
-                    str(t)
-                    for (t,) in self._db.execute(
-                        "SELECT tree FROM commits WHERE nid_hash = ? ORDER BY block, log LIMIT 3",
-                        (nid_hash,),
-                    )
-                ],
+            (int(rowid), str(nid_hash), str(tree))
+            for rowid, nid_hash, tree in self._db.execute(
+                "SELECT rowid, nid_hash, tree FROM commits WHERE rowid > ? AND state IS NULL "
+                "ORDER BY rowid LIMIT ?",
+                (after, limit),
             )
-            for (nid_hash,) in rows
         ]
 
     def children(self, parent: str) -> list[str]:
+        """Assets any of whose registered trees names `parent`."""
         return [
             str(nid)
             for (nid,) in self._db.execute(
-                "SELECT nid FROM assets WHERE parent = ? AND state = 'resolved' ORDER BY nid",
+                "SELECT DISTINCT a.nid FROM commits c JOIN assets a ON a.nid_hash = c.nid_hash "
+                "WHERE c.parent = ? AND c.state = 'read' AND a.nid IS NOT NULL ORDER BY a.nid",
                 (parent,),
             )
         ]
@@ -166,11 +187,9 @@ class ScanIndex:
         (commits,) = self._db.execute("SELECT COUNT(*) FROM commits").fetchone()
         (assets,) = self._db.execute("SELECT COUNT(*) FROM assets").fetchone()
         (derived,) = self._db.execute(
-            "SELECT COUNT(*) FROM assets WHERE parent IS NOT NULL"
+            "SELECT COUNT(DISTINCT nid_hash) FROM commits WHERE parent IS NOT NULL"
         ).fetchone()
-        (unread,) = self._db.execute(
-            "SELECT COUNT(*) FROM assets WHERE state IS NOT 'resolved'"
-        ).fetchone()
+        (unread,) = self._db.execute("SELECT COUNT(*) FROM assets WHERE nid IS NULL").fetchone()
         return {"commits": commits, "assets": assets, "derived": derived, "unreadable": unread}
 
 

@@ -1,8 +1,10 @@
 """The terminal view of a trace: a rich Tree from the roots of the lineage down.
 
 Each asset shows its Nid, file name, role, licence, creator, AI fields, NFT
-records and where it lives, then its versions with their verdicts. Long
-histories show their last versions and every bad one; `--json` has them all.
+records, its parents (and which versions name each) and where it lives, then
+its versions with their verdicts. Long histories show their last versions and
+every bad one, and say how many were left out (`--all-versions` shows them;
+`--json` always has them all).
 """
 
 from __future__ import annotations
@@ -15,9 +17,6 @@ from rich.tree import Tree
 from numbers_cli.cli.render import when
 from numbers_cli.model.nid import short
 from numbers_cli.ops.trace import AssetNode, Trace, Version
-
-#: Versions listed per asset before the rest are summarised (bad ones always show).
-SHOWN_VERSIONS = 12
 
 
 def _mark(ok: bool) -> Text:
@@ -79,17 +78,54 @@ def _node_label(node: AssetNode, subject: str) -> Text:
     return label
 
 
-def _add_node(branch: Tree, node: AssetNode, subject: str) -> Tree:
+def _indexes_text(indexes: list[int]) -> str:
+    """`#1`, `#1, #4`, `#2–#7, #9`: the versions naming a parent, runs compressed."""
+    runs: list[list[int]] = []
+    for i in indexes:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ", ".join(f"#{r[0]}" if len(r) == 1 else f"#{r[0]}–#{r[-1]}" for r in runs)
+
+
+def _parent_lines(trace: Trace, node: AssetNode) -> list[Text]:
+    """One line per parent: which of the node's versions name it (every version counts)."""
+    lines = []
+    for parent in node.parents:
+        naming = trace.naming(parent, node.nid)
+        line = Text(f"parent {parent}  ", style="default")
+        if naming:
+            noun = "version" if len(naming) == 1 else "versions"
+            line.append(f"named by {noun} {_indexes_text(naming)}", style="bright_black")
+            if len(naming) < len(node.versions):
+                line.append(f" of {len(node.versions)}", style="bright_black")
+        lines.append(line)
+    return lines
+
+
+def _hidden_text(count: int) -> Text:
+    noun = "version" if count == 1 else "versions"
+    return Text(
+        f"… {count} earlier {noun} not shown (all ok): --all-versions shows them",
+        style="bright_black",
+    )
+
+
+def _add_node(branch: Tree, trace: Trace, node: AssetNode, subject: str, limit: int | None) -> Tree:
     here = branch.add(_node_label(node, subject))
     for key, value in node.fields.items():
         if value not in (None, "", []):
             here.add(Text(f"{key}: {_field_text(value)}", style="default"))
+    for line in _parent_lines(trace, node):
+        here.add(line)
     here.add(Text(f"where: {_where(node)}", style="bright_black"))
     if node.chain_detail:
         here.add(Text(f"chain: {node.chain_detail}", style="red"))
     versions = node.versions
     if versions:
-        shown = set(range(max(0, len(versions) - SHOWN_VERSIONS), len(versions)))
+        keep = len(versions) if limit is None else limit
+        shown = set(range(max(0, len(versions) - keep), len(versions)))
         shown |= {i for i, v in enumerate(versions) if v.verdict != "ok"}
         group = here.add(Text(f"versions ({len(versions)})", style="bold"))
         hidden = 0
@@ -98,13 +134,15 @@ def _add_node(branch: Tree, node: AssetNode, subject: str) -> Tree:
                 hidden += 1
                 continue
             if hidden:
-                group.add(Text(f"… {hidden} earlier version(s), all ok", style="bright_black"))
+                group.add(_hidden_text(hidden))
                 hidden = 0
             group.add(_version_line(version))
     return here
 
 
-def render_tree(trace: Trace) -> Tree:
+def render_tree(trace: Trace, *, limit: int | None) -> Tree:
+    """The trace as a rich Tree; each asset's last `limit` versions and every bad one
+    (None: all), saying how many were left out and how to see them."""
     title = Text(f"provenance of {trace.subject}", style="bold")
     if trace.network:
         title.append(f"  (chain: {trace.network})", style="bright_black")
@@ -126,7 +164,7 @@ def render_tree(trace: Trace) -> Tree:
             branch.add(Text(f"{short(nid, 16)} (shown above)", style="bright_black"))
             return
         placed.add(nid)
-        here = _add_node(branch, node, trace.subject)
+        here = _add_node(branch, trace, node, trace.subject, limit)
         for child in trace.children(nid):
             place(here, child)
 

@@ -80,13 +80,29 @@ class AssetFacts:
         if isinstance(licence, dict):
             licence = licence.get("name") or licence.get("document")
         wallet = tree.get("creatorWallet")
-        owner = self.market.ownership(nid, wallet if isinstance(wallet, str) else None)
+        owner = self.market.ownership(
+            nid, wallet if isinstance(wallet, str) else None, _nft_networks(tree)
+        )
         return {
             "name": self._paths.get(nid),
             "license": licence if isinstance(licence, str) else None,
             "owner": owner.owner,
             "custody": owner.custody,
+            "network": owner.network,
         }
+
+
+def _nft_networks(tree: dict[str, Any]) -> list[str]:
+    """The networks the tree's nftRecord entries name, in record order (where the
+    asset's custody NFT may be; ops.monitor.licensing asks them)."""
+    records = tree.get("nftRecord")
+    if not isinstance(records, list):
+        return []
+    return [
+        str(r["network"])
+        for r in records
+        if isinstance(r, dict) and isinstance(r.get("network"), str) and r["network"]
+    ]
 
 
 def scan(
@@ -167,6 +183,7 @@ def scan(
     finally:
         progress.done()
         market.close()
+    report.notes += market.notes
     return report
 
 
@@ -227,6 +244,7 @@ def _finding(
         "license": facts["license"],
         "owner": facts["owner"],
         "ownerIsCustodian": facts["custody"],
+        "network": facts["network"],
         "placeOwner": found.place_owner,
-        "licensed": market.licensed(match.nid, found.place_owner, facts["owner"]),
+        "licensed": market.licensed(match.nid, found.place_owner, facts["owner"], facts["network"]),
     }

@@ -6,9 +6,10 @@
   store, else the IPFS remote (CID recomputed by the adapter), else it is
   shown as missing; its bytes are compared with the signed assetTreeSha256.
 - Ancestors: each version's `parentAssetCid`, up to the root.
-- Descendants: local assets whose first or latest tree names a traced asset
-  as parent, and with a chain scan (ops.trace.scan) the assets found on chain
-  whose registration tree does.
+- Descendants: local assets any of whose versions' trees names a traced
+  asset as parent, and with a chain scan (ops.trace.scan) the assets any of
+  whose registered trees on chain does. Each version records the parent its
+  tree names, so the views say which versions name which parent.
 
 Nothing missing stops the trace: an unreachable chain, a tree nobody has, an
 asset no one registered become nodes and versions marked missing. What does
@@ -78,6 +79,9 @@ class _Context:
     # (getCommits, Commit events) read for a whole generation at once (prefetch)
     histories: dict[str, tuple[list[int], list[CommitRecord]]] = field(default_factory=dict)
     local_children: dict[str, list[str]] | None = None
+    # commits already read by gather (from the chain or the store), by commit Nid: the
+    # local-children pass reuses them instead of reading each one again
+    commits: dict[str, Commit] = field(default_factory=dict)
 
     # -- trees ---------------------------------------------------------------------
 
@@ -161,7 +165,11 @@ class _Context:
             tree_where=read.where,
             abstract=commit.get("abstract"),
         )
-        return version, read.tree if read.intact else None
+        self.commits[commit_nid] = commit
+        tree = read.tree if read.intact else None
+        if tree is not None and tree.get("parentAssetCid"):
+            version.parent = str(tree["parentAssetCid"])
+        return version, tree
 
     def chain_history(self, nid: str, node: AssetNode) -> list[RemoteCommit]:
         if self.client is None:
@@ -248,16 +256,23 @@ class _Context:
                 yield child, "chain-scan"
 
     def _local_children(self) -> dict[str, list[str]]:
-        """parent → children over the repository's assets (their first and latest trees)."""
+        """parent → children over the repository's assets, from every version's tree.
+
+        Every version counts, as it does for ancestors: an edit registered first
+        without a parent, or whose later version names another one, is still a
+        child of each asset any of its trees names. Commits and trees gather has
+        already read (the traced assets') are not read again.
+        """
         found: dict[str, list[str]] = {}
         if self.repo is None:
             return found
         for asset in self.repo.refs.assets():
-            history = self.repo.refs.history(asset)
-            for commit_nid in dict.fromkeys([history[0], history[-1]]) if history else []:
-                commit, _ = _local_commit(self.repo, commit_nid, check=False)
+            for commit_nid in dict.fromkeys(self.repo.refs.history(asset)):
+                commit = self.commits.get(commit_nid)
                 if commit is None:
-                    continue
+                    commit, _ = _local_commit(self.repo, commit_nid, check=False)
+                    if commit is None:
+                        continue
                 parent = (self.tree(commit).tree or {}).get("parentAssetCid")
                 if parent and asset not in found.setdefault(str(parent), []):
                     found[str(parent)].append(asset)

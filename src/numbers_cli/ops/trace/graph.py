@@ -48,6 +48,10 @@ class Version:
     tree: str | None  # assetTreeCid
     tree_where: str  # local | ipfs | missing
     abstract: str | None = None
+    #: The parentAssetCid this version's tree names (None: no parent, or the tree
+    #: was not read intact). Lineage counts every version: an edit may gain,
+    #: change or drop its parent from one version to the next.
+    parent: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,7 @@ class Version:
             "tree": self.tree,
             "treeWhere": self.tree_where,
             "abstract": self.abstract,
+            "parent": self.parent,
         }
 
 
@@ -118,6 +123,11 @@ class Trace:
     def children(self, nid: str) -> list[str]:
         return [child for parent, child in self.edges if parent == nid]
 
+    def naming(self, parent: str, child: str) -> list[int]:
+        """Indexes of the child's versions whose tree names `parent` (the edge's evidence)."""
+        node = self.nodes.get(child)
+        return [v.index for v in node.versions if v.parent == parent] if node else []
+
     @property
     def bad_versions(self) -> list[tuple[AssetNode, Version]]:
         return [(n, v) for n in self.nodes.values() for v in n.versions if v.verdict != "ok"]
@@ -137,5 +147,7 @@ class Trace:
             "ok": not self.bad_versions,
             "exitCode": int(self.exit_code),
             "nodes": [n.to_json() for n in self.ordered()],
-            "edges": [{"parent": p, "child": c} for p, c in self.edges],
+            "edges": [
+                {"parent": p, "child": c, "versions": self.naming(p, c)} for p, c in self.edges
+            ],
         }

@@ -4,9 +4,11 @@ The register's `Commit` events are read range by range (eth_getLogs on topic0
 only), each range stored in the repository's scan cache (repo.chain_scan)
 with the next block to read, so a scan resumes where the last one stopped and
 memory stays that of one range. The event names its asset only by
-keccak256(Nid); the Nid and its `parentAssetCid` come from the asset's first
-readable registration tree (the store, else the IPFS remote), and the Nid is
-kept only if it hashes to the event's topic.
+keccak256(Nid); every commit's tree is then read (the store, else the IPFS
+remote; each distinct tree once per batch) and counts only if its assetCid
+hashes to the event's topic: it gives the asset's Nid and the
+`parentAssetCid` that version names. Every version counts, as it does for
+local descendants: an asset is a child of each parent any of its trees names.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from numbers_cli.model.nid import Nid
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trace.gather import ChildFinder
 from numbers_cli.ops.trace.lineage import parse_nid
-from numbers_cli.ops.trees import ObjectSource, read_file
-from numbers_cli.repo.chain_scan import ScanIndex, ScannedRow
+from numbers_cli.ops.trees import ObjectSource, get_block, read_file
+from numbers_cli.repo.chain_scan import ScanIndex, ScannedRow, TreeLink
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["ScanFinder", "ScanReport", "scan_chain"]
@@ -82,43 +84,72 @@ def _rows(client: ChainClient, start: int, end: int) -> list[ScannedRow]:
 
 
 def _read_tree(repo: Repository, source: ObjectSource | None, cid: str) -> dict[str, Any] | None:
+    """A tree's JSON, or None when nobody has it. `cid` was parsed from its commit when
+    the scan stored it, so it is not parsed again; a tree is one raw block (read
+    directly, verified by the store), or a UnixFS file when it is large."""
+    nid = Nid(cid)
     try:
-        data = read_file(repo, parse_nid(cid), source)
+        data = (
+            get_block(repo, nid, source)
+            if cid.startswith("bafkrei")
+            else read_file(repo, nid, source)
+        )
         value = jsjson.parse(data)
     except (NotFound, IntegrityError, InvalidFormat, NetworkError):
         return None
     return value if isinstance(value, dict) else None
 
 
-def _resolve_one(
-    repo: Repository, source: ObjectSource | None, nid_hash: str, trees: list[str]
-) -> tuple[str, str | None, str | None, str]:
-    state = "missing"
-    for cid in trees:
-        tree = _read_tree(repo, source, cid)
-        if tree is None:
-            continue
-        claimed = str(tree.get("assetCid", ""))
-        if nid_topic(claimed) != nid_hash:
-            state = "mismatch"  # a tree of another asset registered under this Nid
-            continue
-        raw_parent = tree.get("parentAssetCid")
-        parent = None
-        if raw_parent is not None:
-            try:
-                parent = parse_nid(raw_parent)
-            except InvalidFormat:
-                raise LineageError(
-                    f"asset {claimed} names parentAssetCid {str(raw_parent)[:80]!r}, "
-                    "which is not a Nid"
-                ) from None
-        return nid_hash, claimed, parent, "resolved"
-    return nid_hash, None, None, state
+#: What a tree says: (topic of its assetCid, its assetCid, its parent), or None
+#: when nobody has it.
+_TreeFacts = tuple[str, str, str | None] | None
+
+
+def _facts(tree: dict[str, Any] | None, topics: dict[str, str]) -> _TreeFacts:
+    """The tree's asset (and its keccak topic, computed once per asset) and parent;
+    LineageError when the parent is not a Nid."""
+    if tree is None:
+        return None
+    claimed = str(tree.get("assetCid", ""))
+    if claimed not in topics:
+        topics[claimed] = nid_topic(claimed)
+    raw_parent = tree.get("parentAssetCid")
+    parent = None
+    if raw_parent is not None:
+        try:
+            parent = parse_nid(raw_parent)
+        except InvalidFormat:
+            raise LineageError(
+                f"asset {claimed} names parentAssetCid {str(raw_parent)[:80]!r}, which is not a Nid"
+            ) from None
+    return topics[claimed], claimed, parent
+
+
+def _link(rowid: int, nid_hash: str, facts: _TreeFacts) -> TreeLink:
+    """What one commit's tree says about its asset: its Nid and parent, if it is the
+    asset's tree (its assetCid hashes to the event's topic)."""
+    if facts is None:
+        return rowid, "missing", None, nid_hash, None
+    topic, claimed, parent = facts
+    if topic != nid_hash:
+        return rowid, "mismatch", None, nid_hash, None  # a tree of another asset
+    return rowid, "read", parent, nid_hash, claimed
 
 
 def _resolve(index: ScanIndex, repo: Repository, source: ObjectSource | None) -> None:
-    while batch := index.unresolved():
-        index.resolve([_resolve_one(repo, source, nid_hash, trees) for nid_hash, trees in batch])
+    """Read the tree of every commit not read yet (each distinct tree once per batch),
+    a batch at a time: memory stays that of one batch."""
+    after = 0
+    while batch := index.unread(after):
+        facts: dict[str, _TreeFacts] = {}
+        topics: dict[str, str] = {}
+        links = []
+        for rowid, nid_hash, cid in batch:
+            if cid not in facts:
+                facts[cid] = _facts(_read_tree(repo, source, cid), topics)
+            links.append(_link(rowid, nid_hash, facts[cid]))
+        index.resolve(links)
+        after = batch[-1][0]
 
 
 def scan_chain(

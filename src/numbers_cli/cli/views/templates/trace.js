@@ -108,7 +108,11 @@
     row("generatedBy", fieldText(n.fields.generatedBy));
     row("digitalSourceType", fieldText(n.fields.digitalSourceType));
     row("NFT records", fieldText(n.fields.nftRecord));
-    row("parents", n.parents.join(", "));
+    row("parents", n.parents.map(function (p) {  // and which versions name each one
+      var naming = n.versions.filter(function (v) { return v.parent === p; })
+                             .map(function (v) { return "#" + v.index; });
+      return naming.length ? p + " (named by version " + naming.join(", ") + ")" : p;
+    }).join("; "));
     row("where", (n.where.local ? "commits local" : "no local commits") + " · file " +
         (n.where.content === "local" ? "local" : "missing") + " · chain " + n.where.chain);
     row("chain detail", n.chainDetail);
