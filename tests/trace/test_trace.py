@@ -209,6 +209,45 @@ def test_a_parent_that_is_not_a_nid_is_refused(
     assert "'my-holiday-photo.jpg', which is not a Nid" in one_line_error(result)
 
 
+def test_a_junk_parent_elsewhere_on_chain_does_not_stop_a_scan(
+    nit: Nit,
+    repo: Path,
+    media: Any,
+    signing_key: str,
+    on_chain: Network,
+    chain: ChainClient,
+    anvil: Anvil,
+) -> None:
+    """Anyone can register a tree naming a parent that is not a Nid: it is nobody's
+    child, and everyone else's `--scan-chain` still finds their descendants."""
+    media("Canon_40D.jpg")
+    ok(nit("add", "Canon_40D.jpg", "-m", "original"))
+    ok(nit("commit", "-m", "registration"))
+    original = _nid_of(nit, "Canon_40D.jpg")
+    register_local(chain, repo, original, anvil.keys[1])
+    junk = str(Nid.of_bytes(b"someone else's asset"))
+    tree = {
+        "assetCid": junk,
+        "assetSha256": hashlib.sha256(b"y").hexdigest(),
+        "encodingFormat": "image/jpeg",
+    }
+    _register_tree(repo, chain, anvil.keys[3], {**tree, "parentAssetCid": "not a nid at all"})
+    child = str(Nid.of_bytes(b"an edit of the original, made elsewhere"))
+    _register_tree(
+        repo, chain, anvil.keys[2], {**tree, "assetCid": child, "parentAssetCid": original}
+    )
+
+    report = _trace_json(nit, original, "--scan-chain")
+
+    nodes = {n["nid"]: n for n in report["nodes"]}
+    assert nodes[child]["role"] == "descendant" and nodes[child]["foundBy"] == "chain-scan"
+    assert junk not in nodes
+    assert report["scan"]["badParents"] == 1 and report["scan"]["derived"] == 1
+    # The junk asset's own trace still refuses its lineage.
+    result = nit("trace", junk, "--remote")
+    assert result.exit_code == 17 and "which is not a Nid" in one_line_error(result)
+
+
 @pytest.fixture
 def ipfs_remote(nit: Nit, repo: Path, ipfs_node: IpfsNode) -> str:
     ok(nit("remote", "add", "node", ipfs_node.api_url, "--global"))

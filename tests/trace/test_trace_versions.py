@@ -165,7 +165,13 @@ def test_a_scan_cache_of_the_older_layout_is_rebuilt(tmp_path: Path) -> None:
     old.close()
     with ScanIndex(path) as index:
         assert index.next_block == 0
-        assert index.counts() == {"commits": 0, "assets": 0, "derived": 0, "unreadable": 0}
+        assert index.counts() == {
+            "commits": 0,
+            "assets": 0,
+            "derived": 0,
+            "unreadable": 0,
+            "badParents": 0,
+        }
         index.bind("0xabc", 31337)
         index.record([(1, 0, "0x1", "0xaa", "c", "t"), (1, 1, "0x2", "0xbb", "d", "")], 2)
         assert index.unread() == [(1, "0xaa", "t")]  # the non-Numbers commit is never read

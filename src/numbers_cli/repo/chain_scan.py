@@ -13,7 +13,8 @@ Tables:
   commit Nid, tree Nid) and what its tree says: `parent` (its
   `parentAssetCid`) and `state` (NULL: not read yet; `read`; `missing`: nobody
   had the tree, tried again by the next scan; `mismatch`: a tree of another
-  asset; `none`: not a Numbers commit). Every version counts: an asset is a
+  asset; `none`: not a Numbers commit; `bad-parent`: its tree names a
+  `parentAssetCid` that is not a Nid, so it is nobody's child). Every version counts: an asset is a
   child of each parent any of its registered trees names;
 - `assets`: per keccak(Nid), the Nid, read from the first of its trees that
   hashes to it (NULL while none has).
@@ -190,7 +191,16 @@ class ScanIndex:
             "SELECT COUNT(DISTINCT nid_hash) FROM commits WHERE parent IS NOT NULL"
         ).fetchone()
         (unread,) = self._db.execute("SELECT COUNT(*) FROM assets WHERE nid IS NULL").fetchone()
-        return {"commits": commits, "assets": assets, "derived": derived, "unreadable": unread}
+        (bad,) = self._db.execute(
+            "SELECT COUNT(*) FROM commits WHERE state = 'bad-parent'"
+        ).fetchone()
+        return {
+            "commits": commits,
+            "assets": assets,
+            "derived": derived,
+            "unreadable": unread,
+            "badParents": bad,
+        }
 
 
 class _Txn:

@@ -21,7 +21,6 @@ from numbers_cli.chain.register import nid_topic
 from numbers_cli.errors import (
     IntegrityError,
     InvalidFormat,
-    LineageError,
     NetworkError,
     NotFound,
     UsageError,
@@ -104,10 +103,18 @@ def _read_tree(repo: Repository, source: ObjectSource | None, cid: str) -> dict[
 #: when nobody has it.
 _TreeFacts = tuple[str, str, str | None] | None
 
+#: The parent of a tree whose parentAssetCid is not a Nid (compared by identity).
+BAD_PARENT = "<not a Nid>"
+
 
 def _facts(tree: dict[str, Any] | None, topics: dict[str, str]) -> _TreeFacts:
-    """The tree's asset (and its keccak topic, computed once per asset) and parent;
-    LineageError when the parent is not a Nid."""
+    """The tree's asset (and its keccak topic, computed once per asset) and parent,
+    `BAD_PARENT` when the parent is not a Nid.
+
+    Anyone can register any tree, so a junk `parentAssetCid` in some other
+    asset's tree must not stop everyone's scan: that commit is nobody's child,
+    and a trace of that asset itself still refuses it (LineageError, exit 17).
+    """
     if tree is None:
         return None
     claimed = str(tree.get("assetCid", ""))
@@ -119,9 +126,7 @@ def _facts(tree: dict[str, Any] | None, topics: dict[str, str]) -> _TreeFacts:
         try:
             parent = parse_nid(raw_parent)
         except InvalidFormat:
-            raise LineageError(
-                f"asset {claimed} names parentAssetCid {str(raw_parent)[:80]!r}, which is not a Nid"
-            ) from None
+            return topics[claimed], claimed, BAD_PARENT
     return topics[claimed], claimed, parent
 
 
@@ -133,6 +138,8 @@ def _link(rowid: int, nid_hash: str, facts: _TreeFacts) -> TreeLink:
     topic, claimed, parent = facts
     if topic != nid_hash:
         return rowid, "mismatch", None, nid_hash, None  # a tree of another asset
+    if parent is BAD_PARENT:
+        return rowid, "bad-parent", None, nid_hash, claimed
     return rowid, "read", parent, nid_hash, claimed
 
 
