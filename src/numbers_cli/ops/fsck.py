@@ -34,8 +34,8 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.names import json_path, path_text, quote_path
 from numbers_cli.model.nid import RAW, Nid
 from numbers_cli.model.tree import AssetTree
+from numbers_cli.ops.commit_check import verify_commit
 from numbers_cli.ops.trees import tree_of
-from numbers_cli.ops.verify import verify_commit
 from numbers_cli.repo.index import KINDS
 from numbers_cli.repo.maintenance import PackScan, quick_check, scan, unrecorded_packs
 from numbers_cli.repo.refs import HEADS, REMOTES, RemoteEntry
