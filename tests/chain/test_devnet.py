@@ -342,3 +342,18 @@ def test_find_anvil_order(tmp_path: Path, anvil_env: Path) -> None:
         anvil.find_anvil({"PATH": str(bin_dir), "NIT_ANVIL": str(anvil_env)}) == anvil_env
     )  # NIT_ANVIL first
     assert anvil.REPO_ANVIL.parts[-5:] == ("tools", "chain", "node_modules", ".bin", "anvil")
+
+
+def test_anvils_state_cache_lives_in_the_devnet_dir(
+    nit: Nit, port: int, isolated_env: Path
+) -> None:
+    """anvil moves old states to disk and never removes them when it stops: the devnet
+    keeps them in its own directory, emptied at each start, not in ~/.foundry."""
+    foundry_tmp = isolated_env / ".foundry" / "anvil" / "tmp"
+    first = up(nit, "--port", str(port))
+    cache = Path(first["state"]).parent / "cache"  # made by anvil when it first needs it
+    assert not foundry_tmp.exists() or not any(foundry_tmp.iterdir())
+    (cache / "left-by-the-last-run").mkdir(parents=True)
+    assert nit("devnet", "down").exit_code == 0
+    up(nit)
+    assert not (cache / "left-by-the-last-run").exists()

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -106,6 +108,7 @@ class Anvil:
         self.extra_args = extra_args
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._cache: str | None = None
         self.keys: tuple[str, ...] = DEV_KEYS
 
     @property
@@ -119,6 +122,10 @@ class Anvil:
         binary = anvil_binary()
         last_error = "did not start"
         for _attempt in range(3):  # another process may grab the free port first
+            # anvil moves old states to disk and leaves them there when it stops: in
+            # ~/.foundry/anvil/tmp by default, which a suite and its benches filled with
+            # tens of gigabytes. Each test anvil gets its own folder, removed by stop().
+            self._cache = tempfile.mkdtemp(prefix="nit-test-anvil-cache-")
             self.port = self.fixed_port or free_port()
             self._process = subprocess.Popen(
                 [
@@ -130,6 +137,8 @@ class Anvil:
                     "--chain-id",
                     str(self.chain_id),
                     "--silent",
+                    "--cache-path",
+                    self._cache,
                     *self.extra_args,
                 ],
                 stdin=subprocess.DEVNULL,
@@ -187,6 +196,9 @@ class Anvil:
                 process.wait(timeout=5)
         if process.stderr:
             process.stderr.close()
+        if self._cache is not None:
+            shutil.rmtree(self._cache, ignore_errors=True)
+            self._cache = None
 
     def __enter__(self) -> Self:
         return self.start()

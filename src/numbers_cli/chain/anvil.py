@@ -10,6 +10,8 @@ lives in one directory of the user data dir:
       anvil.json   pid, port and binary of the running anvil (our pid file)
       anvil.log    anvil's output of the current run
       lock         flock'ed while an up or down changes any of this
+      cache/       anvil's states moved out of memory (`--cache-path`; emptied at each
+                   start: anvil leaves them behind when it stops)
 
 anvil comes as a native binary (Foundry's install, npm's platform package) or
 as npm's `@foundry-rs/anvil`, a `node` script running the binary as its child.
@@ -24,7 +26,6 @@ node costs nothing before the chain client is needed.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -33,14 +34,14 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 
 from numbers_cli.chain import devnet_group
-from numbers_cli.config import user_data_dir
-from numbers_cli.errors import ConfigError, NetworkError, NitError
-from numbers_cli.fsio import atomic_write, flocked, make_dirs
+from numbers_cli.chain.devnet_paths import HOST, AnvilProcess, DevnetPaths
+from numbers_cli.errors import ConfigError, NetworkError
+from numbers_cli.fsio import atomic_write, make_dirs
 
 __all__ = [
     "ANVIL_ENV",
@@ -71,8 +72,6 @@ ANVIL_ENV = "NIT_ANVIL"
 DEVNET_CHAIN_ID = 31337
 #: Port tried when neither --port nor an earlier run says otherwise (anvil's own default).
 DEFAULT_PORT = 8545
-#: The devnet listens on loopback only: its dev accounts' keys are public knowledge.
-HOST = "127.0.0.1"
 #: Private key of anvil's first dev account (mnemonic "test test ... junk"): published
 #: by Foundry, funded with 10,000 ETH on every anvil chain; never a real secret.
 DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -87,69 +86,6 @@ REPO_ANVIL = (
 )
 
 _SPAWNED, is_alive = devnet_group.SPAWNED, devnet_group.is_alive  # see devnet_group
-
-
-@dataclass(frozen=True)
-class DevnetPaths:
-    """Where one devnet's files live (see the module docstring)."""
-
-    root: Path
-
-    @classmethod
-    def for_env(cls, env: Mapping[str, str] | None = None) -> DevnetPaths:
-        """The devnet of the current user: `<user_data_dir>/devnet` (NIT_DATA_DIR moves it)."""
-        return cls(user_data_dir(env) / "devnet")
-
-    @property
-    def state(self) -> Path:
-        return self.root / "state.json"
-
-    @property
-    def record(self) -> Path:
-        return self.root / "anvil.json"
-
-    @property
-    def log(self) -> Path:
-        return self.root / "anvil.log"
-
-    @property
-    def lock_file(self) -> Path:
-        return self.root / "lock"
-
-    @contextlib.contextmanager
-    def locked(self, timeout: float = 120.0) -> Iterator[None]:
-        """Hold the devnet's flock, so two `nit devnet up` never start two anvils.
-
-        The kernel drops an flock when its holder dies, so a killed `up` leaves
-        no stale lock behind.
-        """
-        make_dirs(self.root)
-
-        def busy(holder: str) -> NitError:
-            return NitError(
-                f"another `nit devnet` command (pid {holder}) is still at work",
-                hint="wait for it to finish, then run the command again",
-            )
-
-        with flocked(self.lock_file, timeout, busy, mode=0o600):
-            yield
-
-
-@dataclass(frozen=True)
-class AnvilProcess:
-    """A devnet anvil as its pid file records it: the process `up` started (`pid`), leader
-    of its own process group `pgid` (None in records of older nit: then only `pid`)."""
-
-    pid: int
-    port: int
-    binary: str
-    started_at: float
-    version: str | None = None
-    pgid: int | None = None
-
-    @property
-    def rpc_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
 
 
 # -- finding the binary ----------------------------------------------------------
@@ -329,6 +265,7 @@ def start(
     NetworkError with anvil's last log line if it does not come up within `timeout`.
     """
     make_dirs(paths.root)
+    shutil.rmtree(paths.cache, ignore_errors=True)  # the last run's: the chain is in --state
     argv = [
         str(binary),
         "--host",
@@ -341,6 +278,8 @@ def start(
         str(paths.state),
         "--state-interval",
         str(STATE_INTERVAL),
+        "--cache-path",  # not ~/.foundry/anvil/tmp, which anvil never cleans
+        str(paths.cache),
         "--color",
         "never",
     ]
