@@ -27,8 +27,10 @@ def stamp_json(nit: Nit, *args: str, env: dict[str, str] | None = None) -> dict:
 
 
 def nonce(network: Network) -> int:
+    """Transactions the node has from TEST_ADDRESS, mined or in its pool: a send that
+    returned just before a kill may not be mined yet (anvil mines after answering)."""
     with ChainClient(network) as client:
-        return client._rpc.call_quantity("eth_getTransactionCount", [TEST_ADDRESS, "latest"])
+        return client._rpc.call_quantity("eth_getTransactionCount", [TEST_ADDRESS, "pending"])
 
 
 def test_one_registration_anchors_every_artifact(nit, repo, on_devnet, artifacts) -> None:

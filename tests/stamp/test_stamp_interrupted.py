@@ -35,8 +35,10 @@ STAMP = ["stamp", "-r", "dist", "--no-ipfs", "--json"]
 
 
 def transactions(network: Network) -> int:
+    """Transactions the node has from TEST_ADDRESS, mined or in its pool: a send that
+    returned just before a kill may not be mined yet (anvil mines after answering)."""
     with ChainClient(network) as client:
-        return client._rpc.call_quantity("eth_getTransactionCount", [TEST_ADDRESS, "latest"])
+        return client._rpc.call_quantity("eth_getTransactionCount", [TEST_ADDRESS, "pending"])
 
 
 def run_driver(driver: str, workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
