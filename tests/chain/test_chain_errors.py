@@ -213,6 +213,28 @@ def test_deeply_nested_reply_is_a_network_error(deeply_nested_node: str) -> None
     assert one_line(caught.value).endswith("sent a reply that is not JSON-RPC")
 
 
+@pytest.fixture
+def odd_id_node() -> Iterator[str]:
+    """A hostile node that answers a batch with ids no request had (a list, an object)."""
+    body = b'[{"jsonrpc": "2.0", "id": [1], "result": "0x1"}, {"id": {"a": 2}, "result": "0x2"}]'
+    handler = type("Handler", (_Handler,), {"body": body})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_batch_reply_with_ids_that_are_no_requests(odd_id_node: str) -> None:
+    with pytest.raises(NetworkError) as caught:
+        JsonRpc(odd_id_node, timeout=5).batch([("eth_chainId", []), ("eth_blockNumber", [])])
+    assert one_line(caught.value) == (
+        f"RPC node at {odd_id_node} sent a malformed reply to eth_chainId"
+    )
+
+
 def test_unusable_proxy_or_port_is_not_blamed_on_the_nodes_reply(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -99,6 +99,11 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     return (HTTPError, OSError, ValueError, _NotJson, _HttpStatus)
 
 
+def _is_id(value: Any) -> bool:
+    """A reply's `id` that can be one of ours (a hostile node's list or object cannot)."""
+    return isinstance(value, int | str)
+
+
 def _reason(exc: BaseException) -> str:
     """The short cause of a urllib3/socket failure ("Connection refused"), not its repr chain."""
     text = str(exc)
@@ -225,7 +230,7 @@ class JsonRpc:
                     f"RPC node at {self.url} answered {len(replies)} of {len(chunk)} batched calls"
                 )
             # A batch's replies may come in any order (JSON-RPC 2.0): match them by id.
-            by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
+            by_id = {r.get("id"): r for r in replies if isinstance(r, dict) and _is_id(r.get("id"))}
             replies = [by_id.get(request["id"]) for request in payload]
             for (method, _params), reply in zip(chunk, replies, strict=True):
                 try:
