@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from eth_account import Account
 from tests.support.anvil import Anvil, free_port
 
 from numbers_cli.chain import ChainClient, Network
+from numbers_cli.chain.rpc import JsonRpc
 from numbers_cli.chain.transactions import _Fees
 from numbers_cli.errors import ConfigError, NetworkError, UsageError, WalletError
 
@@ -182,3 +184,71 @@ def test_rejected_transaction_is_reported(chain: ChainClient, anvil: Anvil) -> N
     with _UnderpricedClient(chain.network) as client, pytest.raises(NetworkError) as caught:
         client.send_commits([("bafkreiany", "{}")], anvil.keys[8])
     assert one_line(caught.value).startswith("devnet rejected commit transaction (nonce ")
+
+
+@pytest.fixture
+def deeply_nested_node() -> Iterator[str]:
+    """A hostile node whose reply is JSON nested deeper than Python's parser recurses."""
+    handler = type("Handler", (_Handler,), {"body": b"[" * 5_000 + b"]" * 5_000})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_deeply_nested_reply_is_a_network_error(deeply_nested_node: str) -> None:
+    network = Network(
+        name="deep", chain_id=31337, rpc_url=deeply_nested_node, contract=DEAD_ADDRESS
+    )
+    limit = sys.getrecursionlimit()  # py_ecc (eth_account) raises it to 100,000 on import
+    sys.setrecursionlimit(1000)  # Python's default, as in `nit log --remote`
+    try:
+        with ChainClient(network) as chain, pytest.raises(NetworkError) as caught:
+            chain.check()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert one_line(caught.value).endswith("sent a reply that is not JSON-RPC")
+
+
+@pytest.fixture
+def odd_id_node() -> Iterator[str]:
+    """A hostile node that answers a batch with ids no request had (a list, an object)."""
+    body = b'[{"jsonrpc": "2.0", "id": [1], "result": "0x1"}, {"id": {"a": 2}, "result": "0x2"}]'
+    handler = type("Handler", (_Handler,), {"body": body})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_batch_reply_with_ids_that_are_no_requests(odd_id_node: str) -> None:
+    with pytest.raises(NetworkError) as caught:
+        JsonRpc(odd_id_node, timeout=5).batch([("eth_chainId", []), ("eth_blockNumber", [])])
+    assert one_line(caught.value) == (
+        f"RPC node at {odd_id_node} sent a malformed reply to eth_chainId"
+    )
+
+
+def test_unusable_proxy_or_port_is_not_blamed_on_the_nodes_reply(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Settings nit cannot use are no reply of the node's (it was never asked)."""
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", "socks5://pat:pw@127.0.0.1:1080")
+    url = f"http://127.0.0.1:{free_port()}"
+    network = Network(name="socks", chain_id=31337, rpc_url=url, contract=DEAD_ADDRESS)
+    with ChainClient(network) as chain, pytest.raises(NetworkError) as caught:
+        chain.check()
+    message = one_line(caught.value)
+    assert message.startswith(f"cannot reach RPC node at {url} (") and "pw" not in message
+    monkeypatch.delenv("ALL_PROXY")
+    with pytest.raises(NetworkError) as caught:
+        JsonRpc("http://127.0.0.1:85450", timeout=5).call("eth_chainId")
+    assert one_line(caught.value).startswith("cannot reach RPC node at ")

@@ -298,3 +298,23 @@ def test_a_fetch_of_the_batch_places_it(nit, repo, on_devnet, artifacts) -> None
     result = ok(nit("verify", "dist/artifact-0.bin"))
     assert f"registered on devnet in tx {batch['txHash']}" in result.stdout
     assert json.loads(ok(nit("status", "--json")).stdout)["unpushed"] == []
+
+
+def test_a_leaf_row_garbled_by_damage_is_re_made(nit, repo, on_devnet, artifacts) -> None:
+    """A leaf whose row holds garbage (not a Nid) is reported by fsck and its record
+    re-made whole by --repair, on its network: the artifact stays stamped, and the
+    next stamp of the same files sends nothing."""
+    artifacts(3)
+    (batch,) = stamp_json(nit, "-r", "dist")["batches"]
+    _sql(repo, "UPDATE stamps SET asset = 'garbage' WHERE leaf = 1")
+    found = json.loads(nit("fsck", "--json").stdout)
+    assert {p["name"] for p in found["problems"] if p["kind"] == "stamp"} == {batch["batch"]}
+    repaired = repair(nit)
+    assert any("damaged stamp record" in s and "on devnet" in s for s in repaired["repaired"])
+    (record,) = StampRecords(Repository.find(repo).db).batches("devnet")
+    assert len(record.entries) == 3 and record.batch == batch["batch"]
+    sent = nonce(on_devnet)
+    again = nit("stamp", "-r", "dist", "--no-ipfs")
+    assert again.exit_code == 24, again.output
+    assert again.stdout.count("already stamped") == 3
+    assert nonce(on_devnet) == sent

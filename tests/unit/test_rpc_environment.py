@@ -182,3 +182,45 @@ def test_https_node_is_checked_against_the_ca_bundle(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(pem))
     assert JsonRpc(url, timeout=5).call("eth_chainId", []) == "0x7a69"
     assert len(_Proxy.seen) == 1
+
+
+def test_no_proxy_cidr_range_bypasses_it(proxy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_PROXY=127.0.0.0/8 (an IPv4 range, as requests read it) reaches such a node directly."""
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # a proxy that is not there
+    monkeypatch.setenv("no_proxy", "example.invalid, 127.0.0.0/8")
+    assert JsonRpc(proxy + "/", timeout=5).call("eth_chainId", []) == "0x7a69"
+    assert [path for path, _ in _Proxy.seen] == ["/"]  # asked directly, not as a proxy
+
+
+def test_authorization_does_not_follow_a_redirect_to_another_host(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A node that redirects elsewhere gets no credentials sent there (URL's nor .netrc's)."""
+    monkeypatch.setenv("NETRC", str(tmp_path / "none"))
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    _Proxy.seen = []
+    target = HTTPServer(("127.0.0.1", 0), _Proxy)
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(307)
+            self.send_header("Location", f"http://localhost:{target.server_port}/moved")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    redirecting = HTTPServer(("127.0.0.1", 0), Redirect)
+    for server in (target, redirecting):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://carol:s3cret@127.0.0.1:{redirecting.server_port}/"
+        assert JsonRpc(url, timeout=5).call("eth_chainId", []) == "0x7a69"
+    finally:
+        for server in (target, redirecting):
+            server.shutdown()
+            server.server_close()
+    assert _Proxy.seen == [("/moved", None)]

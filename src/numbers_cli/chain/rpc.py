@@ -86,12 +86,22 @@ class _HttpStatus(Exception):
         self.reason = reason
 
 
+class _NotJson(Exception):
+    """The node's reply is not JSON (or nests deeper than the parser recurses)."""
+
+
 def _transport_errors() -> tuple[type[BaseException], ...]:
     """What a POST may raise short of a reply: urllib3's errors (not OSErrors), socket
-    errors, replies that are not JSON (ValueError) and HTTP error statuses."""
+    errors, settings urllib3 cannot use (ValueError: a port out of range, a SOCKS
+    proxy), replies that are not JSON and HTTP error statuses."""
     from urllib3.exceptions import HTTPError
 
-    return (HTTPError, OSError, ValueError, _HttpStatus)
+    return (HTTPError, OSError, ValueError, _NotJson, _HttpStatus)
+
+
+def _is_id(value: Any) -> bool:
+    """A reply's `id` that can be one of ours (a hostile node's list or object cannot)."""
+    return isinstance(value, int | str)
 
 
 def _reason(exc: BaseException) -> str:
@@ -145,7 +155,10 @@ class JsonRpc:
         )
         if response.status >= 400:
             raise _HttpStatus(response.status, response.reason)
-        return json.loads(response.data)
+        try:
+            return json.loads(response.data)
+        except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, hostile nesting
+            raise _NotJson from None
 
     def _request(self, method: str, params: Sequence[Any]) -> dict[str, Any]:
         self._next_id += 1
@@ -160,7 +173,7 @@ class JsonRpc:
             return NetworkError(
                 f"RPC node at {self.url} answered HTTP {exc.status} {exc.reason or ''}".rstrip()
             )
-        if isinstance(exc, ValueError):  # the body is not JSON (json's JSONDecodeError)
+        if isinstance(exc, _NotJson):
             return NetworkError(f"RPC node at {self.url} sent a reply that is not JSON-RPC")
         # urllib3's NewConnectionError is a ConnectTimeoutError too: a refusal, not a timeout
         if isinstance(exc, TimeoutError) and not isinstance(exc, NewConnectionError):
@@ -217,7 +230,7 @@ class JsonRpc:
                     f"RPC node at {self.url} answered {len(replies)} of {len(chunk)} batched calls"
                 )
             # A batch's replies may come in any order (JSON-RPC 2.0): match them by id.
-            by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
+            by_id = {r.get("id"): r for r in replies if isinstance(r, dict) and _is_id(r.get("id"))}
             replies = [by_id.get(request["id"]) for request in payload]
             for (method, _params), reply in zip(chunk, replies, strict=True):
                 try:

@@ -5,8 +5,9 @@ these are the settings `requests` applied (and nit's users may rely on),
 resolved once per node with the standard library's own readers:
 
 - the proxy of the URL's scheme (`http_proxy`, `https_proxy`, `all_proxy`),
-  unless `no_proxy` names the host (`urllib.request.getproxies` and
-  `proxy_bypass`, which requests called too); credentials in the proxy URL go
+  unless `no_proxy` names the host or, for an IPv4 host, a range holding it
+  (`urllib.request.getproxies` and `proxy_bypass`, which requests called too,
+  and requests' CIDR ranges); credentials in the proxy URL go
   in a Proxy-Authorization header;
 - the CA bundle: `REQUESTS_CA_BUNDLE`, else `CURL_CA_BUNDLE`, else certifi's
   (a file or a directory of certificates);
@@ -82,13 +83,33 @@ def proxy_for(url: str) -> str | None:
     """The proxy the environment sets for `url` (None: connect directly)."""
     if not any(name.lower().endswith("_proxy") for name in os.environ):
         return None  # the usual case, without importing urllib.request to learn it
-    from urllib.request import getproxies, proxy_bypass
+    from urllib.request import getproxies
 
     parts = urlsplit(url)
     proxies = getproxies()
-    if not proxies or (parts.hostname and proxy_bypass(parts.hostname)):
+    if not proxies or (parts.hostname and _bypassed(parts.hostname, proxies.get("no", ""))):
         return None
     return proxies.get(parts.scheme) or proxies.get("all")
+
+
+def _bypassed(host: str, no_proxy: str) -> bool:
+    """Whether NO_PROXY exempts `host`: the standard library's reading (names, domain
+    suffixes, `*`) plus what requests also read there, IPv4 ranges (`10.0.0.0/8`)."""
+    import ipaddress
+    from urllib.request import proxy_bypass
+
+    try:
+        address = ipaddress.IPv4Address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        for entry in no_proxy.replace(" ", "").split(","):
+            try:
+                if "/" in entry and address in ipaddress.IPv4Network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue  # not a range: the standard library's reading below
+    return bool(proxy_bypass(host))
 
 
 def ca_bundle() -> str:

@@ -105,18 +105,34 @@ def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
 
 def _damaged_records(repo: Repository, known: set[str]) -> dict[str, str]:
     """Batch → stored network, of the records whose leaf rows are not 0..n-1 (counted
-    in one query; a malformed row is check_stamps' to report)."""
+    in one query) or hold a value that is not a Nid (a damaged page's garbage, which
+    check_stamps reports: the record is re-made whole, as for lost rows)."""
     if not known:
         return {}
     rows = repo.db.all(
         "SELECT b.batch, b.network, b.leaves, count(s.leaf), min(s.leaf), max(s.leaf) "
         "FROM stamp_batches b LEFT JOIN stamps s ON s.batch = b.id GROUP BY b.id"
     )
-    return {
+    damaged = {
         str(batch): str(network)
         for batch, network, leaves, count, low, high in rows
         if (count, low, high) != (leaves, 0, leaves - 1)
     }
+    for batch, network, *values in repo.db.all(
+        "SELECT b.batch, b.network, s.asset, s.commit_nid, s.proof "
+        "FROM stamps s JOIN stamp_batches b ON b.id = s.batch"
+    ):
+        if str(batch) not in damaged and not all(_is_nid(value) for value in values):
+            damaged[str(batch)] = str(network)
+    return damaged
+
+
+def _is_nid(value: object) -> bool:
+    try:
+        Nid.parse(str(value))
+    except NitError:
+        return False
+    return True
 
 
 def _remake(
