@@ -66,6 +66,15 @@ def test_unreachable_node_fails_fast() -> None:
     assert one_line(caught.value) == f"cannot reach RPC node at {url} (Connection refused)"
 
 
+def test_a_port_out_of_range_is_a_one_line_error() -> None:
+    """A typo in a configured URL (port 85450) is the node's unreachability, not exit 70."""
+    network = Network("typo", 31337, "http://127.0.0.1:85450", contract=DEAD_ADDRESS)
+    assert network.rpc_display == "http://127.0.0.1:85450"
+    with ChainClient(network) as chain, pytest.raises(NetworkError) as caught:
+        chain.check()
+    assert "127.0.0.1:85450" in one_line(caught.value)
+
+
 def test_unreachable_node_message_hides_credentials() -> None:
     port = free_port()
     network = Network(

@@ -33,7 +33,11 @@ def mask_rpc_url(url: str) -> str:
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    try:
+        port: int | str | None = parts.port
+    except ValueError:  # out of range or not a number: the transport says so, not this
+        port = parts.netloc.rpartition(":")[2]
+    netloc = f"{host}:{port}" if port else host
     if parts.username is not None or parts.password is not None:
         netloc = f"{MASK}@{netloc}"
     path = "/".join(MASK if _KEYLIKE.fullmatch(seg) else seg for seg in parts.path.split("/"))
