@@ -291,7 +291,7 @@ def test_the_chain_is_read_in_ranges_a_public_node_allows(
     before = nonce(asset)
     killed(asset.workdir, tmp_path / "mint.log", "mined:1:after", "mint", photo, "--no-push")
     journal(asset).unlink()
-    with ChainClient(asset.network) as client:
+    with ChainClient(asset.network, timeout=600) as client:  # slow on a loaded machine
         client._rpc.call("anvil_mine", [hex(6000)])
     config = Config.load(None)
     entry = dict(config.table("networks")["devnet"])
