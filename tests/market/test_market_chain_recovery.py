@@ -16,9 +16,14 @@ from tests.conftest import TEST_ADDRESS, Nit, ok, one_line_error
 from tests.market.conftest import Asset
 from tests.market.test_market_interrupted import events, journal, killed, nonce, records
 from tests.support.anvil import Anvil
+from tests.support.market import address_of, send, sign_mint
+from tests.support.range_limited_node import range_limited
 
 from numbers_cli.chain import ChainClient
+from numbers_cli.chain.abi import contract_abi
 from numbers_cli.chain.custody import token_id
+from numbers_cli.config import Config
+from numbers_cli.config_writer import set_table_entry
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
@@ -274,3 +279,61 @@ def test_a_purchase_and_a_close_whose_journals_are_gone_are_recorded_not_repeate
     assert nonce(asset) == before
     assert len(events(asset, asset.network.licenses, "OfferClosed")) == 1
     assert records(asset)[-1] == "action-license-close"
+
+
+def test_the_chain_is_read_in_ranges_a_public_node_allows(
+    nit: Nit, asset: Asset, tmp_path: Path
+) -> None:
+    """Public nodes refuse eth_getLogs over more than a few thousand blocks; the events
+    are read `log_chunk` (5,000) blocks at a time, as the register's logs are, so a
+    mint 6,000 blocks back is still found and recorded, not refused by the node."""
+    photo = str(asset.photo)
+    before = nonce(asset)
+    killed(asset.workdir, tmp_path / "mint.log", "mined:1:after", "mint", photo, "--no-push")
+    journal(asset).unlink()
+    with ChainClient(asset.network, timeout=600) as client:  # slow on a loaded machine
+        client._rpc.call("anvil_mine", [hex(6000)])
+    config = Config.load(None)
+    entry = dict(config.table("networks")["devnet"])
+    with range_limited(asset.network.rpc_url, 5000) as url:
+        set_table_entry("user", "networks", "devnet", {**entry, "rpc": url})
+        again = ok(nit("mint", photo, "--no-push", "--json"))
+
+    assert json.loads(again.stdout)["fromChain"] is True
+    assert nonce(asset) - before == 1  # nothing sent again
+    assert records(asset)[1:] == ["action-mint-erc721-nft"]
+
+
+def test_a_mint_squatted_by_another_wallet_is_refused_not_recorded_as_ours(
+    nit: Nit, asset: Asset, anvil: Anvil
+) -> None:
+    """The contract takes any registrant's own consent, so another wallet can mint the
+    custody token of a Nid it never registered. That mint is not this wallet's: the
+    retry is refused as before (held by the squatter), and nothing is recorded."""
+    squatter = anvil.keys[3]
+    who = address_of(squatter)
+    with ChainClient(asset.network) as client:
+        signature = sign_mint(
+            squatter, asset.nid, who, asset.network.chain_id, str(asset.network.custody)
+        )
+        send(
+            client,
+            squatter,
+            contract_abi("Custody"),
+            str(asset.network.custody),
+            "mint",
+            asset.nid,
+            who,
+            b"\x11" * 32,
+            0,
+            who,
+            signature,
+        )
+    before = nonce(asset)
+
+    refused = nit("mint", str(asset.photo), "--no-push")
+
+    assert refused.exit_code == 21, refused.output
+    assert f"already minted (held by {who})" in one_line_error(refused)
+    assert records(asset)[1:] == []
+    assert nonce(asset) == before

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,21 @@ def test_the_chain_scan_counts_every_version_too(
     report = _trace_json(nit, ghost, "--scan-chain")
     assert _edges(report)[(ghost, edit)] == [2]
     assert report["scan"]["newCommits"] == 0
+
+    # A damaged cache (a torn write, a bad disk: pages overwritten, its header intact)
+    # is scanned afresh with a warning, never a traceback, and gives the same answer.
+    (cache,) = (repo / ".numbers" / "cache").glob("scan-*.sqlite")
+    with sqlite3.connect(cache) as db:  # the WAL folded in, so the pages are the file's
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(cache.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)
+    cache.write_bytes(bytes(data))
+    again = nit("trace", ghost, "--scan-chain", "--json")
+    assert again.exit_code == 0, again.output
+    assert "chain-scan cache" in again.stderr and "scanning afresh" in again.stderr
+    report = json.loads(again.stdout)
+    assert _edges(report)[(ghost, edit)] == [2]
+    assert report["scan"]["newCommits"] == 6 and report["scan"]["fromBlock"] == 0
 
 
 def test_a_scan_cache_of_the_older_layout_is_rebuilt(tmp_path: Path) -> None:

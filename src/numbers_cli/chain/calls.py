@@ -176,23 +176,29 @@ class ContractCalls(SendPipeline):
         `from_block` to the latest block, as the node returns them (removed ones dropped).
 
         How a market action is found from the chain alone (its event, hence its
-        transaction) when no journal of it is left (ops.market.chain_records)."""
+        transaction) when no journal of it is left (ops.market.chain_records).
+        Read `log_chunk` blocks at a time up to the head as it was when the read
+        began, as every other log read here is: public nodes refuse a wider range."""
         self._ensure_chain()
-        query = {
-            "address": _checksum(address),
-            "fromBlock": hex(from_block),
-            "toBlock": "latest",
-            "topics": list(topics),
-        }
-        try:
-            logs = self._rpc.call("eth_getLogs", [query])
-        except RpcError as exc:
-            raise NetworkError(
-                f"eth_getLogs for {what} failed on {self.network.name}: {exc.rpc_message}"
-            ) from None
-        if not isinstance(logs, list):
-            raise NetworkError(f"RPC node sent a malformed eth_getLogs result: {logs!r:.80}")
-        return [log for log in logs if isinstance(log, dict) and not log.get("removed", False)]
+        head = self.block_number()
+        found: list[dict[str, Any]] = []
+        for low in range(from_block, head + 1, self.log_chunk):
+            query = {
+                "address": _checksum(address),
+                "fromBlock": hex(low),
+                "toBlock": hex(min(low + self.log_chunk - 1, head)),
+                "topics": list(topics),
+            }
+            try:
+                logs = self._rpc.call("eth_getLogs", [query])
+            except RpcError as exc:
+                raise NetworkError(
+                    f"eth_getLogs for {what} failed on {self.network.name}: {exc.rpc_message}"
+                ) from None
+            if not isinstance(logs, list):
+                raise NetworkError(f"RPC node sent a malformed eth_getLogs result: {logs!r:.80}")
+            found += [log for log in logs if isinstance(log, dict) and not log.get("removed")]
+        return found
 
     def block_timestamp(self) -> int:
         """Timestamp of the latest block (what a contract's block.timestamp would be, about)."""

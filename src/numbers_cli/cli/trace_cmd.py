@@ -112,6 +112,12 @@ def trace(
 
             assert repo is not None and client is not None
             index = stack.enter_context(ScanIndex.open(repo.dir, client.network.name))
+            if index.rebuilt is not None:
+                env.err.print(
+                    f"nit: warning: the chain-scan cache {index.path} was damaged "
+                    f"({index.rebuilt}): scanning afresh",
+                    markup=False,
+                )
             report = trace_op.scan_chain(
                 repo,
                 client,

@@ -20,7 +20,9 @@ Tables:
   hashes to it (NULL while none has).
 
 The schema's version is SQLite's `user_version`; a cache of another version
-is dropped and rebuilt (it is a cache: a rescan costs time, nothing else).
+is dropped and rebuilt (it is a cache: a rescan costs time, nothing else), and
+so is a damaged one (its pages are checked on open: a torn write or a disk
+error would otherwise fail a later query), which `rebuilt` then says why.
 """
 
 from __future__ import annotations
@@ -60,25 +62,55 @@ class ScanIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        #: Why the cache was found damaged and started afresh (None: it was sound).
+        self.rebuilt: str | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(path, isolation_level=None)
-            # WAL + NORMAL: each transaction is still atomic (a crash loses at most the
-            # last one), without an fsync per commit; this is a cache, rebuilt at will.
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            (version,) = self._db.execute("PRAGMA user_version").fetchone()
-            if version != SCHEMA_VERSION:  # empty, or an older layout: start afresh
-                self._db.executescript(
-                    "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS commits; "
-                    "DROP TABLE IF EXISTS assets;"
-                )
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._db.executescript(_SCHEMA)
+            self._open()
         except sqlite3.DatabaseError as exc:
+            # A damaged cache (a torn write, a disk error, any junk at the path) would
+            # fail some later query with a traceback: it is a cache, so start afresh.
+            self.rebuilt = str(exc)
+            self._discard()
+            try:
+                self._open()
+            except sqlite3.DatabaseError as again:
+                raise ConfigError(
+                    f"the chain-scan cache {path} is unreadable ({again}); remove it"
+                ) from None
+
+    def _discard(self) -> None:
+        """Close and delete the cache file and its WAL companions."""
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+        try:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        except OSError as exc:
             raise ConfigError(
-                f"the chain-scan cache {path} is unreadable ({exc}); remove it"
+                f"the chain-scan cache {self.path} is damaged and cannot be removed "
+                f"({exc.strerror or exc}); remove it"
             ) from None
+
+    def _open(self) -> None:
+        """Connect, check the pages (quick_check), and bring the schema to this version."""
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        # WAL + NORMAL: each transaction is still atomic (a crash loses at most the
+        # last one), without an fsync per commit; this is a cache, rebuilt at will.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        (verdict,) = self._db.execute("PRAGMA quick_check(1)").fetchone()
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(str(verdict))
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version != SCHEMA_VERSION:  # empty, or an older layout: start afresh
+            self._db.executescript(
+                "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS commits; "
+                "DROP TABLE IF EXISTS assets;"
+            )
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._db.executescript(_SCHEMA)
 
     @classmethod
     def open(cls, repo_dir: Path, network: str) -> ScanIndex:

@@ -64,8 +64,9 @@ def recorded_commit(
 def unrecorded_mint(
     session: MarketSession, repo: Repository | None, nid: str, from_block: int
 ) -> DecodedEvent | None:
-    """The chain's mint of `nid`'s custody token when `repo` holds the asset's history
-    but neither its head tree's `nftRecord` nor any commit records it; else None."""
+    """The chain's mint of `nid`'s custody token, with this wallet's consent as its
+    registrant, when `repo` holds the asset's history but neither its head tree's
+    `nftRecord` nor any commit records it; else None."""
     if repo is None:
         return None
     head = repo.refs.head(Nid(nid))
@@ -82,7 +83,9 @@ def unrecorded_mint(
         ):
             return None
     event = session.custody.minted_log(tid, from_block)
-    if event is None:
+    # The contract takes any registrant's own consent: a token another wallet minted
+    # (squatted) is not this wallet's mint, and is refused as minted, never adopted.
+    if event is None or str(event.args.get("registrant", "")).lower() != session.actor().lower():
         return None
     if recorded_commit(repo, session, nid, event.tx_hash, "mint") is not None:
         return None
