@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import Nit, ok, one_line_error
+from tests.conftest import TEST_KEY, Nit, ok, one_line_error
 from tests.support.anvil import Anvil
 from tests.support.chain_history import made_commit, register_local, signed_commit, signer
 from tests.support.ipfs_node import IpfsNode
@@ -295,3 +295,38 @@ def test_scan_chain_finds_descendants_registered_elsewhere(
     head = chain.block_number()
     result = nit("trace", original, "--scan-chain", "--from-block", str(head + 100))
     assert result.exit_code == 2 and "beyond the chain head" in one_line_error(result)
+
+
+def test_a_junk_parent_in_an_unrelated_local_asset_does_not_stop_a_trace(
+    nit: Nit, repo: Path, media: Any, signing_key: str
+) -> None:
+    """The local walk reads every asset's trees for children: one asset received from
+    elsewhere with a parentAssetCid that is not a Nid is nobody's child, not a reason
+    to refuse every trace in the repository; its own trace still refuses it."""
+    media("Canon_40D.jpg")
+    ok(nit("add", "Canon_40D.jpg", "-m", "original"))
+    ok(nit("commit", "-m", "registration"))
+    original = _nid_of(nit, "Canon_40D.jpg")
+    junk = str(Nid.of_bytes(b"an unrelated asset received from elsewhere"))
+    tree = jsjson.stringify(
+        {
+            "assetCid": junk,
+            "assetSha256": hashlib.sha256(b"z").hexdigest(),
+            "encodingFormat": "image/jpeg",
+            "parentAssetCid": "my-holiday-photo.jpg",
+        },
+        indent=2,
+    ).encode()
+    commit_data = signed_commit(tree, signer(TEST_KEY), abstract="received").to_chain()
+    local = Repository(repo)
+    commit = Nid.of_bytes(commit_data.encode())
+    with local.transaction():
+        local.objects.put_block(Nid.of_bytes(tree), tree)
+        local.objects.put_block(commit, commit_data.encode())
+        local.refs.set(local.refs.head_rel(junk), local.refs.render_history([str(commit)]))
+
+    report = _trace_json(nit, original)
+
+    assert [n["nid"] for n in report["nodes"]] == [original]
+    result = nit("trace", junk)
+    assert result.exit_code == 17 and "which is not a Nid" in one_line_error(result)

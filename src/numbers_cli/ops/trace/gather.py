@@ -30,6 +30,7 @@ from numbers_cli.errors import (
     ExitCode,
     IntegrityError,
     InvalidFormat,
+    LineageError,
     NetworkError,
     NotFound,
 )
@@ -273,7 +274,10 @@ class _Context:
                     commit, _ = _local_commit(self.repo, commit_nid, check=False)
                     if commit is None:
                         continue
-                parent = (self.tree(commit).tree or {}).get("parentAssetCid")
+                try:
+                    parent = (self.tree(commit).tree or {}).get("parentAssetCid")
+                except LineageError:  # not a Nid: nobody's child (its own trace says so)
+                    continue
                 if parent and asset not in found.setdefault(str(parent), []):
                     found[str(parent)].append(asset)
         return found
