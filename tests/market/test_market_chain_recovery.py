@@ -337,3 +337,23 @@ def test_a_mint_squatted_by_another_wallet_is_refused_not_recorded_as_ours(
     assert f"already minted (held by {who})" in one_line_error(refused)
     assert records(asset)[1:] == []
     assert nonce(asset) == before
+
+
+def test_a_closed_offer_whose_journal_is_gone_is_not_adopted_for_a_new_one(
+    nit: Nit, asset: Asset, tmp_path: Path
+) -> None:
+    """Adopting stands for "the retry of that very offer": one that is closed (or
+    expired, or sold out) cannot be what the user asks for now, so a new one is made."""
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    offer = (*OFFER[:2], photo, *OFFER[2:])
+    killed(asset.workdir, tmp_path / "offer.log", "mined:1:after", *offer, "--no-push")
+    journal(asset).unlink()
+    ok(nit("license", "close", photo, "1", "--no-push"))
+    before = nonce(asset)
+
+    again = json.loads(ok(nit(*offer, "--no-push", "--json")).stdout)
+
+    assert (again["fromChain"], again["offer"]) == (False, 2)
+    assert nonce(asset) == before + 1
+    assert len(events(asset, asset.network.licenses, "OfferCreated")) == 2

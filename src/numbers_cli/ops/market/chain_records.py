@@ -20,6 +20,7 @@ record it twice. `nit govern set` is left out (docs/cli.md says why).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -151,9 +152,17 @@ def unrecorded_offer(
             and int(args["uses"]) == uses
             and str(args["terms"]) == terms
             and (expiry is None or int(args["expiry"]) == expiry)
+            and _still_on_sale(session, int(args["offerId"]))
         )
 
     return unrecorded_event(session, repo, nid, "license-offer", events, same)
+
+
+def _still_on_sale(session: MarketSession, offer_id: int) -> bool:
+    """Whether an offer can still be bought: one closed, expired or sold out since cannot
+    be the offer a retry asks for now, so it is not adopted and a new one is made."""
+    offer = session.licenses.offer(offer_id)
+    return not offer.closed and offer.sold < offer.supply and offer.valid_at(int(time.time()))
 
 
 def unrecorded_offer_event(
