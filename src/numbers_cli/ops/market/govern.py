@@ -197,19 +197,18 @@ def set_rules(
             "assignments": list(assignments),
             "contract": session.custody.address,
         }
-        outcome = action.execute(
+        return action.perform(
             calls,
             action="govern-set",
             nid=nid,
             params=params,
             what="rules transaction",
             explain=custody_binding.explain,
+            unsent=_change,
+            finisher=finish_set,
             dry_run=dry_run,
             calldata_only=calldata_only,
         )
-        if not outcome.receipts:
-            return _change(params, outcome)
-        return finish_set(session, params, outcome, action.finish())
 
 
 def _change(params: Mapping[str, Any], outcome: Outcome) -> RuleChange:
@@ -295,19 +294,18 @@ def _governor_change(
             raise UsageError(f"{nid} has no governor: its holder {rules.holder} already governs it")
         if not calldata_only:
             session.require_controller(nid, session.actor())
-        outcome = action.execute(
+        return action.perform(
             [session.custody.set_governor_call(token_id(nid), governor)],
             action=action_name,
             nid=nid,
             params=params,
             what="governance transaction",
             explain=custody_binding.explain,
+            unsent=_change,
+            finisher=finish_governor,
             dry_run=dry_run,
             calldata_only=calldata_only,
         )
-        if not outcome.receipts:
-            return _change(params, outcome)
-        return finish_governor(session, params, outcome, action.finish())
 
 
 def finish_governor(

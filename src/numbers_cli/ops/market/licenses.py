@@ -210,19 +210,18 @@ def create_offer(
                     result.offer_id = int(found.args["offerId"])
                     return result
                 return finish_offer(session, params, outcome, action.finish())
-        outcome = action.execute(
+        return action.perform(
             [call],
             action="license-offer",
             nid=nid,
             params=params,
             what="offer transaction",
             explain=licenses_binding.explain,
+            unsent=_offer_result,
+            finisher=finish_offer,
             dry_run=dry_run,
             calldata_only=calldata_only,
         )
-        if not outcome.receipts:
-            return _offer_result(params, outcome)
-        return finish_offer(session, params, outcome, action.finish())
 
 
 def _offer_result(params: Mapping[str, Any], outcome: Outcome) -> OfferResult:

@@ -205,18 +205,17 @@ def _mint(
         "registration": reg.to_json(),
         "contract": session.custody.address,
     }
-    outcome = action.execute(
+    return action.perform(
         [call],
         action="mint",
         nid=nid,
         params=params,
         what="mint transaction",
         explain=custody_binding.explain,
+        unsent=_result,
+        finisher=finish_mint,
         dry_run=dry_run,
     )
-    if dry_run:
-        return _result(params, outcome)
-    return finish_mint(session, params, outcome, action.finish())
 
 
 def _metadata(

@@ -97,18 +97,19 @@ def buy(
             raise MarketRefused(f"offer {offer_id} of {nid} has expired")
         if offer.sold >= offer.supply:
             raise MarketRefused(f"offer {offer_id} of {nid} is sold out ({offer.supply} licences)")
-        outcome = action.execute(
+        return action.perform(
             [session.licenses.buy_call(offer_id, offer.price_wei)],
             action="license-buy",
             nid=nid,
             params=params,
             what="purchase transaction",
             explain=licenses_binding.explain,
+            unsent=lambda params, outcome: PurchaseResult(
+                nid, offer, str(params["buyer"]), outcome
+            ),
+            finisher=finish_buy,
             dry_run=dry_run,
         )
-        if not outcome.receipts:
-            return PurchaseResult(nid, offer, str(params["buyer"]), outcome)
-        return finish_buy(session, params, outcome, action.finish())
 
 
 def finish_buy(

@@ -37,7 +37,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from numbers_cli.chain.calls import Call
 from numbers_cli.chain.pipeline import Explain
@@ -71,6 +71,9 @@ Finisher = Callable[[MarketSession, Mapping[str, Any], Outcome, "Finish"], Any]
 def _normal(value: Any) -> Any:
     """JSON's view of a value: how a request compares with a journalled one."""
     return json.loads(json.dumps(value, default=str))
+
+
+_R = TypeVar("_R")
 
 
 @dataclass
@@ -312,6 +315,36 @@ class MarketAction:
         )
         outcome.finished = list(self.finished)
         return outcome
+
+    def perform(
+        self,
+        calls: Sequence[Call],
+        *,
+        action: str,
+        nid: str,
+        params: Mapping[str, Any],
+        what: str,
+        explain: Explain,
+        unsent: Callable[[Mapping[str, Any], Outcome], _R],
+        finisher: Callable[[MarketSession, Mapping[str, Any], Outcome, Finish], _R],
+        dry_run: bool = False,
+        calldata_only: bool = False,
+    ) -> _R:
+        """`execute`, then the action's result: `unsent` when nothing was mined (a dry
+        run, calldata only), else `finisher`, which records it (as a later run would)."""
+        outcome = self.execute(
+            calls,
+            action=action,
+            nid=nid,
+            params=params,
+            what=what,
+            explain=explain,
+            dry_run=dry_run,
+            calldata_only=calldata_only,
+        )
+        if not outcome.receipts:
+            return unsent(params, outcome)
+        return finisher(self.session, params, outcome, self.finish())
 
     def finish(self) -> Finish:
         """How this run's finisher records (settling its journal entry, if any)."""

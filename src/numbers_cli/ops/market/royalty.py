@@ -103,19 +103,18 @@ def set_plan(
             if dry_run:
                 return _plan_result(params, outcome)
             return finish_plan(session, params, outcome, action.finish())
-        outcome = action.execute(
+        return action.perform(
             [session.licenses.set_plan_call(token_id(nid), shares)],
             action="royalty-plan",
             nid=nid,
             params=params,
             what="plan transaction",
             explain=licenses_binding.explain,
+            unsent=_plan_result,
+            finisher=finish_plan,
             dry_run=dry_run,
             calldata_only=calldata_only,
         )
-        if not outcome.receipts:
-            return _plan_result(params, outcome)
-        return finish_plan(session, params, outcome, action.finish())
 
 
 def _plan_result(params: Mapping[str, Any], outcome: Outcome) -> PlanResult:
