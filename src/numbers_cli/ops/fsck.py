@@ -133,6 +133,7 @@ class Findings:
     missing_staged: list[str] = field(default_factory=list)
     bad_tracked: list[bytes] = field(default_factory=list)
     unrecorded_batches: list[Any] = field(default_factory=list)  # ops.stamp.recover
+    stamp_orphans: int = 0  # leaf rows whose batch row is gone (ops.stamp.damage)
 
 
 def fsck(repo: Repository, *, repair: bool = False) -> FsckReport:
@@ -167,14 +168,9 @@ def check(repo: Repository) -> tuple[FsckReport, Findings]:
         report.removed_temp = repo.objects.remove_stray_temp_files()
     commits = _check_packs(repo, report, found)
     referenced = _check_refs(repo, report, found)
-    from numbers_cli.ops.stamp.check import check_stamps  # stamp (issue 14)
+    from numbers_cli.ops.stamp.check import check_record_damage  # stamp (issue 14)
 
-    check_stamps(repo, lambda name, message: report.add("stamp", name, message))
-    from numbers_cli.ops.stamp.recover import describe, unrecorded_batches
-
-    for recovered in unrecorded_batches(repo):
-        report.add("stamp", str(recovered.record.batch), describe(recovered))
-        found.unrecorded_batches.append(recovered)
+    check_record_damage(repo, report, found)
     _check_dangling(repo, report, found, commits, referenced)
     _check_index(repo, report, found)
     _check_references(repo, report)

@@ -178,12 +178,19 @@ def _repair_refs(repo: Repository, found: Findings, done: list[str]) -> None:
 def _repair_stamps(repo: Repository, found: Findings, done: list[str]) -> None:
     """Stamp records re-made from the packs; looked for again after histories were
     restored (in this transaction), so a lost store needs no extra round."""
-    if not (found.unrecorded_batches or found.orphans):
+    if not (found.unrecorded_batches or found.orphans or found.stamp_orphans):
         return
     from numbers_cli.ops.stamp.recover import record_recovered, unrecorded_batches
+    from numbers_cli.repo.stamp_rows import drop_covered_orphans
 
     for recovered in unrecorded_batches(repo):
         done.append(record_recovered(repo, recovered))
+    dropped = drop_covered_orphans(repo.db)
+    if dropped:
+        done.append(
+            f"dropped {dropped} stamp leaf row{'' if dropped == 1 else 's'} whose batch row "
+            "was gone (their leaves are in a batch on record)"
+        )
 
 
 def _repair_index(repo: Repository, txn, found: Findings, done: list[str]) -> None:  # type: ignore[no-untyped-def]
