@@ -37,7 +37,13 @@ from numbers_cli.model.tree import AssetTree
 from numbers_cli.ops.commit_check import verify_commit
 from numbers_cli.ops.trees import tree_of
 from numbers_cli.repo.index import KINDS
-from numbers_cli.repo.maintenance import PackScan, quick_check, scan, unrecorded_packs
+from numbers_cli.repo.maintenance import (
+    PackScan,
+    quick_check,
+    rebuild_pending,
+    scan,
+    unrecorded_packs,
+)
 from numbers_cli.repo.refs import HEADS, REMOTES, RemoteEntry
 from numbers_cli.repo.repository import Repository, read_format
 from numbers_cli.repo.store import DB_NAME
@@ -159,7 +165,7 @@ def check(repo: Repository) -> tuple[FsckReport, Findings]:
     if read_format(repo.dir) is None:
         report.add("format", "format", f"{repo.dir / 'format'} is damaged or missing")
         found.format_damaged = True
-    damage = quick_check(repo.db)
+    damage = rebuild_pending(repo) or quick_check(repo.db)
     if damage is not None:
         report.add("store", DB_NAME, f"{repo.db.path} is damaged ({damage})")
         found.store_damaged = True

@@ -30,6 +30,7 @@ from numbers_cli.ops.fsck import Findings
 from numbers_cli.ops.ingest import ingest, nid_of_file
 from numbers_cli.repo.maintenance import (
     drop_pack,
+    finish_rebuild,
     rebuild_store,
     reindex,
     rewrite_header,
@@ -47,6 +48,13 @@ def repair_findings(repo: Repository, found: Findings) -> list[str]:
         write_format(repo)
         done.append(f"rewrote {repo.dir / 'format'}")
     if found.store_damaged:
+        finished = finish_rebuild(repo)
+        if finished is not None:  # a rebuild killed after its new store was whole
+            done.append(
+                f"finished the interrupted rebuild of {repo.db.path}; the damaged one is "
+                f"kept as {finished.name}"
+            )
+            return done
         aside, saved = rebuild_store(repo)
         kept = ", ".join(f"{n} {table}" for table, n in saved.items() if n) or "nothing"
         done.append(
