@@ -116,3 +116,40 @@ def test_leaf_rows_pointing_at_another_batch_are_re_made(nit, repo, on_devnet, a
     assert all(len(r.entries) == 2 for r in records)
     assert local.db.one("SELECT count(*) FROM stamps") == (4,)
     assert json.loads(ok(nit("fsck", "--json")).stdout)["ok"]
+
+
+def test_an_unknown_network_is_said_and_settled(nit, repo, on_devnet, artifacts) -> None:
+    """After a lost store, every command that shows the stamp says its network is
+    unknown until settled (never an empty name); a push that finds the batch on
+    chain writes the network down."""
+    from tests.stamp.test_stamp_lost_store import lose_store
+
+    artifacts(2)
+    (batch,) = stamp_json(nit, "-r", "dist")["batches"]
+    lose_store(repo)
+    repair(nit)
+    text = nit("verify", "dist/artifact-0.bin")
+    assert text.exit_code == 25 and "network unknown until settled" in text.stdout
+    checks = json.loads(nit("verify", "dist/artifact-0.bin", "--json").stdout)["commits"][0]
+    (anchor,) = [c for c in checks["checks"] if c["check"] == "anchor"]
+    assert "network unknown until settled" in anchor["detail"]
+    attest = nit("attest", "dist/artifact-0.bin")
+    assert attest.exit_code == 4 and "network is unknown until settled" in attest.stderr
+    ok(nit("push", "--no-ipfs"))
+    local = Repository.find(repo)
+    assert local.db.one("SELECT network FROM stamp_batches") == ("devnet",)
+    assert f"registered on devnet in tx {batch['txHash']}" in (
+        ok(nit("verify", "dist/artifact-0.bin")).stdout
+    )
+
+
+def test_a_fetch_settles_the_network(nit, repo, on_devnet, artifacts) -> None:
+    from tests.stamp.test_stamp_lost_store import lose_store
+
+    artifacts(2)
+    (batch,) = stamp_json(nit, "-r", "dist")["batches"]
+    lose_store(repo)
+    repair(nit)
+    ok(nit("fetch", batch["batch"]))
+    local = Repository.find(repo)
+    assert local.db.one("SELECT network FROM stamp_batches") == ("devnet",)

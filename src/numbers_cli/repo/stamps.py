@@ -289,7 +289,7 @@ class StampRecords:
         )
         return None if row is None else self._record(row)
 
-    def _joined(self, column: str, values: Sequence[str], network: str | None):  # type: ignore[no-untyped-def]
+    def _joined(self, column: str, values: Sequence[str]):  # type: ignore[no-untyped-def]
         """(batch row, leaf row) pairs whose `column` is one of `values`, oldest batch first."""
         if not self._ready():
             return
@@ -303,9 +303,6 @@ class StampRecords:
                 f"WHERE s.{column} IN ({marks})"
             )
             params: list[object] = list(chunk)
-            if network is not None:  # and those of unknown network, checked in _pairs
-                sql += " AND b.network IN (?, '')"
-                params.append(network)
             for row in self.store.all(sql + " ORDER BY b.id, s.leaf", params):
                 yield row[:7], row[7:]
 
@@ -313,13 +310,24 @@ class StampRecords:
         self, column: str, values: Sequence[str], network: str | None
     ) -> list[tuple[BatchRecord, StampEntry]]:
         records: dict[object, BatchRecord] = {}
+        on: dict[object, bool] = {}
         found = []
-        for head, leaf in self._joined(column, values, network):
+        for head, leaf in self._joined(column, values):
             record = records.get(head[0])
             if record is None:
                 record = records[head[0]] = self._record(head, network)
-            if network is not None and record.network != network:
-                continue  # of unknown network, not recorded on this one
+                # Stamped for `network`, or registered there too (`nit push --network
+                # NET BATCH` of a batch stamped for another): refs/remotes say so.
+                on[head[0]] = (
+                    network is None
+                    or record.network == network
+                    or (
+                        self._registered_on(str(record.batch), str(record.commit), network)
+                        == network
+                    )
+                )
+            if not on[head[0]]:
+                continue
             found.append((record, self._entry(str(record.batch), leaf)))
         return found
 
