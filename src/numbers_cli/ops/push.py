@@ -35,6 +35,7 @@ from numbers_cli.model.nid import Nid
 from numbers_cli.ops.networks import resolve_network
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.push_records import RECORD_EVERY, Recorder
+from numbers_cli.ops.stamp.settle import held_back, held_back_notes, settle_recorded
 from numbers_cli.repo.push_journal import PushJournal
 from numbers_cli.repo.refs import RemoteEntry
 from numbers_cli.repo.repository import Repository
@@ -88,6 +89,7 @@ class PushReport:
     #: Assets not pushed: the chain has commits of them never seen here
     #: (ops.conflicts.AssetState; trace stream, issue 11).
     conflicts: list[Any] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # stamp batches held back (issue 14)
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,8 @@ def pending_commits(
 ) -> list[tuple[Nid, Nid]]:
     """(asset, commit) of every local commit not yet known on `network`, in history order."""
     plan: list[tuple[Nid, Nid]] = []
-    # stamp (issue 14): a stamped artifact's commit is anchored by its batch's
-    # commit, which is what gets registered; never register it on its own.
-    from numbers_cli.repo.stamps import StampRecords
-
-    stamped = StampRecords(repo.db).stamped_commits(list(assets) if assets else None)
+    # stamp (issue 14): stamped artifacts' commits, batches of other networks (settle.py)
+    stamped = held_back(repo, network, assets)
     refs = refs or _Refs.read(repo, network)  # two queries, not two per asset
     remote, local = refs.remote, refs.local
     for asset in assets or local:
@@ -152,6 +151,7 @@ def push(
         refs = _Refs.read(repo, network.name) if network is not None else None
         if network is not None:
             plan = pending_commits(repo, network.name, options.assets, refs)
+            report.notes = held_back_notes(repo, network.name, options.assets)
             journal = PushJournal(repo.dir, network.name)
         else:
             plan = _all_commits(repo, options.assets)
@@ -185,6 +185,7 @@ def push(
                 options.force,
                 refs,
             )
+            settle_recorded(repo)  # stamp records of unknown network it placed
     return report
 
 
