@@ -5,7 +5,6 @@ or read from TOML is checked against it. `numbers_cli.config` reads the layers,
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,6 +135,8 @@ _FALSE = frozenset({"false", "no", "0"})
 
 def unknown_key(key: str) -> ConfigError:
     """A key nit does not know, with the closest known ones as a suggestion."""
+    import difflib  # only for this message: ~1 ms of every command's start-up otherwise
+
     close = difflib.get_close_matches(key, list(KEYS), n=3, cutoff=0.6)
     suggestion = f" (did you mean {', '.join(close)}?)" if close else ""
     return ConfigError(
