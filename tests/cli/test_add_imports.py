@@ -5,8 +5,8 @@ exifread and ops.manifest cost ~10 ms; a data file, a PDF or a video needs
 neither. rich costs ~12 ms: output into a pipe or a file, or JSON, is written
 without it. The C2PA mapping (ops.claims, model.c2pa, the SDK) is for files
 that may carry a manifest; commits, difflib's suggestions, the TOML parser (for
-`nit init`'s comment-only config) and `secrets` (with `random`) are not needed
-at all. A photo must still get its capture time from Exif, and a terminal its
+`nit init`'s comment-only config), `secrets` (with `random`) and `shutil` (with
+bz2 and lzma) are not needed at all. A photo must still get its capture time from Exif, and a terminal its
 colours: each half is checked in real processes.
 """
 
@@ -50,6 +50,7 @@ UNNEEDED = (
     "tomli",
     "secrets",
     "random",
+    "shutil",  # with bz2 and lzma
 )
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -233,6 +232,8 @@ def add_stream(
     if options.reference:
         raise UsageError("standard input cannot be added by reference (--no-copy)")
     parent = Nid.parse(options.parent) if options.parent else None
+    import shutil  # standard input only (shutil imports bz2 and lzma)
+
     progress.start(f"adding {base}", 0)
     try:
         with repo.transaction() as txn:
