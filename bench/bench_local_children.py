@@ -12,8 +12,8 @@ Run:  .venv/bin/python bench/bench_local_children.py [--assets 10000] [--runs 5]
                          e.g. an older commit's `git archive` of src/, to compare)
 
 Set-up (not timed): real signed commits (lineage_setup) written into the
-stores: a subject, its child and grandchild, and in the big repository
---assets unrelated assets. Timed, each a new process as a user runs it:
+stores, each asset's file tracked: a subject, its child and grandchild, and in
+the big repository --assets unrelated assets. Timed, each a new process as a user runs it:
 `nit trace SUBJECT --json` in both repositories (the first trace of the big
 one separately: it builds the index once), then again after one more commit
 of an unrelated asset. Also in-process: writing --assets heads with and without
@@ -46,9 +46,16 @@ def _lineage() -> list[tuple[str, bytes, str]]:
 
 
 def _repository(path: Path, items: list[tuple[str, bytes, str]]) -> None:
+    """A repository holding `items`, each asset's file tracked (as `nit add` leaves it:
+    a trace names each asset by its tracked path)."""
     path.mkdir()
     repo = Repository.init(path)
     store(repo, items)
+    with repo.db.write():
+        repo.db.executemany(
+            "INSERT OR IGNORE INTO tracked VALUES (?, ?, 0, 0, 0, 0)",
+            [(f"files/{k:06}.jpg".encode(), asset) for k, (asset, _, _) in enumerate(items)],
+        )
     repo.close()
 
 

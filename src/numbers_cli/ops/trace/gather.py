@@ -43,6 +43,7 @@ from numbers_cli.ops.trace.lineage import check_acyclic, parse_tree
 from numbers_cli.ops.trace.local import LocalChildren
 from numbers_cli.ops.trace.subject import resolve_subject
 from numbers_cli.ops.trees import ObjectSource, read_file
+from numbers_cli.repo.index import Index
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["ChildFinder", "resolve_subject", "trace"]
@@ -209,7 +210,7 @@ class _Context:
         if repo is not None:
             node.local = bool(local)
             node.content = "local" if repo.objects.has(Nid(nid)) else "missing"
-            node.name = repo.index().path_of(nid)
+            node.name = Index.tracked_path(repo.db, nid)
         trees: list[dict[str, Any]] = []
         on_chain = set()
         for remote in self.chain_history(nid, node):
