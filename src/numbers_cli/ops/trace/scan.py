@@ -152,6 +152,18 @@ class _TreeReader:
         self.facts: dict[str, _TreeFacts] = {}
         self.topics: dict[str, str] = {}
 
+    def prefetch(self, cids: list[str]) -> None:
+        """Read the single-block trees of `cids` from the store in a few queries, not one
+        each; what is not there is read one by one (and from the remote) by `link`."""
+        wanted = [Nid(c) for c in dict.fromkeys(cids) if c.startswith("bafkrei")]
+        for cid, data in self.repo.objects.get_packed(wanted).items():
+            try:
+                value = jsjson.parse(data)
+            except InvalidFormat:
+                value = None
+            tree = value if isinstance(value, dict) else None
+            self.facts[str(cid)] = _facts(tree, self.topics)
+
     def link(self, rowid: int, nid_hash: str, cid: str) -> TreeLink:
         if cid not in self.facts:
             self.facts[cid] = _facts(_read_tree(self.repo, self.source, cid), self.topics)
@@ -164,6 +176,7 @@ def _resolve(index: ScanIndex, repo: Repository, source: ObjectSource | None) ->
     after = 0
     while batch := index.unread(after):
         reader = _TreeReader(repo, source)
+        reader.prefetch([cid for _, _, cid in batch])
         index.resolve([reader.link(rowid, nid_hash, cid) for rowid, nid_hash, cid in batch])
         after = batch[-1][0]
 
@@ -175,6 +188,7 @@ def _read_range(
     row afterwards), and the (nid_hash, Nid) of assets whose tree was theirs."""
     read: list[ReadRow] = []
     names: set[tuple[str, str]] = set()
+    reader.prefetch([row[5] for row in rows if row[5]])
     for row in rows:
         if not row[5]:  # not a Numbers commit: kept, never resolved to an asset
             read.append((*row, None, "none"))
