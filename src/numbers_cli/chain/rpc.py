@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from numbers_cli.errors import NetworkError
+from numbers_cli.model import json_input
 
 if TYPE_CHECKING:
     from urllib3 import PoolManager
@@ -156,7 +157,7 @@ class JsonRpc:
         if response.status >= 400:
             raise _HttpStatus(response.status, response.reason)
         try:
-            return json.loads(response.data)
+            return json_input.loads(response.data)
         except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, hostile nesting
             raise _NotJson from None
 

@@ -12,7 +12,6 @@ again would multiply the wait the user asked to bound.
 from __future__ import annotations
 
 import contextlib
-import json
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,6 +24,7 @@ from requests.auth import AuthBase
 from numbers_cli import __version__
 from numbers_cli.errors import NetworkError
 from numbers_cli.ipfs.remote import Auth
+from numbers_cli.model import json_input
 
 ATTEMPTS = 3
 BACKOFF = 0.25
@@ -268,7 +268,7 @@ def json_lines(response: requests.Response, label: str) -> list[Any]:
         if not line.strip():
             continue
         try:
-            values.append(json.loads(line))
+            values.append(json_input.loads(line))
         except ValueError:
             raise NetworkError(f"{label} gave an answer that is not JSON: {line[:80]!r}") from None
     return values
@@ -280,7 +280,7 @@ def _detail(response: requests.Response) -> str:
     with contextlib.suppress(Exception):
         text = response.text
     with contextlib.suppress(ValueError, AttributeError, TypeError):
-        message = json.loads(text).get("Message")
+        message = json_input.loads(text).get("Message")
         if isinstance(message, str):
             text = message
     line = " ".join(text.split())

@@ -15,11 +15,11 @@ Three outcomes, kept apart on purpose:
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import IO, Any
 
 from numbers_cli.errors import DataInputError
+from numbers_cli.model import json_input
 from numbers_cli.model.c2pa import ManifestClaims, claims_from_store
 
 # Media families the SDK may read; the SDK's own list decides within them.
@@ -71,7 +71,7 @@ def read_store(
         if reader is None:
             return None
         with reader:
-            return json.loads(reader.json())
+            return json_input.loads(reader.json())
     except c2pa.C2paError as exc:
         if type(exc).__name__.endswith("NotSupported") or not _has_c2pa_label(stream):
             # The SDK could not parse the container itself (a truncated JPEG...) and

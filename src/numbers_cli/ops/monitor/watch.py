@@ -21,6 +21,7 @@ from typing import Any
 from numbers_cli.config import Config
 from numbers_cli.errors import UsageError
 from numbers_cli.fsio import atomic_write, make_dirs
+from numbers_cli.model import json_input
 from numbers_cli.monitor import notify
 from numbers_cli.monitor.sources.file import image_files
 from numbers_cli.ops.monitor.index import index_assets, iter_unindexed
@@ -60,14 +61,14 @@ class FindingLog:
         if self.path.exists():
             for line in self.path.read_text("utf-8").splitlines():
                 try:
-                    self.seen.add(json.loads(line)["key"])
+                    self.seen.add(json_input.loads(line)["key"])
                 except (ValueError, KeyError, TypeError):
                     continue  # a torn last line after a crash
         self.outbox: list[dict[str, Any]] = []
         if self.outbox_path.exists():
             for line in self.outbox_path.read_text("utf-8").splitlines():
                 try:
-                    self.outbox.append(json.loads(line))
+                    self.outbox.append(json_input.loads(line))
                 except ValueError:
                     continue
 
