@@ -158,7 +158,12 @@ def watch(
             report("finding", finding)
             deliver(finding)
 
-    def run(targets: Sequence[str]) -> None:
+    # Notes of the last full round: a note (a network that does not answer, say) is
+    # reported when it first appears, not again each round while it stays the same.
+    standing: set[str] = set()
+
+    def run(targets: Sequence[str], *, full: bool) -> None:
+        nonlocal standing
         result = scan(
             repo,
             config,
@@ -169,8 +174,10 @@ def watch(
             jobs=jobs,
             on_finding=on_finding,
         )
-        for note in result.notes:
-            report("note", {"note": note})
+        for note in dict.fromkeys(result.notes):
+            if note not in standing:
+                report("note", {"note": note})
+        standing = set(result.notes) if full else standing | set(result.notes)
         for error in result.errors:
             report("error", error)
 
@@ -190,7 +197,7 @@ def watch(
                 report("note", {"note": note})
         retry_outbox()
         before = _snapshot(folders)
-        run(sources)
+        run(sources, full=True)
         log.save_outbox()
         done += 1
         if rounds is not None and done >= rounds:
@@ -202,5 +209,5 @@ def watch(
             changed = [p for p, st in now.items() if before.get(p) != st]
             before = now
             if changed:
-                run(changed)
+                run(changed, full=False)
                 log.save_outbox()
