@@ -35,6 +35,13 @@ RETRY_STATUS = frozenset({429, 502, 503})
 #: (bitswap); the margin is for odd chunkers. A remote that streams more is cut off.
 MAX_BLOCK_BYTES = 4 * 1024 * 1024
 
+#: Largest answer read whole (JSON, an error page); blocks have MAX_BLOCK_BYTES.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+#: An answer read whole must arrive within this many read timeouts: a server that
+#: drips a byte before each timeout (slowloris) would otherwise hold nit forever.
+DEADLINE_FACTOR = 3
+
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -185,7 +192,7 @@ class HttpClient:
                 response = self.session.send(
                     prepared,
                     timeout=(min(CONNECT_TIMEOUT, read_timeout), read_timeout),
-                    stream=stream,
+                    stream=True,  # read below, bounded in size and time, unless streamed
                     allow_redirects=request.method == "GET",
                 )
             except requests.exceptions.ConnectTimeout:
@@ -203,6 +210,13 @@ class HttpClient:
                     f"request to {self.label} failed: {type(exc).__name__}"
                 ) from None
             else:
+                if response.status_code < 400 and stream:
+                    return response
+                limit = MAX_ANSWER_BYTES if response.status_code < 400 else 64 * 1024
+                # requests' own way to hold a body read in full (what stream=False does)
+                response._content = read_bounded(
+                    response, limit, DEADLINE_FACTOR * read_timeout, self.label, "one answer"
+                )
                 if response.status_code < 400:
                     return response
                 error = self._http_error(response)
@@ -246,15 +260,32 @@ class HttpAdapter:
         self.close()
 
 
-def read_limited(response: requests.Response, limit: int, label: str) -> bytes:
-    """The whole body of a streamed response, refusing more than `limit` bytes."""
+def read_limited(response: requests.Response, limit: int, label: str, timeout: float) -> bytes:
+    """The whole body of a streamed response (a block): at most `limit` bytes, whole
+    within DEADLINE_FACTOR × the read `timeout`."""
+    return read_bounded(response, limit, DEADLINE_FACTOR * timeout, label, "one block")
+
+
+def read_bounded(
+    response: requests.Response, limit: int, deadline: float, label: str, what: str
+) -> bytes:
+    """A streamed response's body, then closed: at most `limit` bytes, whole within
+    `deadline` seconds. Reads what has arrived (read1), so a server sending a byte
+    at a time is measured against the deadline byte by byte."""
+    from urllib3.exceptions import HTTPError, ReadTimeoutError
+
+    started = time.monotonic()
     buf = bytearray()
     try:
-        for chunk in response.iter_content(64 * 1024):
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
             buf += chunk
             if len(buf) > limit:
-                raise NetworkError(f"{label} sent more than {limit} bytes for one block")
-    except requests.exceptions.RequestException as exc:
+                raise NetworkError(f"{label} sent more than {limit >> 10} KiB for {what}")
+            if time.monotonic() - started > deadline:
+                raise RemoteTimeout(f"{label} did not finish its answer within {deadline:g} s")
+    except ReadTimeoutError:
+        raise RemoteTimeout(f"{label} stopped answering mid-way") from None
+    except (HTTPError, OSError, requests.exceptions.RequestException) as exc:
         raise NetworkError(f"{label} broke off its answer: {type(exc).__name__}") from None
     finally:
         response.close()
