@@ -212,11 +212,17 @@ class HttpClient:
             else:
                 if response.status_code < 400 and stream:
                     return response
-                limit = MAX_ANSWER_BYTES if response.status_code < 400 else 64 * 1024
+                failed = response.status_code >= 400  # its page only shown, cut at 64 KiB
                 # requests' own way to hold a body read in full (what stream=False does)
                 response._content = read_bounded(
-                    response, limit, DEADLINE_FACTOR * read_timeout, self.label, "one answer"
+                    response,
+                    64 * 1024 if failed else MAX_ANSWER_BYTES,
+                    DEADLINE_FACTOR * read_timeout,
+                    self.label,
+                    "one answer",
+                    cut=failed,
                 )
+                response._content_consumed = True
                 if response.status_code < 400:
                     return response
                 error = self._http_error(response)
@@ -267,11 +273,18 @@ def read_limited(response: requests.Response, limit: int, label: str, timeout: f
 
 
 def read_bounded(
-    response: requests.Response, limit: int, deadline: float, label: str, what: str
+    response: requests.Response,
+    limit: int,
+    deadline: float,
+    label: str,
+    what: str,
+    *,
+    cut: bool = False,
 ) -> bytes:
-    """A streamed response's body, then closed: at most `limit` bytes, whole within
-    `deadline` seconds. Reads what has arrived (read1), so a server sending a byte
-    at a time is measured against the deadline byte by byte."""
+    """A streamed response's body, then closed: at most `limit` bytes (past it: an
+    error, or with `cut` the first `limit` bytes), whole within `deadline` seconds.
+    Reads what has arrived (read1), so a server sending a byte at a time is
+    measured against the deadline byte by byte."""
     from urllib3.exceptions import HTTPError, ReadTimeoutError
 
     started = time.monotonic()
@@ -280,6 +293,8 @@ def read_bounded(
         while chunk := response.raw.read1(64 * 1024, decode_content=True):
             buf += chunk
             if len(buf) > limit:
+                if cut:
+                    return bytes(buf[:limit])
                 raise NetworkError(f"{label} sent more than {limit >> 10} KiB for {what}")
             if time.monotonic() - started > deadline:
                 raise RemoteTimeout(f"{label} did not finish its answer within {deadline:g} s")
