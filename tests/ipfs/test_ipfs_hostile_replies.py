@@ -31,9 +31,10 @@ def fast_trickle(conn: socket.socket) -> None:
         (hostile_node.endless_body, f"sent more than {MAX_ANSWER_BYTES >> 10} KiB"),
         (fast_trickle, f"did not finish its answer within {DEADLINE_FACTOR * TIMEOUT:g} s"),
         (hostile_node.html_reply, "gave an answer that is not JSON"),
+        (hostile_node.deep_json, "gave an answer that is not JSON"),
         (hostile_node.huge_header, "cannot reach"),
     ],
-    ids=["endless-body", "slowloris", "html", "huge-header"],
+    ids=["endless-body", "slowloris", "html", "deep-json", "huge-header"],
 )
 def test_a_misbehaving_kubo_node_is_one_line(
     behave: Callable[[socket.socket], None], expected: str

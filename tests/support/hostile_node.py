@@ -128,6 +128,16 @@ def html_reply(conn: socket.socket) -> None:
     )
 
 
+def deep_json(conn: socket.socket) -> None:
+    """200 OK with DEEP_JSON, as a JSON answer."""
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(DEEP_JSON)).encode()
+        + b"\r\n\r\n"
+        + DEEP_JSON
+    )
+
+
 def trickle(conn: socket.socket, *, every: float = 0.5, total: int = 10_000) -> None:
     """Slowloris: a valid-looking 200 reply, one byte per `every` seconds, never done."""
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n"
