@@ -18,6 +18,13 @@ Anchors, measured in the same run:
 The package is byte-compiled first (as `pip install` leaves it), so no run
 pays for compiling nit's modules.
 
+The floor, measured in the same run: bench/nid_floor.py, a program of its
+own doing only what the formats force on any implementation (two SHA-256
+passes: chunk digests and the whole file's; "floor" alone, "floor+write" also
+writing the bytes once, O_DIRECT, and fsyncing them), timed as a whole process
+like the commands. Each command is also printed as a fraction of its floor:
+the part of its time that is nit's own, which is what can still be won.
+
 Modes "nid-1" and "nid-2" run the Nid on one and on two threads, in process;
 "ingest" and "ingest-ref" are what `nit add` and `nit add --no-copy` do with
 the file (Nid, sha256, pack or leaf offsets, the store's COMMIT and its
@@ -99,6 +106,23 @@ def command(args: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]
     }
 
 
+def floor(big: Path, write_to: Path | None) -> dict[str, float]:
+    """bench/nid_floor.py as a process: the least any `nit add` of the file must do."""
+    args = [sys.executable, str(Path(__file__).with_name("nid_floor.py")), str(big)]
+    if write_to is not None:
+        args += ["--write", str(write_to)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("nid_floor.py failed")
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mib": usage.ru_maxrss / 1024,
+    }
+
+
 def copy_and_sync(big: Path, folder: Path) -> dict[str, float]:
     """The anchor of `nit add`: `cp FILE DIR/ && sync DIR/FILE`, two real processes."""
     start = time.perf_counter()
@@ -136,6 +160,8 @@ def run_round(big: Path, base: Path, i: int, env: dict[str, str]) -> dict[str, d
     cp_dir = base / f"cp-{i}"
     cp_dir.mkdir()
     out["cp+sync"] = copy_and_sync(big, cp_dir)
+    out["floor"] = floor(big, None)
+    out["floor+write"] = floor(big, cp_dir)
     for mode, flags in (("nit add", []), ("nit add --no-copy", ["--no-copy"])):
         repo = base / f"repo-{i}-{len(out)}"
         repo.mkdir()
@@ -199,6 +225,8 @@ def main() -> None:
             "nit add": "cp+sync",
             "nit add --no-copy": "sha256",
             "re-add": "cp+sync",
+            "floor": "sha256",
+            "floor+write": "cp+sync",
         }
         for mode, anchor in anchors.items():
             secs, cpu = med(mode, "seconds"), med(mode, "cpu")
@@ -208,6 +236,18 @@ def main() -> None:
                 f"{mode:18} {size / secs:7.0f} MiB/s  {secs:6.3f} s  CPU {cpu:6.3f} s  "
                 f"{ratio:5.2f}x {anchor} speed, {cpu_ratio:4.2f}x its CPU  "
                 f"peak RSS {max(r[mode]['rss_mib'] for r in rounds):6.1f} MiB"
+            )
+        print("against the floor (the formats' two sha256 passes, plus one write for a copy):")
+        for mode, base in (
+            ("nit add --no-copy", "floor"),
+            ("ingest-ref", "floor"),
+            ("nit add", "floor+write"),
+            ("ingest", "floor+write"),
+        ):
+            secs, least = med(mode, "seconds"), med(base, "seconds")
+            print(
+                f"{mode:18} {secs:6.3f} s  {base} {least:6.3f} s  "
+                f"{least / secs:5.2f}x the floor's speed ({secs - least:+.3f} s nit's own)"
             )
 
 

@@ -145,7 +145,7 @@ def _as_json(report: push_op.PushReport) -> dict[str, Any]:
         ],
         "uploads": [_plain(u) for u in report.uploads],
         "journalled": report.journalled,
-        "notes": [report.ipfs_note] if report.ipfs_note else [],
+        "notes": ([report.ipfs_note] if report.ipfs_note else []) + report.notes,
         "conflicts": [state.to_json() for state in report.conflicts],
     }
 
@@ -166,6 +166,8 @@ def _print(env: Env, report: push_op.PushReport, paths: dict[Nid, str]) -> None:
     network = report.network
     if report.ipfs_note:
         env.err.print(f"note: {report.ipfs_note}")
+    for note in report.notes:
+        env.err.print(f"note: {note}", markup=False)
     uploaded = [u for u in report.uploads if getattr(u, "uploaded", True)]
     if report.uploads:
         env.out.print(

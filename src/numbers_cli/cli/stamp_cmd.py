@@ -13,6 +13,7 @@ from numbers_cli.cli.env import Env, pass_env, passphrase_stdin_option
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
 from numbers_cli.errors import ExitCode, UsageError
+from numbers_cli.model.names import json_path, quote_path
 from numbers_cli.model.nid import short
 from numbers_cli.ops.identity import get_signer
 from numbers_cli.ops.session import open_repo
@@ -164,7 +165,7 @@ def report_json(report: StampReport) -> dict[str, Any]:
         ],
         "artifacts": [
             {
-                "name": a.name,
+                "name": json_path(a.name),
                 "nid": a.nid,
                 "sha256": a.sha256,
                 "size": a.size,
@@ -186,13 +187,19 @@ def report_json(report: StampReport) -> dict[str, Any]:
 def _print(env: Env, report: StampReport) -> None:
     for note in report.notes:
         env.err.print(f"note: {note}")
-    firsts = {a.nid: a.name for a in report.artifacts if a.state != "duplicate"}
+    firsts = {a.nid: quote_path(a.name) for a in report.artifacts if a.state != "duplicate"}
     for a in report.artifacts:
         where = f"batch {short(a.batch)}, leaf {a.leaf_index + 1} of {a.leaves}"
         if a.state == "duplicate":
-            env.out.print(f"{'same bytes as':<18} {firsts.get(a.nid, a.nid)}: {a.name}")
+            env.out.print(
+                f"{'same bytes as':<18} {firsts.get(a.nid, a.nid)}: {quote_path(a.name)}",
+                markup=False,
+            )
         else:
-            env.out.print(f"{_STATE_TEXT[a.state]:<18} {a.name}  {short(a.nid)}  {where}")
+            env.out.print(
+                f"{_STATE_TEXT[a.state]:<18} {quote_path(a.name)}  {short(a.nid)}  {where}",
+                markup=False,
+            )
     network = report.network
     for b in report.batches:
         env.out.print(

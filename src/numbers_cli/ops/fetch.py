@@ -227,6 +227,10 @@ def _fetch(
             txn.set_ref(
                 Refs.remote_rel(network, asset), Refs.render_remote(entries) if entries else None
             )
+    if remote_updated:  # stamp (issue 14): a re-made batch record's network, now known
+        from numbers_cli.ops.stamp.settle import settle_recorded
+
+        settle_recorded(repo)
     return FetchResult(
         asset=asset,
         network=network,

@@ -37,7 +37,13 @@ from numbers_cli.model.tree import AssetTree
 from numbers_cli.ops.commit_check import verify_commit
 from numbers_cli.ops.trees import tree_of
 from numbers_cli.repo.index import KINDS
-from numbers_cli.repo.maintenance import PackScan, quick_check, scan, unrecorded_packs
+from numbers_cli.repo.maintenance import (
+    PackScan,
+    quick_check,
+    rebuild_pending,
+    scan,
+    unrecorded_packs,
+)
 from numbers_cli.repo.refs import HEADS, REMOTES, RemoteEntry
 from numbers_cli.repo.repository import Repository, read_format
 from numbers_cli.repo.store import DB_NAME
@@ -133,6 +139,7 @@ class Findings:
     missing_staged: list[str] = field(default_factory=list)
     bad_tracked: list[bytes] = field(default_factory=list)
     unrecorded_batches: list[Any] = field(default_factory=list)  # ops.stamp.recover
+    stamp_orphans: int = 0  # leaf rows whose batch row is gone (ops.stamp.damage)
 
 
 def fsck(repo: Repository, *, repair: bool = False) -> FsckReport:
@@ -158,7 +165,7 @@ def check(repo: Repository) -> tuple[FsckReport, Findings]:
     if read_format(repo.dir) is None:
         report.add("format", "format", f"{repo.dir / 'format'} is damaged or missing")
         found.format_damaged = True
-    damage = quick_check(repo.db)
+    damage = rebuild_pending(repo) or quick_check(repo.db)
     if damage is not None:
         report.add("store", DB_NAME, f"{repo.db.path} is damaged ({damage})")
         found.store_damaged = True
@@ -167,14 +174,9 @@ def check(repo: Repository) -> tuple[FsckReport, Findings]:
         report.removed_temp = repo.objects.remove_stray_temp_files()
     commits = _check_packs(repo, report, found)
     referenced = _check_refs(repo, report, found)
-    from numbers_cli.ops.stamp.check import check_stamps  # stamp (issue 14)
+    from numbers_cli.ops.stamp.check import check_record_damage  # stamp (issue 14)
 
-    check_stamps(repo, lambda name, message: report.add("stamp", name, message))
-    from numbers_cli.ops.stamp.recover import describe, unrecorded_batches
-
-    for recovered in unrecorded_batches(repo):
-        report.add("stamp", str(recovered.record.batch), describe(recovered))
-        found.unrecorded_batches.append(recovered)
+    check_record_damage(repo, report, found)
     _check_dangling(repo, report, found, commits, referenced)
     _check_index(repo, report, found)
     _check_references(repo, report)

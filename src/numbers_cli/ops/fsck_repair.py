@@ -30,6 +30,7 @@ from numbers_cli.ops.fsck import Findings
 from numbers_cli.ops.ingest import ingest, nid_of_file
 from numbers_cli.repo.maintenance import (
     drop_pack,
+    finish_rebuild,
     rebuild_store,
     reindex,
     rewrite_header,
@@ -47,6 +48,13 @@ def repair_findings(repo: Repository, found: Findings) -> list[str]:
         write_format(repo)
         done.append(f"rewrote {repo.dir / 'format'}")
     if found.store_damaged:
+        finished = finish_rebuild(repo)
+        if finished is not None:  # a rebuild killed after its new store was whole
+            done.append(
+                f"finished the interrupted rebuild of {repo.db.path}; the damaged one is "
+                f"kept as {finished.name}"
+            )
+            return done
         aside, saved = rebuild_store(repo)
         kept = ", ".join(f"{n} {table}" for table, n in saved.items() if n) or "nothing"
         done.append(
@@ -178,12 +186,19 @@ def _repair_refs(repo: Repository, found: Findings, done: list[str]) -> None:
 def _repair_stamps(repo: Repository, found: Findings, done: list[str]) -> None:
     """Stamp records re-made from the packs; looked for again after histories were
     restored (in this transaction), so a lost store needs no extra round."""
-    if not (found.unrecorded_batches or found.orphans):
+    if not (found.unrecorded_batches or found.orphans or found.stamp_orphans):
         return
     from numbers_cli.ops.stamp.recover import record_recovered, unrecorded_batches
+    from numbers_cli.repo.stamp_rows import drop_covered_orphans
 
     for recovered in unrecorded_batches(repo):
         done.append(record_recovered(repo, recovered))
+    dropped = drop_covered_orphans(repo.db)
+    if dropped:
+        done.append(
+            f"dropped {dropped} stamp leaf row{'' if dropped == 1 else 's'} whose batch row "
+            "was gone (their leaves are in a batch on record)"
+        )
 
 
 def _repair_index(repo: Repository, txn, found: Findings, done: list[str]) -> None:  # type: ignore[no-untyped-def]

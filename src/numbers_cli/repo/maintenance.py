@@ -170,13 +170,26 @@ SALVAGED = {
 }
 
 
+#: Where a new store is built before it replaces a damaged one; holds `store.db`
+#: and, once that is whole, `aside` (the name the damaged one goes to).
+REBUILD_DIR = "store.rebuild"
+
+
 def rebuild_store(repo: Repository) -> tuple[Path, dict[str, int]]:
     """Set a damaged `store.db` aside and make a new one: the pack index from the
     packs, and whatever rows of refs, index and references can still be read.
 
     Returns where the old database went (kept for whoever wants to look at it)
     and how many rows of each table were saved.
+
+    Safe to kill at any step: the new store is built whole in REBUILD_DIR while
+    the damaged one stays in place (a kill there leaves a partial build, thrown
+    away by the next rebuild: the rows are still in the damaged store). Only a
+    whole build gets its `aside` note; from then on `finish_rebuild` completes
+    the swap (damaged files aside, the new one in), so the saved rows are never
+    left only in the set-aside file.
     """
+    finish_rebuild(repo)
     saved: dict[str, list[tuple[object, ...]]] = {}
     for table, columns in SALVAGED.items():
         try:
@@ -184,24 +197,93 @@ def rebuild_store(repo: Repository) -> tuple[Path, dict[str, int]]:
         except NitError:
             saved[table] = []
     repo.close()
-    aside = repo.dir / f"{DB_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
-    for suffix in ("", "-wal", "-shm"):
-        source = repo.dir / f"{DB_NAME}{suffix}"
-        if source.exists():
-            os.replace(source, Path(f"{aside}{suffix}"))
-    Store.create(repo.dir)
-    fsync_dir(repo.dir)
-    for path in sorted(repo.objects.pack_dir.glob("*.car")):
-        reindex(repo.db, path.stem, scan(path.stem, path), replace=False)
-    with repo.db.write():
-        for table, rows in saved.items():
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                repo.db.executemany(
-                    f"INSERT OR IGNORE INTO {table}({SALVAGED[table]}) VALUES ({marks})",
-                    rows,
-                )
+    build = repo.dir / REBUILD_DIR
+    _remove_build(build)
+    build.mkdir()
+    Store.create(build)
+    fresh = Store(build)
+    try:
+        for path in sorted(repo.objects.pack_dir.glob("*.car")):
+            reindex(fresh, path.stem, scan(path.stem, path), replace=False)
+        with fresh.write():
+            for table, rows in saved.items():
+                if rows:
+                    marks = ", ".join("?" * len(rows[0]))
+                    fresh.executemany(
+                        f"INSERT OR IGNORE INTO {table}({SALVAGED[table]}) VALUES ({marks})",
+                        rows,
+                    )
+        fresh.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in store.db itself
+    finally:
+        fresh.close()
+    for suffix in ("-wal", "-shm"):  # empty after the checkpoint and close
+        Path(f"{build / DB_NAME}{suffix}").unlink(missing_ok=True)
+    _fsync_file(build / DB_NAME)
+    fsync_dir(build)
+    aside = _aside_name(repo.dir)
+    atomic_write(build / "aside", aside.name.encode())  # the build is whole
+    finish_rebuild(repo)
     return aside, {table: len(rows) for table, rows in saved.items()}
+
+
+def rebuild_pending(repo: Repository) -> str | None:
+    """What `nit fsck` says of a rebuild killed after its new store was whole."""
+    if (repo.dir / REBUILD_DIR / "aside").is_file():
+        return f"a rebuild of {repo.db.path} was interrupted (`nit fsck --repair` finishes it)"
+    return None
+
+
+def finish_rebuild(repo: Repository) -> Path | None:
+    """Complete a rebuild that was killed after its new store was whole: the
+    damaged files go aside (those still in place), the new store takes their
+    place. Returns where the damaged store went, or None when nothing was pending;
+    a build killed before it was whole is only thrown away."""
+    build = repo.dir / REBUILD_DIR
+    note = build / "aside"
+    if not note.is_file():
+        _remove_build(build)
+        return None
+    aside = repo.dir / note.read_text(encoding="utf-8").strip()
+    repo.close()
+    if (build / DB_NAME).is_file():
+        # store.db first: a kill after it leaves no store.db, and the -wal/-shm
+        # still here are the damaged one's (never read as the new store's).
+        for suffix in ("", "-wal", "-shm"):
+            source = repo.dir / f"{DB_NAME}{suffix}"
+            if source.exists():
+                os.replace(source, Path(f"{aside}{suffix}"))
+        fsync_dir(repo.dir)
+        for suffix in ("-wal", "-shm"):  # a damaged store's, if its db went first
+            Path(f"{repo.dir / DB_NAME}{suffix}").unlink(missing_ok=True)
+        os.replace(build / DB_NAME, repo.dir / DB_NAME)
+        fsync_dir(repo.dir)
+    _remove_build(build)
+    return aside
+
+
+def _aside_name(repo_dir: Path) -> Path:
+    """A name for the damaged store that no earlier one has (two rebuilds a second apart)."""
+    stem = repo_dir / f"{DB_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside, n = stem, 1
+    while any(Path(f"{aside}{suffix}").exists() for suffix in ("", "-wal", "-shm")):
+        n += 1
+        aside = Path(f"{stem}-{n}")
+    return aside
+
+
+def _remove_build(build: Path) -> None:
+    if build.is_dir():
+        for child in build.iterdir():
+            child.unlink()
+        build.rmdir()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_format(repo: Repository) -> None:

@@ -37,12 +37,22 @@ from dataclasses import dataclass
 from numbers_cli.errors import InvalidFormat
 from numbers_cli.model.nid import Nid
 from numbers_cli.repo.refs import REMOTES, Refs
+from numbers_cli.repo.stamp_rows import batch_row_problem
 from numbers_cli.repo.store import STAMP_SCHEMA, Store, repair_hint
 
-__all__ = ["UNKNOWN_NETWORK", "BatchRecord", "StampEntry", "StampRecords", "ensure_tables"]
+__all__ = [
+    "UNKNOWN_NETWORK",
+    "UNKNOWN_NETWORK_TEXT",
+    "BatchRecord",
+    "StampEntry",
+    "StampRecords",
+    "ensure_tables",
+]
 
 #: The network of a record re-made from the packs, before a chain read settles it.
 UNKNOWN_NETWORK = ""
+#: How a batch of unknown network is shown (never as an empty name).
+UNKNOWN_NETWORK_TEXT = "network unknown until settled"
 
 _BATCH_COLUMNS = "id, batch, network, root, commit_nid, content, leaves"
 #: Bound parameters per IN (...) query, well under SQLite's limit.
@@ -163,11 +173,10 @@ class StampRecords:
     # --- reading ------------------------------------------------------------------
     def _record(self, row: Sequence[object], want: str | None = None) -> BatchRecord:
         batch_id, batch, network, root, commit, content, leaves = row
-        try:
-            nid = Nid.parse(str(batch))
-            commit_nid = Nid.parse(str(commit))
-        except InvalidFormat as exc:
-            raise self.damaged(str(batch), exc.message) from None
+        problem = batch_row_problem(row)
+        if problem is not None:
+            raise self.damaged(str(batch)[:80], problem)
+        nid, commit_nid = Nid(str(batch)), Nid(str(commit))
         if network == UNKNOWN_NETWORK:
             network = self._registered_on(str(batch), str(commit), want)
         return BatchRecord(
@@ -202,6 +211,11 @@ class StampRecords:
         except InvalidFormat as exc:
             raise self.damaged(batch, f"leaf {leaf}: {exc.message}") from None
 
+    def registered_on(self, batch: str, commit: str) -> str:
+        """The network whose refs/remotes hold `commit` of `batch` (the first by
+        name), or UNKNOWN_NETWORK: where a record of unknown network belongs."""
+        return self._registered_on(str(batch), str(commit), None)
+
     def _registered_on(self, batch: str, commit: str, want: str | None) -> str:
         """The network of a record whose network is unknown: the one (`want`, if
         given; else the first by name) whose refs/remotes hold the batch's commit."""
@@ -232,6 +246,16 @@ class StampRecords:
             self._record(row, network) for row in self.store.all(sql + " ORDER BY id", params)
         ]
         return [r for r in records if network is None or r.network == network]
+
+    def rows(self) -> list[tuple[object, ...]]:
+        """Every batch row as stored, unparsed (fsck reads each on its own)."""
+        if not self._ready():
+            return []
+        return self.store.all(f"SELECT {_BATCH_COLUMNS} FROM stamp_batches ORDER BY id")
+
+    def read_row(self, row: Sequence[object]) -> BatchRecord:
+        """The record of one row of `rows()`; InvalidFormat when it is damaged."""
+        return self._record(row)
 
     def unsettled(self) -> list[BatchRecord]:
         """Batches whose network is not written down (re-made by `nit fsck --repair`);
@@ -265,7 +289,7 @@ class StampRecords:
         )
         return None if row is None else self._record(row)
 
-    def _joined(self, column: str, values: Sequence[str], network: str | None):  # type: ignore[no-untyped-def]
+    def _joined(self, column: str, values: Sequence[str]):  # type: ignore[no-untyped-def]
         """(batch row, leaf row) pairs whose `column` is one of `values`, oldest batch first."""
         if not self._ready():
             return
@@ -279,9 +303,6 @@ class StampRecords:
                 f"WHERE s.{column} IN ({marks})"
             )
             params: list[object] = list(chunk)
-            if network is not None:  # and those of unknown network, checked in _pairs
-                sql += " AND b.network IN (?, '')"
-                params.append(network)
             for row in self.store.all(sql + " ORDER BY b.id, s.leaf", params):
                 yield row[:7], row[7:]
 
@@ -289,13 +310,24 @@ class StampRecords:
         self, column: str, values: Sequence[str], network: str | None
     ) -> list[tuple[BatchRecord, StampEntry]]:
         records: dict[object, BatchRecord] = {}
+        on: dict[object, bool] = {}
         found = []
-        for head, leaf in self._joined(column, values, network):
+        for head, leaf in self._joined(column, values):
             record = records.get(head[0])
             if record is None:
                 record = records[head[0]] = self._record(head, network)
-            if network is not None and record.network != network:
-                continue  # of unknown network, not recorded on this one
+                # Stamped for `network`, or registered there too (`nit push --network
+                # NET BATCH` of a batch stamped for another): refs/remotes say so.
+                on[head[0]] = (
+                    network is None
+                    or record.network == network
+                    or (
+                        self._registered_on(str(record.batch), str(record.commit), network)
+                        == network
+                    )
+                )
+            if not on[head[0]]:
+                continue
             found.append((record, self._entry(str(record.batch), leaf)))
         return found
 
@@ -345,15 +377,19 @@ class StampRecords:
             return {}
         return {
             str(asset): int(n)
-            for asset, n in self.store.all("SELECT asset, count(*) FROM stamps GROUP BY asset")
+            for asset, n in self.store.all(
+                "SELECT asset, count(DISTINCT commit_nid) FROM stamps GROUP BY asset"
+            )
         }
 
     def count(self) -> tuple[int, int]:
-        """(batches, leaves) on record."""
+        """(batches, leaves) on record (a leaf row whose batch row is gone is no leaf)."""
         if not self._ready():
             return 0, 0
         batches = self.store.one("SELECT count(*) FROM stamp_batches")
-        leaves = self.store.one("SELECT count(*) FROM stamps")
+        leaves = self.store.one(
+            "SELECT count(*) FROM stamps s JOIN stamp_batches b ON b.id = s.batch"
+        )
         return int(batches[0]) if batches else 0, int(leaves[0]) if leaves else 0
 
     # --- damage -------------------------------------------------------------------

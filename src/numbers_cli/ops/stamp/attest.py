@@ -105,6 +105,12 @@ def attest(
                 chosen = (evidence, proof, record)
         if chosen is None:
             where = f" on {network.name}" if network else ""
+            if any(not record.network for record, _ in records.of_asset(nid)):
+                raise NotFound(
+                    f"{text}: stamped, but its batch's network is unknown until settled "
+                    "(its record was re-made by `nit fsck --repair`)",
+                    hint="`nit push`, `nit fetch BATCH` or `nit stamp` on its network settles it",
+                )
             raise NotFound(
                 f"{text}: no registered stamp{where}",
                 hint="stamp it with `nit stamp` (run it again if it was interrupted)",

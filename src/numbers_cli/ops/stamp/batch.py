@@ -25,6 +25,7 @@ from typing import Any
 
 from numbers_cli.config import Config
 from numbers_cli.model.commit import ACTION_FOR_KIND, ACTION_NIDS, Commit, gateway_url
+from numbers_cli.model.names import json_path
 from numbers_cli.model.nid import RAW_PREFIX, Nid
 from numbers_cli.model.stamp import (
     BATCH_MIME,
@@ -206,9 +207,12 @@ def draft_batch(
     stamped: list[StampedArtifact] = []
     for item in items:
         tree, kind = _artifact_tree(repo, txn, item, fixed, facts, signing)
-        commit_cid, _ = signing.commit(tree, kind, f"Stamp of {item.name}.")
+        # A signed document is Unicode: a name with bytes that are not UTF-8 goes in
+        # git-quoted (model/names.py), as `--json` shows it.
+        name = json_path(item.name)
+        commit_cid, _ = signing.commit(tree, kind, f"Stamp of {name}.")
         heads.append((item.nid, commit_cid))
-        stamped.append(StampedArtifact(item.name, item.nid, item.sha256, item.size, commit_cid))
+        stamped.append(StampedArtifact(name, item.nid, item.sha256, item.size, commit_cid))
 
     manifest, merkle_tree = BatchManifest.of(stamped, timestamp, dict(facts))
     manifest_bytes = manifest.to_bytes()

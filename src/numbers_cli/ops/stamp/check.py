@@ -15,7 +15,8 @@ The chain is never asked (that is `nit verify --remote`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
 
 from numbers_cli.errors import InvalidFormat, NitError
 from numbers_cli.model import jsjson, merkle
@@ -30,15 +31,20 @@ __all__ = ["check_stamps"]
 Report = Callable[[str, str], None]  # (name, message)
 
 
-def check_stamps(repo: Repository, report: Report) -> tuple[int, int]:
-    """Report every damaged stamp record through `report`; returns (batches, leaves) seen."""
+def check_stamps(repo: Repository, report: Report, skip: Collection[int] = ()) -> tuple[int, int]:
+    """Report every damaged stamp record through `report` but the batch rows of
+    `skip` (ids of rows reported once elsewhere: ops/stamp/damage.py); returns
+    (batches, leaves) seen."""
     records = StampRecords(repo.db)
     batches = leaves = 0
-    try:
-        on_record = records.batches()
-    except InvalidFormat as exc:
-        report("stamp_batches", exc.message)
-        return batches, leaves
+    on_record = []
+    for row in records.rows():
+        if row[0] in skip:
+            continue
+        try:
+            on_record.append(records.read_row(row))
+        except InvalidFormat as exc:
+            report(str(row[1])[:80], exc.message)
     for record in on_record:
         batches += 1
         _check_batch(repo, record, report)
@@ -134,3 +140,79 @@ def _file(repo: Repository, cid: object) -> bytes:
 
 def _message(exc: Exception) -> str:
     return exc.message if isinstance(exc, NitError) else str(exc)
+
+
+def check_record_damage(repo: Repository, report: Any, found: Any) -> None:
+    """The stamp part of `nit fsck` (`report`: its FsckReport, `found`: its Findings).
+
+    Each batch is reported once: a damaged or missing record the packs can re-make
+    (ops/stamp/recover.py) by what is wrong with it; a damaged one they cannot, as
+    it is; the other records through `check_stamps`. Leaf rows whose batch row is
+    gone are no leaves: those that repeat a leaf of a batch on record (or re-made
+    now) are dropped by --repair; the others are a warning, since they still keep
+    their commits off `nit push`'s plan but prove nothing.
+    """
+    from numbers_cli.ops.fsck import Problem
+    from numbers_cli.ops.stamp.damage import find_damage
+    from numbers_cli.ops.stamp.recover import describe, unrecorded_batches
+
+    try:
+        damage = find_damage(repo.db)
+    except NitError as exc:
+        report.add("stamp", "stamp_batches", exc.message)
+        return
+    recovered = unrecorded_batches(repo)
+    remade: set[int] = set()
+    by_batch = damage.by_batch
+    for item in recovered:
+        report.add("stamp", str(item.record.batch), describe(item))
+        found.unrecorded_batches.append(item)
+        if item.drops is not None:
+            remade.add(item.drops)
+        elif item.replaces and str(item.record.batch) in by_batch:
+            remade.add(by_batch[str(item.record.batch)].row_id)
+    for row in damage.rows:
+        if row.row_id not in remade:
+            name = row.batch if row.readable else f"stamp_batches row {row.row_id}"
+            report.add(
+                "stamp",
+                name,
+                f"its stamp record is damaged: {row.problem}; the packs hold no signed "
+                "batch here to re-make it from",
+            )
+    check_stamps(repo, lambda name, message: report.add("stamp", name, message), damage.row_ids)
+    if not damage.orphans:
+        return
+    covered = {str(c) for item in recovered for c in (e.commit for e in item.record.entries)}
+    covered |= {
+        str(c)
+        for (c,) in repo.db.all(
+            "SELECT s.commit_nid FROM stamps s JOIN stamp_batches b ON b.id = s.batch"
+        )
+    }
+    remade_commits = {str(e.commit) for item in recovered for e in item.record.entries}
+    for batch_id, count in sorted(damage.orphans.items()):
+        commits = {
+            str(c)
+            for (c,) in repo.db.all("SELECT commit_nid FROM stamps WHERE batch = ?", (batch_id,))
+        }
+        rows = f"{count} leaf row{'' if count == 1 else 's'} under batch id {batch_id}"
+        if commits <= covered:
+            found.stamp_orphans += count
+            if not commits <= remade_commits:  # else its re-made batch's problem says it
+                report.add(
+                    "stamp",
+                    f"stamps batch {batch_id}",
+                    f"{rows}, whose batch row is gone, repeat leaves on record "
+                    "(`nit fsck --repair` drops them)",
+                )
+        else:
+            report.warnings.append(
+                Problem(
+                    "stamp",
+                    f"stamps batch {batch_id}",
+                    f"{rows} have no batch row, and the packs hold no signed batch here "
+                    "to re-make it from: their commits stay off `nit push`'s plan, but "
+                    "prove nothing (`nit fetch` or `nit import` of the batch brings it back)",
+                )
+            )

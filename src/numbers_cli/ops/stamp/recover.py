@@ -46,7 +46,9 @@ from numbers_cli.model.stamp import (
     InclusionProof,
     batch_tree_fields,
 )
+from numbers_cli.ops.stamp.damage import RowDamage, find_damage
 from numbers_cli.repo.repository import Repository
+from numbers_cli.repo.stamp_rows import forget_row
 from numbers_cli.repo.stamps import UNKNOWN_NETWORK, BatchRecord, StampEntry, StampRecords
 
 __all__ = ["RecoveredBatch", "describe", "record_recovered", "unrecorded_batches"]
@@ -58,34 +60,41 @@ _BATCH_ABSTRACT = b"nit stamp: "
 
 @dataclass(frozen=True)
 class RecoveredBatch:
-    """A batch with no record, re-made from its signed tree and manifest."""
+    """A batch with no record (or a damaged one), re-made from its signed tree and manifest."""
 
     record: BatchRecord
     #: Proof objects that are not stored any more: (raw CID, bytes).
     proofs: tuple[tuple[bytes, bytes], ...]
     #: Artifact commits found in their assets' histories (the others are not here).
     present: int
-    #: A record is on file but its leaves cannot be read whole (a damaged store's
-    #: salvage): it is replaced, keeping its network.
+    #: A record is on file but damaged (ops/stamp/damage.py): it is replaced,
+    #: keeping its network when that still reads.
     replaces: bool = False
+    #: What is wrong with the record on file ("" when there is none).
+    problem: str = ""
+    #: A batch row too damaged to say its batch (tied by its commit): dropped first.
+    drops: int | None = None
 
 
 def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
-    """Every batch in the repository's histories whose stamp record is missing and
-    can be re-made whole from the packs, with at least one of its artifacts'
-    commits in a history here (else nothing here could be pushed on its own)."""
+    """Every batch in the repository's histories whose stamp record is missing or
+    damaged and can be re-made whole from the packs, with at least one of its
+    artifacts' commits in a history here (else nothing here could be pushed on its own)."""
     try:
-        known = StampRecords(repo.db).batch_nids()
+        records = StampRecords(repo.db)
+        known = records.batch_nids()
         histories = repo.refs.histories()
-        damaged = _damaged_records(repo, known)
+        damage = find_damage(repo.db)
+        artifacts = records.stamped_counts()  # their first commit is no batch's
     except NitError:
         return []  # a damaged store or ref: fsck reports that, and repairs it first
+    damaged, unreadable = damage.by_batch, damage.by_commit
     found = []
-    artifacts = StampRecords(repo.db).stamped_counts()  # their first commit is no batch's
     for asset, commits in histories.items():
         if not commits or str(asset) in artifacts:
             continue
-        if str(asset) in known and str(asset) not in damaged:
+        row = damaged.get(str(asset))
+        if str(asset) in known and row is None:
             continue
         try:
             data = repo.objects.get(commits[0])
@@ -93,46 +102,15 @@ def unrecorded_batches(repo: Repository) -> list[RecoveredBatch]:
             continue
         if _BATCH_ABSTRACT not in data:
             continue
-        network = damaged.get(str(asset))  # None: no record at all
+        if row is None:
+            row = unreadable.get(str(commits[0]))
         try:
-            recovered = _remake(repo, asset, commits[0], data, histories, network)
+            recovered = _remake(repo, asset, commits[0], data, histories, row)
         except (NitError, ValueError, TypeError):
             continue  # not a batch, or not one whose claims hold
         if recovered is not None:
             found.append(recovered)
     return found
-
-
-def _damaged_records(repo: Repository, known: set[str]) -> dict[str, str]:
-    """Batch → stored network, of the records whose leaf rows are not 0..n-1 (counted
-    in one query) or hold a value that is not a Nid (a damaged page's garbage, which
-    check_stamps reports: the record is re-made whole, as for lost rows)."""
-    if not known:
-        return {}
-    rows = repo.db.all(
-        "SELECT b.batch, b.network, b.leaves, count(s.leaf), min(s.leaf), max(s.leaf) "
-        "FROM stamp_batches b LEFT JOIN stamps s ON s.batch = b.id GROUP BY b.id"
-    )
-    damaged = {
-        str(batch): str(network)
-        for batch, network, leaves, count, low, high in rows
-        if (count, low, high) != (leaves, 0, leaves - 1)
-    }
-    for batch, network, *values in repo.db.all(
-        "SELECT b.batch, b.network, s.asset, s.commit_nid, s.proof "
-        "FROM stamps s JOIN stamp_batches b ON b.id = s.batch"
-    ):
-        if str(batch) not in damaged and not all(_is_nid(value) for value in values):
-            damaged[str(batch)] = str(network)
-    return damaged
-
-
-def _is_nid(value: object) -> bool:
-    try:
-        Nid.parse(str(value))
-    except NitError:
-        return False
-    return True
 
 
 def _remake(
@@ -141,7 +119,7 @@ def _remake(
     commit_nid: Nid,
     data: bytes,
     histories: dict[Nid, list[Nid]],
-    network: str | None = None,
+    row: RowDamage | None = None,
 ) -> RecoveredBatch | None:
     from numbers_cli.ops.signatures import check_signature
     from numbers_cli.ops.trees import read_file
@@ -190,11 +168,20 @@ def _remake(
             missing.append((key, proof))
         entries.append(StampEntry(artifact.nid, artifact.commit, proof_nid, index))
     content = all(repo.objects.has(artifact.nid) for artifact in manifest.artifacts)
-    replaces = network is not None
-    record = BatchRecord(
-        batch, network or UNKNOWN_NETWORK, merkle.to_hex(root), commit_nid, tuple(entries), content
+    if row is not None and row.commit != str(commit_nid):
+        row = row if row.readable else None  # not this batch's row
+    network = row.network if row is not None else UNKNOWN_NETWORK
+    if not network:  # where refs/remotes recorded the batch's commit, if anywhere
+        network = StampRecords(repo.db).registered_on(str(batch), str(commit_nid))
+    record = BatchRecord(batch, network, merkle.to_hex(root), commit_nid, tuple(entries), content)
+    return RecoveredBatch(
+        record,
+        tuple(missing),
+        present,
+        replaces=row is not None and row.readable,
+        problem=row.problem if row is not None else "",
+        drops=row.row_id if row is not None and not row.readable else None,
     )
-    return RecoveredBatch(record, tuple(missing), present, replaces)
 
 
 def record_recovered(repo: Repository, recovered: RecoveredBatch) -> str:
@@ -204,29 +191,38 @@ def record_recovered(repo: Repository, recovered: RecoveredBatch) -> str:
     if recovered.proofs:
         repo.objects.add_blocks(list(recovered.proofs))
     record = recovered.record
+    if recovered.drops is not None:
+        forget_row(repo.db, recovered.drops)
     if recovered.replaces:
         records.forget(record.batch)
     records.record(record)
-    if record.network:
+    if record.network and (recovered.replaces or recovered.drops is not None):
         return (
             f"re-made the damaged stamp record of batch {record.batch} from its signed tree "
             f"and manifest ({record.leaves} artifacts, on {record.network})"
         )
     proofs = len(recovered.proofs)
     again = f", {proofs} proof{'' if proofs == 1 else 's'} stored again" if proofs else ""
+    damaged = "damaged " if recovered.replaces or recovered.drops is not None else ""
+    made = (
+        f"re-made the {damaged}stamp record of batch {record.batch} from its signed tree and "
+        f"manifest ({record.leaves} artifact{'' if record.leaves == 1 else 's'}{again}"
+    )
+    if record.network:
+        return f"{made}, on {record.network})"
     return (
-        f"re-made the stamp record of batch {record.batch} from its signed tree and manifest "
-        f"({record.leaves} artifact{'' if record.leaves == 1 else 's'}{again}); its network "
-        "is settled by the next chain read (`nit push`, `nit fetch`, `nit stamp`)"
+        f"{made}); its network is unknown until settled by the next chain read "
+        "(`nit push`, `nit fetch`, `nit stamp`)"
     )
 
 
 def describe(recovered: RecoveredBatch) -> str:
     """The problem `nit fsck` reports for a batch with no record (or a damaged one)."""
     n = recovered.record.leaves
-    if recovered.replaces:
+    if recovered.problem:
+        row = "" if recovered.replaces else f" (row {recovered.drops})"
         return (
-            "has a stamp record whose leaves cannot be read whole (`nit fsck --repair` "
+            f"its stamp record{row} is damaged: {recovered.problem} (`nit fsck --repair` "
             "re-makes it from the signed batch in the packs)"
         )
     return (

@@ -28,9 +28,55 @@ from numbers_cli.chain import ChainClient, Network
 from numbers_cli.model.nid import Nid
 from numbers_cli.repo.refs import RemoteEntry
 from numbers_cli.repo.repository import Repository
-from numbers_cli.repo.stamps import BatchRecord, StampRecords
+from numbers_cli.repo.stamps import UNKNOWN_NETWORK, BatchRecord, StampRecords
 
-__all__ = ["settle_networks", "unsettled_note"]
+__all__ = ["held_back", "held_back_notes", "settle_networks", "settle_recorded", "unsettled_note"]
+
+
+def _elsewhere(repo: Repository, network: str, named: Collection[Nid]) -> list[BatchRecord]:
+    """Batches stamped for another network, not registered on `network`, not named."""
+    return [
+        record
+        for record in StampRecords(repo.db).batches()
+        if record.network not in (UNKNOWN_NETWORK, network)
+        and record.batch not in named
+        and not any(
+            e.commit == record.commit for e in repo.refs.remote_history(network, record.batch)
+        )
+    ]
+
+
+def held_back(repo: Repository, network: str, assets: Collection[Nid]) -> set[str]:
+    """Commits `nit push --network NETWORK [ASSETS]` leaves alone: every stamped
+    artifact's (its batch's commit anchors it), and the commit of a batch stamped
+    for another network unless the push names that batch (a batch goes on a
+    second network only when asked for)."""
+    records = StampRecords(repo.db)
+    held = records.stamped_commits(list(assets) if assets else None)
+    return held | {str(record.commit) for record in _elsewhere(repo, network, assets)}
+
+
+def held_back_notes(repo: Repository, network: str, assets: Collection[Nid]) -> list[str]:
+    """What `nit push` says of each batch it held back for another network."""
+    return [
+        f"stamp batch {record.batch} is stamped for {record.network}: not registered on "
+        f"{network} (`nit push --network {network} {record.batch}` registers it there too)"
+        for record in _elsewhere(repo, network, assets)
+        if not assets or record.batch in assets
+    ]
+
+
+def settle_recorded(repo: Repository) -> int:
+    """Write down the network of every record of unknown network whose batch's
+    commit `refs/remotes` now hold (after `nit push` or `nit fetch` recorded it
+    there); returns how many were settled. No chain is asked."""
+    records = StampRecords(repo.db)
+    placed = [record for record in records.unsettled() if record.network]
+    if placed:
+        with repo.transaction():
+            for record in placed:
+                records.settle(str(record.batch), record.network)
+    return len(placed)
 
 
 def settle_networks(

@@ -31,7 +31,13 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid, short
 from numbers_cli.model.stamp import InclusionProof, commit_digest
 from numbers_cli.repo.repository import Repository
-from numbers_cli.repo.stamps import UNKNOWN_NETWORK, BatchRecord, StampEntry, StampRecords
+from numbers_cli.repo.stamps import (
+    UNKNOWN_NETWORK,
+    UNKNOWN_NETWORK_TEXT,
+    BatchRecord,
+    StampEntry,
+    StampRecords,
+)
 
 if TYPE_CHECKING:
     from numbers_cli.chain import Network
@@ -152,9 +158,9 @@ def check_anchor(evidence: StampEvidence, network: Network | None) -> Check:
             return _check(
                 "anchor",
                 False,
-                f"batch {short(evidence.batch)}'s registration is not on record here: its "
-                "record was re-made by `nit fsck --repair` (`--remote` reads it from the chain, "
-                "`nit push` records it)",
+                f"batch {short(evidence.batch)}: {UNKNOWN_NETWORK_TEXT} (its record was "
+                "re-made by `nit fsck --repair`; `nit push`, `nit fetch` or `nit stamp` "
+                "settles it, `--remote --network NAME` reads a chain)",
             )
         return _check(
             "anchor",
