@@ -137,6 +137,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"{path}: line {exc.lineno}, column {exc.colno}: invalid TOML: {exc.msg}"
         ) from None
+    except RecursionError as exc:  # tomli's own, for arrays/tables nested past 400 levels
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def _comments_only(text: str) -> bool:

@@ -132,6 +132,30 @@ def test_nids_and_file_names_together(
     assert "Traceback" not in offered.screen + elsewhere.screen
 
 
+def test_file_names_with_spaces_and_quotes_next_to_nids(
+    nit: Nit, shell: Shell, repo: Path, media, signing_key: str
+) -> None:
+    """A file name that needs quoting is offered whole, quoted for the word as typed
+    (bare, after a backslash, inside '...' or "..."), with the Nids that also fit."""
+    media(PHOTO)
+    ok(nit("add", PHOTO))
+    ok(nit("commit", "-m", "first"))
+    (asset,) = {e["asset"] for e in json.loads(ok(nit("log", "--json")).stdout)}
+    names = {"b roll.mov", "b'cut.mov", 'b"take.mov'}
+    for name in names:
+        (repo / name).write_bytes(b"x")
+    (repo / "back stage").mkdir()
+    (repo / "back stage" / "take 1.mov").write_bytes(b"x")
+
+    for typed in ("b", '"b', "'b"):
+        assert shell.complete(f"nit log {typed}", repo).names() == {asset, "back stage"} | names
+    assert shell.complete("nit log b\\ r", repo).names() == {"b roll.mov"}
+    assert shell.complete('nit log "b r', repo).names() == {"b roll.mov"}
+    assert shell.complete("nit log b\\'", repo).names() == {"b'cut.mov"}
+    assert shell.complete("nit log 'back stage/t", repo).names() == {"back stage/take 1.mov"}
+    assert shell.complete("nit log back\\ stage/", repo).names() == {"back stage/take 1.mov"}
+
+
 def test_short_ids_expand_to_the_whole_nid(
     nit: Nit, shell: Shell, repo: Path, media, signing_key: str
 ) -> None:

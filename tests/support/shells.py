@@ -96,7 +96,7 @@ class Shell:
                 _bash_words(line, result.read_text(encoding="utf-8").rstrip("\n")), screen
             )
         screen = _drive([str(self.program), "-i"], self.env, cwd, (line + "\t").encode(), result)
-        return Offered(_zsh_words(result.read_text(encoding="utf-8")), screen)
+        return Offered(_zsh_words(result.read_text(encoding="utf-8"), line), screen)
 
     def _fish(self, line: str, cwd: Path) -> Offered:
         done = subprocess.run(
@@ -277,11 +277,29 @@ def _drive(argv: list[str], env: dict[str, str], cwd: Path, keys: bytes, result:
         os.close(master)
 
 
+def _word_start(typed: str) -> tuple[int, str]:
+    """Where the word being typed starts (after the last space, `=` or `:` outside
+    quotes and escapes, as bash splits it) and the quote it is open in ('' if none)."""
+    start, quote, escaped = 0, "", False
+    for i, ch in enumerate(typed):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch.isspace() or ch in "=:":
+            start = i + 1
+    return start, quote
+
+
 def _bash_words(typed: str, line: str) -> dict[str, str]:
-    """The candidates `insert-completions` put in place of the word being typed."""
-    # bash's word ends at a space or one of COMP_WORDBREAKS' `=` and `:`.
-    current = re.search(r"[^\s=:]*$", typed)
-    head = typed[: current.start()] if current else typed
+    """The candidates `insert-completions` put in place of the word being typed
+    (each as bash quoted it: `b\\ roll.mov`, `"b roll.mov"`, `'b'\\''q.mov'`)."""
+    start, _ = _word_start(typed)
+    head = typed[:start]
     assert line.startswith(head), (typed, line)
     if line == typed:  # nothing to insert
         return {}
@@ -290,13 +308,15 @@ def _bash_words(typed: str, line: str) -> dict[str, str]:
     return {before + word: "" for word in shlex.split(line[len(head) :])}
 
 
-def _zsh_words(text: str) -> dict[str, str]:
+def _zsh_words(text: str, typed: str) -> dict[str, str]:
+    """The candidates zsh would insert, unquoted as the quote the word is open in reads
+    them (zsh quotes each for that context: `b\\ roll.mov`, or `b roll.mov` after `"`)."""
+    _, quote = _word_start(typed)
     words = {}
     for entry in text.splitlines():
         word, _, display = entry.partition("\t")
         described = re.match(r".*?\s+-- (.*)$", display)
-        # zsh hands file names to compadd quoted, as it will insert them (`My\ Photo.jpg`).
-        unquoted = shlex.split(word)
+        unquoted = shlex.split(quote + word + quote)
         words[unquoted[0] if len(unquoted) == 1 else word] = (
             described.group(1).strip() if described else ""
         )

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from numbers_cli.errors import NetworkError
+from numbers_cli.model import json_input
 
 if TYPE_CHECKING:
     from urllib3 import PoolManager
@@ -30,6 +32,14 @@ __all__ = ["JsonRpc", "RpcError", "hex_bytes", "quantity"]
 #: Calls per HTTP request in a batch: large enough to amortise the round trip,
 #: small enough for public nodes' batch limits (often 100 or more).
 DEFAULT_BATCH_SIZE = 100
+
+#: Largest reply read from a node. A batch of 100 eth_getLogs pages or receipts is
+#: a few MiB; a node that streams without end is cut off here, not at the OOM killer.
+MAX_REPLY_BYTES = 256 * 1024 * 1024
+
+#: One reply must arrive whole within this many read timeouts: a node dripping a
+#: byte before each timeout (slowloris) would otherwise hold nit forever.
+REPLY_DEADLINE_FACTOR = 3
 
 
 class RpcError(NetworkError):
@@ -86,6 +96,14 @@ class _HttpStatus(Exception):
         self.reason = reason
 
 
+class _TooLarge(Exception):
+    """The node's reply went past MAX_REPLY_BYTES (a node streaming without end)."""
+
+
+class _TooSlow(Exception):
+    """The node's reply kept coming, a little at a time, past the reply deadline."""
+
+
 class _NotJson(Exception):
     """The node's reply is not JSON (or nests deeper than the parser recurses)."""
 
@@ -96,7 +114,26 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     proxy), replies that are not JSON and HTTP error statuses."""
     from urllib3.exceptions import HTTPError
 
-    return (HTTPError, OSError, ValueError, _NotJson, _HttpStatus)
+    return (HTTPError, OSError, ValueError, _NotJson, _HttpStatus, _TooLarge, _TooSlow)
+
+
+def _malformed_http(exc: BaseException) -> str:
+    """What was wrong with a reply that is not HTTP (endless or huge headers, a bad
+    status line), from urllib3's ProtocolError around http.client's error; "" if
+    `exc` is no such thing (a connection reset is not a malformed reply)."""
+    import http.client
+
+    from urllib3.exceptions import ProtocolError
+
+    if not isinstance(exc, ProtocolError):
+        return ""
+    cause = next((a for a in exc.args if isinstance(a, BaseException)), None)
+    if not isinstance(cause, http.client.HTTPException) or isinstance(
+        cause, http.client.RemoteDisconnected
+    ):
+        return ""
+    text = " ".join(str(cause).split())
+    return (text if len(text) <= 80 else text[:79] + "…") or type(cause).__name__
 
 
 def _is_id(value: Any) -> bool:
@@ -131,6 +168,8 @@ class JsonRpc:
         self.url = display_url or url  # what messages show (no credentials)
         self.timeout = timeout
         self.batch_size = batch_size
+        #: Longest time one reply may take to arrive whole (the timeout bounds each read).
+        self.reply_deadline = REPLY_DEADLINE_FACTOR * timeout
         self._pool: PoolManager | None = None
         self._target = ""  # the URL without its credentials (they go in a header)
         self._headers: dict[str, str] = {}
@@ -152,13 +191,36 @@ class JsonRpc:
             body=json.dumps(payload, allow_nan=False).encode("utf-8"),
             headers=self._headers,
             timeout=self.timeout,
+            preload_content=False,
         )
-        if response.status >= 400:
-            raise _HttpStatus(response.status, response.reason)
         try:
-            return json.loads(response.data)
+            if response.status >= 400:
+                raise _HttpStatus(response.status, response.reason)
+            data = self._read(response)
+        except BaseException:
+            response.close()  # never back into the pool half-read
+            raise
+        response.release_conn()
+        try:
+            return json_input.loads(data)
         except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, hostile nesting
             raise _NotJson from None
+
+    def _read(self, response: Any) -> bytes:
+        """The reply's body: at most MAX_REPLY_BYTES, whole within `reply_deadline` s.
+
+        The read timeout bounds each wait for a byte; a node that sends one byte
+        just before each timeout (or bytes without end) is cut off here instead.
+        """
+        started = time.monotonic()
+        body = bytearray()
+        while chunk := response.read1(64 * 1024):  # what has come, not a full 64 KiB
+            body += chunk
+            if len(body) > MAX_REPLY_BYTES:
+                raise _TooLarge
+            if time.monotonic() - started > self.reply_deadline:
+                raise _TooSlow
+        return bytes(body)
 
     def _request(self, method: str, params: Sequence[Any]) -> dict[str, Any]:
         self._next_id += 1
@@ -172,6 +234,17 @@ class JsonRpc:
         if isinstance(exc, _HttpStatus):
             return NetworkError(
                 f"RPC node at {self.url} answered HTTP {exc.status} {exc.reason or ''}".rstrip()
+            )
+        malformed = _malformed_http(exc)
+        if malformed:
+            return NetworkError(f"RPC node at {self.url} sent a malformed HTTP reply ({malformed})")
+        if isinstance(exc, _TooLarge):
+            return NetworkError(
+                f"RPC node at {self.url} sent a reply larger than {MAX_REPLY_BYTES >> 20} MiB"
+            )
+        if isinstance(exc, _TooSlow):
+            return NetworkError(
+                f"RPC node at {self.url} did not finish its reply within {self.reply_deadline:g} s"
             )
         if isinstance(exc, _NotJson):
             return NetworkError(f"RPC node at {self.url} sent a reply that is not JSON-RPC")

@@ -61,7 +61,7 @@ class GatewaySource(HttpAdapter):
             if exc.status in (404, 410, 504):  # 504: the gateway gave up looking for it
                 raise NotFound(f"block {cid} is not available from {self.label}") from None
             raise
-        data = read_limited(response, MAX_BLOCK_BYTES, self.label)
+        data = read_limited(response, MAX_BLOCK_BYTES, self.label, self.timeout)
         if not cid.verify_block(data):
             raise IntegrityError(
                 f"{self.label} answered {cid} with bytes that do not hash to it "

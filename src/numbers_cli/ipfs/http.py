@@ -12,7 +12,6 @@ again would multiply the wait the user asked to bound.
 from __future__ import annotations
 
 import contextlib
-import json
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,6 +24,7 @@ from requests.auth import AuthBase
 from numbers_cli import __version__
 from numbers_cli.errors import NetworkError
 from numbers_cli.ipfs.remote import Auth
+from numbers_cli.model import json_input
 
 ATTEMPTS = 3
 BACKOFF = 0.25
@@ -34,6 +34,13 @@ RETRY_STATUS = frozenset({429, 502, 503})
 #: Largest block we accept from anyone. IPFS itself refuses blocks over 2 MiB
 #: (bitswap); the margin is for odd chunkers. A remote that streams more is cut off.
 MAX_BLOCK_BYTES = 4 * 1024 * 1024
+
+#: Largest answer read whole (JSON, an error page); blocks have MAX_BLOCK_BYTES.
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+#: An answer read whole must arrive within this many read timeouts: a server that
+#: drips a byte before each timeout (slowloris) would otherwise hold nit forever.
+DEADLINE_FACTOR = 3
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -185,7 +192,7 @@ class HttpClient:
                 response = self.session.send(
                     prepared,
                     timeout=(min(CONNECT_TIMEOUT, read_timeout), read_timeout),
-                    stream=stream,
+                    stream=True,  # read below, bounded in size and time, unless streamed
                     allow_redirects=request.method == "GET",
                 )
             except requests.exceptions.ConnectTimeout:
@@ -203,6 +210,19 @@ class HttpClient:
                     f"request to {self.label} failed: {type(exc).__name__}"
                 ) from None
             else:
+                if response.status_code < 400 and stream:
+                    return response
+                failed = response.status_code >= 400  # its page only shown, cut at 64 KiB
+                # requests' own way to hold a body read in full (what stream=False does)
+                response._content = read_bounded(
+                    response,
+                    64 * 1024 if failed else MAX_ANSWER_BYTES,
+                    DEADLINE_FACTOR * read_timeout,
+                    self.label,
+                    "one answer",
+                    cut=failed,
+                )
+                response._content_consumed = True
                 if response.status_code < 400:
                     return response
                 error = self._http_error(response)
@@ -246,15 +266,41 @@ class HttpAdapter:
         self.close()
 
 
-def read_limited(response: requests.Response, limit: int, label: str) -> bytes:
-    """The whole body of a streamed response, refusing more than `limit` bytes."""
+def read_limited(response: requests.Response, limit: int, label: str, timeout: float) -> bytes:
+    """The whole body of a streamed response (a block): at most `limit` bytes, whole
+    within DEADLINE_FACTOR × the read `timeout`."""
+    return read_bounded(response, limit, DEADLINE_FACTOR * timeout, label, "one block")
+
+
+def read_bounded(
+    response: requests.Response,
+    limit: int,
+    deadline: float,
+    label: str,
+    what: str,
+    *,
+    cut: bool = False,
+) -> bytes:
+    """A streamed response's body, then closed: at most `limit` bytes (past it: an
+    error, or with `cut` the first `limit` bytes), whole within `deadline` seconds.
+    Reads what has arrived (read1), so a server sending a byte at a time is
+    measured against the deadline byte by byte."""
+    from urllib3.exceptions import HTTPError, ReadTimeoutError
+
+    started = time.monotonic()
     buf = bytearray()
     try:
-        for chunk in response.iter_content(64 * 1024):
+        while chunk := response.raw.read1(64 * 1024, decode_content=True):
             buf += chunk
             if len(buf) > limit:
-                raise NetworkError(f"{label} sent more than {limit} bytes for one block")
-    except requests.exceptions.RequestException as exc:
+                if cut:
+                    return bytes(buf[:limit])
+                raise NetworkError(f"{label} sent more than {limit >> 10} KiB for {what}")
+            if time.monotonic() - started > deadline:
+                raise RemoteTimeout(f"{label} did not finish its answer within {deadline:g} s")
+    except ReadTimeoutError:
+        raise RemoteTimeout(f"{label} stopped answering mid-way") from None
+    except (HTTPError, OSError, requests.exceptions.RequestException) as exc:
         raise NetworkError(f"{label} broke off its answer: {type(exc).__name__}") from None
     finally:
         response.close()
@@ -268,7 +314,7 @@ def json_lines(response: requests.Response, label: str) -> list[Any]:
         if not line.strip():
             continue
         try:
-            values.append(json.loads(line))
+            values.append(json_input.loads(line))
         except ValueError:
             raise NetworkError(f"{label} gave an answer that is not JSON: {line[:80]!r}") from None
     return values
@@ -280,7 +326,7 @@ def _detail(response: requests.Response) -> str:
     with contextlib.suppress(Exception):
         text = response.text
     with contextlib.suppress(ValueError, AttributeError, TypeError):
-        message = json.loads(text).get("Message")
+        message = json_input.loads(text).get("Message")
         if isinstance(message, str):
             text = message
     line = " ".join(text.split())

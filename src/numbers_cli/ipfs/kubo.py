@@ -190,7 +190,7 @@ class KuboRemote(HttpAdapter):
                     f"block {cid} is not on {self.label} (no answer within {self.timeout:g} s)"
                 ) from None
             raise
-        data = read_limited(response, MAX_BLOCK_BYTES, self.label)
+        data = read_limited(response, MAX_BLOCK_BYTES, self.label, self.timeout + _MARGIN)
         if not cid.verify_block(data):
             raise IntegrityError(
                 f"{self.label} answered block {cid} with bytes that do not hash to it; "

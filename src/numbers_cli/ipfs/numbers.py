@@ -27,6 +27,7 @@ from numbers_cli.errors import ConfigError, IntegrityError, InvalidFormat, Netwo
 from numbers_cli.ipfs.gateway import GatewaySource
 from numbers_cli.ipfs.http import HttpAdapter, HttpClient
 from numbers_cli.ipfs.remote import DEFAULT_TIMEOUT, Auth, normalize_url, redact_url
+from numbers_cli.model import json_input
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.unixfs import CHUNK_SIZE, nid_of_bytes
 
@@ -91,7 +92,7 @@ class NumbersRemote(HttpAdapter):
         expected = nid_of_bytes(data)
         response = self.http.send(self.add_request(data), retry=False)
         try:
-            got = Nid.parse(str(response.json()["cid"]))
+            got = Nid.parse(str(json_input.loads(response.content)["cid"]))
         except (ValueError, KeyError, TypeError, InvalidFormat):
             raise NetworkError(f"{self.label} answered without a valid `cid`") from None
         if got != expected:

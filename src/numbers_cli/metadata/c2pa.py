@@ -15,11 +15,11 @@ Three outcomes, kept apart on purpose:
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from numbers_cli.errors import DataInputError
+from numbers_cli.model import json_input
 
 if TYPE_CHECKING:  # the mapping is imported by a read that finds a manifest, not by `nit add`
     from numbers_cli.model.c2pa import ManifestClaims
@@ -73,7 +73,7 @@ def read_store(
         if reader is None:
             return None
         with reader:
-            return json.loads(reader.json())
+            return json_input.loads(reader.json())
     except c2pa.C2paError as exc:
         if type(exc).__name__.endswith("NotSupported") or not _has_c2pa_label(stream):
             # The SDK could not parse the container itself (a truncated JPEG...) and

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from numbers_cli.errors import InvalidFormat
+from numbers_cli.model import json_input
 
 _ESCAPES = {
     '"': '\\"',
@@ -166,8 +167,9 @@ def stringify(value: Any, indent: int | None = None) -> str:
 
 
 def parse(text: str | bytes) -> Any:
-    """JSON.parse: objects keep key order (dict), numbers stay ints where integral."""
+    """JSON.parse: objects keep key order (dict), numbers stay ints where integral;
+    nesting bounded (model.json_input), as the text may come from anyone."""
     try:
-        return json.loads(text)
+        return json_input.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidFormat(f"invalid JSON: {exc}") from exc

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from numbers_cli.errors import InvalidFormat
-from numbers_cli.model import merkle
+from numbers_cli.model import json_input, merkle
 from numbers_cli.model.nid import RAW_PREFIX, Nid
 
 __all__ = [
@@ -104,7 +104,7 @@ def _dumps(value: Any) -> bytes:
 
 def _load(data: bytes, what: str, fmt: str) -> dict[str, Any]:
     try:
-        value = json.loads(data)
+        value = json_input.loads(data)
     except ValueError as exc:
         raise InvalidFormat(f"{what} is not JSON: {exc}") from None
     if not isinstance(value, dict) or value.get("format") != fmt:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from numbers_cli.errors import NitError
 from numbers_cli.fsio import atomic_write, flocked, make_dirs
+from numbers_cli.model import json_input
 
 if TYPE_CHECKING:
     import numpy as np
@@ -89,7 +90,7 @@ class DirectoryIndexStore:
 
     def _manifest(self) -> dict:
         try:
-            doc = json.loads((self.root / MANIFEST).read_text("utf-8"))
+            doc = json_input.loads((self.root / MANIFEST).read_text("utf-8"))
         except FileNotFoundError:
             return {"version": VERSION, "prints": None, "assets": []}
         except (ValueError, UnicodeDecodeError) as exc:

@@ -18,7 +18,6 @@ reported (`outdated`).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ from typing import Any
 
 from numbers_cli.config import Config
 from numbers_cli.errors import DataInputError, ExitCode, InvalidFormat, NitError, NotARepository
-from numbers_cli.model import croissant
+from numbers_cli.model import croissant, json_input
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.signatures import check_signature
@@ -122,7 +121,7 @@ def _records(directory: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = json_input.loads(line)
             except ValueError:
                 raise DataInputError(f"{path}: line {number}: not JSON") from None
             if not isinstance(value, dict) or not isinstance(value.get("nid"), str):
@@ -135,7 +134,7 @@ def _check_card(directory: Path, verdict: DatasetVerdict) -> None:
     if not card.exists():
         return
     try:
-        doc = json.loads(card.read_text("utf-8"))
+        doc = json_input.loads(card.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError):
         verdict.findings.append(Finding("card", None, f"{croissant.CARD_FILE} is not JSON"))
         return

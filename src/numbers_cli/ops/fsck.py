@@ -25,11 +25,11 @@ signer without the network: it is whole, so it is a warning, not a problem.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from numbers_cli.errors import ExitCode, InvalidFormat, NitError
+from numbers_cli.model import json_input
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.names import json_path, path_text, quote_path
 from numbers_cli.model.nid import RAW, Nid
@@ -360,7 +360,7 @@ def _check_index(repo: Repository, report: FsckReport, found: Findings) -> None:
     for nid, kind, tree_text, _path in repo.db.all("SELECT nid, kind, tree, path FROM staged"):
         try:
             Nid.parse(str(nid))
-            tree = json.loads(tree_text)
+            tree = json_input.loads(tree_text)
             if kind not in KINDS or not isinstance(tree, dict):
                 raise InvalidFormat(f"kind {kind!r}" if kind not in KINDS else "not a JSON object")
             AssetTree(tuple(tree.items())).validate()

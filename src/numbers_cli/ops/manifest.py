@@ -26,7 +26,7 @@ from typing import Any
 
 from numbers_cli.config import Config
 from numbers_cli.errors import DataInputError, InvalidFormat, NitError, UsageError
-from numbers_cli.model import usage
+from numbers_cli.model import json_input, usage
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import license_of, source_type_uri
 from numbers_cli.ops.add import Added, AddOptions, add
@@ -186,7 +186,7 @@ def _jsonl_records(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = json_input.loads(line)
         except ValueError as exc:
             records.append((number, {"__error__": f"not JSON ({exc.msg})"}))
             continue

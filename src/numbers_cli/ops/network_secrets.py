@@ -94,7 +94,7 @@ def with_secret(config: Config, name: str, entry: Any) -> Any:
             document = tomli.loads(path.read_text("utf-8"))
         except FileNotFoundError:
             continue
-        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError) as exc:
             raise ConfigError(f"cannot read credentials {path}: {exc}") from None
         if document.get("masked") == entry["rpc"] and isinstance(document.get("rpc"), str):
             return {**entry, "rpc": document["rpc"]}

@@ -164,7 +164,7 @@ def load_policy(path: Path) -> Policy:
         raise ConfigError(f"policy file {path} cannot be read: {exc}") from None
     try:
         data = tomli.loads(text)
-    except tomli.TOMLDecodeError as exc:
+    except (tomli.TOMLDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise ConfigError(f"policy file {path}: {exc}") from None
     return _Parser(str(path), text).policy(data)
 

@@ -69,7 +69,7 @@ def read_credentials(path: Path, url: str) -> Auth | None:
         document = tomli.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError) as exc:
         raise ConfigError(f"cannot read credentials {path}: {exc}") from None
     if document.get("url") != url:
         return None

@@ -265,7 +265,7 @@ def _scope_table(scope: Scope, repo_dir: Path | None) -> dict[str, Any]:
         document = tomli.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError, RecursionError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     table = document.get(REMOTES_TABLE, {})
     return table if isinstance(table, dict) else {}

@@ -17,7 +17,6 @@ longer hash to their name are not carried over, and are counted.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 from numbers_cli.errors import InvalidFormat, RepositoryFormatError
 from numbers_cli.fsio import atomic_write, fsync_dir
+from numbers_cli.model import json_input
 from numbers_cli.model.nid import Nid
 from numbers_cli.repo.lock import exclusive
 from numbers_cli.repo.packs import BATCH_PREFIX, PackFile
@@ -108,7 +108,7 @@ def _replay_journal(repo_dir: Path) -> None:
     """Finish a format-1 multi-file write that a killed nit left in `journal`."""
     path = repo_dir / "journal"
     try:
-        changes = json.loads(path.read_text("utf-8"))
+        changes = json_input.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return
     except ValueError:
@@ -196,7 +196,7 @@ def _index(repo_dir: Path, store: Store, result: Upgraded) -> None:
 
     path = repo_dir / "index"
     try:
-        raw = json.loads(path.read_text("utf-8"))
+        raw = json_input.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return
     except ValueError:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from numbers_cli.errors import InvalidFormat
+from numbers_cli.model import json_input
 from numbers_cli.model.names import path_bytes, path_text
 from numbers_cli.repo.store import Store, repair_hint
 
@@ -69,7 +70,7 @@ class Index:
         """A `staged` row as a `Staged`, or InvalidFormat naming the damaged entry."""
         nid, kind, tree_text, raw_path = row
         try:
-            tree = json.loads(tree_text)
+            tree = json_input.loads(tree_text)
         except (ValueError, TypeError):
             tree = None
         if not isinstance(tree, dict) or kind not in KINDS:

@@ -40,6 +40,7 @@ from typing import Any
 from numbers_cli.config import user_data_dir
 from numbers_cli.errors import RepositoryLocked
 from numbers_cli.fsio import append_lines, atomic_write, flocked, fsync_dir
+from numbers_cli.model import json_input
 from numbers_cli.repo.lock import exclusive
 
 __all__ = ["JournalledAction", "MarketJournal"]
@@ -123,7 +124,7 @@ class MarketJournal:
         found: dict[str, JournalledAction] = {}
         for line in text.splitlines():
             try:
-                entry = json.loads(line)
+                entry = json_input.loads(line)
             except json.JSONDecodeError:
                 continue  # torn by a crash mid-append: that transaction never left
             if not isinstance(entry, dict) or not all(k in entry for k in (*_HEADER, "tx")):
@@ -193,7 +194,7 @@ def _merge(snapshots: list[dict[str, Any]], snap: dict[str, Any]) -> None:
 def _action_id(line: str) -> str | None:
     """The action id of a journal line; None for a torn or foreign line (dropped on rewrite)."""
     try:
-        entry = json.loads(line)
+        entry = json_input.loads(line)
     except json.JSONDecodeError:
         return None
     return str(entry["id"]) if isinstance(entry, dict) and "id" in entry else None

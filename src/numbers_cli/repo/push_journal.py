@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from numbers_cli.fsio import append_lines
+from numbers_cli.model import json_input
 
 
 class PushJournal:
@@ -37,7 +38,7 @@ class PushJournal:
         entries = []
         for line in text.splitlines():
             try:
-                entry = json.loads(line)
+                entry = json_input.loads(line)
             except json.JSONDecodeError:
                 continue  # torn by a crash mid-append: that batch never left
             if isinstance(entry, dict) and "asset" in entry and "commit" in entry:

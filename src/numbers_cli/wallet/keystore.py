@@ -27,8 +27,10 @@ from typing import Any
 from numbers_cli.config import user_config_dir
 from numbers_cli.errors import InvalidFormat, WalletError, WrongPassphrase
 from numbers_cli.fsio import atomic_write, make_dirs
+from numbers_cli.model import json_input
 from numbers_cli.model.address import checksum_address
 from numbers_cli.wallet import secret_storage
+from numbers_cli.wallet.eth_account_import import eth_account_module
 from numbers_cli.wallet.signer import Signer, parse_private_key
 
 __all__ = [
@@ -144,7 +146,7 @@ def _parse_keystore(data: bytes, what: str) -> dict[str, Any]:
     if len(data) > _MAX_KEYSTORE_BYTES:
         raise WalletError(f"{what} is not a keystore: too large")
     try:
-        keystore = json.loads(data)
+        keystore = json_input.loads(data)
     except (UnicodeDecodeError, ValueError):
         raise WalletError(f"{what} is not a keystore: not JSON") from None
     if not isinstance(keystore, dict) or not isinstance(keystore.get("crypto"), dict):
@@ -220,7 +222,7 @@ def _refuse_existing(name: str) -> None:
 
 
 def _encrypt(key: bytes, passphrase: str, scrypt_n: int | None) -> dict[str, Any]:
-    from eth_account import Account
+    Account = eth_account_module().Account
 
     if not isinstance(passphrase, str):
         raise WalletError("a passphrase must be text")
@@ -240,7 +242,7 @@ def create_wallet(name: str, passphrase: str, *, scrypt_n: int | None = None) ->
     eth-account's default (n = 2**18), which is what makes a stolen keystore
     expensive to brute-force.
     """
-    from eth_account import Account
+    Account = eth_account_module().Account
 
     _refuse_existing(name)
     key = bytes(Account.create().key)

@@ -25,6 +25,7 @@ from numbers_cli.model.secp256k1 import (
 )
 from numbers_cli.model.signature import sign_bytes, sign_text
 from numbers_cli.model.transaction import SignedTransaction, sign_transaction
+from numbers_cli.wallet.eth_account_import import eth_account_module
 
 __all__ = ["SECP256K1_ORDER", "SignedTransaction", "Signer", "parse_private_key"]
 
@@ -94,7 +95,8 @@ class Signer:
         Used for authorisations a contract checks with ecrecover, e.g. the
         registrant's consent to mint an asset's custody token.
         """
-        from eth_account.messages import encode_typed_data  # mint only: its import is paid there
+        # mint only: its import is paid there
+        encode_typed_data = eth_account_module("eth_account.messages").encode_typed_data
 
         signable = encode_typed_data(full_message=dict(typed_data))
         # EIP-191 version 0x01: keccak256(0x19 || 0x01 || domain separator || struct hash).

@@ -10,13 +10,13 @@ owner is the place's owner, which a finding checks its licence against.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import unquote_to_bytes
 
+from numbers_cli.model import json_input
 from numbers_cli.monitor.sources import FoundImage
 
 #: Largest metadata document read.
@@ -81,7 +81,7 @@ def resolve(token: Token, chain: TokenReader, read_uri: UriReader, image_cap: in
     except Exception as exc:
         raise NftReadError(f"tokenURI {uri[:100]!r}: {exc}") from None
     try:
-        metadata = json.loads(raw)
+        metadata = json_input.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise NftReadError(f"tokenURI {uri[:100]!r} is not JSON metadata") from None
     image = (

@@ -24,7 +24,11 @@ Licenses contracts (every preset until they are deployed), a node that does
 not answer, or a build without `numbers_cli.ops.market`. Then the owner falls
 back to the tree's `creatorWallet` and `licensed` is None ("cannot tell").
 Each network is opened once per scan, on first need, and one that fails is not
-asked again in the same scan.
+asked again in the same scan. A node that stops answering later (a timeout, a
+refused connection, a reply that is not JSON-RPC: anything but the node's own
+JSON-RPC error for one call) makes its network unreachable for the rest of the
+scan too: every other asset's owner and licence there are "cannot tell" at
+once, not one timeout each, and one note says which network and why.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from numbers_cli.config import Config
-from numbers_cli.errors import NitError
+from numbers_cli.errors import NetworkError, NitError
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Licensing:
         self._sessions: dict[str, Any] = {}
         self._custody: dict[str, tuple[str | None, str | None]] = {}  # nid -> (network, holder)
         self._default: list[str | None] = []  # [core.network's name] once resolved
+        self._down: set[str] = set()  # networks whose node failed: not asked again
         #: What could not be asked, for the scan's notes (each said once).
         self.notes: list[str] = []
 
@@ -87,8 +92,29 @@ class Licensing:
             return _UNAVAILABLE
         try:
             return open_market(self.config, network, client_options={"timeout": self.timeout})
-        except NitError:  # unknown here, no market contracts, or no answer
+        except NetworkError as exc:  # no answer, or not the chain it should be
+            self._unreachable(network, exc)
             return _UNAVAILABLE
+        except NitError:  # unknown here, or no market contracts: nothing to tell there
+            return _UNAVAILABLE
+
+    def _failed(self, network: str, exc: NitError) -> None:
+        """A call on `network` failed: when its node is what failed, stop asking it."""
+        from numbers_cli.chain.rpc import RpcError
+
+        if isinstance(exc, NetworkError) and not isinstance(exc, RpcError):
+            session = self._sessions.get(network)
+            if session is not None and session is not _UNAVAILABLE:
+                session.close()
+            self._unreachable(network, exc)
+
+    def _unreachable(self, network: str, exc: NitError) -> None:
+        self._sessions[network] = _UNAVAILABLE
+        self._down.add(network)
+        self._note(
+            f"network {network} cannot be asked ({exc.message}): owners and licences "
+            "there are unknown for this scan"
+        )
 
     def _note(self, text: str) -> None:
         if text not in self.notes:
@@ -116,6 +142,8 @@ class Licensing:
             if found is not None:
                 return name, str(found)
         if unanswered:
+            if set(unanswered) <= self._down:  # said once for the network, not per asset
+                return None, None
             self._note(
                 f"{nid}: its nftRecord names network {', '.join(unanswered)}, which cannot "
                 "be asked here (not configured, no market contracts, or no answer): owner "
@@ -156,7 +184,8 @@ class Licensing:
             if not session.custody.exists(tid):
                 return None
             return str(session.custody.rules(tid).holder)
-        except NitError:
+        except NitError as exc:
+            self._failed(network, exc)
             return _UNAVAILABLE
 
     def ownership(
@@ -184,5 +213,6 @@ class Licensing:
 
         try:
             return bool(license_status(session, place_owner, Nid(nid)).licensed)
-        except NitError:
+        except NitError as exc:
+            self._failed(network, exc)
             return None

@@ -21,6 +21,7 @@ from typing import Any
 from numbers_cli.config import Config
 from numbers_cli.errors import UsageError
 from numbers_cli.fsio import atomic_write, make_dirs
+from numbers_cli.model import json_input
 from numbers_cli.monitor import notify
 from numbers_cli.monitor.sources.file import image_files
 from numbers_cli.ops.monitor.index import index_assets, iter_unindexed
@@ -60,14 +61,14 @@ class FindingLog:
         if self.path.exists():
             for line in self.path.read_text("utf-8").splitlines():
                 try:
-                    self.seen.add(json.loads(line)["key"])
+                    self.seen.add(json_input.loads(line)["key"])
                 except (ValueError, KeyError, TypeError):
                     continue  # a torn last line after a crash
         self.outbox: list[dict[str, Any]] = []
         if self.outbox_path.exists():
             for line in self.outbox_path.read_text("utf-8").splitlines():
                 try:
-                    self.outbox.append(json.loads(line))
+                    self.outbox.append(json_input.loads(line))
                 except ValueError:
                     continue
 
@@ -157,7 +158,12 @@ def watch(
             report("finding", finding)
             deliver(finding)
 
-    def run(targets: Sequence[str]) -> None:
+    # Notes of the last full round: a note (a network that does not answer, say) is
+    # reported when it first appears, not again each round while it stays the same.
+    standing: set[str] = set()
+
+    def run(targets: Sequence[str], *, full: bool) -> None:
+        nonlocal standing
         result = scan(
             repo,
             config,
@@ -168,8 +174,10 @@ def watch(
             jobs=jobs,
             on_finding=on_finding,
         )
-        for note in result.notes:
-            report("note", {"note": note})
+        for note in dict.fromkeys(result.notes):
+            if note not in standing:
+                report("note", {"note": note})
+        standing = set(result.notes) if full else standing | set(result.notes)
         for error in result.errors:
             report("error", error)
 
@@ -189,7 +197,7 @@ def watch(
                 report("note", {"note": note})
         retry_outbox()
         before = _snapshot(folders)
-        run(sources)
+        run(sources, full=True)
         log.save_outbox()
         done += 1
         if rounds is not None and done >= rounds:
@@ -201,5 +209,5 @@ def watch(
             changed = [p for p, st in now.items() if before.get(p) != st]
             before = now
             if changed:
-                run(changed)
+                run(changed, full=False)
                 log.save_outbox()

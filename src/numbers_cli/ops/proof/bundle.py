@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from numbers_cli.errors import ProofError
+from numbers_cli.model import json_input
 
 FORMAT = "nit-proof-bundle"
 VERSION = 1
@@ -175,7 +176,7 @@ def load_bundle(path: Path) -> Bundle:
     except IsADirectoryError:
         raise ProofError(f"{path} is a directory, not a proof bundle") from None
     try:
-        value = json.loads(raw)
+        value = json_input.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         if FORMAT.encode() in raw[:200]:
             raise ProofError(f"{path} is a truncated or damaged proof bundle ({exc})") from None

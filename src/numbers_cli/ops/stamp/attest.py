@@ -26,7 +26,7 @@ from typing import Any
 from numbers_cli.chain import Network
 from numbers_cli.config import Config
 from numbers_cli.errors import ExitCode, InvalidFormat, NotFound, UsageError
-from numbers_cli.model import jsjson, merkle
+from numbers_cli.model import jsjson, json_input, merkle
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.ops.networks import resolve_network
@@ -180,7 +180,7 @@ def _envelope(path: Path) -> Any:
     from securesystemslib.dsse import Envelope
 
     try:
-        data = json.loads(path.read_bytes())
+        data = json_input.loads(path.read_bytes())
     except FileNotFoundError:
         raise NotFound(f"{path}: no such file") from None
     except ValueError:
@@ -265,7 +265,7 @@ def verify_statement(
     if envelope.payload_type != PAYLOAD_TYPE:
         raise InvalidFormat(f"{path}: payload type {envelope.payload_type!r} is not in-toto")
     try:
-        statement = json.loads(envelope.payload)
+        statement = json_input.loads(envelope.payload)
     except ValueError:
         raise InvalidFormat(f"{path}: the payload is not JSON") from None
     _validate(statement)
