@@ -178,3 +178,84 @@ def test_a_recorded_purchase_is_not_repeated_by_a_plain_retry_in_the_repository(
     ok(nit("license", "buy", photo, "1", "--no-push", "--again"))
     assert nonce(asset) == before + 1
     assert records(asset).count("action-license-purchase") == 2
+
+
+def test_both_transactions_of_a_recorded_rule_change_count_as_recorded(
+    nit: Nit, asset: Asset
+) -> None:
+    """Two settings are two transactions; the commit names the last, and its action
+    record lists both, so the first is not taken later for an unrecorded change."""
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    both = json.loads(
+        ok(
+            nit("govern", "set", photo, "commercial=yes", "royalty=1%", "--no-push", "--json")
+        ).stdout
+    )
+    assert len(both["transactions"]) == 2
+    before, history = nonce(asset), records(asset)
+
+    usage_only = json.loads(
+        ok(nit("govern", "set", photo, "commercial=yes", "--no-push", "--json")).stdout
+    )
+
+    assert (usage_only["unchanged"], usage_only["fromChain"]) == (True, False)
+    assert nonce(asset) == before and records(asset) == history
+
+
+def test_a_second_purchase_asked_for_is_still_bought_exactly_once_across_a_crash(
+    nit: Nit, asset: Asset, anvil: Anvil, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--again` does not weaken the journal: its killed run's retry finishes that
+    purchase and buys no third licence."""
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    ok(nit("license", "offer", photo, "--price", "1000 wei", "--supply", "5", "--terms", "mit"))
+    where = tmp_path / "buyer"
+    where.mkdir()
+    buyer = Nit(where)
+    key = anvil.keys[2]
+    address = str(Account.from_key(key).address)
+    monkeypatch.setenv("NIT_PRIVATE_KEY", key)
+    buy = ("license", "buy", asset.nid, "1", "--network", "devnet")
+    ok(buyer(*buy))
+    killed(where, tmp_path / "again.log", "send:1:after", *buy, "--again")
+
+    retry = json.loads(ok(buyer(*buy, "--again", "--json")).stdout)
+
+    assert retry["recovered"] is True
+    assert licences_held(asset, address, 1) == 2
+    assert len(events(asset, asset.network.licenses, "Purchased")) == 2
+
+
+def test_a_dry_run_shows_whether_the_retry_adopts_or_sends(
+    nit: Nit, asset: Asset, tmp_path: Path
+) -> None:
+    """An unrecorded offer still on sale is adopted (the dry run says so, `fromChain`);
+    once it is closed a new one would be sent, and the dry run prices it instead."""
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    offer = ("license", "offer", photo, "--price", "1000 wei", "--supply", "5", "--terms", "mit")
+    killed(asset.workdir, tmp_path / "offer.log", "mined:1:after", *offer, "--no-push")
+    journal(asset).unlink()
+
+    adopts = ok(nit(*offer, "--dry-run"))
+    adopts_json = json.loads(ok(nit(*offer, "--dry-run", "--json")).stdout)
+
+    assert "on the chain already but not recorded here" in adopts.output
+    assert "records it and sends nothing" in adopts.output
+    assert (adopts_json["fromChain"], adopts_json["offer"], adopts_json["estimate"]) == (
+        True,
+        1,
+        None,
+    )
+
+    elsewhere = tmp_path / "elsewhere"  # the same wallet closes it outside the repository
+    elsewhere.mkdir()
+    ok(Nit(elsewhere)("license", "close", asset.nid, "1", "--network", "devnet"))
+
+    sends = ok(nit(*offer, "--dry-run"))
+    sends_json = json.loads(ok(nit(*offer, "--dry-run", "--json")).stdout)
+
+    assert "would send 1 transaction" in sends.output
+    assert sends_json["fromChain"] is False and sends_json["estimate"]["gas"]
