@@ -36,6 +36,9 @@ from numbers_cli.ops.market.rules import (
 from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome, check_address
 from numbers_cli.repo.repository import Repository
 
+#: Addresses below this are precompiles or reserved: no key sends from them.
+_RESERVED = 0x10000
+
 __all__ = [
     "Governance",
     "RuleChange",
@@ -96,7 +99,7 @@ def show(session: MarketSession, nid: Nid) -> Governance:
     )
 
 
-def _governorchange_of(
+def _governor_change(
     session: MarketSession,
     repo: Repository | None,
     nid: Nid,
@@ -142,6 +145,9 @@ def _governorchange_of(
             return finish_governor(session, params, outcome, action.finish())
         if action_name == "take-back" and rules.governor is None:
             raise UsageError(f"{nid} has no governor: its holder {rules.holder} already governs it")
+        if governor is not None and (rules.governor or "").lower() == governor.lower():
+            # appointing it again would change nothing on chain but add a record
+            raise UsageError(f"{governor} already governs {nid}: nothing to hand over")
         if not calldata_only:
             session.require_controller(nid, session.actor())
         return action.perform(
@@ -196,9 +202,14 @@ def hand_over(
     calldata_only: bool = False,
     push: bool = True,
 ) -> RuleChange:
-    """Appoint `governor` to set the rules instead of the holder."""
+    """Appoint `governor` to set the rules instead of the holder.
+
+    Only the governor can hand control back, so an address known never to send a
+    transaction (nit's own contracts, the register, a precompile) is refused, and
+    one that shows no sign of life gets a note to check it."""
     address = check_address(governor, "governor")
-    change = _governorchange_of(
+    _refuse_dead_governor(session, address)
+    change = _governor_change(
         session,
         repo,
         nid,
@@ -211,7 +222,43 @@ def hand_over(
     )
     if not change.notes and address.lower() == change.before.holder.lower():
         change.notes.append("the governor is the holder itself: the same as no governor")
+    elif not change.outcome or not change.outcome.from_chain:
+        change.notes += _governor_notes(session, address)
     return change
+
+
+def _refuse_dead_governor(session: MarketSession, address: str) -> None:
+    """UsageError for a governor that can never call `setGovernor`: the asset's rules
+    would be frozen for good (until the custody token is transferred)."""
+    known = {
+        session.custody.address.lower(): "the Custody contract",
+        session.licenses.address.lower(): "the Licenses contract",
+    }
+    if session.network.contract:
+        known[session.network.contract.lower()] = "the IntegrityRegister contract"
+    what = known.get(address.lower())
+    if what is None and int(address, 16) < _RESERVED:
+        what = "a reserved address (a precompile)"
+    if what is not None:
+        raise UsageError(
+            f"governor {address} is {what}: it can never set the rules or hand them back"
+        )
+
+
+def _governor_notes(session: MarketSession, address: str) -> list[str]:
+    """What the holder should know before giving control away to `address`."""
+    if session.client.has_code(address):
+        return [
+            f"{address} is a contract: only a transaction it makes (a Safe's, a DAO "
+            "timelock's) changes the rules or hands them back; `--calldata` gives those calls"
+        ]
+    if session.client.sent_count(address) == 0 and session.client.balance(address) == 0:
+        return [
+            f"{address} has never sent a transaction and holds nothing on "
+            f"{session.network.name}: make sure it is the governor you mean (a Safe not yet "
+            "deployed looks like this); only it can hand governance back"
+        ]
+    return []
 
 
 def take_back(
@@ -225,7 +272,7 @@ def take_back(
     push: bool = True,
 ) -> RuleChange:
     """Hand control back to the holder; sent by the current governor (a DAO: `--calldata`)."""
-    return _governorchange_of(
+    return _governor_change(
         session,
         repo,
         nid,
