@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from tests.conftest import TEST_ADDRESS as TEST
 from tests.conftest import Nit, ok, one_line_error
 from tests.market.conftest import Asset
 from tests.market.test_market_chain_recovery import head
@@ -259,3 +260,24 @@ def test_a_dry_run_shows_whether_the_retry_adopts_or_sends(
 
     assert "would send 1 transaction" in sends.output
     assert sends_json["fromChain"] is False and sends_json["estimate"]["gas"]
+
+
+def test_the_plan_the_chain_already_has_is_not_sent_again(nit: Nit, asset: Asset) -> None:
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    other = "0x000000000000000000000000000000000000bEEF"
+    plan = ("royalty", "plan", photo, "--payee", f"{other}:7000", "--payee", f"{TEST}:3000")
+    ok(nit(*plan, "--no-push"))
+    before, history = nonce(asset), records(asset)
+
+    again = ok(nit(*plan, "--no-push"))
+    as_json = json.loads(ok(nit(*plan, "--no-push", "--json")).stdout)
+
+    assert "already is (nothing was sent)" in again.output
+    assert (as_json["unchanged"], as_json["transactions"], as_json["record"]) == (True, [], None)
+    assert nonce(asset) == before and records(asset) == history
+    # the first payee gets the rounding dust: the same shares in another order differ
+    swapped = ("royalty", "plan", photo, "--payee", f"{TEST}:3000", "--payee", f"{other}:7000")
+    ok(nit(*swapped, "--no-push"))
+    assert nonce(asset) == before + 1
+    assert len(events(asset, asset.network.licenses, "PlanSet")) == 2
