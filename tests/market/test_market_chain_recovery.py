@@ -233,8 +233,9 @@ def test_a_hand_over_and_a_take_back_whose_journals_are_gone_are_recorded_by_the
 
     assert nonce(asset) == before and again["fromChain"] is True
     assert records(asset)[-1] == "action-hand-over-governance"
-    refused = nit(*hand)  # recorded: now a plain retry is refused as before
-    assert refused.exit_code != 0 and "may not change the rules" in one_line_error(refused)
+    refused = nit(*hand)  # recorded: now a plain retry is refused, nothing sent
+    assert refused.exit_code == 2 and "already governs" in one_line_error(refused)
+    assert nonce(asset) == before
 
     monkeypatch.setenv("NIT_PRIVATE_KEY", key)  # the governor hands control back
     back = ("govern", "take-back", photo, "--no-push")

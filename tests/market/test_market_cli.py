@@ -200,7 +200,13 @@ def test_licences_are_offered_bought_checked_and_paid_out(
         {"payee": TEST_ADDRESS, "bps": 7000},
         {"payee": partner, "bps": 3000},
     ]
-    ok(buyer_nit("license", "buy", asset.nid, "1", "--network", "devnet", env=buyer_env))
+    # A second licence of the same offer is bought only when asked (`--again`).
+    fails(
+        buyer_nit("license", "buy", asset.nid, "1", "--network", "devnet", env=buyer_env),
+        21,
+        "already bought a licence of offer 1",
+    )
+    ok(buyer_nit("license", "buy", asset.nid, "1", "--again", "--network", "devnet", env=buyer_env))
     assert data(nit("royalty", "balance", partner, "--json"))["owedWei"] == str(PRICE_WEI * 3 // 10)
     assert data(nit("royalty", "balance", "--json"))["owedWei"] == str(
         PRICE_WEI + PRICE_WEI * 7 // 10

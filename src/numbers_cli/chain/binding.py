@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from numbers_cli.chain.abi import ContractAbi, DecodedError, DecodedEvent
-from numbers_cli.errors import MarketRefused, NitError, NotAllowed
+from numbers_cli.errors import ConfigError, InvalidFormat, MarketRefused, NitError, NotAllowed
 
 if TYPE_CHECKING:
     from numbers_cli.chain.calls import Call
@@ -56,9 +56,26 @@ class ContractBinding:
             self.address,
             self.abi.encode_call(name, *args),
             what=f"{self.name}.{name}",
-            explain=self.explain,
+            explain=lambda exc: self.explain(exc) or self._not_ours(exc, name),
         )
-        return self.abi.decode_result(name, data)
+        try:
+            return self.abi.decode_result(name, data)
+        except InvalidFormat:
+            raise self._not_this_contract(name) from None
+
+    def _not_ours(self, error: RpcError, function: str) -> NitError | None:
+        """A read nit's contract answers (or refuses with one of its errors) reverting with
+        no data, as a contract without that function does: a network entry naming the
+        wrong contract (the other market contract, the register), not a network fault."""
+        return self._not_this_contract(function) if error.revert_data() == b"" else None
+
+    def _not_this_contract(self, function: str) -> ConfigError:
+        network = self.client.network.name
+        return ConfigError(
+            f"the contract at {self.address} on {network} is not nit's {self.name} contract "
+            f"(it does not answer {function})",
+            hint=f"check the {self.name.lower()} address of [networks.{network}]",
+        )
 
     def logs(self, event: str, *indexed: int | None, from_block: int = 0) -> list[DecodedEvent]:
         """This contract's `event`s whose leading indexed uint256 arguments are `indexed`

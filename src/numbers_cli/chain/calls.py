@@ -84,6 +84,10 @@ class ContractCalls(SendPipeline):
         code = self._rpc.call("eth_getCode", [_checksum(address), "latest"])
         return isinstance(code, str) and code not in ("0x", "0x0", "")
 
+    def sent_count(self, address: str) -> int:
+        """How many transactions `address` has sent (its nonce at the latest block)."""
+        return self._rpc.call_quantity("eth_getTransactionCount", [_checksum(address), "latest"])
+
     def send_calls(
         self,
         calls: Sequence[Call],

@@ -155,7 +155,9 @@ class LicensesContract(ContractBinding):
         return str(self._read("custody")[0])
 
     def offer(self, offer_id: int) -> Offer:
-        """NotFound when there is no such offer."""
+        """NotFound when there is no such offer (an id no uint256 holds included)."""
+        if not 0 <= offer_id < 2**256:
+            raise NotFound(f"no licence offer {offer_id}")
         return _offer(offer_id, self._read("offer", offer_id)[0])
 
     def offers_of(self, asset: int) -> list[Offer]:

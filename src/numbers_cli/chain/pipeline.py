@@ -33,6 +33,10 @@ from numbers_cli.errors import NetworkError, NitError
 #: that decodes their custom errors (e.g. chain.custody.explain).
 Explain = Callable[[RpcError], NitError | None]
 
+#: How many more times `_resume` asks for the receipt of a journalled transaction
+#: whose nonce the node already counts as used, before calling it dead.
+_DEAD_RECHECKS = 3
+
 
 class SendPipeline(ReceiptWaits):
     """Mixin for ChainClient; see the module docstring."""
@@ -142,14 +146,16 @@ class SendPipeline(ReceiptWaits):
         mined_nonce = self._rpc.call_quantity(
             "eth_getTransactionCount", [account.address, "latest"]
         )
-        calls = [("eth_getTransactionReceipt", [h]) for f in flights for h in f.hashes]
-        owners = [f for f in flights for _ in f.hashes]
-        found: dict[int, Receipt] = {}
-        for flight, reply in zip(owners, self._rpc.batch(calls), strict=True):
-            if isinstance(reply, RpcError):
-                raise reply
-            if reply:
-                found[flight.index] = Receipt.from_rpc(reply)
+        found = self._receipts_of(flights)
+        # A node may count a nonce as used a moment before it serves the receipt of the
+        # transaction that used it (anvil, mining as it answers): ask again before
+        # calling one dead, or its action would be taken as never done and sent anew.
+        for _ in range(_DEAD_RECHECKS):
+            stale = [f for f in flights if f.index not in found and f.nonce < mined_nonce]
+            if not stale:
+                break
+            time.sleep(max(self.poll_interval, 0.05))
+            found.update(self._receipts_of(stale))
         results: list[Receipt | None] = [None] * len(flights)
         live: list[_InFlight] = []
         for flight in flights:
@@ -176,6 +182,18 @@ class SendPipeline(ReceiptWaits):
             for flight, receipt in zip(window, mined, strict=True):
                 results[flight.index] = receipt if receipt and receipt.succeeded else None
         return results
+
+    def _receipts_of(self, flights: Sequence[_InFlight]) -> dict[int, Receipt]:
+        """The receipt of each of `flights` the node has, by index, looked up by any hash."""
+        calls = [("eth_getTransactionReceipt", [h]) for f in flights for h in f.hashes]
+        owners = [f for f in flights for _ in f.hashes]
+        found: dict[int, Receipt] = {}
+        for flight, reply in zip(owners, self._rpc.batch(calls), strict=True):
+            if isinstance(reply, RpcError):
+                raise reply
+            if reply:
+                found[flight.index] = Receipt.from_rpc(reply)
+        return found
 
     def _estimate_gas(
         self,

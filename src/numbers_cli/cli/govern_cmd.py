@@ -203,12 +203,16 @@ def _print_change(env: Env, change, what: str, as_json: bool) -> None:  # type: 
     if as_json:
         env.json(change.to_json())
         return
+    notes = list(change.notes)
+    if change.unchanged:  # the chain has it already: the first note says so
+        prefix = "dry run: " if change.outcome and change.outcome.dry_run else ""
+        env.out.print(escape(f"{prefix}{what}: {notes.pop(0)}"))
     if change.outcome and change.outcome.receipts:
         env.out.print(f"{what}: done for {change.nid}")
     if change.outcome:
         print_outcome(env, change.outcome, what)
     print_record(env, change.record)
-    for note in change.notes:
+    for note in notes:
         env.err.print(escape(f"note: {note}"))
 
 

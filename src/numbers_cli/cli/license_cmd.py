@@ -148,17 +148,25 @@ def list_(env: Env, target: str, network: str | None, as_json: bool) -> None:
 
 @license_.command(
     epilog=examples(
-        "nit license buy photo.jpg 1", "nit license buy bafkrei... 2 --network devnet --dry-run"
+        "nit license buy photo.jpg 1",
+        "nit license buy bafkrei... 2 --network devnet --dry-run",
+        "nit license buy bafkrei... 2 --again    # a second licence, on purpose",
     )
 )
 @click.argument("target", metavar="NID|FILE")
 @click.argument("offer_id", metavar="OFFER", type=int)
+@click.option(
+    "--again",
+    is_flag=True,
+    help="Buy another licence although this wallet bought this offer before.",
+)
 @sending
 @pass_env
 def buy(
     env: Env,
     target: str,
     offer_id: int,
+    again: bool,
     network: str | None,
     dry_run: bool,
     no_push: bool,
@@ -167,16 +175,26 @@ def buy(
     """Buy one licence of an offer at its exact price.
 
     The payment is credited to the asset's payees, who withdraw it with
-    `nit royalty withdraw`.
+    `nit royalty withdraw`. A wallet that bought this offer before is refused
+    (exit 21, naming that purchase) unless `--again`: a retry whose journal is
+    lost is never a second payment.
 
     \b
     Example:
       nit license buy bafkrei... 1 --dry-run
+      nit license buy bafkrei... 1 --again     # a second licence, on purpose
     """
     from numbers_cli.ops.market import purchase as purchase_op
 
     nid, _, result = act_on_asset(
-        env, target, network, purchase_op.buy, offer_id, dry_run=dry_run, no_push=no_push
+        env,
+        target,
+        network,
+        purchase_op.buy,
+        offer_id,
+        dry_run=dry_run,
+        no_push=no_push,
+        again=again,
     )
     if as_json:
         env.json(result.to_json())

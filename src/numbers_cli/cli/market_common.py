@@ -163,8 +163,8 @@ def print_outcome(env: Env, outcome: Outcome, what: str) -> None:
         return
     if outcome.dry_run and outcome.from_chain:
         env.out.print(
-            f"dry run: this {what} is on the chain already but not recorded here; "
-            "the real run records it and sends nothing"
+            f"dry run: this action ({what}) is on the chain already but not recorded "
+            "here; the real run records it and sends nothing"
         )
     elif outcome.dry_run and outcome.recovered:
         env.out.print(

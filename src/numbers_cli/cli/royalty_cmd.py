@@ -88,7 +88,9 @@ def plan(
         env.out.print(f"{nid} has no revenue plan: sales go to its holder {result.holder}")
     else:
         verb = "is"
-        if result.outcome and result.outcome.receipts:
+        if result.unchanged:
+            verb = "already is (nothing was sent)"
+        elif result.outcome and result.outcome.receipts:
             verb = "set"
         elif result.outcome:
             verb = "would be"

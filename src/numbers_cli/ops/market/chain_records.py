@@ -10,23 +10,27 @@ refused (a second mint reverts; a hand-over's wallet no longer governs; a
 take-back finds no governor), or send it again (a second identical offer, a
 second licence bought, the same plan or close once more). Here the action is
 found on the chain instead: the contract's event (CustodyMinted,
-OfferCreated, Purchased, OfferClosed, PlanSet, GovernorSet), by eth_getLogs
+OfferCreated, Purchased, OfferClosed, PlanSet, GovernorSet, UsageSet,
+RoyaltySet), by eth_getLogs
 from the asset's registration block, done by this wallet, matching the
 request, and whose transaction no commit of the asset records; the command
 then records it (its finisher, as for a journalled action) and sends
 nothing. The caller holds the market journal's lock, so two runs never
-record it twice. `nit govern set` is left out (docs/cli.md says why).
+record it twice. A purchase found this way where there is no history to
+record on (a buyer outside the repository) is `earlier_purchase`: the retry
+is refused unless asked to buy again.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from numbers_cli.chain.abi import DecodedEvent
 from numbers_cli.chain.custody import token_id
-from numbers_cli.errors import InvalidFormat, NetworkError
+from numbers_cli.errors import InvalidFormat, NetworkError, NitError
 from numbers_cli.model.market import ACTION_NAMES
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.market.record import tx_uri
@@ -37,6 +41,7 @@ from numbers_cli.repo.repository import Repository
 
 __all__ = [
     "chain_outcome",
+    "earlier_purchase",
     "minted_metadata",
     "recorded_commit",
     "registered_from",
@@ -46,6 +51,7 @@ __all__ = [
     "unrecorded_offer",
     "unrecorded_offer_event",
     "unrecorded_plan",
+    "unrecorded_rules",
 ]
 
 
@@ -57,9 +63,23 @@ def recorded_commit(
     name = ACTION_NAMES[action]
     for commit_nid in reversed(repo.refs.history(Nid(nid))):
         commit = load_commit(repo, commit_nid)
-        if commit.get("actionResult") == result_uri and commit.get("actionName") == name:
+        if commit.get("actionName") != name:
+            continue
+        if commit.get("actionResult") == result_uri or tx_hash in _listed(repo, commit):
             return commit_nid
     return None
+
+
+def _listed(repo: Repository, commit: Mapping[str, Any]) -> list[str]:
+    """The `transactions` an action record lists (a `govern set` of two transactions:
+    the commit names the last, its record lists both); [] when there is none."""
+    try:
+        attachment = Nid.parse(str(commit.get("attachment") or ""))
+        record = json.loads(repo.objects.get(attachment))
+    except (InvalidFormat, NitError, ValueError):
+        return []
+    listed = record.get("transactions") if isinstance(record, dict) else None
+    return [str(tx) for tx in listed] if isinstance(listed, list) else []
 
 
 def unrecorded_mint(
@@ -180,6 +200,18 @@ def unrecorded_offer_event(
     return unrecorded_event(session, repo, nid, action, events, lambda _: True, who=who)
 
 
+def earlier_purchase(session: MarketSession, nid: str, offer_id: int) -> DecodedEvent | None:
+    """This wallet's latest Purchased of offer `offer_id` (the buyer is an indexed topic,
+    so the node filters it), from the asset's registration block; None if it never
+    bought it. With no journal left, nothing else tells a buyer's retry from a second
+    purchase: ops.market.purchase refuses it unless asked to buy again."""
+    buyer = int(session.actor(), 16)
+    events = session.licenses.logs(
+        "Purchased", offer_id, token_id(nid), buyer, from_block=registered_from(session, nid)
+    )
+    return events[-1] if events else None
+
+
 def unrecorded_plan(
     session: MarketSession, repo: Repository | None, nid: str, shares: Sequence[tuple[str, int]]
 ) -> DecodedEvent | None:
@@ -225,6 +257,37 @@ def unrecorded_governor(
     return unrecorded_event(
         session, repo, nid, action, events[-1:], lambda a: str(a["governor"]).lower() == wanted
     )
+
+
+def unrecorded_rules(
+    session: MarketSession,
+    repo: Repository | None,
+    nid: str,
+    usage: int | None,
+    royalty: int | None,
+) -> list[DecodedEvent]:
+    """This wallet's UsageSet (when `usage` is asked) and RoyaltySet (`royalty`) that
+    made the asset's current rules, in chain order, that no commit records; [] unless
+    each asked setting was last set by this wallet to the asked value (one set at the
+    mint, or by anyone else since, is not this request's doing) and one is unrecorded.
+    The caller has checked that the chain holds the asked settings."""
+    if repo is None or repo.refs.head(Nid(nid)) is None:
+        return []
+    actor = session.actor().lower()
+    start = registered_from(session, nid)
+    found = []
+    for name, key, wanted in (("UsageSet", "usage", usage), ("RoyaltySet", "royaltyBps", royalty)):
+        if wanted is None:
+            continue
+        events = session.custody.logs(name, token_id(nid), from_block=start)
+        if not events:
+            return []
+        last = events[-1]
+        if int(last.args[key]) != wanted or str(last.args["by"]).lower() != actor:
+            return []
+        found.append(last)
+    found.sort(key=lambda e: (e.block_number, e.log_index))
+    return [e for e in found if not recorded_commit(repo, session, nid, e.tx_hash, "govern-set")]
 
 
 def chain_outcome(

@@ -7,27 +7,37 @@ TimelockController of an OpenZeppelin Governor. While one is appointed, only it
 changes rules, offers and the plan, and only it can hand control back;
 transferring the custody token clears it (control moves to the new holder).
 `--calldata` gives the transactions for such a governor to execute.
+`govern set` itself (and the RuleChange all three return) is ops.market.rules.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from numbers_cli.chain import custody as custody_binding
 from numbers_cli.chain.custody import CustodyRules, token_id
 from numbers_cli.chain.licenses import Offer, Plan
 from numbers_cli.errors import UsageError
-from numbers_cli.model.market import USES, format_uses, parse_bps, parse_uses
+from numbers_cli.model.market import USES
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.market import chain_records
-from numbers_cli.ops.market.record import Recorded
 from numbers_cli.ops.market.recovery import Finish, market_action
 from numbers_cli.ops.market.royalty import plan_json
+from numbers_cli.ops.market.rules import (
+    RuleChange,
+    change_of,
+    finish_set,
+    parse_assignments,
+    set_rules,
+)
 from numbers_cli.ops.market.session import GetSigner, MarketSession, Outcome, check_address
 from numbers_cli.repo.repository import Repository
+
+#: Addresses below this are precompiles or reserved: no key sends from them.
+_RESERVED = 0x10000
 
 __all__ = [
     "Governance",
@@ -40,9 +50,6 @@ __all__ = [
     "show",
     "take_back",
 ]
-
-_YES = {"yes", "true", "on", "1", "allow", "allowed"}
-_NO = {"no", "false", "off", "0", "deny", "denied"}
 
 
 @dataclass
@@ -92,160 +99,6 @@ def show(session: MarketSession, nid: Nid) -> Governance:
     )
 
 
-@dataclass
-class RuleChange:
-    """The outcome of set / hand-over / take-back."""
-
-    nid: Nid
-    before: CustodyRules
-    usage: int | None = None
-    royalty_bps: int | None = None
-    governor: str | None = None  # hand-over: the new governor; take-back: None
-    outcome: Outcome | None = None
-    record: Recorded | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "nid": self.nid,
-            "before": {
-                "holder": self.before.holder,
-                "governor": self.before.governor,
-                "usage": format_uses(self.before.usage),
-                "royaltyBps": self.before.royalty_bps,
-            },
-            "usage": format_uses(self.usage) if self.usage is not None else None,
-            "royaltyBps": self.royalty_bps,
-            "governor": self.governor,
-            **(self.outcome.to_json() if self.outcome else {}),
-            "record": self.record.to_json() if self.record else None,
-            "notes": self.notes,
-        }
-
-
-def parse_assignments(
-    assignments: Sequence[str], current_usage: int
-) -> tuple[int | None, int | None]:
-    """`KEY=VALUE` rule changes as (new usage bits or None, new royalty bps or None).
-
-    Keys: a use name (commercial, ai-training, derivatives) = yes|no; `usage` =
-    a comma-separated list of the uses to permit (exactly those; `none` for
-    none); `royalty` = basis points or a percentage (`250`, `2.5%`).
-    """
-    if not assignments:
-        raise UsageError("nothing to set: give KEY=VALUE (e.g. ai-training=no royalty=2.5%)")
-    usage: int | None = None
-    royalty: int | None = None
-    for item in assignments:
-        key, sep, value = item.partition("=")
-        key, value = key.strip().lower().replace("_", "-"), value.strip()
-        if not sep or not key:
-            raise UsageError(f"{item!r} is not KEY=VALUE")
-        if key in USES:
-            flag = value.lower()
-            if flag not in _YES | _NO:
-                raise UsageError(f"{key}={value!r}: use yes or no")
-            base = current_usage if usage is None else usage
-            usage = base | USES[key] if flag in _YES else base & ~USES[key]
-        elif key in ("usage", "uses", "allow"):
-            usage = 0 if value.lower() in ("none", "") else parse_uses(value)
-        elif key == "royalty":
-            royalty = parse_bps(value, what="royalty")
-        else:
-            known = ", ".join([*USES, "usage", "royalty"])
-            raise UsageError(f"unknown rule {key!r} (known: {known})")
-    return usage, royalty
-
-
-def set_rules(
-    session: MarketSession,
-    repo: Repository | None,
-    nid: Nid,
-    assignments: Sequence[str],
-    *,
-    get_signer: GetSigner | None,
-    dry_run: bool = False,
-    calldata_only: bool = False,
-    push: bool = True,
-) -> RuleChange:
-    with market_action(
-        session,
-        repo,
-        ["govern-set", nid, list(assignments)],
-        get_signer=get_signer,
-        push=push,
-        dry_run=dry_run,
-        calldata_only=calldata_only,
-    ) as action:
-        if action.recovered is not None:
-            return cast(RuleChange, action.recovered)
-        rules = session.rules(nid)
-        usage, royalty = parse_assignments(assignments, rules.usage)
-        if not calldata_only:
-            session.require_controller(nid, session.actor())
-        tid = token_id(nid)
-        calls = []
-        if usage is not None:
-            calls.append(session.custody.set_usage_call(tid, usage))
-        if royalty is not None:
-            calls.append(session.custody.set_royalty_call(tid, royalty))
-        params = {
-            "nid": nid,
-            "before": dataclasses.asdict(rules),
-            "usage": usage,
-            "royaltyBps": royalty,
-            "assignments": list(assignments),
-            "contract": session.custody.address,
-        }
-        return action.perform(
-            calls,
-            action="govern-set",
-            nid=nid,
-            params=params,
-            what="rules transaction",
-            explain=custody_binding.explain,
-            unsent=_change,
-            finisher=finish_set,
-            dry_run=dry_run,
-            calldata_only=calldata_only,
-        )
-
-
-def _change(params: Mapping[str, Any], outcome: Outcome) -> RuleChange:
-    def optional_int(value: Any) -> int | None:
-        return None if value is None else int(value)
-
-    return RuleChange(
-        Nid(params["nid"]),
-        CustodyRules(**dict(params["before"])),
-        usage=optional_int(params.get("usage")),
-        royalty_bps=optional_int(params.get("royaltyBps")),
-        governor=params.get("governor"),
-        outcome=outcome,
-    )
-
-
-def finish_set(
-    session: MarketSession, params: Mapping[str, Any], outcome: Outcome, finish: Finish
-) -> RuleChange:
-    """Record mined rule changes (the record names the last transaction)."""
-    change = _change(params, outcome)
-    details: dict[str, Any] = {"contract": params["contract"]}
-    if change.usage is not None:
-        details["usage"] = format_uses(change.usage)
-    if change.royalty_bps is not None:
-        details["royaltyBps"] = change.royalty_bps
-    change.record = finish.record(
-        session,
-        change.nid,
-        tx_hash=outcome.receipts[-1].tx_hash,
-        action="govern-set",
-        message=f"Set the rules of {change.nid}: " + ", ".join(params["assignments"]) + ".",
-        details=details,
-    )
-    return change
-
-
 def _governor_change(
     session: MarketSession,
     repo: Repository | None,
@@ -288,10 +141,13 @@ def _governor_change(
             params["before"] = dataclasses.asdict(dataclasses.replace(rules, governor=was))
             outcome = chain_records.chain_outcome(session, action, [found], dry_run)
             if dry_run:
-                return _change(params, outcome)
+                return change_of(params, outcome)
             return finish_governor(session, params, outcome, action.finish())
         if action_name == "take-back" and rules.governor is None:
             raise UsageError(f"{nid} has no governor: its holder {rules.holder} already governs it")
+        if governor is not None and (rules.governor or "").lower() == governor.lower():
+            # appointing it again would change nothing on chain but add a record
+            raise UsageError(f"{governor} already governs {nid}: nothing to hand over")
         if not calldata_only:
             session.require_controller(nid, session.actor())
         return action.perform(
@@ -301,7 +157,7 @@ def _governor_change(
             params=params,
             what="governance transaction",
             explain=custody_binding.explain,
-            unsent=_change,
+            unsent=change_of,
             finisher=finish_governor,
             dry_run=dry_run,
             calldata_only=calldata_only,
@@ -312,7 +168,7 @@ def finish_governor(
     session: MarketSession, params: Mapping[str, Any], outcome: Outcome, finish: Finish
 ) -> RuleChange:
     """Record a mined hand-over or take-back."""
-    change = _change(params, outcome)
+    change = change_of(params, outcome)
     before = change.before
     if params["action"] == "hand-over":
         message = f"Handed the governance of {change.nid} to {change.governor}."
@@ -346,8 +202,13 @@ def hand_over(
     calldata_only: bool = False,
     push: bool = True,
 ) -> RuleChange:
-    """Appoint `governor` to set the rules instead of the holder."""
+    """Appoint `governor` to set the rules instead of the holder.
+
+    Only the governor can hand control back, so an address known never to send a
+    transaction (nit's own contracts, the register, a precompile) is refused, and
+    one that shows no sign of life gets a note to check it."""
     address = check_address(governor, "governor")
+    _refuse_dead_governor(session, address)
     change = _governor_change(
         session,
         repo,
@@ -361,7 +222,43 @@ def hand_over(
     )
     if not change.notes and address.lower() == change.before.holder.lower():
         change.notes.append("the governor is the holder itself: the same as no governor")
+    elif not change.outcome or not change.outcome.from_chain:
+        change.notes += _governor_notes(session, address)
     return change
+
+
+def _refuse_dead_governor(session: MarketSession, address: str) -> None:
+    """UsageError for a governor that can never call `setGovernor`: the asset's rules
+    would be frozen for good (until the custody token is transferred)."""
+    known = {
+        session.custody.address.lower(): "the Custody contract",
+        session.licenses.address.lower(): "the Licenses contract",
+    }
+    if session.network.contract:
+        known[session.network.contract.lower()] = "the IntegrityRegister contract"
+    what = known.get(address.lower())
+    if what is None and int(address, 16) < _RESERVED:
+        what = "a reserved address (a precompile)"
+    if what is not None:
+        raise UsageError(
+            f"governor {address} is {what}: it can never set the rules or hand them back"
+        )
+
+
+def _governor_notes(session: MarketSession, address: str) -> list[str]:
+    """What the holder should know before giving control away to `address`."""
+    if session.client.has_code(address):
+        return [
+            f"{address} is a contract: only a transaction it makes (a Safe's, a DAO "
+            "timelock's) changes the rules or hands them back; `--calldata` gives those calls"
+        ]
+    if session.client.sent_count(address) == 0 and session.client.balance(address) == 0:
+        return [
+            f"{address} has never sent a transaction and holds nothing on "
+            f"{session.network.name}: make sure it is the governor you mean (a Safe not yet "
+            "deployed looks like this); only it can hand governance back"
+        ]
+    return []
 
 
 def take_back(

@@ -60,11 +60,17 @@ def buy(
     get_signer: GetSigner | None,
     dry_run: bool = False,
     push: bool = True,
+    again: bool = False,
 ) -> PurchaseResult:
     """Buy one licence of `offer_id` at its exact price (the funds check includes it).
 
     A purchase an interrupted run sent is finished instead (recorded, if this
-    repository has the asset), never bought twice.
+    repository has the asset), never bought twice. With no journal of it left,
+    this wallet's unrecorded purchase of the offer is recorded from the chain (in
+    the repository holding the asset); any other earlier purchase of the offer by
+    this wallet (recorded, or bought where there is no history) refuses the
+    purchase unless `again`: nothing else tells a lost journal's retry from a
+    deliberate second licence.
     """
     with market_action(
         session,
@@ -97,6 +103,13 @@ def buy(
             raise MarketRefused(f"offer {offer_id} of {nid} has expired")
         if offer.sold >= offer.supply:
             raise MarketRefused(f"offer {offer_id} of {nid} is sold out ({offer.supply} licences)")
+        earlier = None if again else chain_records.earlier_purchase(session, nid, offer_id)
+        if earlier is not None:
+            raise MarketRefused(
+                f"{params['buyer']} already bought a licence of offer {offer_id} of {nid} "
+                f"in tx {earlier.tx_hash} (block {earlier.block_number})",
+                hint="`--again` buys another",
+            )
         return action.perform(
             [session.licenses.buy_call(offer_id, offer.price_wei)],
             action="license-buy",

@@ -59,7 +59,7 @@ FINISHERS: dict[str, tuple[str, str]] = {
     "license-close": ("numbers_cli.ops.market.licenses", "finish_close"),
     "license-buy": ("numbers_cli.ops.market.purchase", "finish_buy"),
     "royalty-plan": ("numbers_cli.ops.market.royalty", "finish_plan"),
-    "govern-set": ("numbers_cli.ops.market.govern", "finish_set"),
+    "govern-set": ("numbers_cli.ops.market.rules", "finish_set"),
     "hand-over": ("numbers_cli.ops.market.govern", "finish_governor"),
     "take-back": ("numbers_cli.ops.market.govern", "finish_governor"),
 }

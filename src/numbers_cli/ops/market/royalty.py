@@ -43,6 +43,8 @@ class PlanResult:
     holder: str
     outcome: Outcome | None = None  # None: only shown
     record: Recorded | None = None
+    #: `royalty plan --payee`: the chain already had exactly this plan; nothing was sent.
+    unchanged: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class PlanResult:
             # An asset without a plan credits its custody holder with every sale.
             "default": not self.plan.shares,
             "holder": self.holder,
+            "unchanged": self.unchanged,
             **(self.outcome.to_json() if self.outcome else {}),
             "record": self.record.to_json() if self.record else None,
         }
@@ -103,6 +106,14 @@ def set_plan(
             if dry_run:
                 return _plan_result(params, outcome)
             return finish_plan(session, params, outcome, action.finish())
+        current = session.licenses.plan(token_id(nid)).shares
+        if not calldata_only and _same_plan(current, shares):
+            # recorded already, or set by another wallet: a transaction would change nothing
+            unchanged = _plan_result(params, Outcome(session.network, [], dry_run=dry_run))
+            assert unchanged.outcome is not None
+            unchanged.outcome.finished = list(action.finished)
+            unchanged.unchanged = True
+            return unchanged
         return action.perform(
             [session.licenses.set_plan_call(token_id(nid), shares)],
             action="royalty-plan",
@@ -115,6 +126,12 @@ def set_plan(
             dry_run=dry_run,
             calldata_only=calldata_only,
         )
+
+
+def _same_plan(current: Sequence[tuple[str, int]], wanted: Sequence[tuple[str, int]]) -> bool:
+    """Whether the plan on chain is `wanted`, payee for payee in order (the first payee
+    gets the rounding dust, so the order matters)."""
+    return [(p.lower(), int(b)) for p, b in current] == [(p.lower(), int(b)) for p, b in wanted]
 
 
 def _plan_result(params: Mapping[str, Any], outcome: Outcome) -> PlanResult:
