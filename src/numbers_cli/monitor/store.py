@@ -3,9 +3,11 @@
 `IndexStore` is what the operations use; `DirectoryIndexStore` keeps it in a
 directory (`.numbers/monitor/`, handed over by the repository):
 
-    manifest.json          version, the prints file and its sha256, one entry per asset
+    manifest.json          version, the prints file and its sha256, one entry per
+                           image asset and per indexed frame of a video asset
     prints-<sha>.bin       every print, 32 bytes each, in manifest order
-    features/<nid>.npz     ORB points and descriptors, scale, sizes and a colour thumbnail
+    features/<key>.npz     ORB points and descriptors, scale, sizes and a colour thumbnail
+                           (key: the Nid, or `<nid>@<ms>` for a video frame)
 
 The manifest is written last and is the commit point: a crash leaves the old
 manifest naming the old, intact prints file. Every file is checked against
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 
     from numbers_cli.monitor.fingerprint import Features, Fingerprint
 
-VERSION = 1
+#: Version 2 added video frames (entries with a `time`); version 1 is still read.
+VERSION = 2
 MANIFEST = "manifest.json"
 
 
@@ -42,6 +45,8 @@ class CorruptIndex(NitError):
 
 @dataclass(frozen=True)
 class IndexedAsset:
+    """An image asset, or one indexed frame of a video asset (`time` in seconds)."""
+
     nid: str
     first: int  # row of its first print
     count: int  # number of prints
@@ -49,25 +54,92 @@ class IndexedAsset:
     width: int
     height: int
     features_sha256: str
+    time: float | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique per entry: the Nid, or `<nid>@<milliseconds>` for a video frame."""
+        return self.nid if self.time is None else frame_key(self.nid, self.time)
+
+
+def frame_key(nid: str, time: float) -> str:
+    return f"{nid}@{round(time * 1000)}"
 
 
 @dataclass
 class MonitorIndex:
-    """The loaded index: all prints (n, 32) uint8, and which asset each row is."""
+    """The loaded index: all prints (n, 32) uint8, and which entry each row is."""
 
-    assets: dict[str, IndexedAsset]
+    assets: dict[str, IndexedAsset]  # by entry key (IndexedAsset.key)
     prints: np.ndarray
-    owners: list[str]  # asset Nid of each print row
+    owners: list[str]  # entry key of each print row
+
+    def nids(self) -> set[str]:
+        """The assets indexed (a video counts once, however many frames it has)."""
+        return {asset.nid for asset in self.assets.values()}
 
     def __len__(self) -> int:
-        return len(self.assets)
+        return len(self.nids())
 
 
 class IndexStore(Protocol):
     def load(self) -> MonitorIndex: ...
-    def add(self, items: Iterable[tuple[str, Fingerprint]]) -> int: ...
-    def features(self, asset: IndexedAsset) -> tuple[Features, np.ndarray]: ...
-    def reset(self) -> None: ...
+    def add(self, items: Iterable[tuple[str, Fingerprint]]) -> int:
+        """Add fingerprints of new image assets (already indexed ones are skipped); how many."""
+        make_dirs(self.root / "features")
+        with flocked(self.root / "lock", self.lock_timeout, _busy):
+            doc = self._manifest()
+            known = self.load().nids()
+            fresh = []
+            for nid, fp in dict(items).items():
+                if nid not in known:
+                    fresh.append(_entry(self.root, nid, fp, None))
+            return self._commit(doc, fresh)
+
+    def add_video(self, nid: str, frames: Iterable[tuple[float, Fingerprint]]) -> int:
+        """Add a video asset's frames (time in seconds, fingerprint); how many.
+
+        Each frame's features are written as it comes, so a long video never has
+        more than one frame's fingerprint in memory; the manifest, written last,
+        is what makes them part of the index. Nothing is added if the asset is
+        already indexed (or has no frames)."""
+        make_dirs(self.root / "features")
+        entries = [_entry(self.root, nid, fp, time) for time, fp in frames]
+        with flocked(self.root / "lock", self.lock_timeout, _busy):
+            doc = self._manifest()
+            if nid in self.load().nids():
+                return 0
+            return self._commit(doc, entries)
+
+    def _commit(self, doc: dict, entries: list[tuple[dict, np.ndarray]]) -> int:
+        """Append entries (manifest entry, prints) and write prints, then the manifest."""
+        import numpy as np
+
+        if not entries:
+            return 0
+        current = self.load()
+        count = len(current.prints)
+        rows = [current.prints]
+        listed = list(doc["assets"])
+        for entry, prints in entries:
+            listed.append({**entry, "first": count, "count": len(prints)})
+            rows.append(prints)
+            count += len(prints)
+        data = np.ascontiguousarray(np.concatenate(rows), dtype=np.uint8).tobytes()
+        digest = _sha256(data)
+        name = f"prints-{digest[:16]}.bin"
+        atomic_write(self.root / name, data)
+        old = (doc.get("prints") or {}).get("file")
+        manifest = {
+            "version": VERSION,
+            "prints": {"file": name, "count": count, "sha256": digest},
+            "assets": listed,
+        }
+        atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=1).encode() + b"\n")
+        if old and old != name:
+            (self.root / old).unlink(missing_ok=True)
+        return len({entry["nid"] for entry, _ in entries})
+
     def repair(self, nid: str, fp: Fingerprint) -> IndexedAsset: ...
 
 
@@ -94,7 +166,7 @@ class DirectoryIndexStore:
             return {"version": VERSION, "prints": None, "assets": []}
         except (ValueError, UnicodeDecodeError) as exc:
             raise CorruptIndex(f"{MANIFEST} is not valid JSON ({exc})") from None
-        if not isinstance(doc, dict) or doc.get("version") != VERSION:
+        if not isinstance(doc, dict) or doc.get("version") not in (1, VERSION):
             raise CorruptIndex(f"{MANIFEST} has an unknown format")
         return doc
 
@@ -103,18 +175,20 @@ class DirectoryIndexStore:
 
         doc = self._manifest()
         try:
-            assets = {
-                a["nid"]: IndexedAsset(
-                    a["nid"],
+            entries = [
+                IndexedAsset(
+                    str(a["nid"]),
                     int(a["first"]),
                     int(a["count"]),
                     int(a["quality"]),
                     int(a["width"]),
                     int(a["height"]),
                     str(a["features"]),
+                    None if a.get("time") is None else float(a["time"]),
                 )
                 for a in doc["assets"]
-            }
+            ]
+            assets = {entry.key: entry for entry in entries}
             info = doc["prints"]
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptIndex(f"{MANIFEST} is malformed ({exc})") from None
@@ -134,7 +208,7 @@ class DirectoryIndexStore:
         for asset in assets.values():
             if asset.first < 0 or asset.first + asset.count > count:
                 raise CorruptIndex(f"{MANIFEST}: rows of {asset.nid} are out of range")
-            owners[asset.first : asset.first + asset.count] = [asset.nid] * asset.count
+            owners[asset.first : asset.first + asset.count] = [asset.key] * asset.count
         if "" in owners:
             raise CorruptIndex(f"{MANIFEST}: some prints belong to no asset")
         return MonitorIndex(assets, prints, owners)
@@ -145,13 +219,13 @@ class DirectoryIndexStore:
 
         from numbers_cli.monitor.fingerprint import Features
 
-        path = self.root / "features" / f"{asset.nid}.npz"
+        path = self.root / "features" / f"{asset.key}.npz"
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise CorruptIndex(f"features of {asset.nid} are missing") from None
+            raise CorruptIndex(f"features of {asset.key} are missing") from None
         if _sha256(data) != asset.features_sha256:
-            raise CorruptIndex(f"features of {asset.nid} do not match their checksum")
+            raise CorruptIndex(f"features of {asset.key} do not match their checksum")
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 features = Features(
@@ -163,7 +237,7 @@ class DirectoryIndexStore:
                 )
                 thumb = npz["thumb"]
         except (OSError, KeyError, ValueError) as exc:
-            raise CorruptIndex(f"features of {asset.nid} are unreadable ({exc})") from None
+            raise CorruptIndex(f"features of {asset.key} are unreadable ({exc})") from None
         return features, thumb
 
     # -- writing -------------------------------------------------------------------
@@ -219,14 +293,15 @@ class DirectoryIndexStore:
             return added
 
     def repair(self, nid: str, fp: Fingerprint) -> IndexedAsset:
-        """Rewrite the features of an indexed asset whose file was found damaged."""
+        """Rewrite the features of an indexed image asset whose file was found damaged
+        (a video's damaged frame is not repaired here: its asset is indexed again)."""
         make_dirs(self.root / "features")
         with flocked(self.root / "lock", self.lock_timeout, _busy):
             doc = self._manifest()
             blob = _features_blob(fp)
             atomic_write(self.root / "features" / f"{nid}.npz", blob)
             for entry in doc["assets"]:
-                if entry.get("nid") == nid:
+                if entry.get("nid") == nid and entry.get("time") is None:
                     entry["features"] = _sha256(blob)
             atomic_write(self.root / MANIFEST, json.dumps(doc, indent=1).encode() + b"\n")
         return self.load().assets[nid]
@@ -242,6 +317,23 @@ class DirectoryIndexStore:
             if features.is_dir():
                 for path in features.iterdir():
                     path.unlink(missing_ok=True)
+
+
+def _entry(root: Path, nid: str, fp: Fingerprint, time: float | None) -> tuple[dict, np.ndarray]:
+    """Write one entry's features file; its manifest entry (rows not yet placed), prints."""
+    blob = _features_blob(fp)
+    key = nid if time is None else frame_key(nid, time)
+    atomic_write(root / "features" / f"{key}.npz", blob)
+    entry: dict = {
+        "nid": nid,
+        "quality": fp.quality,
+        "width": fp.features.width,
+        "height": fp.features.height,
+        "features": _sha256(blob),
+    }
+    if time is not None:
+        entry["time"] = time
+    return entry, fp.prints
 
 
 def _features_blob(fp: Fingerprint) -> bytes:
