@@ -187,9 +187,7 @@ class Matcher:
             if score >= 1.0:
                 confirmed.add(asset.nid)
             matches.append(
-                Match(
-                    asset.nid, score, transform, method, inliers, candidate.distance, asset.time
-                )
+                Match(asset.nid, score, transform, method, inliers, candidate.distance, asset.time)
             )
             matches.sort(key=lambda m: -m.score)
         return _best_per_asset(matches)

@@ -97,7 +97,7 @@ class IndexStore(Protocol):
             return self._commit(doc, fresh)
 
     def add_video(self, nid: str, frames: Iterable[tuple[float, Fingerprint]]) -> int:
-        """Add a video asset's frames (time in seconds, fingerprint); how many.
+        """Add a video asset's frames (time in seconds, fingerprint); how many frames.
 
         Each frame's features are written as it comes, so a long video never has
         more than one frame's fingerprint in memory; the manifest, written last,
@@ -109,17 +109,20 @@ class IndexStore(Protocol):
             doc = self._manifest()
             if nid in self.load().nids():
                 return 0
-            return self._commit(doc, entries)
+            return len(entries) if self._commit(doc, entries) else 0
 
-    def _commit(self, doc: dict, entries: list[tuple[dict, np.ndarray]]) -> int:
-        """Append entries (manifest entry, prints) and write prints, then the manifest."""
+    def _commit(
+        self, doc: dict, entries: list[tuple[dict, np.ndarray]], rewrite: bool = False
+    ) -> int:
+        """Append entries (manifest entry, prints) to those `doc` lists and write the
+        prints, then the manifest; `rewrite` writes even when nothing is appended."""
         import numpy as np
 
-        if not entries:
+        if not entries and not rewrite:
             return 0
-        current = self.load()
-        count = len(current.prints)
-        rows = [current.prints]
+        current = self.load() if doc["assets"] else None
+        count = len(current.prints) if current is not None else 0
+        rows = [current.prints] if current is not None else [np.zeros((0, 32), np.uint8)]
         listed = list(doc["assets"])
         for entry, prints in entries:
             listed.append({**entry, "first": count, "count": len(prints)})
@@ -306,6 +309,19 @@ class DirectoryIndexStore:
             atomic_write(self.root / MANIFEST, json.dumps(doc, indent=1).encode() + b"\n")
         return self.load().assets[nid]
 
+    def forget(self, nid: str) -> None:
+        """Take an asset out of the index (a video whose frame's features were found
+        damaged: the next `nit monitor index` indexes it again)."""
+        with flocked(self.root / "lock", self.lock_timeout, _busy):
+            current = self.load()
+            listed = [
+                (_listed(a), current.prints[a.first : a.first + a.count])
+                for a in current.assets.values()
+                if a.nid != nid
+            ]
+            old = {"assets": [], "prints": self._manifest().get("prints")}
+            self._commit(old, listed, rewrite=True)
+
     def reset(self) -> None:
         """Forget everything (a corrupt index is rebuilt from nothing)."""
         make_dirs(self.root)
@@ -334,6 +350,20 @@ def _entry(root: Path, nid: str, fp: Fingerprint, time: float | None) -> tuple[d
     if time is not None:
         entry["time"] = time
     return entry, fp.prints
+
+
+def _listed(asset: IndexedAsset) -> dict:
+    """A loaded entry as the manifest lists it (rows placed again on commit)."""
+    entry: dict = {
+        "nid": asset.nid,
+        "quality": asset.quality,
+        "width": asset.width,
+        "height": asset.height,
+        "features": asset.features_sha256,
+    }
+    if asset.time is not None:
+        entry["time"] = asset.time
+    return entry
 
 
 def _features_blob(fp: Fingerprint) -> bytes:

@@ -11,7 +11,7 @@ presentation time (the first frame at 0 s), by the frames' own timestamps
 duration says there would be more than `max_samples` of them, the step is
 widened so there are not: a 10-hour video is sampled every 10 s, not every
 second. Indexing keeps, among those, only the frames that differ from the last
-kept one (`monitor.video_index`); a scan matches every sampled frame.
+kept one (`monitor.keyframes`); a scan matches every sampled frame.
 
 Everything a hostile file can do is bounded before or while frames are read:
 only container formats sniffed by their first bytes are opened, and FFmpeg is
@@ -180,6 +180,16 @@ class VideoReader:
         return step
 
     def frames(self, step: float = STEP, max_samples: int = MAX_SAMPLES) -> Iterator[Frame]:
+        """See `_frames`; OpenCV's own errors become one-line UnreadableImage."""
+        try:
+            yield from self._frames(step, max_samples)
+        except self._cv2.error as exc:
+            reason = str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else "error"
+            raise UnreadableImage(f"{self.what}: truncated or corrupt video ({reason})") from None
+        except MemoryError:
+            raise UnreadableImage(f"{self.what}: a frame does not fit in memory") from None
+
+    def _frames(self, step: float, max_samples: int) -> Iterator[Frame]:
         """One frame every `step` seconds (see the module docstring), in order.
 
         Raises VideoTruncated after the last good frame when the file ends well
