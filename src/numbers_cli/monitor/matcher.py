@@ -189,12 +189,13 @@ class Matcher:
             matches.append(
                 Match(asset.nid, score, transform, method, inliers, candidate.distance, asset.time)
             )
-            matches.sort(key=lambda m: -m.score)
+            matches.sort(key=lambda m: (-m.score, -m.inliers))
         return _best_per_asset(matches)
 
 
 def _best_per_asset(matches: list[Match]) -> list[Match]:
-    """The first (best) match of each asset; `matches` is sorted best first."""
+    """The first (best) match of each asset; `matches` is sorted best first (by score,
+    then inliers: of a video's frames, the one most like the query)."""
     seen: set[str] = set()
     kept = []
     for m in matches:

@@ -84,65 +84,10 @@ class MonitorIndex:
 
 class IndexStore(Protocol):
     def load(self) -> MonitorIndex: ...
-    def add(self, items: Iterable[tuple[str, Fingerprint]]) -> int:
-        """Add fingerprints of new image assets (already indexed ones are skipped); how many."""
-        make_dirs(self.root / "features")
-        with flocked(self.root / "lock", self.lock_timeout, _busy):
-            doc = self._manifest()
-            known = self.load().nids()
-            fresh = []
-            for nid, fp in dict(items).items():
-                if nid not in known:
-                    fresh.append(_entry(self.root, nid, fp, None))
-            return self._commit(doc, fresh)
-
-    def add_video(self, nid: str, frames: Iterable[tuple[float, Fingerprint]]) -> int:
-        """Add a video asset's frames (time in seconds, fingerprint); how many frames.
-
-        Each frame's features are written as it comes, so a long video never has
-        more than one frame's fingerprint in memory; the manifest, written last,
-        is what makes them part of the index. Nothing is added if the asset is
-        already indexed (or has no frames)."""
-        make_dirs(self.root / "features")
-        entries = [_entry(self.root, nid, fp, time) for time, fp in frames]
-        with flocked(self.root / "lock", self.lock_timeout, _busy):
-            doc = self._manifest()
-            if nid in self.load().nids():
-                return 0
-            return len(entries) if self._commit(doc, entries) else 0
-
-    def _commit(
-        self, doc: dict, entries: list[tuple[dict, np.ndarray]], rewrite: bool = False
-    ) -> int:
-        """Append entries (manifest entry, prints) to those `doc` lists and write the
-        prints, then the manifest; `rewrite` writes even when nothing is appended."""
-        import numpy as np
-
-        if not entries and not rewrite:
-            return 0
-        current = self.load() if doc["assets"] else None
-        count = len(current.prints) if current is not None else 0
-        rows = [current.prints] if current is not None else [np.zeros((0, 32), np.uint8)]
-        listed = list(doc["assets"])
-        for entry, prints in entries:
-            listed.append({**entry, "first": count, "count": len(prints)})
-            rows.append(prints)
-            count += len(prints)
-        data = np.ascontiguousarray(np.concatenate(rows), dtype=np.uint8).tobytes()
-        digest = _sha256(data)
-        name = f"prints-{digest[:16]}.bin"
-        atomic_write(self.root / name, data)
-        old = (doc.get("prints") or {}).get("file")
-        manifest = {
-            "version": VERSION,
-            "prints": {"file": name, "count": count, "sha256": digest},
-            "assets": listed,
-        }
-        atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=1).encode() + b"\n")
-        if old and old != name:
-            (self.root / old).unlink(missing_ok=True)
-        return len({entry["nid"] for entry, _ in entries})
-
+    def add(self, items: Iterable[tuple[str, Fingerprint]]) -> int: ...
+    def add_video(self, nid: str, frames: Iterable[tuple[float, Fingerprint]]) -> int: ...
+    def features(self, asset: IndexedAsset) -> tuple[Features, np.ndarray]: ...
+    def reset(self) -> None: ...
     def repair(self, nid: str, fp: Fingerprint) -> IndexedAsset: ...
 
 
@@ -246,54 +191,63 @@ class DirectoryIndexStore:
     # -- writing -------------------------------------------------------------------
 
     def add(self, items: Iterable[tuple[str, Fingerprint]]) -> int:
-        """Add fingerprints of new assets (already indexed ones are skipped); how many."""
-        import numpy as np
-
+        """Add fingerprints of new image assets (already indexed ones are skipped); how many."""
         make_dirs(self.root / "features")
         with flocked(self.root / "lock", self.lock_timeout, _busy):
             doc = self._manifest()
-            current = self.load()
-            known = set(current.assets)
-            rows = [current.prints]
-            entries = list(doc["assets"])
-            count = len(current.prints)
-            added = 0
-            for nid, fp in items:
-                if nid in known:
-                    continue
-                blob = _features_blob(fp)
-                atomic_write(self.root / "features" / f"{nid}.npz", blob)
-                entries.append(
-                    {
-                        "nid": nid,
-                        "first": count,
-                        "count": len(fp.prints),
-                        "quality": fp.quality,
-                        "width": fp.features.width,
-                        "height": fp.features.height,
-                        "features": _sha256(blob),
-                    }
-                )
-                rows.append(fp.prints)
-                count += len(fp.prints)
-                known.add(nid)
-                added += 1
-            if not added:
+            known = self.load().nids()
+            fresh = []
+            for nid, fp in dict(items).items():
+                if nid not in known:
+                    fresh.append(_entry(self.root, nid, fp, None))
+            return self._commit(doc, fresh)
+
+    def add_video(self, nid: str, frames: Iterable[tuple[float, Fingerprint]]) -> int:
+        """Add a video asset's frames (time in seconds, fingerprint); how many frames.
+
+        Each frame's features are written as it comes, so a long video never has
+        more than one frame's fingerprint in memory; the manifest, written last,
+        is what makes them part of the index. Nothing is added if the asset is
+        already indexed (or has no frames)."""
+        make_dirs(self.root / "features")
+        entries = [_entry(self.root, nid, fp, time) for time, fp in frames]
+        with flocked(self.root / "lock", self.lock_timeout, _busy):
+            doc = self._manifest()
+            if nid in self.load().nids():
                 return 0
-            data = np.ascontiguousarray(np.concatenate(rows), dtype=np.uint8).tobytes()
-            digest = _sha256(data)
-            name = f"prints-{digest[:16]}.bin"
-            atomic_write(self.root / name, data)
-            old = (doc.get("prints") or {}).get("file")
-            manifest = {
-                "version": VERSION,
-                "prints": {"file": name, "count": count, "sha256": digest},
-                "assets": entries,
-            }
-            atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=1).encode() + b"\n")
-            if old and old != name:
-                (self.root / old).unlink(missing_ok=True)
-            return added
+            return len(entries) if self._commit(doc, entries) else 0
+
+    def _commit(
+        self, doc: dict, entries: list[tuple[dict, np.ndarray]], rewrite: bool = False
+    ) -> int:
+        """Append entries (manifest entry, prints) to those `doc` lists and write the
+        prints, then the manifest; `rewrite` writes even when nothing is appended."""
+        import numpy as np
+
+        if not entries and not rewrite:
+            return 0
+        current = self.load() if doc["assets"] else None
+        count = len(current.prints) if current is not None else 0
+        rows = [current.prints] if current is not None else [np.zeros((0, 32), np.uint8)]
+        listed = list(doc["assets"])
+        for entry, prints in entries:
+            listed.append({**entry, "first": count, "count": len(prints)})
+            rows.append(prints)
+            count += len(prints)
+        data = np.ascontiguousarray(np.concatenate(rows), dtype=np.uint8).tobytes()
+        digest = _sha256(data)
+        name = f"prints-{digest[:16]}.bin"
+        atomic_write(self.root / name, data)
+        old = (doc.get("prints") or {}).get("file")
+        manifest = {
+            "version": VERSION,
+            "prints": {"file": name, "count": count, "sha256": digest},
+            "assets": listed,
+        }
+        atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=1).encode() + b"\n")
+        if old and old != name:
+            (self.root / old).unlink(missing_ok=True)
+        return len({entry["nid"] for entry, _ in entries})
 
     def repair(self, nid: str, fp: Fingerprint) -> IndexedAsset:
         """Rewrite the features of an indexed image asset whose file was found damaged

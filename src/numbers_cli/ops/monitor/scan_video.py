@@ -13,7 +13,6 @@ lists every sampled frame that matched, in order.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,8 +27,8 @@ if TYPE_CHECKING:
 #: Seconds between the frames a scan samples, and the most it samples from one video.
 STEP = 1.0
 MAX_SAMPLES = 3600
-#: A copy of a registered video whose matched times are offset by this much or more
-#: (registered time - source time) starts at another point of it: "trim".
+#: A copy of a registered video whose first match is this much further into the
+#: registered video than into the copy starts at a later point of it: "trim".
 TRIM_OFFSET = 2.0
 
 
@@ -53,10 +52,10 @@ class VideoScan:
         its finding adds."""
         ranked = sorted(self.hits.values(), key=lambda hits: -max(m.score for _, m in hits))
         for hits in ranked:
-            time, match = max(hits, key=lambda hit: (hit[1].score, -hit[0]))
+            time, match = max(hits, key=lambda hit: (hit[1].score, hit[1].inliers, -hit[0]))
             transform = list(match.transform)
-            offsets = [m.time - t for t, m in hits if m.time is not None]
-            if offsets and abs(statistics.median(offsets)) >= TRIM_OFFSET:
+            registered = [m.time for _, m in hits if m.time is not None]
+            if registered and min(registered) - hits[0][0] >= TRIM_OFFSET:
                 transform.append("trim")
             extra = {
                 "media": "video",
