@@ -56,6 +56,8 @@ def _read(path: Path, shown: str, *, sniff: bool) -> FoundImage | FoundVideo | S
     try:
         with path.open("rb") as f:
             head = f.read(512)
+        if not head:
+            return SourceError(shown, "empty file (0 bytes)")
         if looks_like_video(head) and not looks_like_image(head):
             return FoundVideo(shown, path)
         size = path.stat().st_size
