@@ -20,8 +20,7 @@ from numbers_cli.ops.session import open_repo
     )
 )
 def monitor() -> None:
-    """Find where registered images and videos are re-used, even cropped, flipped or
-    re-encoded, in stills and in videos."""
+    """Find where registered images and videos are re-used, even cropped, flipped or re-encoded."""
 
 
 @monitor.command(
