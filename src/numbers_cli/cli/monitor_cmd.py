@@ -1,4 +1,4 @@
-"""nit monitor: find where registered images are re-used (index, scan, watch)."""
+"""nit monitor: find where registered images and videos are re-used (index, scan, watch)."""
 
 from __future__ import annotations
 
