@@ -121,7 +121,11 @@ class VideoReader:
         if not self._capture.isOpened():
             self.close()
             raise UnreadableImage(f"{what}: truncated or corrupt video (cannot be opened)")
-        self.info = self._probe()
+        try:
+            self.info = self._probe()
+        except BaseException:
+            self.close()  # refused by the caps: the decoder is released now, not at GC
+            raise
 
     def close(self) -> None:
         capture = getattr(self, "_capture", None)
