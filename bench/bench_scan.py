@@ -4,6 +4,9 @@ Target (issue 11): ≤ 10 s, memory flat (the scan streams the register's
 events range by range into the SQLite cache; it never holds them all).
 
 Run:  .venv/bin/python bench/bench_scan.py [--assets 1000] [--per-asset 10] [--runs 2]
+      [--compare-src DIR ...]   (each timed scan also run, alternately, with the
+                                 package in DIR/numbers_cli: an older commit's
+                                 `git archive` of src/; the option may repeat)
 
 Set-up (not timed): a private anvil and register; --assets assets with
 --per-asset commits each (every tenth asset derived from the subject), their
@@ -41,6 +44,13 @@ def main() -> int:
     parser.add_argument("--assets", type=int, default=1000)
     parser.add_argument("--per-asset", type=int, default=10)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        action="append",
+        default=[],
+        help="also time each scan with the src/ folder DIR (repeatable)",
+    )
     args = parser.parse_args()
     subject = asset_nid("scan subject")
     total = args.assets * args.per_asset
@@ -89,22 +99,36 @@ def main() -> int:
                     lambda: nit_process(["--version"], work, env),
                 )
                 best: tuple[float, int] | None = None
+                compared: dict[Path, list[float]] = {d: [] for d in args.compare_src}
                 for _ in range(args.runs):
-                    shutil.rmtree(cache, ignore_errors=True)
-                    seconds, rss, out = peak_rss_of(
-                        ["trace", subject, "--scan-chain", "--json"], work, env
-                    )
-                    report = json.loads(out)
-                    assert report["scan"]["commits"] == upto, report["scan"]
-                    if upto == len(everything):
-                        assert len(report["nodes"]) == 1 + derived, len(report["nodes"])
-                    if best is None or seconds < best[0]:
-                        best = (seconds, rss)
-                    print(
-                        f"  scan of {upto:6} commits from an empty cache: {seconds:.3f} s, peak RSS {rss / 1024:.0f} MiB"
-                    )
+                    for other in (None, *args.compare_src):
+                        run_env = env
+                        if other is not None:
+                            run_env = dict(env, PYTHONPATH=str(other.resolve()))
+                        shutil.rmtree(cache, ignore_errors=True)
+                        seconds, rss, out = peak_rss_of(
+                            ["trace", subject, "--scan-chain", "--json"], work, run_env
+                        )
+                        report = json.loads(out)
+                        assert report["scan"]["commits"] == upto, report["scan"]
+                        if upto == len(everything):
+                            assert len(report["nodes"]) == 1 + derived, len(report["nodes"])
+                        if other is not None:
+                            compared[other].append(seconds)
+                        elif best is None or seconds < best[0]:
+                            best = (seconds, rss)
+                        which = f"  ({other})" if other is not None else ""
+                        print(
+                            f"  scan of {upto:6} commits from an empty cache: {seconds:.3f} s, "
+                            f"peak RSS {rss / 1024:.0f} MiB{which}"
+                        )
                 assert best is not None
                 results[label] = best
+                for other, times in compared.items():
+                    print(
+                        f"  best of {upto} commits: {best[0]:.3f} s here, {min(times):.3f} s "
+                        f"with {other} ({best[0] / min(times):.2f}x)"
+                    )
         timed(
             "resumed scan (cache warm, no new blocks)",
             args.runs,

@@ -25,9 +25,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import platformdirs
-import tomli
-
 from numbers_cli.config_keys import KEYS, Key, Value, from_toml, parse_value, unknown_key
 from numbers_cli.errors import ConfigError, NotARepository
 
@@ -69,6 +66,8 @@ def user_config_dir(env: Mapping[str, str] | None = None) -> Path:
         return Path(env["NIT_CONFIG_DIR"])
     if env.get("XDG_CONFIG_HOME"):
         return Path(env["XDG_CONFIG_HOME"]) / APP_NAME
+    import platformdirs  # only when no variable names the directory (CI, tests, scripts)
+
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
@@ -79,6 +78,8 @@ def user_data_dir(env: Mapping[str, str] | None = None) -> Path:
         return Path(env["NIT_DATA_DIR"])
     if env.get("XDG_DATA_HOME"):
         return Path(env["XDG_DATA_HOME"]) / APP_NAME
+    import platformdirs
+
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
@@ -126,12 +127,33 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ConfigError(f"{path}: line {line}: not UTF-8 text") from None
+    if _comments_only(text):
+        return {}  # what `nit init` writes: no parser needed (tomli's import is ~2 ms)
+    import tomli
+
     try:
         return tomli.loads(text)
     except tomli.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: line {exc.lineno}, column {exc.colno}: invalid TOML: {exc.msg}"
         ) from None
+
+
+def _comments_only(text: str) -> bool:
+    """Whether a TOML document holds only blank lines and valid comments (so it is `{}`).
+
+    A comment may hold any character but a control one other than tab; a line
+    with anything else, or a bad comment, is left to the parser and its message.
+    """
+    for line in text.split("\n"):
+        line = line.removesuffix("\r").lstrip(" \t")
+        if line and (line[0] != "#" or any(_control(ch) for ch in line)):
+            return False
+    return True
+
+
+def _control(ch: str) -> bool:
+    return (ch < " " and ch != "\t") or ch == "\x7f"
 
 
 def _lookup(document: Mapping[str, Any], spec: Key, where: str) -> tuple[bool, Any]:

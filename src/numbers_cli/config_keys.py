@@ -5,7 +5,6 @@ or read from TOML is checked against it. `numbers_cli.config` reads the layers,
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,11 +27,11 @@ Value = str | int | bool
 
 # Same rule as numbers_cli.wallet.WALLET_NAME_RE (the wallet imports config, not
 # the other way round); tests/unit/test_wallet.py checks that they agree.
-_WALLET_NAME_RE = re.compile(r"(?!\.)[A-Za-z0-9_.-]{1,64}")
+_WALLET_NAME_RE = r"(?!\.)[A-Za-z0-9_.-]{1,64}"  # compiled by `re` when a value is checked
 
 
 def _check_wallet_name(value: Value) -> str | None:
-    if _WALLET_NAME_RE.fullmatch(str(value)):
+    if re.fullmatch(_WALLET_NAME_RE, str(value)):
         return None
     return "a wallet name is 1-64 of A-Z a-z 0-9 _ . - and does not start with '.'"
 
@@ -69,12 +68,12 @@ def _check_nid(value: Value) -> str | None:
     return None
 
 
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_NAME_RE = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 
 
 def _check_name(value: Value) -> str | None:
     """A network or remote name: 1-64 of A-Z a-z 0-9 _ . - (empty: none)."""
-    if not str(value) or _NAME_RE.fullmatch(str(value)):
+    if not str(value) or re.fullmatch(_NAME_RE, str(value)):
         return None
     return "a name is 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit"
 
@@ -136,6 +135,8 @@ _FALSE = frozenset({"false", "no", "0"})
 
 def unknown_key(key: str) -> ConfigError:
     """A key nit does not know, with the closest known ones as a suggestion."""
+    import difflib  # only for this message: ~1 ms of every command's start-up otherwise
+
     close = difflib.get_close_matches(key, list(KEYS), n=3, cutoff=0.6)
     suggestion = f" (did you mean {', '.join(close)}?)" if close else ""
     return ConfigError(

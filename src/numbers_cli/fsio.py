@@ -22,7 +22,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,7 +35,8 @@ _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)  # no leak of the fd into child process
 
 def _temp_path(path: Path) -> Path:
     """A hidden, unguessable sibling of `path`; hidden so listings ignore it."""
-    return path.with_name(f".{path.name}.{secrets.token_hex(8)}{_TEMP_SUFFIX}")
+    # os.urandom(n).hex() is secrets.token_hex(n), without importing secrets (and random)
+    return path.with_name(f".{path.name}.{os.urandom(8).hex()}{_TEMP_SUFFIX}")
 
 
 def _open_exclusive(path: Path, mode: int) -> tuple[int, Path]:

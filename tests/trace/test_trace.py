@@ -99,11 +99,12 @@ def test_terminal_dot_and_mermaid_views(nit: Nit, repo: Path, media: Any, signin
     dot = ok(nit("trace", b, "--dot")).stdout
     assert (
         dot.startswith("digraph lineage {")
-        and f'"{a}" -> "{b}";' in dot
-        and f'"{b}" -> "{c}";' in dot
+        and f'"{a}" -> "{b}" [label="#0"];' in dot  # the versions naming the parent
+        and f'"{b}" -> "{c}" [label="#0"];' in dot
     )
     mermaid = ok(nit("trace", b, "--mermaid")).stdout
-    assert mermaid.startswith("graph TD") and "n0 --> n1" in mermaid and "n1 --> n2" in mermaid
+    assert mermaid.startswith("graph TD")
+    assert 'n0 -->|"#35;0"| n1' in mermaid and 'n1 -->|"#35;0"| n2' in mermaid
     result = nit("trace", b, "--dot", "--json")
     assert result.exit_code == 2 and "one of --json" in one_line_error(result)
 

@@ -193,3 +193,37 @@ def test_a_scan_cache_of_the_older_layout_is_rebuilt(tmp_path: Path) -> None:
         assert index.unread() == [(1, "0xaa", "t")]  # the non-Numbers commit is never read
     with ScanIndex(path) as index:  # reopened: kept, not rebuilt again
         assert index.next_block == 2 and index.counts()["commits"] == 2
+
+
+def test_a_tree_missing_at_one_scan_is_read_by_the_next(
+    nit: Nit,
+    repo: Path,
+    media: Any,
+    signing_key: str,
+    on_chain: Network,
+    chain: ChainClient,
+    anvil: Anvil,
+) -> None:
+    """Trees are read with their range of events; one nobody has yet is kept unread
+    and tried again by the next scan (before it reads new blocks)."""
+    media("Canon_40D.jpg")
+    ok(nit("add", "Canon_40D.jpg"))
+    ok(nit("commit", "-m", "original"))
+    a = _nid_of(nit, "Canon_40D.jpg")
+    register_local(chain, repo, a, anvil.keys[1])
+    edit = str(Nid.of_bytes(b"an edit whose tree arrives later"))
+    commit_data, tree = made_commit(edit, anvil.keys[2], tree_extra={"parentAssetCid": a})
+    chain.send_commits([(edit, commit_data)], anvil.keys[2])
+
+    report = _trace_json(nit, a, "--scan-chain")
+    assert [n["nid"] for n in report["nodes"]] == [a]
+    assert report["scan"]["unreadable"] == 1 and report["scan"]["derived"] == 0
+
+    store = Repository(repo)
+    with store.transaction():
+        store.objects.put_block(Nid.of_bytes(tree), tree)
+    store.close()
+    report = _trace_json(nit, a, "--scan-chain")
+    assert {n["nid"] for n in report["nodes"]} == {a, edit}
+    assert report["scan"]["newCommits"] == 0 and report["scan"]["unreadable"] == 0
+    assert _edges(report)[(a, edit)] == [0]

@@ -245,6 +245,37 @@ def test_broken_toml_names_file_and_line_in_one_line(home: Path) -> None:
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# nit repository settings: see `nit config --help`\n",
+        "",
+        "\n  \t\n# one\r\n   # two \u200b é\t\n",
+        "# no newline at the end",
+        "# a bad comment \x01\n",
+        "# a bad comment \x7f\n",
+        "# bare CR \r in a comment\n",
+        "#ok\n[user]\n",
+        "#ok\nname = 'x'\n",
+        "#ok\n  = \n",
+    ],
+)
+def test_a_comment_only_file_is_read_as_the_parser_reads_it(home: Path, text: str) -> None:
+    """`nit init`'s config (comments only) is `{}` without the parser; anything else,
+    bad comments included, is parsed or refused exactly as tomli does it."""
+    path = home / "config.toml"
+    write(path, text)
+    try:
+        expected: object = tomli.loads(text)
+    except tomli.TOMLDecodeError:
+        expected = ConfigError
+    if expected is ConfigError:
+        with pytest.raises(ConfigError, match="invalid TOML"):
+            config._read_toml(path)
+    else:
+        assert config._read_toml(path) == expected
+
+
 def test_non_utf8_file(home: Path) -> None:
     path = home / "config.toml"
     path.parent.mkdir(parents=True)

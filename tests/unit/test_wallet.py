@@ -261,7 +261,7 @@ def test_key_given_as_name_is_refused_and_not_echoed() -> None:
 
 def test_wallet_name_rule_matches_config() -> None:
     """config validates user.wallet with its own copy of the rule; keep the two equal."""
-    assert config_keys._WALLET_NAME_RE.pattern == wallet.WALLET_NAME_RE.pattern
+    assert wallet.WALLET_NAME_RE.pattern == config_keys._WALLET_NAME_RE
 
 
 # --------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from numbers_cli.cli import plain
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -72,6 +74,34 @@ class Env:
     def interactive(self) -> bool:
         """Prompts only when a person can answer them (never in CI or pipes)."""
         return sys.stdin.isatty() and os.environ.get("CI") is None
+
+    def is_terminal(self, err: bool = False) -> bool:
+        """Whether stdout (stderr with `err`) is a terminal, as its rich console would say;
+        without making the console (and importing rich) when it is not made yet."""
+        console = self._err if err else self._out
+        if console is not None:
+            return console.is_terminal
+        return plain.is_terminal(sys.stderr if err else sys.stdout)
+
+    def line(self, *parts: tuple[str, str | None], err: bool = False) -> None:
+        """One line for people, made of (text, rich style) parts, on stdout (stderr with `err`).
+
+        Where no styles can show and rich would change no character (`cli.plain`),
+        the text is written as it is, and rich is not imported; else it is a rich
+        Text printed by the console. The bytes a script reads are the same.
+        """
+        text = "".join(piece for piece, _ in parts)
+        if not self.is_terminal(err) and plain.unchanged_by_rich(text):
+            stream = sys.stderr if err else sys.stdout
+            stream.write(text + "\n")
+            stream.flush()  # as rich does after each print: stdout and stderr stay in order
+            return
+        from rich.text import Text
+
+        styled = Text()
+        for piece, style in parts:
+            styled.append(piece, style=style)
+        (self.err if err else self.out).print(styled)
 
     def json(self, value: Any) -> None:
         """Machine output: plain JSON on stdout, never styled or wrapped."""

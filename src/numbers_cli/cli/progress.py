@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # rich.progress is imported when a bar is shown, not by every
     from rich.console import Console
     from rich.progress import Progress
 
+    from numbers_cli.cli.env import Env
+
 MIN_BYTES = 32 * 1024 * 1024
 #: Counted work (commits) gets a bar from this many items on.
 MIN_ITEMS = 20
@@ -69,4 +71,12 @@ class BarProgress:
 def progress_for(console: Console, enabled: bool = True) -> ProgressProtocol:
     if enabled and console.is_terminal:
         return BarProgress(console)
+    return NoProgress()
+
+
+def progress_to(env: Env, enabled: bool = True) -> ProgressProtocol:
+    """`progress_for(env.err)`, without making the console (importing rich) when no bar
+    can be shown: progress off, or stderr no terminal."""
+    if enabled and env.is_terminal(err=True):
+        return progress_for(env.err)
     return NoProgress()

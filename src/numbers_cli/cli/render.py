@@ -22,7 +22,12 @@ def when(timestamp: int | None) -> str:
 def kind_text(kind: str) -> Text:
     from rich.text import Text
 
-    return Text(kind, style=KIND_STYLE.get(kind, "white"))
+    return Text(*kind_part(kind))
+
+
+def kind_part(kind: str) -> tuple[str, str]:
+    """The kind of a change as a (text, style) part of `Env.line`."""
+    return kind, KIND_STYLE.get(kind, "white")
 
 
 def size(n: int) -> str:

@@ -7,14 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import click
-from rich.markup import escape
-from rich.text import Text
 
 from numbers_cli.cli.completion import complete_asset
 from numbers_cli.cli.env import Env, pass_env, passphrase_stdin_option
 from numbers_cli.cli.examples import examples
-from numbers_cli.cli.progress import progress_for
-from numbers_cli.cli.render import kind_text, plural, quote_path, size
+from numbers_cli.cli.progress import progress_to
+from numbers_cli.cli.render import kind_part, plural, quote_path, size
 from numbers_cli.model.names import json_path
 from numbers_cli.ops import init as init_op
 from numbers_cli.ops.session import open_repo
@@ -48,7 +46,7 @@ def init(env: Env, directory: Path | None, nested: bool, as_json: bool) -> None:
     if as_json:
         env.json({"repository": str(repo.dir), "workdir": str(repo.workdir)})
         return
-    env.out.print(Text(f"Initialized empty nit repository in {repo.dir}"))
+    env.line((f"Initialized empty nit repository in {repo.dir}", None))
 
 
 def _terms(values: tuple[str, ...]) -> dict[str, str]:
@@ -199,10 +197,10 @@ def add(
         usage_terms=_terms(terms),
         reference=no_copy,
     )
-    progress = progress_for(env.err, bool(config.get("core.progress")))
+    progress = progress_to(env, bool(config.get("core.progress")))
 
     def warn(text: str) -> None:
-        env.err.print(Text("warning: ", style="yellow") + Text(text))
+        env.line(("warning: ", "yellow"), (text, None), err=True)
 
     skipped = []
     if stdin and name:
@@ -259,24 +257,24 @@ def add(
         else:
             env.json(listed)
         return
+    # Env.line, not env.out: into a pipe or a file these lines are written without rich.
     if dry_run:
-        env.out.print("[bold]dry run:[/] nothing was staged; this is what `nit add` would do")
+        said = " nothing was staged; this is what `nit add` would do"
+        env.line(("dry run:", "bold"), (said, None))
     if len(results) > LIST_AT_MOST:
         counts = Counter(r.kind for r in results)
         total = sum(r.size for r in results)
         parts = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
-        env.out.print(
-            f"{plural(len(results), 'file')} ({size(total)}): {parts}; `nit status` lists them"
-        )
+        summary = f"{plural(len(results), 'file')} ({size(total)}): {parts}"
+        env.line((f"{summary}; `nit status` lists them", None))
         return
     for r in results:
-        line = kind_text(r.kind)
-        line.append(f"  {r.nid}  {quote_path(r.path)} ({size(r.size)})", style="default")
+        line = [kind_part(r.kind), (f"  {r.nid}  {quote_path(r.path)} ({size(r.size)})", "default")]
         if getattr(r, "referenced", False):
-            line.append("  by reference", style="bright_black")
+            line.append(("  by reference", "bright_black"))
         if r.parent:
-            line.append(f"  derived from {r.parent}", style="cyan")
-        env.out.print(line)
+            line.append((f"  derived from {r.parent}", "cyan"))
+        env.line(*line)
 
 
 def path_json(path: str | None) -> str | None:
@@ -302,7 +300,7 @@ def commit(env: Env, message: str | None, as_json: bool) -> None:
 
     repo, config = open_repo(env.cwd)
     signer = get_signer(config, env.passphrase_source(), passphrase=env.stdin_passphrase())
-    progress = progress_for(env.err, bool(config.get("core.progress")))
+    progress = progress_to(env, bool(config.get("core.progress")))
     results = commit_op.commit(repo, signer, message, config=config, progress=progress)
     if as_json:
         env.json(
@@ -319,6 +317,8 @@ def commit(env: Env, message: str | None, as_json: bool) -> None:
         )
         return
     if len(results) <= LIST_AT_MOST:
+        from rich.markup import escape  # here: `nit add` and `nit init` print without rich
+
         for r in results:
             name = escape(quote_path(r.path)) if r.path else r.asset
             env.out.print(f"[green]committed[/] {r.commit}  {r.action_name}  {name}")

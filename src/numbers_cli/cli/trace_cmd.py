@@ -45,8 +45,18 @@ SHOWN_VERSIONS = 12
     help=f"List every version in the terminal (default: the last {SHOWN_VERSIONS} and bad ones).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (schemaVersion 1) for scripts.")
-@click.option("--dot", "as_dot", is_flag=True, help="Print the lineage as Graphviz DOT.")
-@click.option("--mermaid", "as_mermaid", is_flag=True, help="Print the lineage as Mermaid.")
+@click.option(
+    "--dot",
+    "as_dot",
+    is_flag=True,
+    help="Print the lineage as Graphviz DOT (edges: the versions naming each parent).",
+)
+@click.option(
+    "--mermaid",
+    "as_mermaid",
+    is_flag=True,
+    help="Print the lineage as Mermaid (edges: the versions naming each parent).",
+)
 @click.option(
     "--html",
     "html",

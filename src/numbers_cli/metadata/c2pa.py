@@ -17,10 +17,12 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from numbers_cli.errors import DataInputError
-from numbers_cli.model.c2pa import ManifestClaims, claims_from_store
+
+if TYPE_CHECKING:  # the mapping is imported by a read that finds a manifest, not by `nit add`
+    from numbers_cli.model.c2pa import ManifestClaims
 
 # Media families the SDK may read; the SDK's own list decides within them.
 _MEDIA_PREFIXES = ("image/", "video/", "audio/")
@@ -102,4 +104,8 @@ def read_claims(path: Path, mime: str, trust_anchors: str | None = None) -> Mani
         return None
     with path.open("rb") as stream:
         store = read_store(stream, mime, path.name, trust_anchors)
-    return None if store is None else claims_from_store(store)
+    if store is None:
+        return None
+    from numbers_cli.model.c2pa import claims_from_store
+
+    return claims_from_store(store)

@@ -26,8 +26,10 @@ _DATE_TAGS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("DateTimeDigitized", ("OffsetTimeDigitized", "OffsetTime")),
     ("DateTime", ("OffsetTime",)),
 )
-_DATE = re.compile(r"(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
-_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})")
+# Patterns, not compiled ones: `re` compiles (and caches) them for the first file with
+# Exif dates, not at every `nit add`'s start-up.
+_DATE = r"(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})"
+_OFFSET = r"([+-])(\d{2}):(\d{2})"
 _CAMERA_TAGS = (
     ("make", "Make"),
     ("model", "Model"),
@@ -71,7 +73,7 @@ def capture_time(tags: Mapping[str, Any]) -> tuple[int | None, list[str]]:
 
 
 def _parse_date(raw: str) -> datetime | None:
-    found = _DATE.match(raw.strip())
+    found = re.match(_DATE, raw.strip())
     if found is None:
         return None
     try:
@@ -87,7 +89,7 @@ def _zone(tags: Mapping[str, Any], names: tuple[str, ...]) -> tuple[timezone, st
         raw = _text(_find(tags, name))
         if raw is None or not raw.strip(" :\x00"):
             continue
-        found = _OFFSET.fullmatch(raw.strip())
+        found = re.fullmatch(_OFFSET, raw.strip())
         if found:
             sign, hours, minutes = found.groups()
             delta = timedelta(hours=int(hours), minutes=int(minutes))

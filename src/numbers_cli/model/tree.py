@@ -91,7 +91,7 @@ IPTC_SOURCE_TYPES = (
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_ADDRESS = r"^0x[0-9a-fA-F]{40}$"  # compiled by `re` for the first tree with a wallet
 
 
 def require_url(value: str, what: str) -> str:
@@ -213,7 +213,7 @@ class AssetTree:
         if ts is not None and (not isinstance(ts, int) or isinstance(ts, bool)):
             raise InvalidFormat("assetTimestampCreated must be an integer (Unix seconds)")
         wallet = values.get("creatorWallet")
-        if wallet is not None and not _ADDRESS.match(str(wallet)):
+        if wallet is not None and not re.match(_ADDRESS, str(wallet)):
             raise InvalidFormat("creatorWallet must be a 0x address")
         lic = values.get("license")
         if lic is not None and not (isinstance(lic, dict) and "name" in lic):

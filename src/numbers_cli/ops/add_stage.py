@@ -133,11 +133,13 @@ def stage(batch: Batch, job: FileJob) -> Added:
 
 def _explicit(job: FileJob) -> dict[str, Any]:
     """Tree fields the user gave (and the file's C2PA claims beneath them)."""
-    from numbers_cli.ops import claims as claims_op
-
     explicit = {k: v for k, v in job.fixed.items() if v is not None}
     if job.options.custom:
         explicit["custom"] = dict(job.options.custom)
+    if job.claims is None and not job.options.usage_terms:
+        return explicit  # nothing to merge: ops.claims (and the C2PA mapping) stay unloaded
+    from numbers_cli.ops import claims as claims_op
+
     return claims_op.with_claims(explicit, job.claims, job.options.usage_terms)
 
 
@@ -151,12 +153,12 @@ def _update(
     referenced: bool,
 ) -> Added:
     """Same bytes as an asset already known: stage what the options change, if anything."""
-    from numbers_cli.ops import claims as claims_op
-
     index = batch.txn.index
     explicit = _explicit(job)
     kind = index.staged[nid].kind if nid in index.staged else "update"
     if "custom" in explicit:
+        from numbers_cli.ops import claims as claims_op
+
         explicit["custom"] = claims_op.merge_custom(base.get("custom"), explicit["custom"])
     tree = base.updated(explicit)
     parent_nid = base.get("parentAssetCid")

@@ -15,7 +15,9 @@ Each repair is one sentence in the report. In order:
   gets it back from its signed tree and manifest (ops/stamp/recover.py), once
   the histories are back;
 - index: damaged staged entries dropped (`nit add` the file again), and the
-  staged files whose blocks are gone stored again from the working tree.
+  staged files whose blocks are gone stored again from the working tree;
+- the lineage index of `nit trace` (repo/lineage.py): dropped, rebuilt from
+  the refs and the packs by the next trace.
 Everything after the store rebuild happens in one transaction.
 """
 
@@ -28,6 +30,7 @@ from numbers_cli.model.names import path_text, quote_path
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.fsck import Findings
 from numbers_cli.ops.ingest import ingest, nid_of_file
+from numbers_cli.repo.lineage import reset_lineage
 from numbers_cli.repo.maintenance import (
     drop_pack,
     finish_rebuild,
@@ -68,6 +71,7 @@ def repair_findings(repo: Repository, found: Findings) -> list[str]:
         _repair_refs(repo, found, done)
         _repair_stamps(repo, found, done)
         _repair_index(repo, txn, found, done)
+        reset_lineage(repo.db)  # a derived index: the next `nit trace` rebuilds it
     return done
 
 

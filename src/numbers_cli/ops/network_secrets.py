@@ -21,9 +21,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import tomli
-import tomli_w
-
 from numbers_cli.chain.network import MASK, mask_rpc_url
 from numbers_cli.config import REPO_DIR_NAME, Config, Scope, user_config_dir
 from numbers_cli.errors import ConfigError
@@ -63,6 +60,8 @@ def public_entry(
     if masked == url:
         path.unlink(missing_ok=True)
         return entry
+    import tomli_w  # TOML only where a secret is: `nit push` of a plain URL reads none
+
     make_dirs(path.parent, 0o700)
     document = {"masked": masked, "rpc": url}
     atomic_write(path, tomli_w.dumps(document).encode("utf-8"), 0o600)
@@ -84,6 +83,8 @@ def with_secret(config: Config, name: str, entry: Any) -> Any:
     """
     if not isinstance(entry, dict) or MASK not in str(entry.get("rpc", "")):
         return entry
+    import tomli
+
     candidates = []
     if config.repo_path is not None:
         candidates.append(config.repo_path.parent / "networks" / f"{name}{_SUFFIX}")

@@ -34,6 +34,7 @@ from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.ops.networks import resolve_network
 from numbers_cli.ops.progress import NoProgress, Progress
+from numbers_cli.ops.push_found import found_on_chain
 from numbers_cli.ops.push_records import RECORD_EVERY, Recorder
 from numbers_cli.ops.stamp.settle import held_back, held_back_notes, settle_recorded
 from numbers_cli.repo.push_journal import PushJournal
@@ -63,7 +64,9 @@ class PushedCommit:
     """One commit of the push and what became of it.
 
     `state`: "pushed" (registered by this push), "recovered" (registered by an
-    interrupted push, recorded now), "found" (already on chain, e.g. pushed from
+    interrupted push, recorded now: its journal names the commit, even when the
+    chain holds it under a transaction the journal did not catch up with, as a
+    fee-bumped copy under load), "found" (already on chain, e.g. pushed from
     another clone), or "planned" (dry run).
     """
 
@@ -285,9 +288,22 @@ def _register(
             report.commits += _reconcile(client, journal, entries, signer, rec)
             plan = [item for item in plan if item not in rec.recorded]
             counts = None
-        found = _found_on_chain(repo, client, plan, counts)
+        found = found_on_chain(repo, client, plan, counts)
         rec.add(found)
-        report.commits += [PushedCommit(a, e.commit, "found", e.tx_hash, e.block) for a, e in found]
+        # A journalled commit found on chain by another transaction (its nonce taken
+        # by a fee-bumped copy the journal had not caught up with) was still
+        # registered by the interrupted push: "recovered", not "found" elsewhere.
+        ours = {(e["asset"], e["commit"]) for e in entries}
+        report.commits += [
+            PushedCommit(
+                a,
+                e.commit,
+                "recovered" if (str(a), str(e.commit)) in ours else "found",
+                e.tx_hash,
+                e.block,
+            )
+            for a, e in found
+        ]
         plan = [(a, c) for a, c in plan if (a, c) not in rec.recorded]
         report.commits += _send(repo, client, journal, plan, signer, progress, rec)
     journal.clear()
@@ -318,37 +334,6 @@ def _reconcile(
                 PushedCommit(asset, commit, "recovered", receipt.tx_hash, receipt.block_number)
             )
     return done
-
-
-def _found_on_chain(
-    repo: Repository,
-    client: ChainClient,
-    plan: list[tuple[Nid, Nid]],
-    counts: dict[str, int] | None = None,
-) -> list[tuple[Nid, RemoteEntry]]:
-    """Planned commits the chain already holds (pushed from elsewhere, or refs lost).
-
-    `counts`: the chain's commit counts of the planned assets, if just read."""
-    assets = list(dict.fromkeys(asset for asset, _ in plan))
-    if not assets:
-        return []
-    if counts is None:
-        counts = client.commit_counts(assets)
-    network = client.network.name
-    known = repo.refs.remote_histories(network)
-    found: list[tuple[Nid, RemoteEntry]] = []
-    for asset in assets:
-        if counts[asset] <= len(known.get(asset, [])):
-            continue
-        on_chain = {
-            Nid.of_bytes(record.commit_data.encode("utf-8")): record
-            for record in client.history(asset)
-        }
-        for planned_asset, commit in plan:
-            record = on_chain.get(commit)
-            if planned_asset == asset and record is not None:
-                found.append((asset, RemoteEntry(commit, record.tx_hash, record.block_number)))
-    return found
 
 
 def _send(

@@ -9,13 +9,15 @@ configured remote; callers that pass nothing keep the local-only behaviour.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from numbers_cli.errors import NotFound
-from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.repo.repository import Repository
+
+if TYPE_CHECKING:  # imported by load_commit: `nit add` reads trees, and no commit of a new file
+    from numbers_cli.model.commit import Commit
 
 
 class ObjectSource(Protocol):
@@ -38,6 +40,8 @@ def get_block(repo: Repository, cid: Nid, source: ObjectSource | None = None) ->
 
 
 def load_commit(repo: Repository, commit_nid: Nid, source: ObjectSource | None = None) -> Commit:
+    from numbers_cli.model.commit import Commit
+
     return Commit.from_json(get_block(repo, commit_nid, source))
 
 

@@ -35,9 +35,11 @@ from typing import Self
 
 from numbers_cli.errors import ConfigError
 
-__all__ = ["ScanIndex", "ScannedRow"]
+__all__ = ["ReadRow", "ScanIndex", "ScannedRow", "TreeLink"]
 
 ScannedRow = tuple[int, int, str, str, str, str]  # block, log, tx, nid_hash, commit, tree
+#: A scanned row with what its tree said: (*ScannedRow, parent, state), state None: not read.
+ReadRow = tuple[int, int, str, str, str, str, str | None, str | None]
 #: What reading one commit's tree gave: (rowid, state, parent, nid_hash, nid).
 TreeLink = tuple[int, str, str | None, str, str | None]
 
@@ -157,16 +159,29 @@ class ScanIndex:
     # -- writing -----------------------------------------------------------------
 
     def record(self, rows: Iterable[ScannedRow], next_block: int) -> int:
-        """Store a scanned range's events and the new resume point, atomically."""
+        """Store a scanned range's events (trees not read yet) and the new resume point."""
+        return self.record_read(
+            ((*row, None, None if row[5] else "none") for row in rows), next_block
+        )
+
+    def record_read(
+        self, rows: Iterable[ReadRow], next_block: int, names: Iterable[tuple[str, str]] = ()
+    ) -> int:
+        """Store a scanned range's events, each with what its tree said when it was read
+        with the range (no second pass over the rows), the Nids of their assets
+        (nid_hash, nid) and the new resume point, atomically; returns the new rows."""
         with self._transaction():
             cursor = self._db.executemany(
-                "INSERT OR IGNORE INTO commits VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
-                ((*row, None if row[5] else "none") for row in rows),
+                "INSERT OR IGNORE INTO commits VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
             self._db.execute(
                 "INSERT OR IGNORE INTO assets (nid_hash) SELECT DISTINCT nid_hash FROM commits "
                 "WHERE block >= ?",
                 (self.next_block,),
+            )
+            self._db.executemany(
+                "UPDATE assets SET nid = ? WHERE nid_hash = ? AND nid IS NULL",
+                [(nid, nid_hash) for nid_hash, nid in names],
             )
             self._db.execute(
                 "UPDATE meta SET value = ? WHERE key = 'next_block'", (str(next_block),)

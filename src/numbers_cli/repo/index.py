@@ -160,6 +160,13 @@ class Index:
             out.setdefault(tracked.nid, path)
         return out
 
+    @staticmethod
+    def tracked_path(store: Store, nid: str) -> str | None:
+        """The first tracked path (in path order) whose file is `nid`, in one query:
+        what `path_of` answers, without loading the whole index (a trace asks per asset)."""
+        row = store.one("SELECT path FROM tracked WHERE nid = ? ORDER BY path LIMIT 1", (nid,))
+        return None if row is None else path_text(bytes(row[0]))
+
     def path_of(self, nid: str) -> str | None:
         for path, tracked in self.tracked.items():
             if tracked.nid == nid:

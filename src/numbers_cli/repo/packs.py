@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -201,7 +200,7 @@ class BatchPack(PackFile):
     def __init__(self, store: Store, pack_dir: Path, tmp_dir: Path) -> None:
         super().__init__(pack_dir, tmp_dir)
         self.store = store
-        self.name = f"{BATCH_PREFIX}{time.time_ns():x}-{secrets.token_hex(4)}"
+        self.name = f"{BATCH_PREFIX}{time.time_ns():x}-{os.urandom(4).hex()}"
         self.pending: dict[bytes, tuple[int, int]] = {}
         self.done = False
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -97,6 +96,8 @@ class Repository:
             atomic_write(staging / "format", f"{FORMAT_VERSION}\n".encode())
             staging.rename(repo.dir)  # appears whole or not at all
         except BaseException:
+            import shutil  # here: shutil imports bz2 and lzma, ~1 ms no other command needs
+
             shutil.rmtree(staging, ignore_errors=True)
             raise
         return repo
@@ -215,6 +216,8 @@ class Repository:
         """Under the lock no one else is writing, so temp files are leftovers of a crash."""
         tmp = self.dir / "tmp"
         if tmp.is_dir() and any(tmp.iterdir()):
+            import shutil  # leftovers of a crash only
+
             shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(exist_ok=True)
         for stray in self.dir.glob(".*.tmp"):

@@ -64,8 +64,8 @@ def render_html(trace: Trace, read_content: Any = None) -> str:
     return (
         page.replace("/*NIT_CSS*/", _template("trace.css"))
         .replace("/*NIT_JS*/", _template("trace.js"))
-        .replace("NIT_DATA", _script_json(data))
         .replace("NIT_TITLE", f"Provenance of {trace.subject}")
+        .replace("NIT_DATA", _script_json(data))  # last: no name in it is read as a marker
     )
 
 

@@ -15,6 +15,8 @@ from rich.text import Text
 from rich.tree import Tree
 
 from numbers_cli.cli.render import when
+from numbers_cli.cli.views.graphs import indexes_text
+from numbers_cli.model.names import quote_path
 from numbers_cli.model.nid import short
 from numbers_cli.ops.trace import AssetNode, Trace, Version
 
@@ -68,7 +70,7 @@ def _node_label(node: AssetNode, subject: str) -> Text:
     label = Text()
     label.append(node.nid, style="bold yellow" if node.nid == subject else "yellow")
     if node.name:
-        label.append(f"  {node.name}", style="bold")
+        label.append(f"  {quote_path(node.name)}", style="bold")
     label.append(f"  ({node.role}", style="cyan")
     label.append(
         f", {node.found_by})" if node.found_by not in ("target", "lineage") else ")", style="cyan"
@@ -76,17 +78,6 @@ def _node_label(node: AssetNode, subject: str) -> Text:
     if node.missing:
         label.append("  MISSING: no commit found here or on chain", style="bold red")
     return label
-
-
-def _indexes_text(indexes: list[int]) -> str:
-    """`#1`, `#1, #4`, `#2–#7, #9`: the versions naming a parent, runs compressed."""
-    runs: list[list[int]] = []
-    for i in indexes:
-        if runs and i == runs[-1][-1] + 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return ", ".join(f"#{r[0]}" if len(r) == 1 else f"#{r[0]}–#{r[-1]}" for r in runs)
 
 
 def _parent_lines(trace: Trace, node: AssetNode) -> list[Text]:
@@ -97,7 +88,7 @@ def _parent_lines(trace: Trace, node: AssetNode) -> list[Text]:
         line = Text(f"parent {parent}  ", style="default")
         if naming:
             noun = "version" if len(naming) == 1 else "versions"
-            line.append(f"named by {noun} {_indexes_text(naming)}", style="bright_black")
+            line.append(f"named by {noun} {indexes_text(naming)}", style="bright_black")
             if len(naming) < len(node.versions):
                 line.append(f" of {len(node.versions)}", style="bright_black")
         lines.append(line)
@@ -159,14 +150,17 @@ def render_tree(trace: Trace, *, limit: int | None) -> Tree:
     placed: set[str] = set()
 
     def place(branch: Tree, nid: str) -> None:
-        node = trace.nodes[nid]
-        if nid in placed:
-            branch.add(Text(f"{short(nid, 16)} (shown above)", style="bright_black"))
-            return
-        placed.add(nid)
-        here = _add_node(branch, trace, node, trace.subject, limit)
-        for child in trace.children(nid):
-            place(here, child)
+        """`nid` and its descendants under `branch`, depth first (a stack, not recursion:
+        a lineage can be deeper than Python's recursion limit)."""
+        todo = [(branch, nid)]
+        while todo:
+            under, here_nid = todo.pop()
+            if here_nid in placed:
+                under.add(Text(f"{short(here_nid, 16)} (shown above)", style="bright_black"))
+                continue
+            placed.add(here_nid)
+            here = _add_node(under, trace, trace.nodes[here_nid], trace.subject, limit)
+            todo.extend((here, child) for child in reversed(trace.children(here_nid)))
 
     for node in trace.ordered():
         if not parents.get(node.nid) or all(p not in trace.nodes for p in parents[node.nid]):

@@ -40,8 +40,10 @@ from numbers_cli.ops.remote_history import RemoteCommit, read_history
 from numbers_cli.ops.signatures import SignatureCheck, check_signature
 from numbers_cli.ops.trace.graph import SHOWN_FIELDS, AssetNode, Trace, Version
 from numbers_cli.ops.trace.lineage import check_acyclic, parse_tree
+from numbers_cli.ops.trace.local import LocalChildren
 from numbers_cli.ops.trace.subject import resolve_subject
 from numbers_cli.ops.trees import ObjectSource, read_file
+from numbers_cli.repo.index import Index
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["ChildFinder", "resolve_subject", "trace"]
@@ -79,7 +81,7 @@ class _Context:
     trees: dict[str, _TreeRead] = field(default_factory=dict)
     # (getCommits, Commit events) read for a whole generation at once (prefetch)
     histories: dict[str, tuple[list[int], list[CommitRecord]]] = field(default_factory=dict)
-    local_children: dict[str, list[str]] | None = None
+    local_children: LocalChildren | None = None
     # commits already read by gather (from the chain or the store), by commit Nid: the
     # local-children pass reuses them instead of reading each one again
     commits: dict[str, Commit] = field(default_factory=dict)
@@ -208,7 +210,7 @@ class _Context:
         if repo is not None:
             node.local = bool(local)
             node.content = "local" if repo.objects.has(Nid(nid)) else "missing"
-            node.name = repo.index().path_of(nid)
+            node.name = Index.tracked_path(repo.db, nid)
         trees: list[dict[str, Any]] = []
         on_chain = set()
         for remote in self.chain_history(nid, node):
@@ -248,39 +250,36 @@ class _Context:
 
     def children(self, nid: str) -> Iterator[tuple[str, str]]:
         """(child, how it was found) of `nid`: the local repository, then a chain scan."""
-        if self.local_children is None:
-            self.local_children = self._local_children()
-        for child in self.local_children.get(nid, []):
-            yield child, "local"
+        if self.local_children is None and self.repo is not None:
+            self.local_children = LocalChildren(self.repo, self.parent_of)
+        if self.local_children is not None:
+            for child in self.local_children.children(nid):
+                yield child, "local"
         if self.finder is not None:
             for child in self.finder.children(nid):
                 yield child, "chain-scan"
 
-    def _local_children(self) -> dict[str, list[str]]:
-        """parent → children over the repository's assets, from every version's tree.
+    def parent_of(self, commit_nid: str) -> tuple[str | None, str]:
+        """The parentAssetCid a local commit's tree names, for the lineage index.
 
         Every version counts, as it does for ancestors: an edit registered first
         without a parent, or whose later version names another one, is still a
         child of each asset any of its trees names. Commits and trees gather has
         already read (the traced assets') are not read again.
         """
-        found: dict[str, list[str]] = {}
-        if self.repo is None:
-            return found
-        for asset in self.repo.refs.assets():
-            for commit_nid in dict.fromkeys(self.repo.refs.history(asset)):
-                commit = self.commits.get(commit_nid)
-                if commit is None:
-                    commit, _ = _local_commit(self.repo, commit_nid, check=False)
-                    if commit is None:
-                        continue
-                try:
-                    parent = (self.tree(commit).tree or {}).get("parentAssetCid")
-                except LineageError:  # not a Nid: nobody's child (its own trace says so)
-                    continue
-                if parent and asset not in found.setdefault(str(parent), []):
-                    found[str(parent)].append(asset)
-        return found
+        commit = self.commits.get(commit_nid)
+        if commit is None:
+            commit, _ = _local_commit(self.repo, commit_nid, check=False)
+            if commit is None:
+                return None, "unknown"
+        try:
+            read = self.tree(commit)
+        except LineageError:  # not a Nid: nobody's child (its own trace says so)
+            return None, "bad-parent"
+        if read.tree is None:
+            return None, "unknown"
+        parent = read.tree.get("parentAssetCid")
+        return (str(parent) if parent else None), "read"
 
 
 def _local_commit(
@@ -334,15 +333,15 @@ def trace(
     # Descendants of the subject, a generation at a time (its chain reads batched).
     generation = [root]
     while generation:
-        found_here: list[tuple[AssetNode, str, str]] = []
+        found_here: dict[str, tuple[AssetNode, str]] = {}  # child → (first parent, how)
         for node in generation:
             for child, how in ctx.children(node.nid):
                 edges[(node.nid, child)] = None
-                if child not in result.nodes and all(c != child for _, c, _ in found_here):
-                    found_here.append((node, child, how))
-        ctx.prefetch([child for _, child, _ in found_here])
+                if child not in result.nodes and child not in found_here:
+                    found_here[child] = (node, how)
+        ctx.prefetch(list(found_here))
         generation = []
-        for parent_node, child, how in found_here:
+        for child, (parent_node, how) in found_here.items():
             found = ctx.gather(child, "descendant", parent_node.generation + 1, how)
             result.nodes[child] = found
             generation.append(found)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from numbers_cli.errors import ExitCode
+from numbers_cli.model.names import json_path
 
 SCHEMA_VERSION = 1
 
@@ -97,7 +98,7 @@ class AssetNode:
             "nid": self.nid,
             "role": self.role,
             "generation": self.generation,
-            "name": self.name,
+            "name": None if self.name is None else json_path(self.name),
             "parents": self.parents,
             "missing": self.missing,
             "foundBy": self.found_by,
@@ -115,13 +116,20 @@ class Trace:
     scanned: dict[str, Any] | None = None  # what --scan-chain covered
     nodes: dict[str, AssetNode] = field(default_factory=dict)
     edges: list[tuple[str, str]] = field(default_factory=list)  # (parent, child)
+    _children: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _indexed: int = field(default=0, repr=False, compare=False)
 
     def ordered(self) -> list[AssetNode]:
         """Oldest generation first; within one, in the order found."""
         return sorted(self.nodes.values(), key=lambda n: n.generation)
 
     def children(self, nid: str) -> list[str]:
-        return [child for parent, child in self.edges if parent == nid]
+        """The children of `nid` in edge order (an index built once: views ask per node)."""
+        if self._children is None or self._indexed != len(self.edges):
+            self._children, self._indexed = {}, len(self.edges)
+            for parent, child in self.edges:
+                self._children.setdefault(parent, []).append(child)
+        return list(self._children.get(nid, ()))
 
     def naming(self, parent: str, child: str) -> list[int]:
         """Indexes of the child's versions whose tree names `parent` (the edge's evidence)."""

@@ -47,24 +47,31 @@ def parse_tree(data: bytes, where: str) -> dict[str, Any]:
 
 
 def check_acyclic(result: Trace) -> None:
-    """Refuse a graph whose parentAssetCid links form a cycle (no asset is its own ancestor)."""
+    """Refuse a graph whose parentAssetCid links form a cycle (no asset is its own
+    ancestor, itself included). Iterative: a lineage thousands of generations deep
+    is walked without Python's recursion limit."""
     children: dict[str, list[str]] = {}
     for parent, child in result.edges:
         children.setdefault(parent, []).append(child)
     state: dict[str, int] = {}  # 1 on the path, 2 done
-
-    def visit(nid: str, path: list[str]) -> None:
-        state[nid] = 1
-        for child in children.get(nid, []):
+    for start in list(children):
+        if start in state:
+            continue
+        state[start] = 1
+        path = [start]
+        stack = [iter(children.get(start, ()))]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
             if state.get(child) == 1:
-                cycle = [*path[path.index(child) :], child] if child in path else [nid, child]
+                cycle = [*path[path.index(child) :], child]
                 raise LineageError(
                     "the lineage has a cycle of parentAssetCid: " + " → ".join(cycle)
                 )
             if child not in state:
-                visit(child, [*path, child])
-        state[nid] = 2
-
-    for nid in list(children):
-        if nid not in state:
-            visit(nid, [nid])
+                state[child] = 1
+                path.append(child)
+                stack.append(iter(children.get(child, ())))

@@ -32,7 +32,7 @@ from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trace.gather import ChildFinder
 from numbers_cli.ops.trace.lineage import parse_nid
 from numbers_cli.ops.trees import ObjectSource, get_block, read_file
-from numbers_cli.repo.chain_scan import ScanIndex, ScannedRow, TreeLink
+from numbers_cli.repo.chain_scan import ReadRow, ScanIndex, ScannedRow, TreeLink
 from numbers_cli.repo.repository import Repository
 
 __all__ = ["ScanFinder", "ScanReport", "scan_chain"]
@@ -143,20 +143,61 @@ def _link(rowid: int, nid_hash: str, facts: _TreeFacts) -> TreeLink:
     return rowid, "read", parent, nid_hash, claimed
 
 
+class _TreeReader:
+    """What each tree says, read once per batch of rows (a tree may be named by several
+    commits), each asset's keccak topic computed once per batch."""
+
+    def __init__(self, repo: Repository, source: ObjectSource | None) -> None:
+        self.repo, self.source = repo, source
+        self.facts: dict[str, _TreeFacts] = {}
+        self.topics: dict[str, str] = {}
+
+    def prefetch(self, cids: list[str]) -> None:
+        """Read the single-block trees of `cids` from the store in a few queries, not one
+        each; what is not there is read one by one (and from the remote) by `link`."""
+        wanted = [Nid(c) for c in dict.fromkeys(cids) if c.startswith("bafkrei")]
+        for cid, data in self.repo.objects.get_packed(wanted).items():
+            try:
+                value = jsjson.parse(data)
+            except InvalidFormat:
+                value = None
+            tree = value if isinstance(value, dict) else None
+            self.facts[str(cid)] = _facts(tree, self.topics)
+
+    def link(self, rowid: int, nid_hash: str, cid: str) -> TreeLink:
+        if cid not in self.facts:
+            self.facts[cid] = _facts(_read_tree(self.repo, self.source, cid), self.topics)
+        return _link(rowid, nid_hash, self.facts[cid])
+
+
 def _resolve(index: ScanIndex, repo: Repository, source: ObjectSource | None) -> None:
-    """Read the tree of every commit not read yet (each distinct tree once per batch),
+    """Read the tree of every commit left unread (a tree nobody had at the last scan),
     a batch at a time: memory stays that of one batch."""
     after = 0
     while batch := index.unread(after):
-        facts: dict[str, _TreeFacts] = {}
-        topics: dict[str, str] = {}
-        links = []
-        for rowid, nid_hash, cid in batch:
-            if cid not in facts:
-                facts[cid] = _facts(_read_tree(repo, source, cid), topics)
-            links.append(_link(rowid, nid_hash, facts[cid]))
-        index.resolve(links)
+        reader = _TreeReader(repo, source)
+        reader.prefetch([cid for _, _, cid in batch])
+        index.resolve([reader.link(rowid, nid_hash, cid) for rowid, nid_hash, cid in batch])
         after = batch[-1][0]
+
+
+def _read_range(
+    rows: list[ScannedRow], reader: _TreeReader
+) -> tuple[list[ReadRow], set[tuple[str, str]]]:
+    """A range's rows with what their trees say, read now (one pass: no UPDATE of each
+    row afterwards), and the (nid_hash, Nid) of assets whose tree was theirs."""
+    read: list[ReadRow] = []
+    names: set[tuple[str, str]] = set()
+    reader.prefetch([row[5] for row in rows if row[5]])
+    for row in rows:
+        if not row[5]:  # not a Numbers commit: kept, never resolved to an asset
+            read.append((*row, None, "none"))
+            continue
+        _, state, parent, nid_hash, nid = reader.link(0, row[3], row[5])
+        read.append((*row, parent, state))
+        if nid is not None:
+            names.add((nid_hash, nid))
+    return read, names
 
 
 def scan_chain(
@@ -177,15 +218,18 @@ def scan_chain(
     if from_block is not None and from_block > head:
         raise UsageError(f"--from-block {from_block} is beyond the chain head (block {head})")
     start = max(index.next_block, from_block or 0)
+    # Trees nobody had at the last scan first: a remote may have them now. New rows
+    # are read with their range below, so a tree missing now is tried once per scan.
+    index.retry_missing()
+    _resolve(index, repo, source)
     new = 0
     progress.start(f"Scanning {client.network.name}", max(head + 1 - start, 0), unit="blocks")
     try:
         for low in range(start, head + 1, SCAN_CHUNK):
             high = min(low + SCAN_CHUNK - 1, head)
-            new += index.record(_rows(client, low, high), high + 1)
+            rows, names = _read_range(_rows(client, low, high), _TreeReader(repo, source))
+            new += index.record_read(rows, high + 1, names)
             progress.advance(high + 1 - low)
     finally:
         progress.done()
-    index.retry_missing()
-    _resolve(index, repo, source)
     return ScanReport(client.network.name, start, head, new, index.counts())
