@@ -1,8 +1,9 @@
 """`nit monitor` on real photographs: recall and false matches per re-use family,
 next to PDQ-only and pHash-only baselines; query time against 1,000,000 prints;
-indexing speed.
+indexing speed; videos: frames scanned per second next to decoding alone
+(bench/monitor_video.py).
 
-    .venv/bin/python bench/bench_monitor.py [--cache DIR] [--workers N] [--json OUT]
+    .venv/bin/python bench/bench_monitor.py [--cache DIR] [--workers N] [--json OUT] [--video-only]
 
 Corpus (fetched at bench time, never committed): the photographs in Debian's
 wallpaper packages mate-backgrounds, gnome-backgrounds,
@@ -210,7 +211,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--prints", type=int, default=1_000_000, help="synthetic prints for timing")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--video-only", action="store_true", help="only the video figures")
     args = parser.parse_args()
+    from bench.monitor_video import video_figures
+
+    if args.video_only:
+        video_figures(Path(tempfile.mkdtemp(prefix="nit-bench-video-")), args.workers)
+        return
 
     from numbers_cli.monitor import fingerprint as fpr
     from numbers_cli.monitor.image import decode
@@ -349,8 +356,11 @@ def main() -> None:
         f"query, whole, against {args.prints:,} prints: median {timing['whole_ms']:.0f} ms "
         f"(of which decode + query prints {timing['prints_ms']:.0f} ms)"
     )
+    video = video_figures(work / "video", args.workers)
     if args.json:
-        args.json.write_text(json.dumps({"table": table, "timing": timing}, indent=1))
+        args.json.write_text(
+            json.dumps({"table": table, "timing": timing, "video": video}, indent=1)
+        )
 
 
 def search_timing(index, store, paths, count, decode):  # type: ignore[no-untyped-def]

@@ -67,3 +67,28 @@ def test_without_a_remote_a_cid_is_an_error(
             "error": f"{cid} is not in this repository and no IPFS remote is configured",
         }
     ]
+
+
+def test_scan_a_video_cid_through_the_remote(
+    nit: Nit, workdir: Path, registered: dict[str, str], ipfs_node: IpfsNode, tmp_path: Path
+) -> None:
+    from tests.support.video_clips import slideshow
+
+    clip = slideshow(
+        tmp_path / "clip.webm",
+        (MEDIA / "Pentax_K10D.jpg", MEDIA / REGISTERED[1]),
+        seconds=2.0,
+        fourcc="VP90",
+    )
+    assert clip.stat().st_size > 262_144  # several UnixFS blocks
+    cid = ipfs_node.add(clip)
+    ok(nit("remote", "add", "origin", ipfs_node.api_url))
+    before = _objects(workdir)
+
+    doc = json.loads(ok(nit("monitor", "scan", f"ipfs://{cid}", "--json")).stdout)
+    assert doc["errors"] == [] and doc["videos"] == 1 and doc["videoFrames"] == 4
+    [finding] = doc["findings"]
+    assert finding["source"] == f"ipfs://{cid}" and finding["nid"] == registered[REGISTERED[1]]
+    assert finding["media"] == "video" and [f["time"] for f in finding["frames"]] == [2.0, 3.0]
+    assert _objects(workdir) == before  # neither stored nor left in the spool
+    assert not any(p.name.startswith("spool-") for p in (workdir / ".numbers/monitor").iterdir())

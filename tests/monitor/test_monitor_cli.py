@@ -80,7 +80,7 @@ def test_index_is_incremental_and_skips_non_images(
     doc = json.loads(ok(nit("monitor", "index", "--json")).stdout)
     assert len(doc["indexed"]) == 1 and doc["total"] == len(REGISTERED) + 1
     failed = nit("monitor", "index", "readme.txt")
-    assert failed.exit_code == 29 and "not an image asset" in failed.stderr
+    assert failed.exit_code == 29 and "not an image or video asset" in failed.stderr
 
 
 def test_scan_without_an_index_says_so(nit: Nit, repo: Path, workdir: Path) -> None:

@@ -48,7 +48,7 @@ TABLE: dict[str, tuple[str, str, str]] = {
     "fsck":       ("checks",      "provenance", "Re-hash every object, resolve every ref, check every signature."),
     "trace":      ("trace_cmd",   "provenance", "Show where an asset came from, what was derived from it, and whether every link holds."),
     "proof":      ("proof_cmd",   "provenance", "Proof bundles: an asset's on-chain commits, checkable offline."),
-    "monitor":    ("monitor_cmd", "provenance", "Find where registered images are re-used, even cropped, flipped or re-encoded."),
+    "monitor":    ("monitor_cmd", "provenance", "Find where registered images and videos are re-used, even cropped, flipped or re-encoded."),
     "push":       ("push_cmd",    "publishing", "Upload committed assets to IPFS and register their commits on chain."),
     "fetch":      ("fetch_cmd",   "publishing", "Bring an asset's on-chain commits into this repository."),
     "export":     ("car_cmd",     "publishing", "Write an asset (its commits, trees and file) or a commit as a CARv1."),

@@ -27,7 +27,7 @@ Exit codes:
   24  stamp: every artifact stamped before 25 verify: stamp (leaf, proof, root, anchor)
   26  bad manifest file, C2PA data or C2PA credentials
   27  dataset verify: changed, missing or unregistered entries
-  28  monitor: nothing indexed            29 monitor: not an image
+  28  monitor: nothing indexed            29 monitor: not an image or video
   30  repository format: run `nit upgrade` (older) or use a newer nit
   31  a file added by reference (--no-copy) changed or is gone
   70  internal error    130 interrupted

@@ -1,4 +1,4 @@
-"""nit monitor: find where registered images are re-used (index, scan, watch)."""
+"""nit monitor: find where registered images and videos are re-used (index, scan, watch)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from numbers_cli.ops.session import open_repo
     )
 )
 def monitor() -> None:
-    """Find where registered images are re-used, even cropped, flipped or re-encoded."""
+    """Find where registered images and videos are re-used, even cropped, flipped or re-encoded."""
 
 
 @monitor.command(
     name="index",
     epilog=examples(
-        "nit monitor index                 # every committed image asset",
+        "nit monitor index                 # every committed image and video asset",
         "nit monitor index photo.jpg bafk...",
         "nit monitor index --json",
     ),
@@ -36,10 +36,12 @@ def monitor() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_env
 def index_cmd(env: Env, assets: tuple[str, ...], jobs: int | None, as_json: bool) -> None:
-    """Fingerprint committed image assets into .numbers/monitor/ (all by default).
+    """Fingerprint committed image and video assets into .numbers/monitor/ (all by default).
 
+    A video is sampled at one frame a second (fewer past an hour) and the
+    frames where the picture changed are indexed, each with its time.
     Incremental: assets already indexed are not read again. A corrupt index
-    is detected and rebuilt. Exit 29 when an asset named is not an image.
+    is detected and rebuilt. Exit 29 when an asset named is not an image or video.
     """
     from numbers_cli.ops.monitor.index import index_assets
 
@@ -53,8 +55,12 @@ def index_cmd(env: Env, assets: tuple[str, ...], jobs: int | None, as_json: bool
         return
     for skipped in report.skipped:
         env.err.print(f"skipped {skipped['nid']}: {skipped['reason']}")
+    videos = ""
+    if report.frames:
+        count = sum(report.frames.values())
+        videos = f" ({len(report.frames)} video{'s' * (len(report.frames) != 1)}: {count} frames)"
     env.out.print(
-        f"indexed {len(report.indexed)} new, {report.already} already indexed; "
+        f"indexed {len(report.indexed)} new{videos}, {report.already} already indexed; "
         f"{report.total} in the index"
     )
 
@@ -81,7 +87,8 @@ def _scan_options(func):  # type: ignore[no-untyped-def]
 
 @monitor.command(
     epilog=examples(
-        "nit monitor scan ~/Downloads                  # a folder, recursively",
+        "nit monitor scan ~/Downloads                  # a folder of images and videos",
+        "nit monitor scan clip.mp4 https://example.com/v.webm  # videos: a frame a second",
         "nit monitor scan https://example.com/gallery  # a page's img, srcset, og:image",
         "nit monitor scan ipfs://bafy... bafk...       # through this repository's IPFS remote",
         "nit monitor scan nft://devnet/0xAbC.../42     # tokenURI -> metadata -> image",
@@ -102,11 +109,14 @@ def scan(
     exit_code: bool,
     as_json: bool,
 ) -> int:
-    """Match the images of files, folders, web pages, IPFS CIDs and NFTs against the index.
+    """Match the images and videos of files, folders, web pages, IPFS CIDs and NFTs
+    against the index.
 
-    SOURCE: a file or directory; an http(s) URL of an image or HTML page;
-    ipfs://CID or a bare CID; nft://NETWORK/CONTRACT/TOKENID; @FILE (one
-    source per line).
+    SOURCE: a file or directory; an http(s) URL of an image, a video or an
+    HTML page; ipfs://CID or a bare CID; nft://NETWORK/CONTRACT/TOKENID;
+    @FILE (one source per line). Videos (MP4, MOV, MKV, WebM, AVI, FLV,
+    MPEG-TS) are sampled at one frame a second; a finding in a video says
+    when (and, for a registered video, where in it).
 
     Exit 0 whether or not anything matched (1 with --exit-code when something
     did); unreadable sources are listed under errors and never fail the scan;
@@ -142,17 +152,33 @@ def _render_scan(env: Env, report) -> None:  # type: ignore[no-untyped-def]
         transform = "+".join(f["transform"]) or "same picture"
         name = f["name"] or f["nid"]
         licensed = {True: "licensed", False: "NOT licensed", None: "licence unknown"}[f["licensed"]]
+        where = ""
+        if f["frames"]:
+            times = [frame["time"] for frame in f["frames"]]
+            where = f" at {_clock(min(times))}" + (
+                f"–{_clock(max(times))}" if max(times) > min(times) else ""
+            )
+        seen = f" at {_clock(f['registeredTime'])}" if f["registeredTime"] is not None else ""
         env.out.print(
-            f"[bold]{escape(f['source'])}[/bold]: {escape(name)} ({f['nid']}), "
+            f"[bold]{escape(f['source'])}[/bold]{where}: {escape(name)}{seen} ({f['nid']}), "
             f"score {f['score']:.2f}, {transform}; licence {escape(str(f['license']))}, "
             f"owner {f['owner'] or 'unknown'}; {licensed}"
         )
     for e in report.errors:
         env.err.print(f"nit: cannot read {escape(e['source'])}: {escape(e['error'])}")
+    videos = f" ({report.videos} videos, {report.frames} frames)" if report.videos else ""
     env.out.print(
-        f"{report.scanned} images scanned, {len(report.findings)} findings, "
+        f"{report.scanned} files scanned{videos}, {len(report.findings)} findings, "
         f"{len(report.errors)} unreadable"
     )
+
+
+def _clock(seconds: float) -> str:
+    """0:07, 1:02:03.5: a time in a video as players show it."""
+    whole, tenths = divmod(round(seconds * 10), 10)
+    hours, rest = divmod(whole, 3600)
+    text = f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    return f"{text}.{tenths}" if tenths else text
 
 
 @monitor.command(
@@ -215,8 +241,9 @@ def watch(
         if as_json:
             click.echo(json.dumps({"event": event, **value}, ensure_ascii=False))
         elif event == "finding":
+            at = f" at {_clock(value['time'])}" if value.get("time") is not None else ""
             env.out.print(
-                f"new: {value['source']} re-uses {value['name'] or value['nid']} "
+                f"new: {value['source']}{at} re-uses {value['name'] or value['nid']} "
                 f"(score {value['score']:.2f})"
             )
         elif event == "error":

@@ -1,12 +1,16 @@
-"""Images on the web: an image URL, or an HTML page's `img`, `srcset` and `og:image`.
+"""Images and videos on the web: an image or video URL, or an HTML page's `img`,
+`srcset`, `og:image`, `video`/`source` and `og:video`.
 
 Everything a hostile or broken server can do is bounded: the connection and
 each read time out (`timeout`), a whole response must arrive within
 `deadline` seconds (a server dripping one byte a second is cut off), bodies
 are read in pieces and dropped past their cap (pages `MAX_PAGE_BYTES`, images
 `MAX_IMAGE_BYTES`), redirects stop after MAX_REDIRECTS (a loop is reported as
-one), and a page yields at most MAX_PAGE_IMAGES images. Only http(s) is
-followed. Each failure is one SourceError and the scan goes on.
+one), and a page yields at most MAX_PAGE_IMAGES images. A body that is a video
+(by its first bytes or a `video/*` type) is written to the scan's spool file
+instead (`spool`), at most MAX_VIDEO_BYTES within VIDEO_DEADLINE seconds, so an
+endless live stream is cut off and reported. Only http(s) is followed. Each
+failure is one SourceError and the scan goes on.
 """
 
 from __future__ import annotations
@@ -19,16 +23,28 @@ from urllib.parse import urljoin, urlsplit
 
 from numbers_cli import __version__
 from numbers_cli.monitor.image import looks_like_image
-from numbers_cli.monitor.sources import MAX_IMAGE_BYTES, FoundImage, SourceError
+from numbers_cli.monitor.sources import (
+    MAX_IMAGE_BYTES,
+    MAX_VIDEO_BYTES,
+    FoundImage,
+    FoundVideo,
+    SourceError,
+)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import requests
+
+    from numbers_cli.monitor.sources.spool import Spool
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 MAX_PAGE_IMAGES = 200
 MAX_REDIRECTS = 5
 TIMEOUT = 10.0
 DEADLINE = 60.0
+#: Seconds a whole video download may take.
+VIDEO_DEADLINE = 600.0
 
 
 class FetchError(Exception):
@@ -38,9 +54,18 @@ class FetchError(Exception):
 class WebSource:
     """Reads http(s) URLs with one session; use as a context manager or `close()`."""
 
-    def __init__(self, timeout: float = TIMEOUT, deadline: float = DEADLINE) -> None:
+    def __init__(
+        self,
+        timeout: float = TIMEOUT,
+        deadline: float = DEADLINE,
+        spool: Spool | None = None,
+        video_deadline: float = VIDEO_DEADLINE,
+    ) -> None:
+        """Without a `spool`, videos are not read (their bodies count as images)."""
         self.timeout = timeout
         self.deadline = deadline
+        self.video_deadline = video_deadline
+        self.spool = spool
         self._session: requests.Session | None = None
 
     def close(self) -> None:
@@ -70,11 +95,23 @@ class WebSource:
         `cap` may depend on the content type the server declares (pages get less
         room than images), so a 50 MB page is cut off after 5 MiB, not read whole.
         """
+        body, content_type = self._get(url, cap, videos=False)
+        assert isinstance(body, bytes)
+        return body, content_type
+
+    def _get(
+        self, url: str, cap: int | Callable[[str], int], videos: bool = True
+    ) -> tuple[bytes | Path, str]:
+        """The body, or (with a spool, `videos`) the spool file a video went to."""
         import requests
+
+        from numbers_cli.monitor.sources.spool import SpoolError
 
         if urlsplit(url).scheme not in ("http", "https"):
             raise FetchError("only http(s) URLs are read")
         started = time.monotonic()
+        limit = {"deadline": self.deadline}
+        spool = self.spool if videos else None
         try:
             with self._open().get(url, stream=True, timeout=self.timeout) as response:
                 if response.status_code >= 400:
@@ -82,18 +119,29 @@ class WebSource:
                 content_type = response.headers.get("Content-Type", "")
                 if callable(cap):
                     cap = cap(content_type)
+                room = max(cap, MAX_VIDEO_BYTES) if spool is not None else cap
                 declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > cap:
-                    raise FetchError(f"larger than {_mib(cap)} ({int(declared):,} bytes)")
-                chunks, size = [], 0
-                for chunk in response.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > cap:
-                        raise FetchError(f"larger than {_mib(cap)}")
-                    if time.monotonic() - started > self.deadline:
-                        raise FetchError(f"took longer than {self.deadline:g} s")
-                    chunks.append(chunk)
-                return b"".join(chunks), content_type
+                if declared and declared.isdigit() and int(declared) > room:
+                    raise FetchError(f"larger than {_mib(room)} ({int(declared):,} bytes)")
+
+                def chunks() -> Iterator[bytes]:
+                    for chunk in response.iter_content(64 * 1024):
+                        if time.monotonic() - started > limit["deadline"]:
+                            raise FetchError(f"took longer than {limit['deadline']:g} s")
+                        yield chunk
+
+                if spool is None:
+                    body: bytes | Path = _join(chunks(), cap)
+                else:
+                    body = spool.collect(
+                        chunks(),
+                        content_type,
+                        cap,
+                        on_video=lambda: limit.update(deadline=self.video_deadline),
+                    )
+                return body, content_type
+        except SpoolError as exc:
+            raise FetchError(str(exc)) from None
         except requests.TooManyRedirects:
             raise FetchError(f"redirect loop (more than {MAX_REDIRECTS} redirects)") from None
         except requests.Timeout:
@@ -106,11 +154,14 @@ class WebSource:
             raise FetchError(type(exc).__name__) from None
 
     def read(self, url: str) -> Iterator[FoundImage | SourceError]:
-        """The image at `url`, or the images of the page at `url`."""
+        """The image or video at `url`, or the images and videos of the page at `url`."""
         try:
-            data, content_type = self.fetch(url, _cap_for)
+            data, content_type = self._get(url, _cap_for)
         except FetchError as exc:
             yield SourceError(url, str(exc))
+            return
+        if not isinstance(data, bytes):
+            yield FoundVideo(url, data, temporary=True)
             return
         if looks_like_image(data[:16]) or content_type.startswith("image/"):
             yield FoundImage(url, data)
@@ -126,13 +177,26 @@ class WebSource:
         images = page_images(data.decode(_charset(content_type), errors="replace"), url)
         for image_url in images[:MAX_PAGE_IMAGES]:
             try:
-                body, _ = self.fetch(image_url, MAX_IMAGE_BYTES)
+                body, _ = self._get(image_url, MAX_IMAGE_BYTES)
             except FetchError as exc:
                 yield SourceError(image_url, str(exc))
                 continue
-            yield FoundImage(image_url, body, page=url)
+            if isinstance(body, bytes):
+                yield FoundImage(image_url, body, page=url)
+            else:
+                yield FoundVideo(image_url, body, page=url, temporary=True)
         if len(images) > MAX_PAGE_IMAGES:
             yield SourceError(url, f"more than {MAX_PAGE_IMAGES} images; the rest were not read")
+
+
+def _join(chunks: Iterator[bytes], cap: int) -> bytes:
+    parts, size = [], 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > cap:
+            raise FetchError(f"larger than {_mib(cap)}")
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _cap_for(content_type: str) -> int:
@@ -140,6 +204,8 @@ def _cap_for(content_type: str) -> int:
 
 
 def _mib(size: int) -> str:
+    if size >= 2**30:
+        return f"{size / 2**30:g} GiB"
     return f"{size / 2**20:g} MiB"
 
 
@@ -156,25 +222,42 @@ def _charset(content_type: str) -> str:
     return "utf-8"
 
 
-_META_IMAGES = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+_META_IMAGES = (
+    "og:image",
+    "og:image:url",
+    "og:image:secure_url",
+    "twitter:image",
+    "og:video",
+    "og:video:url",
+    "og:video:secure_url",
+    "twitter:player:stream",
+)
 
 
 class _ImageLinks(HTMLParser):
-    """Collects img src, the largest srcset candidate, and og:image / twitter:image."""
+    """Collects img/video/source src, the largest srcset candidate, and og:image,
+    og:video, twitter:image and twitter:player:stream."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self.base: str | None = None
+        self._in_video = 0  # a <source src> counts inside <video> only (not <audio>)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "video":
+            self._in_video = max(0, self._in_video - 1)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name.lower(): value or "" for name, value in attrs}
         if tag == "base" and values.get("href") and self.base is None:
             self.base = values["href"]
-        elif tag in ("img", "source"):
+        elif tag in ("img", "source", "video"):
             if values.get("srcset"):
                 self.found.append(_largest(values["srcset"]))
-            if tag == "img" and values.get("src"):
+            if tag == "video":
+                self._in_video += 1
+            if values.get("src") and (tag != "source" or self._in_video):
                 self.found.append(values["src"])
         elif tag == "meta":
             key = (values.get("property") or values.get("name") or "").lower()
@@ -198,7 +281,7 @@ def _largest(srcset: str) -> str:
 
 
 def page_images(html: str, url: str) -> list[str]:
-    """Absolute http(s) URLs of a page's images, each once, in page order."""
+    """Absolute http(s) URLs of a page's images and videos, each once, in page order."""
     parser = _ImageLinks()
     parser.feed(html)
     parser.close()

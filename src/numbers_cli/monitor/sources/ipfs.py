@@ -1,4 +1,4 @@
-"""Images on IPFS: `ipfs://CID` or a bare CID, read block by block.
+"""Images and videos on IPFS: `ipfs://CID` or a bare CID, read block by block.
 
 The blocks come from a `BlockReader` the operation hands in (the repository's
 store, then its IPFS remote: `ops.blocks.RemoteObjects.block`), which
@@ -9,7 +9,7 @@ scanned stranger's image is not an object of this repository.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from numbers_cli.errors import InvalidFormat
 from numbers_cli.model.nid import Nid
@@ -50,10 +50,20 @@ def looks_like_cid(text: str) -> bool:
 
 def read_file(cid: Nid, block: BlockReader, cap: int = MAX_IMAGE_BYTES) -> bytes:
     """The file's bytes, depth first through its UnixFS DAG, at most `cap` bytes."""
-    from numbers_cli.model.unixfs import decode_file_node
-
     parts: list[bytes] = []
     size = 0
+    for chunk in iter_file(cid, block):
+        size += len(chunk)
+        if size > cap:
+            raise IpfsReadError(f"larger than {cap // 2**20} MiB")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def iter_file(cid: Nid, block: BlockReader) -> Iterator[bytes]:
+    """The file's bytes piece by piece (a video is spooled to disk, not held)."""
+    from numbers_cli.model.unixfs import decode_file_node
+
     stack = [cid]
     while stack:
         current = stack.pop()
@@ -68,9 +78,6 @@ def read_file(cid: Nid, block: BlockReader, cap: int = MAX_IMAGE_BYTES) -> bytes
                 raise IpfsReadError(f"{current} is not a UnixFS file ({exc})") from None
             chunk = node.data
             links = [Nid.from_bytes(link.cid) for link in node.links]
-        size += len(chunk)
-        if size > cap:
-            raise IpfsReadError(f"larger than {cap // 2**20} MiB")
-        parts.append(chunk)
+        if chunk:
+            yield chunk
         stack.extend(reversed(links))
-    return b"".join(parts)

@@ -1,6 +1,7 @@
 """Which source module reads a SOURCE argument, and the readers each one needs.
 
-A SOURCE is an existing path (file or directory), an http(s) URL, `ipfs://CID`
+A SOURCE is an existing path (file or directory), an http(s) URL (an image,
+a video or a page), `ipfs://CID`
 or a bare CID, `nft://NETWORK/CONTRACT/TOKENID`, or `@FILE` (a list of
 sources, one per line; blank lines and `#` comments ignored). IPFS is read
 through the repository's store and configured remote (`ops.blocks`), NFTs
@@ -16,7 +17,7 @@ from typing import Any
 
 from numbers_cli.config import Config
 from numbers_cli.errors import NitError
-from numbers_cli.monitor.sources import MAX_IMAGE_BYTES, FoundImage, SourceError
+from numbers_cli.monitor.sources import MAX_IMAGE_BYTES, FoundImage, FoundVideo, SourceError
 from numbers_cli.repo.repository import Repository
 
 MAX_LIST_BYTES = 16 * 1024 * 1024
@@ -48,9 +49,12 @@ def expand(sources: Sequence[str], cwd: Path) -> Iterator[str | SourceError]:
 
 
 class Places:
-    """Opens each kind of place once per scan and reads sources from them."""
+    """Opens each kind of place once per scan and reads sources from them; downloaded
+    videos are spooled under `.numbers/monitor/` until decoded (`sources.spool`)."""
 
     def __init__(self, repo: Repository, config: Config, cwd: Path, timeout: float) -> None:
+        from numbers_cli.monitor.sources.spool import Spool
+
         self.repo = repo
         self.config = config
         self.cwd = cwd
@@ -59,6 +63,8 @@ class Places:
         self._blocks: Any = None
         self._chains: dict[str, Any] = {}
         self._stack = contextlib.ExitStack()
+        self.spool = Spool(repo.monitor_dir)
+        self._stack.callback(self.spool.close)
 
     def close(self) -> None:
         self._stack.close()
@@ -75,7 +81,7 @@ class Places:
         if self._web is None:
             from numbers_cli.monitor.sources.http import WebSource
 
-            self._web = self._stack.enter_context(WebSource(timeout=self.timeout))
+            self._web = self._stack.enter_context(WebSource(timeout=self.timeout, spool=self.spool))
         return self._web
 
     def block(self, cid: Any) -> bytes:
@@ -121,9 +127,10 @@ class Places:
 
     # -- sources -----------------------------------------------------------------
 
-    def read(self, source: str) -> Iterator[FoundImage | SourceError]:
-        """Every image of one source, or why it could not be read."""
+    def read(self, source: str) -> Iterator[FoundImage | FoundVideo | SourceError]:
+        """Every image and video of one source, or why it could not be read."""
         from numbers_cli.monitor.sources import file, ipfs, nft
+        from numbers_cli.monitor.sources.spool import SpoolError
 
         path = self.cwd / source
         try:
@@ -135,16 +142,19 @@ class Places:
             elif source.startswith("ipfs://") or (
                 not path.exists() and ipfs.looks_like_cid(source)
             ):
-                data = ipfs.read_file(ipfs.parse_cid(source), self.block)
+                body = self.spool.collect(ipfs.iter_file(ipfs.parse_cid(source), self.block))
                 shown = source if source.startswith("ipfs://") else f"ipfs://{source}"
-                yield FoundImage(shown, data)
+                if isinstance(body, bytes):
+                    yield FoundImage(shown, body)
+                else:
+                    yield FoundVideo(shown, body, temporary=True)
             elif path.exists():
                 yield from file.read_path(path, source)
             else:
                 yield SourceError(
                     source, "no such file, and not an http(s) URL, CID, ipfs:// or nft:// URI"
                 )
-        except (ipfs.IpfsReadError, nft.NftReadError) as exc:
+        except (ipfs.IpfsReadError, nft.NftReadError, SpoolError) as exc:
             yield SourceError(source, str(exc))
         except NitError as exc:  # network, config, not found: this source only
             yield SourceError(source, exc.message)

@@ -1,8 +1,10 @@
-"""`nit monitor scan`: read places, match every image found against the index.
+"""`nit monitor scan`: read places, match every image and video found against the index.
 
 Sources are read one after another (they are I/O and each bounds its own
 waits); the images they yield are decoded and matched on a pool of threads,
 a bounded number at a time, so memory stays flat on a folder of thousands.
+Videos are decoded frame by frame on the reading thread and their sampled
+frames matched on the same pool (`scan_video`), one finding per asset seen.
 An unreadable source or image goes to `errors` and the scan goes on; only a
 missing index or a broken repository stops it.
 """
@@ -19,10 +21,11 @@ from typing import Any
 from numbers_cli.config import Config
 from numbers_cli.errors import MonitorIndexMissing, NotFound, UnreadableImage
 from numbers_cli.model.nid import Nid
-from numbers_cli.monitor.sources import FoundImage, SourceError
+from numbers_cli.monitor.sources import FoundImage, FoundVideo, SourceError
 from numbers_cli.ops.monitor import licensing
 from numbers_cli.ops.monitor.index import fingerprint_asset, index_assets, store_for, workers
 from numbers_cli.ops.monitor.places import Places, expand
+from numbers_cli.ops.monitor.scan_video import FrameItem, VideoEnd, frame_items, image_fields
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.trees import load_tree
 from numbers_cli.repo.repository import Repository
@@ -36,7 +39,9 @@ DEFAULT_TIMEOUT = 10.0
 
 @dataclass
 class ScanReport:
-    scanned: int = 0
+    scanned: int = 0  # images and videos read and matched
+    videos: int = 0
+    frames: int = 0  # video frames sampled and matched
     findings: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -45,6 +50,8 @@ class ScanReport:
         return {
             "schemaVersion": 1,
             "scanned": self.scanned,
+            "videos": self.videos,
+            "videoFrames": self.frames,
             "findings": self.findings,
             "errors": self.errors,
             "notes": self.notes,
@@ -136,7 +143,14 @@ def scan(
             "the monitor index is empty", hint="run `nit monitor index` first"
         )
 
-    def repair(nid: str) -> tuple[Any, Any]:
+    def repair(key: str) -> tuple[Any, Any]:
+        nid = key.partition("@")[0]
+        if key != nid:  # a video frame: the video is indexed again by `nit monitor index`
+            store.forget(nid)
+            raise CorruptIndex(
+                f"features of the frame {key} are damaged; the video was taken out of "
+                "the index (`nit monitor index` indexes it again)"
+            )
         fp = fingerprint_asset(repo, Nid(nid))
         if isinstance(fp, str):
             raise CorruptIndex(f"features of {nid} are damaged and cannot be rebuilt: {fp}")
@@ -148,10 +162,14 @@ def scan(
     market = licensing.Licensing(config, timeout)
     facts = AssetFacts(repo, config, market)
 
-    def match(found: FoundImage) -> list[Any] | str:
+    def match(found: FoundImage | FrameItem | VideoEnd) -> list[Any] | str | None:
         from numbers_cli.monitor.image import decode
 
         try:
+            if isinstance(found, VideoEnd):
+                return None
+            if isinstance(found, FrameItem):
+                return matcher.match(found.frame.pixels)
             return matcher.match(decode(found.data, found.source))
         except UnreadableImage as exc:
             return exc.message.removeprefix(f"{found.source}: ")
@@ -159,27 +177,46 @@ def scan(
             return f"monitor index damaged while scanning ({exc}); run `nit monitor index`"
 
     expanded = list(expand(list(sources), cwd))
-    progress.start("scanning", sum(_expected_images(s, cwd) for s in expanded), "images")
+
+    def found(finding: dict[str, Any]) -> None:
+        report.findings.append(finding)
+        if on_finding is not None:
+            on_finding(finding)
+
+    progress.start("scanning", sum(_expected_images(s, cwd) for s in expanded), "files")
     try:
         with (
             Places(repo, config, cwd, timeout) as places,
             ThreadPoolExecutor(jobs or workers()) as pool,
         ):
-            for found, result in _bounded(
+            for item, result in _bounded(
                 pool, match, _found(places, expanded, report), 2 * (jobs or workers())
             ):
+                if isinstance(item, FrameItem):
+                    if isinstance(result, str):
+                        item.scan.error = item.scan.error or result
+                    else:
+                        item.scan.add(item.frame.time, result, min_score)
+                    continue
                 progress.advance(1)
+                if isinstance(item, VideoEnd):
+                    video = item.scan
+                    if video.error:
+                        report.errors.append({"source": item.source, "error": video.error})
+                    if video.frames:
+                        report.scanned += 1
+                        report.videos += 1
+                        report.frames += video.frames
+                    for m, extra in video.best():
+                        found({**_finding(video.found, m, facts(m.nid), market), **extra})
+                    continue
                 if isinstance(result, str):
-                    report.errors.append({"source": found.source, "error": result})
+                    report.errors.append({"source": item.source, "error": result})
                     continue
                 report.scanned += 1
                 for m in result:
-                    if m.score < min_score:
-                        continue
-                    finding = _finding(found, m, facts(m.nid), market)
-                    report.findings.append(finding)
-                    if on_finding is not None:
-                        on_finding(finding)
+                    if m.score >= min_score:
+                        found({**_finding(item, m, facts(m.nid), market), **image_fields(m)})
     finally:
         progress.done()
         market.close()
@@ -198,7 +235,8 @@ def _expected_images(source: str | SourceError, cwd: Path) -> int:
 
 def _found(
     places: Places, sources: list[str | SourceError], report: ScanReport
-) -> Iterator[FoundImage]:
+) -> Iterator[FoundImage | FrameItem | VideoEnd]:
+    """Every image, and every video's sampled frames then its end marker."""
     for source in sources:
         if isinstance(source, SourceError):
             report.errors.append(source.to_json())
@@ -206,18 +244,20 @@ def _found(
         for item in places.read(source):
             if isinstance(item, SourceError):
                 report.errors.append(item.to_json())
+            elif isinstance(item, FoundVideo):
+                yield from frame_items(item)
             else:
                 yield item
 
 
 def _bounded(
     pool: ThreadPoolExecutor,
-    fn: Callable[[FoundImage], Any],
-    items: Iterator[FoundImage],
+    fn: Callable[[Any], Any],
+    items: Iterator[Any],
     window: int,
-) -> Iterator[tuple[FoundImage, Any]]:
+) -> Iterator[tuple[Any, Any]]:
     """pool.map in order, with at most `window` images in flight (memory stays flat)."""
-    pending: collections.deque[tuple[FoundImage, Future[Any]]] = collections.deque()
+    pending: collections.deque[tuple[Any, Future[Any]]] = collections.deque()
     for item in items:
         pending.append((item, pool.submit(fn, item)))
         if len(pending) >= window:
@@ -229,7 +269,7 @@ def _bounded(
 
 
 def _finding(
-    found: FoundImage, match: Any, facts: dict[str, Any], market: licensing.Licensing
+    found: FoundImage | FoundVideo, match: Any, facts: dict[str, Any], market: licensing.Licensing
 ) -> dict[str, Any]:
     return {
         "source": found.source,
