@@ -197,3 +197,35 @@ def counted(behave: Callable[..., None], seen: list[int]) -> Callable[..., None]
         behave(conn, *request)
 
     return wrapper
+
+
+@contextmanager
+def block_gateway(blocks: dict[str, bytes], asked: list[str]) -> Iterator[str]:
+    """A trustless gateway on loopback: `GET /ipfs/<cid>?format=raw` answers the block
+    of `blocks` (keyed by CID string) or 404; every CID asked is appended to `asked`.
+    Its blocks are honest (they hash to their CIDs); what they link to need not be."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            cid = self.path.split("?")[0].removeprefix("/ipfs/")
+            asked.append(cid)
+            data = blocks.get(cid)
+            if data is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.ipld.raw")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
