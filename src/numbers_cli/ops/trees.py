@@ -82,8 +82,9 @@ def iter_file(
     max_size: int | None = MAX_DOCUMENT_BYTES,
 ) -> Iterator[bytes]:
     """Stream a file's content block by block, every block verified; what is fetched
-    through `source` may declare at most `max_size` (None: any size)."""
-    from numbers_cli.model.unixfs import decode_file_node
+    through `source` may declare at most `max_size` (None: any size). Walked with a
+    stack, not recursion: a valid DAG may be thousands of levels deep."""
+    from numbers_cli.model.unixfs import LinkWalk, decode_file_node
 
     block = get_block(repo, nid, source, max_size=max_size)
     if nid.is_raw:
@@ -92,5 +93,14 @@ def iter_file(
     node = decode_file_node(block)
     if node.data:
         yield node.data
-    for link in node.links:
-        yield from iter_file(repo, Nid.from_bytes(link.cid), source, max_size=max_size)
+    walk = LinkWalk(node.links)
+    for link in walk:
+        child = Nid.from_bytes(link.cid)
+        block = get_block(repo, child, source, max_size=max_size)
+        if child.is_raw:
+            yield block
+            continue
+        inner = decode_file_node(block)
+        if inner.data:
+            yield inner.data
+        walk.descend(inner.links)
