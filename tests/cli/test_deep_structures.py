@@ -16,8 +16,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from tests.conftest import Nit, ok, python_m
 
+from numbers_cli.chain.proofs import decode_header
+from numbers_cli.errors import InvalidFormat
 from numbers_cli.model import car
 from numbers_cli.model.nid import Nid, dag_pb_cid_bytes, raw_cid_bytes
 from numbers_cli.model.unixfs import Link, encode_file_node
@@ -100,3 +103,22 @@ def test_no_parser_overflows_the_c_stack_after_eth_accounts_import(tmp_path: Pat
     )
     assert done.returncode == 0, (done.returncode, done.stderr.decode()[-2000:])
     assert done.stdout.strip() == b"survived"
+
+
+def nested_rlp(depth: int) -> bytes:
+    """An RLP list nested `depth` deep: each level one list around the one below."""
+    nested = b""
+    for _ in range(depth):
+        size = len(nested)
+        if size < 56:
+            nested = bytes([0xC0 + size]) + nested
+        else:
+            length = size.to_bytes(8, "big").lstrip(b"\0")
+            nested = bytes([0xF7 + len(length)]) + length + nested
+    return nested
+
+
+def test_a_block_header_of_rlp_nested_5000_deep_is_not_a_header() -> None:
+    """A proof bundle's header is RLP from a file; pyrlp decodes lists by recursion."""
+    with pytest.raises(InvalidFormat, match="nested too deep"):
+        decode_header(nested_rlp(5_000))
