@@ -65,9 +65,10 @@ def rpc_front(node_url: str, hostile: Callable[[list[str]], bytes | None]) -> It
 
 
 @contextmanager
-def raw_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
+def raw_server(behave: Callable[..., None], *, with_request: bool = False) -> Iterator[str]:
     """`http://127.0.0.1:PORT`: every connection is handed to `behave(conn)` in a
-    thread of its own (after the request's first bytes are read), then closed."""
+    thread of its own (after the request's first bytes are read), then closed.
+    With `with_request`, those bytes are passed too: `behave(conn, request)`."""
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
@@ -75,8 +76,11 @@ def raw_server(behave: Callable[[socket.socket], None]) -> Iterator[str]:
         with conn:
             try:
                 conn.settimeout(5)
-                conn.recv(65536)
-                behave(conn)
+                request = conn.recv(65536)
+                if with_request:
+                    behave(conn, request)
+                else:
+                    behave(conn)
             except OSError:
                 pass  # the client gave up: what the test wants
 
@@ -161,3 +165,67 @@ def silent_listener() -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         listener.close()
+
+
+def redirect_then(answer: bytes, *, hold: float = 30.0) -> Callable[..., None]:
+    """For `raw_server(..., with_request=True)`: any request but one for `/next` gets
+    a 302 to `/next` whose body has no length and never ends (1 KiB, then nothing
+    for `hold` seconds, the connection kept open); `/next` gets `answer` (a whole
+    HTTP reply). A client that reads a redirect's body to its end times out here."""
+
+    def behave(conn: socket.socket, request: bytes) -> None:
+        if request.split(b" ", 2)[1:2] == [b"/next"]:
+            conn.sendall(answer)
+            return
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /next\r\n\r\n" + b"x" * 1024)
+        time.sleep(hold)
+
+    return behave
+
+
+def ok_reply(body: bytes, content_type: str = "application/octet-stream") -> bytes:
+    """A whole 200 reply carrying `body`."""
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"Connection: close\r\n\r\n" + body
+
+
+def counted(behave: Callable[..., None], seen: list[int]) -> Callable[..., None]:
+    """`behave`, appending 1 to `seen` for every connection it is handed."""
+
+    def wrapper(conn: socket.socket, *request: bytes) -> None:
+        seen.append(1)
+        behave(conn, *request)
+
+    return wrapper
+
+
+@contextmanager
+def block_gateway(blocks: dict[str, bytes], asked: list[str]) -> Iterator[str]:
+    """A trustless gateway on loopback: `GET /ipfs/<cid>?format=raw` answers the block
+    of `blocks` (keyed by CID string) or 404; every CID asked is appended to `asked`.
+    Its blocks are honest (they hash to their CIDs); what they link to need not be."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            cid = self.path.split("?")[0].removeprefix("/ipfs/")
+            asked.append(cid)
+            data = blocks.get(cid)
+            if data is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.ipld.raw")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

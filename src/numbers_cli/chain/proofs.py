@@ -128,6 +128,8 @@ def decode_header(header: bytes) -> HeaderRoots:
         items = rlp.decode(header)
     except rlp.exceptions.DecodingError as exc:
         raise InvalidFormat(f"block header is not RLP: {exc}") from None
+    except RecursionError:  # pyrlp decodes nested lists by recursion; a header is flat
+        raise InvalidFormat("block header is not RLP: lists nested too deep") from None
     if not isinstance(items, list) or len(items) < len(_FIXED):
         raise InvalidFormat("block header has too few fields")
     if any(not isinstance(item, bytes) for item in items):

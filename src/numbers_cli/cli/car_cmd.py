@@ -19,6 +19,19 @@ from numbers_cli.ops.session import open_repo
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _byte_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """`--max-size`: bytes, or a number with K, M, G or T (KiB, MiB, ...; `iB`/`B` optional)."""
+    if value is None:
+        return None
+    text = value.strip().upper().removesuffix("B").removesuffix("I")
+    number, unit = text.rstrip("KMGT"), text[len(text.rstrip("KMGT")) :]
+    if not number.isdigit() or unit not in _UNITS:
+        raise click.BadParameter(f"{value!r} is not a size (e.g. 500M, 2G, 1048576)")
+    return int(number) * _UNITS[unit]
+
 
 @click.command(
     name="export",
@@ -103,6 +116,7 @@ def export(
         "nit import photo.car            # histories and files from another repository",
         "ipfs dag export NID | nit import -",
         "nit import photo.car --json",
+        "curl -s 'GATEWAY/ipfs/CID?format=car' | nit import - --max-size 2G",
     ),
 )
 @click.argument(
@@ -110,10 +124,18 @@ def export(
     metavar="FILE.car",
     type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
 )
+@click.option(
+    "--max-size",
+    metavar="SIZE",
+    callback=_byte_size,
+    help="Refuse a CAR larger than SIZE (e.g. 2G), keeping nothing: for CARs from a pipe.",
+)
 @json_option
 @pass_env
 @click.pass_context
-def import_(ctx: click.Context, env: Env, car_file: Path, as_json: bool) -> None:
+def import_(
+    ctx: click.Context, env: Env, car_file: Path, max_size: int | None, as_json: bool
+) -> None:
     """Read a CARv1 ('-' for stdin) into this repository, every block verified.
 
     Histories in the CAR move the assets' refs forward; a diverged local
@@ -124,7 +146,7 @@ def import_(ctx: click.Context, env: Env, car_file: Path, as_json: bool) -> None
     """
     repo, _ = open_repo(env.cwd)
     source = click.get_binary_stream("stdin") if str(car_file) == "-" else env.cwd / car_file
-    report = car_import.import_car(repo, source, progress=progress_for(env.err))
+    report = car_import.import_car(repo, source, progress=progress_for(env.err), max_size=max_size)
     if as_json:
         env.json(report.to_json())
         ctx.exit(int(report.exit_code))

@@ -6,7 +6,14 @@ that can be sent twice are retried (3 attempts, 0.25 s then 0.5 s apart), and
 only for failures that another attempt can fix: the connection could not be
 made, or the server said it is overloaded (429, 502, 503). A read timeout is
 not retried: the remote was reached and did not answer in time, and trying
-again would multiply the wait the user asked to bound.
+again would multiply the wait the user asked to bound. Neither is a reply that
+is not HTTP (headers without end, a header line over 64 KiB): the server is
+there, and broken.
+
+Redirects (GET only) are followed up to MAX_REDIRECTS hops, and a redirect's
+body is never read: requests reads it whole before following (to free the
+connection), which a server sending a body without end turns into a wait
+without end; `http_replies.drop_redirect_body` closes the connection instead.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from requests.auth import AuthBase
 
 from numbers_cli import __version__
 from numbers_cli.errors import NetworkError
+from numbers_cli.http_replies import drop_redirect_body, malformed_http
 from numbers_cli.ipfs.remote import Auth
 from numbers_cli.model import json_input
 
@@ -41,6 +49,9 @@ MAX_ANSWER_BYTES = 64 * 1024 * 1024
 #: An answer read whole must arrive within this many read timeouts: a server that
 #: drips a byte before each timeout (slowloris) would otherwise hold nit forever.
 DEADLINE_FACTOR = 3
+
+#: Redirects followed for one GET before it is refused as a loop.
+MAX_REDIRECTS = 5
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -141,6 +152,8 @@ class HttpClient:
         self.attempts = max(1, attempts)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"nit/{__version__}"
+        self.session.max_redirects = MAX_REDIRECTS
+        self.session.hooks["response"].append(drop_redirect_body)
         if urlsplit(self.base_url).hostname in _LOOPBACK:
             # A local node must never be reached through an HTTP(S)_PROXY from the environment.
             self.session.trust_env = False
@@ -203,7 +216,16 @@ class HttpClient:
                 raise RemoteTimeout(
                     f"{self.label} did not answer within {read_timeout:g} s"
                 ) from None
+            except requests.exceptions.TooManyRedirects:
+                raise NetworkError(
+                    f"{self.label} sent too many redirects (more than {MAX_REDIRECTS})"
+                ) from None
             except requests.exceptions.ConnectionError as exc:
+                malformed = malformed_http(exc)
+                if malformed:
+                    raise NetworkError(
+                        f"{self.label} sent a malformed HTTP reply ({malformed})"
+                    ) from None
                 error = RemoteUnreachable(f"cannot reach {self.label}: {_reason(exc)}")
             except requests.exceptions.RequestException as exc:
                 raise NetworkError(

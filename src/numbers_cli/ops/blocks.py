@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from numbers_cli.config import Config
 from numbers_cli.errors import NotFound
+from numbers_cli.model.dag_budget import DagBudget, DagTooLarge
 from numbers_cli.model.nid import RAW, Nid
 from numbers_cli.model.unixfs import LinkWalk, decode_file_node
 from numbers_cli.ops.progress import NoProgress, Progress
@@ -109,8 +110,12 @@ class RemoteObjects:
 
     # -- whole objects -------------------------------------------------------------
 
-    def fetch(self, cid: Nid, *, whole: bool = True) -> FetchedObject:
-        """Make `cid` local: with `whole`, its entire file DAG; else that one block."""
+    def fetch(self, cid: Nid, *, whole: bool = True, max_size: int | None = None) -> FetchedObject:
+        """Make `cid` local: with `whole`, its entire file DAG; else that one block.
+
+        A DAG is read no further than its root's declared size (plus the nodes'
+        overhead), and not at all when that declares more than `max_size`.
+        """
         store = self.repo.objects
         before = (self.blocks_fetched, self.bytes_fetched)
         if store.has(cid) and (cid.is_raw or not whole or self._packed(cid)):
@@ -120,7 +125,7 @@ class RemoteObjects:
             if cid.is_raw or not whole:
                 self._store_loose(cid, data)
             else:
-                self._fetch_dag(cid, data)
+                self._fetch_dag(cid, data, max_size)
         return FetchedObject(
             cid, self.blocks_fetched - before[0], self.bytes_fetched - before[1], False
         )
@@ -133,9 +138,21 @@ class RemoteObjects:
         # size, and `put` would re-chunk it as a file under another CID.
         self.repo.objects.put_block(cid, data)
 
-    def _fetch_dag(self, root: Nid, data: bytes) -> None:
-        """Walk the file DAG depth first, every block into one pack (leaves in file order)."""
+    def _fetch_dag(self, root: Nid, data: bytes, max_size: int | None = None) -> None:
+        """Walk the file DAG depth first, every block into one pack (leaves in file order).
+
+        The walk is bounded by the size the root declares (`model.dag_budget`),
+        and refused at once when that is over `max_size`; the pack is dropped
+        whole when either stops it.
+        """
         node = decode_file_node(data)
+        if max_size is not None and node.filesize > max_size:
+            raise DagTooLarge(
+                f"{root} declares {node.filesize:,} bytes, more than the {max_size:,} "
+                "expected here; nothing was fetched"
+            )
+        budget = DagBudget(root, node.filesize)
+        budget.charge(len(data), len(node.data))
         self.progress.start(f"fetching {root}", node.filesize)
         writer = self.repo.objects.pack_writer()
         try:
@@ -145,11 +162,14 @@ class RemoteObjects:
             for link in walk:
                 child = Nid.from_bytes(link.cid)
                 block = self.block(child)
-                writer(link.cid, block)
                 if link.cid[1] == RAW:
+                    budget.charge(len(block), len(block))
+                    writer(link.cid, block)
                     self.progress.advance(len(block))
                 else:
                     inner = decode_file_node(block)
+                    budget.charge(len(block), len(inner.data))
+                    writer(link.cid, block)
                     self.progress.advance(len(inner.data))
                     walk.descend(inner.links)
             writer.commit(root)

@@ -138,8 +138,14 @@ def import_car(
     *,
     name: str | None = None,
     progress: Progress | None = None,
+    max_size: int | None = None,
 ) -> ImportReport:
-    """Import the CAR at `source` (a path, or a stream such as stdin) into `repo`."""
+    """Import the CAR at `source` (a path, or a stream such as stdin) into `repo`.
+
+    With `max_size`, a CAR that goes on past that many bytes is refused as it
+    is read (a pipe from a gateway has no size to check first), and nothing of
+    it is kept, as with any CAR that fails.
+    """
     progress = progress or NoProgress()
     with contextlib.ExitStack() as stack:
         if isinstance(source, Path):
@@ -147,7 +153,7 @@ def import_car(
             label, total = name or str(source), source.stat().st_size
         else:
             stream, label, total = source, name or "-", 0
-        reader = _Counting(stream)
+        reader = _Counting(stream, label, max_size)
         report = ImportReport(label)
         progress.start(f"importing {label}", total)
         stack.callback(progress.done)
@@ -164,15 +170,27 @@ def import_car(
 
 
 class _Counting:
-    """Counts the bytes read, for the report, the progress bar and error offsets."""
+    """Counts the bytes read, for the report, the progress bar and error offsets;
+    refuses to read past `limit` bytes."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, label: str = "-", limit: int | None = None) -> None:
         self._stream = stream
+        self._label = label
+        self._limit = limit
         self.count = 0
 
     def read(self, n: int = -1) -> bytes:
         data = self._stream.read(n)
         self.count += len(data)
+        if self._limit is not None and self.count > self._limit:
+            shown = f"{self._limit:,} bytes"
+            for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+                if self._limit >= 1 << shift and self._limit % (1 << shift) == 0:
+                    shown = f"{self._limit >> shift} {unit}"
+                    break
+            raise InvalidFormat(
+                f"{self._label}: larger than --max-size {shown}; nothing was imported"
+            )
         return data
 
 

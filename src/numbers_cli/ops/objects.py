@@ -45,4 +45,4 @@ def cat(
     if raw_block:
         yield repo.objects.get(nid)
         return
-    yield from iter_file(repo, nid, source)
+    yield from iter_file(repo, nid, source, max_size=None)  # fetched above, bounded by its root

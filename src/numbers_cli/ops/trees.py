@@ -4,6 +4,9 @@ Every function reads the local store only, unless given a `source`: then an
 object missing locally is fetched through it (verified, and kept), and the
 read goes on. `ops.blocks.source_for(repo, config)` builds one from the
 configured remote; callers that pass nothing keep the local-only behaviour.
+A document (a commit's tree, a profile) fetched whole through a source may not
+declare more than MAX_DOCUMENT_BYTES: a remote's root cannot make nit store a
+terabyte to read a tree.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
 from numbers_cli.repo.repository import Repository
 
+#: Largest document (tree, profile, manifest) fetched whole from a remote to be read.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
 if TYPE_CHECKING:  # imported by load_commit: `nit add` reads trees, and no commit of a new file
     from numbers_cli.model.commit import Commit
 
@@ -23,19 +29,28 @@ if TYPE_CHECKING:  # imported by load_commit: `nit add` reads trees, and no comm
 class ObjectSource(Protocol):
     """Somewhere missing objects can be fetched from (`ops.blocks.RemoteObjects`)."""
 
-    def fetch(self, cid: Nid, *, whole: bool = True) -> Any:
-        """Make `cid` local and verified: its whole file DAG, or with `whole=False` one block."""
+    def fetch(self, cid: Nid, *, whole: bool = True, max_size: int | None = None) -> Any:
+        """Make `cid` local and verified: its whole file DAG (bounded by the size its
+        root declares, refused if that is over `max_size`), or with `whole=False`
+        one block."""
         ...
 
 
-def get_block(repo: Repository, cid: Nid, source: ObjectSource | None = None) -> bytes:
-    """A verified block from the store, fetched through `source` first if it is missing."""
+def get_block(
+    repo: Repository,
+    cid: Nid,
+    source: ObjectSource | None = None,
+    *,
+    max_size: int | None = MAX_DOCUMENT_BYTES,
+) -> bytes:
+    """A verified block from the store, fetched through `source` first if it is
+    missing (with the whole DAG it roots, if it declares at most `max_size`)."""
     try:
         return repo.objects.get(cid)
     except NotFound:
         if source is None:
             raise
-    source.fetch(cid)
+    source.fetch(cid, max_size=max_size)
     return repo.objects.get(cid)
 
 
@@ -59,16 +74,33 @@ def read_file(repo: Repository, nid: Nid, source: ObjectSource | None = None) ->
     return b"".join(iter_file(repo, nid, source))
 
 
-def iter_file(repo: Repository, nid: Nid, source: ObjectSource | None = None) -> Iterator[bytes]:
-    """Stream a file's content block by block, every block verified."""
-    from numbers_cli.model.unixfs import decode_file_node
+def iter_file(
+    repo: Repository,
+    nid: Nid,
+    source: ObjectSource | None = None,
+    *,
+    max_size: int | None = MAX_DOCUMENT_BYTES,
+) -> Iterator[bytes]:
+    """Stream a file's content block by block, every block verified; what is fetched
+    through `source` may declare at most `max_size` (None: any size). Walked with a
+    stack, not recursion: a valid DAG may be thousands of levels deep."""
+    from numbers_cli.model.unixfs import LinkWalk, decode_file_node
 
-    block = get_block(repo, nid, source)
+    block = get_block(repo, nid, source, max_size=max_size)
     if nid.is_raw:
         yield block
         return
     node = decode_file_node(block)
     if node.data:
         yield node.data
-    for link in node.links:
-        yield from iter_file(repo, Nid.from_bytes(link.cid), source)
+    walk = LinkWalk(node.links)
+    for link in walk:
+        child = Nid.from_bytes(link.cid)
+        block = get_block(repo, child, source, max_size=max_size)
+        if child.is_raw:
+            yield block
+            continue
+        inner = decode_file_node(block)
+        if inner.data:
+            yield inner.data
+        walk.descend(inner.links)

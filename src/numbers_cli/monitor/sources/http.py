@@ -6,7 +6,8 @@ each read time out (`timeout`), a whole response must arrive within
 `deadline` seconds (a server dripping one byte a second is cut off), bodies
 are read in pieces and dropped past their cap (pages `MAX_PAGE_BYTES`, images
 `MAX_IMAGE_BYTES`), redirects stop after MAX_REDIRECTS (a loop is reported as
-one), and a page yields at most MAX_PAGE_IMAGES images. A body that is a video
+one, and a redirect's body is never read: `http_replies.drop_redirect_body`),
+and a page yields at most MAX_PAGE_IMAGES images. A body that is a video
 (by its first bytes or a `video/*` type) is written to the scan's spool file
 instead (`spool`), at most MAX_VIDEO_BYTES within VIDEO_DEADLINE seconds, so an
 endless live stream is cut off and reported. Only http(s) is followed. Each
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from numbers_cli import __version__
+from numbers_cli.http_replies import drop_redirect_body, malformed_http
 from numbers_cli.monitor.image import looks_like_image
 from numbers_cli.monitor.sources import (
     MAX_IMAGE_BYTES,
@@ -87,6 +89,7 @@ class WebSource:
             self._session.max_redirects = MAX_REDIRECTS
             self._session.headers["User-Agent"] = f"nit-monitor/{__version__}"
             self._session.trust_env = False  # no ~/.netrc credentials sent to scanned sites
+            self._session.hooks["response"].append(drop_redirect_body)
         return self._session
 
     def fetch(self, url: str, cap: int | Callable[[str], int]) -> tuple[bytes, str]:
@@ -147,6 +150,9 @@ class WebSource:
         except requests.Timeout:
             raise FetchError(f"no answer within {self.timeout:g} s") from None
         except requests.ConnectionError as exc:
+            malformed = malformed_http(exc)
+            if malformed:
+                raise FetchError(f"malformed HTTP reply ({malformed})") from None
             if "timed out" in str(exc).lower():
                 raise FetchError(f"no answer within {self.timeout:g} s") from None
             raise FetchError("cannot connect") from None

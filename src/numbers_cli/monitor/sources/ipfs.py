@@ -52,7 +52,7 @@ def read_file(cid: Nid, block: BlockReader, cap: int = MAX_IMAGE_BYTES) -> bytes
     """The file's bytes, depth first through its UnixFS DAG, at most `cap` bytes."""
     parts: list[bytes] = []
     size = 0
-    for chunk in iter_file(cid, block):
+    for chunk in iter_file(cid, block, cap):
         size += len(chunk)
         if size > cap:
             raise IpfsReadError(f"larger than {cap // 2**20} MiB")
@@ -60,11 +60,18 @@ def read_file(cid: Nid, block: BlockReader, cap: int = MAX_IMAGE_BYTES) -> bytes
     return b"".join(parts)
 
 
-def iter_file(cid: Nid, block: BlockReader) -> Iterator[bytes]:
-    """The file's bytes piece by piece (a video is spooled to disk, not held)."""
+def iter_file(cid: Nid, block: BlockReader, cap: int | None = None) -> Iterator[bytes]:
+    """The file's bytes piece by piece (a video is spooled to disk, not held).
+
+    A root declaring more than `cap` is refused before any other block is asked
+    for, and the walk is bounded by what the root declares (`model.dag_budget`):
+    a DAG of a million empty leaves is stopped, not read block by block.
+    """
+    from numbers_cli.model.dag_budget import DagBudget, DagTooLarge
     from numbers_cli.model.unixfs import decode_file_node
 
     stack = [cid]
+    budget: DagBudget | None = None
     while stack:
         current = stack.pop()
         data = block(current)
@@ -78,6 +85,17 @@ def iter_file(cid: Nid, block: BlockReader) -> Iterator[bytes]:
                 raise IpfsReadError(f"{current} is not a UnixFS file ({exc})") from None
             chunk = node.data
             links = [Nid.from_bytes(link.cid) for link in node.links]
+            if budget is None:
+                if cap is not None and node.filesize > cap:
+                    raise IpfsReadError(
+                        f"larger than {cap / 2**20:g} MiB (declares {node.filesize:,} bytes)"
+                    )
+                budget = DagBudget(cid, node.filesize)
+        if budget is not None:
+            try:
+                budget.charge(len(data), len(chunk))
+            except DagTooLarge as exc:
+                raise IpfsReadError(str(exc)) from None
         if chunk:
             yield chunk
         stack.extend(reversed(links))

@@ -158,12 +158,15 @@ def watch(
             report("finding", finding)
             deliver(finding)
 
-    # Notes of the last full round: a note (a network that does not answer, say) is
-    # reported when it first appears, not again each round while it stays the same.
+    # Notes and errors of the last full round: a note (a network that does not answer,
+    # say) or a source's error (a page that is gone) is reported when it first
+    # appears, not again each round while it stays the same; again once it changes,
+    # or after a full round without it (the source recovered, then failed anew).
     standing: set[str] = set()
+    failing: set[tuple[str, str]] = set()
 
     def run(targets: Sequence[str], *, full: bool) -> None:
-        nonlocal standing
+        nonlocal standing, failing
         result = scan(
             repo,
             config,
@@ -178,8 +181,11 @@ def watch(
             if note not in standing:
                 report("note", {"note": note})
         standing = set(result.notes) if full else standing | set(result.notes)
-        for error in result.errors:
-            report("error", error)
+        errors = {(e.get("source", ""), e.get("error", "")): e for e in result.errors}
+        for key, error in errors.items():
+            if key not in failing:
+                report("error", error)
+        failing = set(errors) if full else failing | set(errors)
 
     def retry_outbox() -> None:
         pending, log.outbox = log.outbox, []

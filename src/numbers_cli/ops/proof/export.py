@@ -30,7 +30,7 @@ from numbers_cli.errors import InvalidFormat, NetworkError, NotFound, UsageError
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
-from numbers_cli.model.unixfs import decode_file_node
+from numbers_cli.model.unixfs import LinkWalk, decode_file_node
 from numbers_cli.ops.progress import NoProgress, Progress
 from numbers_cli.ops.proof.bundle import Bundle, ChainEvidence
 from numbers_cli.ops.remote_history import RemoteCommit, read_history
@@ -84,13 +84,19 @@ def resolve_target(repo: Repository, target: str) -> tuple[Nid, Nid | None]:
 
 
 def _dag_blocks(read: Callable[[Nid], bytes], root: Nid) -> Iterator[tuple[Nid, bytes]]:
-    """Every block of a UnixFS file DAG, root first, each verified by `read`."""
+    """Every block of a UnixFS file DAG, root first, each verified by `read`; walked
+    with a stack (`LinkWalk`), as a valid DAG may be thousands of levels deep."""
     block = read(root)
     yield root, block
     if root.is_raw:
         return
-    for link in decode_file_node(block).links:
-        yield from _dag_blocks(read, Nid.from_bytes(link.cid))
+    walk = LinkWalk(decode_file_node(block).links)
+    for link in walk:
+        child = Nid.from_bytes(link.cid)
+        block = read(child)
+        yield child, block
+        if not child.is_raw:
+            walk.descend(decode_file_node(block).links)
 
 
 def _file_bytes(repo: Repository, cid: Nid, source: ObjectSource | None) -> Iterator[bytes]:
