@@ -193,3 +193,48 @@ def test_every_command_and_option_the_docs_name_exists(where: str, span: str) ->
         problem = parse_problem(args)
         # A mention may name an option without its value (`nit export --car`).
         assert problem is None or "requires an argument" in problem, (where, span, problem)
+
+
+def _anchors(doc: Path) -> set[str]:
+    """GitHub's heading anchors of a Markdown file (code blocks left out)."""
+    text = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.S)
+    found: set[str] = set()
+    seen: dict[str, int] = {}
+    for heading in re.findall(r"^#+\s+(.*)$", text, flags=re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        seen[slug] = seen.get(slug, -1) + 1
+        found.add(slug if seen[slug] == 0 else f"{slug}-{seen[slug]}")
+    return found
+
+
+def test_links_between_docs_lead_somewhere() -> None:
+    broken = []
+    for doc in DOCS:
+        for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (doc.parent / path).resolve() if path else doc
+            if not linked.exists():
+                broken.append(f"{doc.name}: {target} (no such file)")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+                broken.append(f"{doc.name}: {target} (no such heading)")
+    assert broken == []
+
+
+def test_architecture_names_every_module_and_only_real_ones() -> None:
+    """docs/architecture.md is the map of src/: every module and package is on it,
+    and every `dir/file.py` path it names exists."""
+    src = ROOT / "src" / "numbers_cli"
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    modules = [p for p in src.rglob("*.py") if p.stem not in ("__init__", "__main__")]
+    packages = [p for p in src.rglob("*") if p.is_dir() and p.name != "__pycache__"]
+    unnamed = [
+        str(p.relative_to(src))
+        for p in [*modules, *packages]
+        if not re.search(rf"(?<![\w]){re.escape(p.stem)}(?!\w)", text)
+    ]
+    assert unnamed == []
+    for path in re.findall(r"`((?:[\w.]+/)+[\w.]+\.py)`", text):
+        where = [ROOT / path, src / path, src / "ops" / path]
+        assert any(p.exists() for p in where), path
