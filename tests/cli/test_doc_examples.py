@@ -238,3 +238,15 @@ def test_architecture_names_every_module_and_only_real_ones() -> None:
     for path in re.findall(r"`((?:[\w.]+/)+[\w.]+\.py)`", text):
         where = [ROOT / path, src / path, src / "ops" / path]
         assert any(p.exists() for p in where), path
+
+
+def test_exit_codes_are_the_same_in_the_code_the_docs_and_the_help(nit) -> None:
+    from numbers_cli.errors import ExitCode
+
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    table = text.split("## Exit codes", 1)[1]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, flags=re.M)}
+    assert documented == {int(code) for code in ExitCode}
+    help_text = nit("--help").stdout.split("Exit codes:", 1)[1]
+    in_help = {int(code) for code in re.findall(r"(?:^|\s)(\d+)\s+\S", help_text)}
+    assert {int(code) for code in ExitCode} <= in_help
