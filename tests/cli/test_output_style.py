@@ -145,3 +145,21 @@ def test_generated_through_must_be_a_url(nit: Nit, repo: Path, media) -> None:
         ok(nit("add", PHOTO, "--generated-through", "https://ai.example/v1", "--json")).stdout
     )
     assert added["kind"] == "new"
+
+
+def test_no_count_is_written_word_s() -> None:
+    """Counts for people are written out ("1 commit", "2 commits", docs/cli.md):
+    no message of the CLI or the operations prints `{n} word(s)`. The one
+    exception is the stamp batch's abstract, part of a signed tree's format."""
+    import re
+
+    src = Path(__file__).resolve().parents[2] / "src" / "numbers_cli"
+    found = []
+    for module in sorted(src.rglob("*.py")):
+        for number, line in enumerate(module.read_text(encoding="utf-8").splitlines(), 1):
+            if (
+                re.search(r"\}\s+(bad\s+)?\w+\(s\)", line)
+                and "artifact(s), Merkle root" not in line
+            ):
+                found.append(f"{module.relative_to(src)}:{number}: {line.strip()}")
+    assert found == []

@@ -100,7 +100,7 @@ def test_every_bad_row_is_reported_and_nothing_is_staged(nit, shoot):
     result = nit("add", "--manifest", "m.csv")
     assert result.exit_code == 26
     line = one_line_error(result)
-    assert "4 bad row(s), nothing staged" in line
+    assert "4 bad rows, nothing staged" in line
     assert "row 2: unknown licence 'cc-by-99'" in line
     assert "row 3: missing.jpg: no such file" in line
     assert "row 4: parentAssetCid: 'bafkreinot-a-nid' is not a Nid" in line

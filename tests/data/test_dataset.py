@@ -80,7 +80,7 @@ def test_terms_decide_and_the_rest_is_counted(nit, repo, library):
     }
 
     text = ok(nit("dataset", "export", "both", "--allow", "ai-training,commercial")).stdout
-    assert "wrote both: 1 of 4 asset(s)" in text
+    assert "wrote both: 1 of 4 assets" in text
     assert "left out 2: terms do not allow it (aiTraining)" in text
     assert "left out 1: terms do not allow it (commercialUse)" in text
 
@@ -206,9 +206,7 @@ def test_verify_finds_changed_missing_extra_and_unregistered(nit, repo, library)
     assert by_status["unregistered"]["nid"] == sony["nid"]
     assert "stray.jpg" in by_status["extra"]["detail"]
     text = nit("dataset", "verify", "out")
-    assert (
-        text.exit_code == 27 and "missing" in text.stdout and "checked 4 record(s)" in text.stdout
-    )
+    assert text.exit_code == 27 and "missing" in text.stdout and "checked 4 records" in text.stdout
 
 
 def test_verify_reports_outdated_records_without_failing(nit, repo, library):

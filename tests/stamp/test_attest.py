@@ -125,7 +125,8 @@ def test_verify_on_a_clean_checkout(statement, clean, workdir) -> None:
     whole = json.loads(ok(clean("verify", "--statement", "stamp.intoto.json", "--json")).stdout)
     assert whole["ok"] and len(whole["commits"]) == 2
     offline = ok(clean("verify", "--statement", "stamp.intoto.json", "--offline"))
-    assert "the chain was not asked" in offline.stdout
+    assert "the chain was not asked: without --offline it is asked" in offline.stdout
+    assert "--remote" not in offline.stdout  # `verify --statement` has no --remote to suggest
 
 
 def test_a_file_that_is_not_a_subject(statement, nit, workdir) -> None:

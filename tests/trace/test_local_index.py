@@ -196,3 +196,48 @@ def test_commits_brought_by_fetch_are_found(
     ok(second("fetch", child))
     nodes = traced(second, parent)
     assert nodes.keys() == {parent, child} and nodes[child]["foundBy"] == "local"
+
+
+def test_an_asset_committed_twice_after_a_trace_commits(
+    nit: Nit, repo: Path, lineage: tuple[str, str]
+) -> None:
+    """A head that moves while already marked stale: `refs` is written by an upsert,
+    whose conflict rule SQLite applies to the triggers' inserts too, so an
+    `INSERT OR IGNORE` there failed the second commit ("store.db is damaged
+    (UNIQUE constraint failed: lineage_stale.asset)"): the README's tour did
+    trace, then mint, then `govern set` on one asset."""
+    parent, child = lineage
+    assert traced(nit, parent).keys() == {parent, child}
+    for licence in ("mit", "cc-by-4.0", "mit"):
+        ok(nit("add", "child.bin", "--license", licence))
+        ok(nit("commit", "-m", licence))
+    assert stale(repo) == [child]
+    assert traced(nit, parent).keys() == {parent, child}
+    assert stale(repo) == []
+
+
+def test_triggers_of_an_older_nit_are_replaced(
+    nit: Nit, repo: Path, lineage: tuple[str, str]
+) -> None:
+    """A store whose triggers an older nit made (`INSERT OR IGNORE`) gets the new
+    ones at the next trace, and its heads move again after it."""
+    parent, child = lineage
+    assert traced(nit, parent).keys() == {parent, child}
+    store = Repository(repo)
+    with store.transaction():
+        for event, row in (("added", "INSERT"), ("moved", "UPDATE"), ("removed", "DELETE")):
+            ref = "OLD" if row == "DELETE" else "NEW"
+            store.db.execute(f"DROP TRIGGER lineage_head_{event}")
+            store.db.execute(
+                f"CREATE TRIGGER lineage_head_{event} AFTER {row} ON refs "
+                f"WHEN substr({ref}.name, 1, 11) = 'refs/heads/' BEGIN "
+                f"INSERT OR IGNORE INTO lineage_stale VALUES (substr({ref}.name, 12)); END"
+            )
+    store.close()
+    ok(nit("add", "child.bin", "--license", "mit"))
+    ok(nit("commit", "-m", "marks it stale"))
+    assert traced(nit, parent).keys() == {parent, child}  # replaces the triggers
+    for licence in ("cc-by-4.0", "mit"):
+        ok(nit("add", "child.bin", "--license", licence))
+        ok(nit("commit", "-m", licence))
+    assert stale(repo) == [child]

@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.progress import progress_for
-from numbers_cli.cli.render import size
+from numbers_cli.cli.render import plural, size
 from numbers_cli.ops.session import open_repo
 
 # The operations are imported inside the commands: `nit --help` stays as fast as before.
@@ -103,7 +103,7 @@ def export(
         return
     files = f", {size(report.bytes)} of files" if report.files else ", files linked"
     env.out.print(
-        f"wrote {directory}: {report.exported} of {report.considered} asset(s){files}",
+        f"wrote {directory}: {report.exported} of {plural(report.considered, 'asset')}{files}",
         markup=False,
         highlight=False,
     )
@@ -167,7 +167,7 @@ def verify(
         counts = ", ".join(f"{n} {s}" for s, n in sorted(verdict.counts.items()))
         state = "[green]ok[/]" if verdict.ok else f"[red]{counts}[/]"
         env.out.print(
-            f"checked {verdict.records} record(s), {verdict.files_checked} file(s)"
+            f"checked {plural(verdict.records, 'record')}, {plural(verdict.files_checked, 'file')}"
             + (" against the chain" if remote else "")
             + f": {state}"
         )

@@ -280,13 +280,16 @@ def _print_parts(env: Env, parts: list[history_op.DiffPart]) -> None:
 
 
 @click.command(
+    # `nit diff photo.jpg 0 -1`: a negative commit index is an argument, not an
+    # option; what is left over and not an index is refused in `_index_or_option`.
+    context_settings={"ignore_unknown_options": True},
     epilog=examples(
         "nit diff photo.jpg              # last commit → staged (or the last two commits)",
         "nit diff photo.jpg 0 -1         # first commit → latest",
         "nit diff photo.jpg -1 staged    # latest commit → what is staged",
         "nit diff NID --remote           # the last two commits on chain",
         "NO_COLOR=1 nit diff photo.jpg   # plain -/+ lines",
-    )
+    ),
 )
 @click.argument("asset", metavar="NID|FILE", shell_complete=complete_asset)
 @click.argument("a", required=False)
@@ -318,6 +321,7 @@ def diff(
     last of --from-index A --to-index B (B exclusive, as in `log --remote`);
     by default the last two. Their trees must be in this repository or a remote.
     """
+    a, b = _index_or_option(a), _index_or_option(b)
     _needs_remote(remote, network=network, from_index=from_index, to_index=to_index)
     if remote:
         if a is not None or b is not None:
@@ -364,6 +368,14 @@ def _print_remote_heading(env: Env, remote_result: remote_op.RemoteDiff) -> None
         if not c.signature.ok:
             line.append(f"  ✗ {c.signature.detail}", style="red")
         env.out.print(line)
+
+
+def _index_or_option(value: str | None) -> str | None:
+    """A/B as given, or click's own "no such option" for a word like `--jsno`
+    that reached them because diff lets unknown options through for `-1`."""
+    if value is not None and value.startswith("-") and not value[1:].isdigit():
+        raise click.NoSuchOption(value.split("=", 1)[0], ctx=click.get_current_context())
+    return value
 
 
 def _print_diff(env: Env, result: history_op.Diff) -> None:

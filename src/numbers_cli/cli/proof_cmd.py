@@ -11,6 +11,7 @@ from rich.text import Text
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
+from numbers_cli.cli.render import plural
 from numbers_cli.errors import UsageError
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
@@ -81,8 +82,8 @@ def export_cmd(
         env.json(report.to_json())
         return
     env.out.print(
-        f"wrote {report.path}: {report.commits} commit(s) of {report.asset} on "
-        f"{report.network}, {report.blocks} block(s)"
+        f"wrote {report.path}: {plural(report.commits, 'commit')} of {report.asset} on "
+        f"{report.network}, {plural(report.blocks, 'block')}"
         + ("" if report.content else ", without the file")
     )
 
@@ -184,7 +185,7 @@ def _print_report(env: Env, report: object) -> None:
     network = report.network
     env.out.print(
         Text(
-            f"proof of {report.asset}: {report.commits} commit(s) on {network.get('name')} "
+            f"proof of {report.asset}: {plural(report.commits, 'commit')} on {network.get('name')} "
             f"(chain {network.get('chainId')}, register {network.get('register')})",
             style="bold",
         )
@@ -196,7 +197,7 @@ def _print_report(env: Env, report: object) -> None:
         failed = [c for c in checks if not c.ok]  # type: ignore[attr-defined]
         if not failed:
             line = Text("✓ ", style="green")
-            line.append(f"{subject}: {len(checks)} check(s) hold")
+            line.append(f"{subject}: {plural(len(checks), 'check')} hold")
             env.out.print(line)
             continue
         for check in failed:
@@ -206,7 +207,9 @@ def _print_report(env: Env, report: object) -> None:
     if report.ok:
         env.out.print(Text(f"VERIFIED {report.asset}", style="bold green"))
     else:
-        env.out.print(Text(f"FAILED {report.asset}: {len(report.failed)} check(s)", "bold red"))
+        env.out.print(
+            Text(f"FAILED {report.asset}: {plural(len(report.failed), 'check')}", "bold red")
+        )
 
 
 COMMANDS = [proof]

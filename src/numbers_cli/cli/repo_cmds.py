@@ -84,7 +84,7 @@ def _custom(values: tuple[str, ...]) -> dict[str, str]:
         "nit add shoot/ --terms aiTraining=notAllowed --terms commercialUse=allowed",
         "nit add --manifest shoot/manifest.csv --dry-run  # check every row, stage nothing",
         "nit add --manifest shoot/manifest.csv --skip-bad # stage the good rows, list the rest",
-        "nit add --no-copy /library/raw           # by reference: recorded, not copied",
+        "nit add --no-copy raw/                   # by reference: recorded, not copied",
         "curl -s URL | nit add - --name scan.png  # what standard input holds, as scan.png",
     )
 )

@@ -12,6 +12,7 @@ from numbers_cli.cli.completion import complete_network, complete_remote
 from numbers_cli.cli.env import Env, pass_env, passphrase_stdin_option
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
+from numbers_cli.cli.render import plural
 from numbers_cli.errors import ExitCode, UsageError
 from numbers_cli.model.names import json_path, quote_path
 from numbers_cli.model.nid import short
@@ -218,7 +219,7 @@ def _print(env: Env, report: StampReport) -> None:
                 f"{b.gas_used / b.leaves:,.1f} per artifact"
             )
     if report.uploaded:
-        env.out.print(f"IPFS {report.remote}: {report.uploaded} object(s) uploaded")
+        env.out.print(f"IPFS {report.remote}: {plural(report.uploaded, 'object')} uploaded")
     if report.already_stamped:
         env.out.print("Nothing new to stamp (--again stamps these anew)")
 

@@ -13,6 +13,7 @@ from rich.text import Text
 from numbers_cli.cli.env import Env, pass_env
 from numbers_cli.cli.examples import examples
 from numbers_cli.cli.progress import progress_for
+from numbers_cli.cli.render import plural
 from numbers_cli.errors import UsageError
 
 #: Versions listed per asset in the terminal unless --all-versions (bad ones always show).
@@ -168,7 +169,7 @@ def trace(
     if result.bad_versions:
         env.err.print(
             Text(
-                f"nit: warning: {len(result.bad_versions)} version(s) fail their checks",
+                f"nit: warning: {plural(len(result.bad_versions), 'version')} fail their checks",
                 style="red",
             )
         )

@@ -296,7 +296,8 @@ def summary(manifest: Path, bad: list[RowError]) -> str:
     """All row errors as one line (the first few spelled out)."""
     listed = "; ".join(str(e) for e in bad[:_MAX_LISTED])
     more = f"; and {len(bad) - _MAX_LISTED} more" if len(bad) > _MAX_LISTED else ""
-    return f"{manifest.name}: {len(bad)} bad row(s), nothing staged: {listed}{more}"
+    rows = "1 bad row" if len(bad) == 1 else f"{len(bad)} bad rows"
+    return f"{manifest.name}: {rows}, nothing staged: {listed}{more}"
 
 
 def add_from_manifest(

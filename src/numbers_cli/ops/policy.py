@@ -144,7 +144,7 @@ class Policy:
                 RuleResult(
                     f"{where} nft",
                     ok,
-                    f"latest tree records {len(records)} NFT(s)"  # type: ignore[arg-type]
+                    f"latest tree records {len(records)} NFT{'' if len(records) == 1 else 's'}"  # type: ignore[arg-type]
                     if ok
                     else f"latest tree records no NFT (required by {where} nft)",
                 )

@@ -39,16 +39,18 @@ LineageRow = tuple[str, str | None, str]
 _HEADS_END = HEADS[:-1] + chr(ord(HEADS[-1]) + 1)  # 'refs/heads0': the range's end
 _CUT = len(HEADS) + 1  # substr() position of the asset in a head's name (1-based)
 _IS_HEAD = f"substr({{row}}.name, 1, {len(HEADS)}) = '{HEADS}'"
-_MARK = f"INSERT OR IGNORE INTO lineage_stale VALUES (substr({{row}}.name, {_CUT}))"
+_ASSET = f"substr({{row}}.name, {_CUT})"
+# Not `INSERT OR IGNORE`: `refs` is written by an upsert (`ON CONFLICT DO UPDATE`),
+# and SQLite applies the conflict rule of the statement that fires a trigger to the
+# trigger's own inserts, so a head moving while already stale failed its commit
+# with "UNIQUE constraint failed". An insert that cannot conflict holds under any rule.
+_MARK = (
+    f"INSERT INTO lineage_stale SELECT {_ASSET} "
+    f"WHERE NOT EXISTS (SELECT 1 FROM lineage_stale WHERE asset = {_ASSET})"
+)
 
 #: One statement each: trigger bodies hold semicolons, so no splitting on them.
-LINEAGE_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS lineage (asset TEXT NOT NULL, commit_nid TEXT NOT NULL, "
-    "parent TEXT, state TEXT NOT NULL, PRIMARY KEY (asset, commit_nid)) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS lineage_by_parent ON lineage (parent, asset) "
-    "WHERE parent IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS lineage_unknown ON lineage (asset) WHERE state = 'unknown'",
-    "CREATE TABLE IF NOT EXISTS lineage_stale (asset TEXT PRIMARY KEY) WITHOUT ROWID",
+_TRIGGERS = (
     "CREATE TRIGGER IF NOT EXISTS lineage_head_added AFTER INSERT ON refs "
     f"WHEN {_IS_HEAD.format(row='NEW')} BEGIN {_MARK.format(row='NEW')}; END",
     "CREATE TRIGGER IF NOT EXISTS lineage_head_moved AFTER UPDATE ON refs "
@@ -56,10 +58,22 @@ LINEAGE_SCHEMA = (
     "CREATE TRIGGER IF NOT EXISTS lineage_head_removed AFTER DELETE ON refs "
     f"WHEN {_IS_HEAD.format(row='OLD')} BEGIN {_MARK.format(row='OLD')}; END",
 )
-_DROP = (
+_DROP_TRIGGERS = (
     "DROP TRIGGER IF EXISTS lineage_head_added",
     "DROP TRIGGER IF EXISTS lineage_head_moved",
     "DROP TRIGGER IF EXISTS lineage_head_removed",
+)
+LINEAGE_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS lineage (asset TEXT NOT NULL, commit_nid TEXT NOT NULL, "
+    "parent TEXT, state TEXT NOT NULL, PRIMARY KEY (asset, commit_nid)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS lineage_by_parent ON lineage (parent, asset) "
+    "WHERE parent IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS lineage_unknown ON lineage (asset) WHERE state = 'unknown'",
+    "CREATE TABLE IF NOT EXISTS lineage_stale (asset TEXT PRIMARY KEY) WITHOUT ROWID",
+    *_TRIGGERS,
+)
+_DROP = (
+    *_DROP_TRIGGERS,
     "DROP TABLE IF EXISTS lineage",
     "DROP TABLE IF EXISTS lineage_stale",
 )
@@ -156,6 +170,7 @@ class LineageIndex:
         asset stale. Joins (or opens) a write transaction."""
         with self.store.write():
             if self.exists():
+                self._replace_old_triggers()
                 return
             for statement in LINEAGE_SCHEMA:
                 self.store.execute(statement)
@@ -164,6 +179,19 @@ class LineageIndex:
                 "WHERE name >= ? AND name < ?",
                 (HEADS, _HEADS_END),
             )
+
+    def _replace_old_triggers(self) -> None:
+        """Triggers made by a nit before `_MARK` was conflict-proof fail a commit
+        (see `_MARK`); a store written by such a nit gets the current ones. Its
+        stale marks stay: they were right."""
+        old = self.store.one(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
+            "AND name LIKE 'lineage_head_%' AND sql LIKE '%OR IGNORE%'"
+        )
+        if old is None:
+            return
+        for statement in (*_DROP_TRIGGERS, *_TRIGGERS):
+            self.store.execute(statement)
 
     def save(
         self,

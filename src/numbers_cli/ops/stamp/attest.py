@@ -332,6 +332,7 @@ def verify_statement(
             if name not in networks:
                 networks[name] = resolve_network(config, name)
             network = networks[name]
-        result.checks += check_evidence(evidence, network)
+        # `nit verify --statement` asks the chain unless --offline (it has no --remote).
+        result.checks += check_evidence(evidence, network, "without --offline it is asked")
         verdict.commits.append(result)
     return verdict

@@ -150,8 +150,11 @@ def check_batch(evidence: StampEvidence) -> list[Check]:
     return [_check("batch", True, f"root signed by {signature.signer} in the batch's commit")]
 
 
-def check_anchor(evidence: StampEvidence, network: Network | None) -> Check:
-    """`anchor`: the batch's commit on chain (or, with `network` None, the local record)."""
+def check_anchor(
+    evidence: StampEvidence, network: Network | None, asking: str = "--remote asks it"
+) -> Check:
+    """`anchor`: the batch's commit on chain (or, with `network` None, the local record;
+    `asking` says how the command at hand would ask the chain instead)."""
     anchor = evidence.anchor
     if anchor is None and network is None:
         if not evidence.settled:
@@ -174,7 +177,7 @@ def check_anchor(evidence: StampEvidence, network: Network | None) -> Check:
             "anchor",
             True,
             f"registered on {anchor.network} in tx {anchor.tx_hash} block {anchor.block} "
-            "(as recorded; the chain was not asked: --remote asks it)",
+            f"(as recorded; the chain was not asked: {asking})",
         )
     from numbers_cli.chain import ChainClient
 
@@ -229,11 +232,13 @@ def _read_anchor(evidence: StampEvidence, network: Network) -> Check:
     )
 
 
-def check_evidence(evidence: StampEvidence, network: Network | None) -> list[Check]:
+def check_evidence(
+    evidence: StampEvidence, network: Network | None, asking: str = "--remote asks it"
+) -> list[Check]:
     """Every check, in order; the anchor only when the Merkle and signature parts hold."""
     checks = check_inclusion(evidence) + check_batch(evidence)
     if all(check.ok for check in checks):
-        checks.append(check_anchor(evidence, network))
+        checks.append(check_anchor(evidence, network, asking))
     return checks
 
 
