@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from numbers_cli.chain.pipeline import Explain, SendPipeline
 from numbers_cli.chain.rpc import RpcError, hex_bytes
@@ -58,6 +58,10 @@ class CostEstimate:
 
 class ContractCalls(SendPipeline):
     """Mixin for ChainClient; see the module docstring."""
+
+    if TYPE_CHECKING:  # provided by HistoryReads
+
+        def _caught_up(self, block: int) -> bool: ...
 
     def call_contract(
         self, address: str, data: bytes, *, what: str, explain: Explain | None = None
@@ -185,6 +189,8 @@ class ContractCalls(SendPipeline):
         began, as every other log read here is: public nodes refuse a wider range."""
         self._ensure_chain()
         head = self.block_number()
+        if from_block > head and self._caught_up(from_block):
+            head = self.block_number()  # the state named a block the head did not reach yet
         found: list[dict[str, Any]] = []
         for low in range(from_block, head + 1, self.log_chunk):
             query = {

@@ -9,6 +9,7 @@ network's existing records, not only its own.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from numbers_cli.chain.rpc import JsonRpc
 
 __all__ = ["HistoryReads"]
+
+#: First pause while waiting for a node's head to reach a block; it doubles up to
+#: `poll_interval`.
+_FIRST_WAIT = 0.01
 
 
 def _block_ranges(blocks: Sequence[int], chunk: int) -> list[tuple[int, int]]:
@@ -53,6 +58,7 @@ class HistoryReads:
     _rpc: JsonRpc
     network: Network
     log_chunk: int
+    poll_interval: float
 
     def _ensure_checked(self) -> str:  # pragma: no cover - provided by ChainClient
         raise NotImplementedError
@@ -112,14 +118,46 @@ class HistoryReads:
         if not blocks:
             return []
         calls = self._commit_log_calls(nid, blocks, chunk)
-        try:
-            replies = self._rpc.batch_strict(calls)
-        except RpcError as exc:
-            raise NetworkError(
-                f"eth_getLogs for {nid} failed on {self.network.name}: {exc.rpc_message}"
-                + ("" if chunk == 1 else " (a smaller log_chunk may help)")
-            ) from None
-        return self._commit_log_records(nid, blocks, replies)
+        for last_try in (False, True):
+            try:
+                replies = self._rpc.batch_strict(calls)
+                return self._commit_log_records(nid, blocks, replies)
+            except RpcError as exc:
+                if not last_try and self._caught_up(max(blocks)):
+                    continue
+                raise NetworkError(
+                    f"eth_getLogs for {nid} failed on {self.network.name}: {exc.rpc_message}"
+                    + ("" if chunk == 1 else " (a smaller log_chunk may help)")
+                ) from None
+            except NetworkError:
+                if not last_try and self._caught_up(max(blocks)):
+                    continue
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _caught_up(self, block: int) -> bool:
+        """Whether the node's head was behind `block` and has since reached it.
+
+        The register's state (getCommits, read at "latest") and receipts can name
+        a block that the node's log and block index do not serve yet: anvil under
+        load answered eth_getLogs for the block just mined with "block height is
+        N-1 but requested was N". Such a read is asked again once the head has
+        reached the block (a failure with the head already there stands), waiting
+        at most the client's HTTP timeout, since a node that has the block's
+        state makes its head follow at once.
+        """
+        head = self._rpc.call_quantity("eth_blockNumber")
+        if head >= block:
+            return False
+        deadline = time.monotonic() + self._rpc.timeout
+        wait = _FIRST_WAIT
+        while head < block:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(wait)
+            wait = min(wait * 2, max(self.poll_interval, _FIRST_WAIT))
+            head = self._rpc.call_quantity("eth_blockNumber")
+        return True
 
     def _commit_log_calls(
         self, nid: str, blocks: Sequence[int], chunk: int | None = None

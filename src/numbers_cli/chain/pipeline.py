@@ -33,10 +33,6 @@ from numbers_cli.errors import NetworkError, NitError
 #: that decodes their custom errors (e.g. chain.custody.explain).
 Explain = Callable[[RpcError], NitError | None]
 
-#: How many more times `_resume` asks for the receipt of a journalled transaction
-#: whose nonce the node already counts as used, before calling it dead.
-_DEAD_RECHECKS = 3
-
 
 class SendPipeline(ReceiptWaits):
     """Mixin for ChainClient; see the module docstring."""
@@ -125,10 +121,12 @@ class SendPipeline(ReceiptWaits):
     ) -> list[Receipt | None]:
         """Finish transactions a crashed run journalled: each is mined once, or never.
 
-        The account's mined nonce is read before the receipts, so a journalled
-        transaction none of whose hashes has a receipt while its nonce is
-        already used can never be mined (another transaction took the nonce):
-        it is reported as None, and its item may be sent anew. A reverted one
+        The account's mined nonce is read before the receipts. A journalled
+        transaction whose nonce is used but that has no receipt is either mined
+        with its receipt not served yet, or dead (another transaction took the
+        nonce); the node's own index of transactions tells which
+        (`_late_receipts`). A dead one is reported as None, and its item may be
+        sent anew. A reverted one
         is None too (it registered nothing). The rest are broadcast again
         exactly as signed (same nonce, so at most one version of each is ever
         mined) and awaited like any push.
@@ -147,15 +145,9 @@ class SendPipeline(ReceiptWaits):
             "eth_getTransactionCount", [account.address, "latest"]
         )
         found = self._receipts_of(flights)
-        # A node may count a nonce as used a moment before it serves the receipt of the
-        # transaction that used it (anvil, mining as it answers): ask again before
-        # calling one dead, or its action would be taken as never done and sent anew.
-        for _ in range(_DEAD_RECHECKS):
-            stale = [f for f in flights if f.index not in found and f.nonce < mined_nonce]
-            if not stale:
-                break
-            time.sleep(max(self.poll_interval, 0.05))
-            found.update(self._receipts_of(stale))
+        stale = [f for f in flights if f.index not in found and f.nonce < mined_nonce]
+        if stale:
+            found.update(self._late_receipts(stale, what))
         results: list[Receipt | None] = [None] * len(flights)
         live: list[_InFlight] = []
         for flight in flights:

@@ -188,6 +188,55 @@ class ReceiptWaits:
                 found[flight.index] = Receipt.from_rpc(reply)
         return quantity(head_reply, "block number"), found
 
+    def _known(self, flights: Sequence[_InFlight]) -> set[int]:
+        """Indices of the flights one of whose hashes the node knows (mined or in its pool)."""
+        calls = [("eth_getTransactionByHash", [h]) for f in flights for h in f.hashes]
+        owners = [f for f in flights for _ in f.hashes]
+        known: set[int] = set()
+        for flight, reply in zip(owners, self._rpc.batch(calls), strict=True):
+            if isinstance(reply, RpcError):
+                raise reply
+            if reply:
+                known.add(flight.index)
+        return known
+
+    def _late_receipts(self, flights: Sequence[_InFlight], what: str) -> dict[int, Receipt]:
+        """Receipts of transactions whose nonce the node counts as used but that it
+        served no receipt of, by index; a dead one (its nonce taken) is left out.
+
+        A node can count a nonce as used before it serves the receipt of the
+        transaction that used it: anvil updates the account's state, then stores
+        the block, and under load the gap lasted seconds (a killed purchase's
+        retry took it as never mined). So the node is asked whether it knows
+        any of the transaction's hashes (`eth_getTransactionByHash` covers the
+        chain and the pool): one it knows is mined, its receipt only late, and
+        is waited for, bounded by `receipt_timeout`; one it knows none of lost
+        its nonce to another transaction and can never be mined. The hashes are
+        asked for before the receipts, so a transaction that was in the pool
+        and got mined in between is still counted as known.
+        """
+        found: dict[int, Receipt] = {}
+        deadline = time.monotonic() + self.receipt_timeout
+        wait = _FIRST_WAIT
+        waiting = list(flights)
+        while True:
+            known = self._known(waiting)
+            replies = self._fetch_receipts(waiting)[1]
+            found.update(replies)
+            waiting = [f for f in waiting if f.index not in found and f.index in known]
+            if not waiting:
+                return found
+            if time.monotonic() > deadline:
+                late = waiting[0]
+                raise NetworkError(
+                    f"{self.network.name} counts the nonce {late.nonce} of {what} "
+                    f"{late.tx_hash} as used and knows the transaction, but served no "
+                    f"receipt of it in {self.receipt_timeout:g} s; run again later "
+                    "(nothing was sent again)"
+                )
+            time.sleep(wait)
+            wait = min(wait * 2, max(self.poll_interval, _FIRST_WAIT))
+
     def _unstick(
         self,
         account: _Signer,
@@ -210,10 +259,11 @@ class ReceiptWaits:
         if lowest.nonce > next_nonce:
             return  # an older transaction of this account, not ours, holds the queue
         if lowest.nonce < next_nonce:
-            # The nonce is used, yet none of our hashes has a receipt: one last look.
-            for tx_hash in lowest.hashes:
-                if self._rpc.call("eth_getTransactionReceipt", [tx_hash]):
-                    return
+            # The nonce is used, yet none of our hashes had a receipt. A node that knows
+            # one of them mined it and serves its receipt late (see _late_receipts):
+            # keep waiting, bounded by receipt_timeout.
+            if self._known([lowest]):
+                return
             subject = f"{what} {lowest.index + 1} of {total}" if total > 1 else what
             raise NetworkError(
                 f"{subject} (nonce {lowest.nonce}) was replaced by another transaction "
