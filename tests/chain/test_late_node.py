@@ -90,3 +90,18 @@ def test_a_history_read_tolerates_a_node_whose_logs_are_a_block_behind(
             records = client.history(NID)
     assert [r.commit_data for r in records] == ["just mined"]
     assert sum(lag.withheld_heads.values()) == 2
+
+
+def test_a_block_a_receipt_names_is_read_when_the_node_serves_it_a_moment_later(
+    devnet: Network, anvil: Anvil
+) -> None:
+    with ChainClient(devnet, poll_interval=0.02) as direct:
+        (mined,) = direct.send_commits([(NID, "its block")], anvil.keys[KEY])
+
+    lag = Lag(late_head=1)
+    with lagging_front(devnet.rpc_url, lag) as url:
+        late = dataclasses.replace(devnet, rpc_url=url)
+        with ChainClient(late, poll_interval=0.02) as client:
+            (block,) = client.blocks([mined.block_number])
+    assert int(block["number"], 16) == mined.block_number
+    assert sum(lag.withheld_heads.values()) == 1

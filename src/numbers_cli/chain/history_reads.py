@@ -136,27 +136,24 @@ class HistoryReads:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _caught_up(self, block: int) -> bool:
-        """Whether the node's head was behind `block` and has since reached it.
+        """Whether the node's head has reached `block` (waited for, if it is behind).
 
         The register's state (getCommits, read at "latest") and receipts can name
         a block that the node's log and block index do not serve yet: anvil under
         load answered eth_getLogs for the block just mined with "block height is
-        N-1 but requested was N". Such a read is asked again once the head has
-        reached the block (a failure with the head already there stands), waiting
-        at most the client's HTTP timeout, since a node that has the block's
-        state makes its head follow at once.
+        N-1 but requested was N". A read that failed so is asked once more when
+        the head has reached the block (it may have done so since the failure;
+        a failure that stands after that is the node's answer). The wait is
+        bounded by the client's HTTP timeout: a node that has the block's state
+        moves its head there at once.
         """
-        head = self._rpc.call_quantity("eth_blockNumber")
-        if head >= block:
-            return False
         deadline = time.monotonic() + self._rpc.timeout
         wait = _FIRST_WAIT
-        while head < block:
+        while self._rpc.call_quantity("eth_blockNumber") < block:
             if time.monotonic() > deadline:
                 return False
             time.sleep(wait)
             wait = min(wait * 2, max(self.poll_interval, _FIRST_WAIT))
-            head = self._rpc.call_quantity("eth_blockNumber")
         return True
 
     def _commit_log_calls(
