@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,13 @@ import pytest
 from tests.conftest import TEST_ADDRESS, Nit, ok, one_line_error
 from tests.market.conftest import Asset
 from tests.support.anvil import Anvil
+from tests.support.lagging_node import Lag, lagging_front
 
 from numbers_cli.chain import ChainClient
 from numbers_cli.chain.abi import contract_abi
 from numbers_cli.chain.custody import token_id
+from numbers_cli.config import config_file
+from numbers_cli.config_writer import set_table_entry
 from numbers_cli.model.commit import Commit
 from numbers_cli.model.nid import Nid
 from numbers_cli.model.tree import AssetTree
@@ -173,6 +177,43 @@ def test_a_purchase_killed_after_its_broadcast_is_never_bought_twice(
     offers = json.loads(ok(nit("license", "list", photo, "--json")).stdout)
     assert offers["offers"][0]["sold"] == 1
     assert records(asset)[-1] == "action-license-purchase"
+    assert records(asset).count("action-license-purchase") == 1
+    assert not journal(asset).exists()
+
+
+def rpc_of_devnet(url: str) -> None:
+    """Point the user config's devnet (contracts and all) at `url`."""
+    path = config_file("user")
+    entry = dict(tomllib.loads(path.read_text())["networks"]["devnet"])
+    entry["rpc"] = url
+    set_table_entry("user", "networks", "devnet", entry)
+
+
+def test_a_killed_purchase_is_finished_by_its_retry_when_the_node_serves_receipts_late(
+    nit: Nit, asset: Asset, tmp_path: Path
+) -> None:
+    """The load flake, made deterministic: the retry's node counts the purchase's nonce
+    as used but serves its receipt only at the 10th ask (tests/support/lagging_node.py
+    in front of the real anvil). The retry must finish it from its journal (not take it
+    for dead and find it among the chain's events, or buy again)."""
+    photo = str(asset.photo)
+    ok(nit("mint", photo, "--no-push"))
+    offer = ("license", "offer", photo, "--price", "1000 wei", "--supply", "5", "--terms", "mit")
+    ok(nit(*offer, "--no-push"))
+    before = nonce(asset)
+    buy = ("license", "buy", photo, "1", "--no-push")
+    killed(asset.workdir, tmp_path / "buy.log", "send:1:after", *buy)
+
+    lag = Lag(late_receipts=9, late_head=2)
+    with lagging_front(asset.network.rpc_url, lag) as url:
+        rpc_of_devnet(url)
+        again = ok(nit(*buy))
+    rpc_of_devnet(asset.network.rpc_url)
+
+    assert lag.withheld_receipts  # receipts were late
+    assert "sent by an interrupted run and finished now: nothing was sent again" in again.stdout
+    assert nonce(asset) - before == 1
+    assert len(events(asset, asset.network.licenses, "Purchased")) == 1
     assert records(asset).count("action-license-purchase") == 1
     assert not journal(asset).exists()
 

@@ -8,6 +8,7 @@ so a crash can also fall between a mined window and a journalled one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import pytest
 from tests.conftest import TEST_ADDRESS, TEST_CHAIN_ID
 from tests.push.conftest import FUNDING, committed, make_files, use_network
 from tests.support.anvil import Anvil
+from tests.support.lagging_node import Lag, lagging_front
 from tests.support.tools import free_port
 
 from numbers_cli.chain import ChainClient, Network
@@ -107,6 +109,38 @@ def test_push_killed_at_any_point_then_rerun_registers_each_commit_once(
     states = {c["state"] for c in json.loads(again.stdout)["commits"]}
     assert states <= {"pushed", "recovered"}
     assert "Everything up to date" in nit("push", "--no-ipfs").stdout
+
+
+@pytest.mark.parametrize("kill_at", ["send:1:after", "send:2:after"])
+def test_a_rerun_against_a_node_that_serves_receipts_and_blocks_late_recovers_each_commit(
+    nit, many_commits, on_devnet, tmp_path, kill_at
+):
+    """What a loaded anvil did once (load average 10-18): the rerun's node counted the
+    journalled transactions' nonces as used but served their receipts late, and named
+    blocks in its state that its logs did not serve yet. Here every receipt is withheld
+    for its first 6 asks and the newest block for the first 3 requests that touch it
+    (tests/support/lagging_node.py, in front of the real anvil): the rerun still
+    registers each commit once and records all. (A journalled commit taken for dead
+    and then found on chain is labelled "recovered" too, so the label alone does not
+    show which path ran; tests/chain/test_late_node.py pins that.)"""
+    before = sent_count(on_devnet)
+    killed = start_push(many_commits, tmp_path / "push.log", kill_at)
+    killed.communicate(timeout=120)
+    assert killed.returncode == -signal.SIGKILL, (kill_at, killed.returncode)
+
+    lag = Lag(late_receipts=6, late_head=3)
+    with lagging_front(on_devnet.rpc_url, lag) as url:
+        use_network(dataclasses.replace(on_devnet, rpc_url=url))
+        again = nit("push", "--no-ipfs", "--json")
+
+    assert again.exit_code == 0, (kill_at, again.stderr)
+    assert lag.withheld_receipts  # the rerun did meet late receipts
+    use_network(on_devnet)
+    assert_exactly_once(many_commits, on_devnet)
+    assert sent_count(on_devnet) - before == COMMITS  # not one transaction more
+    commits = json.loads(again.stdout)["commits"]
+    assert {c["state"] for c in commits} <= {"pushed", "recovered"}
+    assert sum(c["state"] == "recovered" for c in commits) >= 64  # window 1, from the journal
 
 
 @pytest.fixture
