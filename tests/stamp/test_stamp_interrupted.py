@@ -9,6 +9,7 @@ each write into its batch pack, each statement, the pack's rename, COMMIT).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -22,6 +23,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import TEST_ADDRESS, Nit
 from tests.stamp.conftest import make_artifacts
+from tests.support.chain_history import use_network
+from tests.support.lagging_node import Lag, lagging_front
 
 from numbers_cli.chain import ChainClient, Network
 from numbers_cli.model.nid import Nid
@@ -104,6 +107,32 @@ def test_stamp_killed_around_its_transaction(nit, dist, workdir, on_devnet, kill
 
     third = nit(*STAMP)
     assert third.exit_code == 24, third.output
+
+
+@pytest.mark.parametrize("kill_at", ["send:1:after", "record:1:before"])
+def test_a_stamp_rerun_tolerates_a_node_that_serves_receipts_and_blocks_late(
+    nit, dist, workdir, on_devnet, kill_at
+) -> None:
+    """Seen once under load: the rerun's reads asked anvil for the block its receipt
+    named while anvil's head was one block behind ("block height is N-1 but requested
+    was N"). Here the front (tests/support/lagging_node.py, over the real anvil)
+    withholds each receipt for its first 3 asks and the newest block for the first 3
+    requests touching it; the rerun still registers the batch once."""
+    before = transactions(on_devnet)
+    killed = run_driver("push_crash.py", workdir, "--kill-at", kill_at)
+    assert killed.returncode == -signal.SIGKILL, (kill_at, killed.stderr)
+
+    lag = Lag(late_receipts=3, late_head=3)
+    with lagging_front(on_devnet.rpc_url, lag) as url:
+        use_network(dataclasses.replace(on_devnet, rpc_url=url))
+        again = nit(*STAMP)
+    use_network(on_devnet)
+
+    assert again.exit_code == 0, (kill_at, again.output)
+    assert sum(lag.withheld_heads.values()) == 3
+    assert_stamped_once(workdir, on_devnet, dist)
+    assert transactions(on_devnet) - before == 1
+    assert {a["state"] for a in json.loads(again.stdout)["artifacts"]} == {"recovered"}
 
 
 def _store_transaction(steps: list[dict[str, str]]) -> range:
