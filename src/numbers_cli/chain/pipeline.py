@@ -126,10 +126,9 @@ class SendPipeline(ReceiptWaits):
         with its receipt not served yet, or dead (another transaction took the
         nonce); the node's own index of transactions tells which
         (`_late_receipts`). A dead one is reported as None, and its item may be
-        sent anew. A reverted one
-        is None too (it registered nothing). The rest are broadcast again
-        exactly as signed (same nonce, so at most one version of each is ever
-        mined) and awaited like any push.
+        sent anew. A reverted one is None too (it registered nothing). The rest
+        are broadcast again exactly as signed (same nonce, so at most one
+        version of each is ever mined) and awaited like any push.
         """
         if not snapshots:
             return []
