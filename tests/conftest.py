@@ -22,6 +22,14 @@ from tests.support.anvil import TEST_CHAIN_ID, Anvil, anvil_or_skip
 from tests.support.ipfs_node import IpfsNode
 
 from numbers_cli.chain import ChainClient, Network
+from numbers_cli.wallet.eth_account_import import eth_account_module
+
+# Tests compare nit's Ethereum primitives with eth-account's and import it
+# directly; py_ecc (under it) raises the recursion limit to 100,000 at import,
+# once per process. nit's own import puts the limit back (wallet.eth_account_import);
+# importing it here, through that module, first, keeps every test worker at the
+# limit a `nit` process runs with, whichever test imports eth-account next.
+eth_account_module()
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MEDIA = REPO_ROOT / "tests" / "fixtures" / "media"

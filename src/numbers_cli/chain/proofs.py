@@ -120,10 +120,39 @@ class HeaderRoots:
     timestamp: int
 
 
+def _refuse_nested_fields(header: bytes) -> None:
+    """A header is one RLP list of byte strings: a field that is itself a list is
+    refused here, by walking the outer list's item prefixes without recursion.
+    pyrlp decodes nested lists by recursion, and a process where py_ecc raised
+    the recursion limit (eth-account's import) would overflow the C stack on a
+    hostile file before any RecursionError. Malformed lengths are left to pyrlp."""
+    if not header or header[0] < 0xC0:
+        return
+    if header[0] <= 0xF7:
+        at, end = 1, 1 + header[0] - 0xC0
+    else:
+        size = header[0] - 0xF7
+        at = 1 + size
+        end = at + int.from_bytes(header[1:at], "big")
+    end = min(end, len(header))
+    while at < end:
+        prefix = header[at]
+        if prefix >= 0xC0:
+            raise InvalidFormat("block header fields must be byte strings, not nested lists")
+        if prefix < 0x80:
+            at += 1
+        elif prefix <= 0xB7:
+            at += 1 + prefix - 0x80
+        else:
+            size = prefix - 0xB7
+            at += 1 + size + int.from_bytes(header[at + 1 : at + 1 + size], "big")
+
+
 def decode_header(header: bytes) -> HeaderRoots:
     """Number, roots and time of an RLP header (any fork: the positions never moved)."""
     import rlp
 
+    _refuse_nested_fields(header)
     try:
         items = rlp.decode(header)
     except rlp.exceptions.DecodingError as exc:
