@@ -17,8 +17,9 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.local_http import QuietHandler, serving
 
 #: A reply nested far deeper than the C stack holds once py_ecc raised the
 #: recursion limit to 100,000 (a segfault, before nit refused such JSON).
@@ -40,28 +41,16 @@ def rpc_front(node_url: str, hostile: Callable[[list[str]], bytes | None]) -> It
         with urllib.request.urlopen(request, timeout=30) as reply:
             return bytes(reply.read())
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             data = hostile(_methods(json.loads(body)))
             if data is None:
                 data = forward(body)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(data)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url
 
 
 @contextmanager
@@ -205,7 +194,7 @@ def block_gateway(blocks: dict[str, bytes], asked: list[str]) -> Iterator[str]:
     of `blocks` (keyed by CID string) or 404; every CID asked is appended to `asked`.
     Its blocks are honest (they hash to their CIDs); what they link to need not be."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             cid = self.path.split("?")[0].removeprefix("/ipfs/")
             asked.append(cid)
@@ -213,19 +202,7 @@ def block_gateway(blocks: dict[str, bytes], asked: list[str]) -> Iterator[str]:
             if data is None:
                 self.send_error(404)
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/vnd.ipld.raw")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(data, "application/vnd.ipld.raw")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url

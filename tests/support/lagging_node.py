@@ -28,8 +28,9 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.local_http import QuietHandler, serving
 
 #: What anvil answers for a block past its head (code and text as anvil 1.x sends them).
 _OUT_OF_RANGE = -32602
@@ -124,25 +125,13 @@ def lagging_front(node_url: str, lag: Lag) -> Iterator[str]:
     """`http://127.0.0.1:PORT` of a front to `node_url` that is late as `lag` says."""
     front = _Front(node_url, lag)
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             calls = payload if isinstance(payload, list) else [payload]
             replies = front.answer(calls)
             data = json.dumps(replies if isinstance(payload, list) else replies[0]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(data)
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url
