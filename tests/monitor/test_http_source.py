@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from tests.conftest import Nit, ok
 from tests.monitor.conftest import NEGATIVES, REGISTERED, reuse
+from tests.support.local_http import QuietHandler, serving
 
 from numbers_cli.monitor.sources.http import page_images
 
@@ -30,12 +30,9 @@ PAGE = """<!doctype html><html><head>
 </body></html>"""
 
 
-class _Site(BaseHTTPRequestHandler):
+class _Site(QuietHandler):
     files: ClassVar[dict[str, tuple[str, bytes]]] = {}
     stop: ClassVar[threading.Event] = threading.Event()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         if self.path.startswith("/loop"):
@@ -56,11 +53,7 @@ class _Site(BaseHTTPRequestHandler):
                 pass
         elif self.path in self.files:
             kind, body = self.files[self.path]
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(body, kind)
         else:
             self.send_error(404)
 
@@ -77,16 +70,8 @@ def site() -> Iterator[str]:
     }
     stop = threading.Event()
     handler = type("Site", (_Site,), {"files": files, "stop": stop})  # one per test
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        stop.set()
-        server.shutdown()
-        server.server_close()
+    with serving(handler, stop) as url:
+        yield url
 
 
 def test_page_images_reads_img_srcset_and_og_image() -> None:

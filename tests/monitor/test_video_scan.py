@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from tests.conftest import MEDIA, Nit, ok
 from tests.monitor.conftest import NEGATIVES, REGISTERED
+from tests.support.local_http import QuietHandler, serving
 from tests.support.video_clips import frame_at, reencode, slideshow
 
 #: Photos in no registered asset: the filler of the scanned videos.
@@ -140,12 +140,9 @@ def test_bad_videos_go_under_errors_and_the_scan_goes_on(
     }
 
 
-class _Videos(BaseHTTPRequestHandler):
+class _Videos(QuietHandler):
     files: ClassVar[dict[str, tuple[str, bytes]]] = {}
     stop: ClassVar[threading.Event] = threading.Event()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         if self.path == "/live.mp4":  # a live stream: video bytes that never end
@@ -161,11 +158,7 @@ class _Videos(BaseHTTPRequestHandler):
                 pass
         elif self.path in self.files:
             kind, body = self.files[self.path]
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(body, kind)
         else:
             self.send_error(404)
 
@@ -183,16 +176,8 @@ def video_site(workdir: Path) -> Iterator[str]:
     }
     stop = threading.Event()
     handler = type("Videos", (_Videos,), {"files": files, "stop": stop})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        stop.set()
-        server.shutdown()
-        server.server_close()
+    with serving(handler, stop) as url:
+        yield url
 
 
 def test_web_videos_are_read_and_an_endless_stream_is_cut_off(

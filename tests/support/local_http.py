@@ -29,12 +29,19 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """`http://127.0.0.1:PORT` of a threaded server running `handler`, stopped after."""
+def serving(
+    handler: type[BaseHTTPRequestHandler], stop: threading.Event | None = None
+) -> Iterator[str]:
+    """`http://127.0.0.1:PORT` of a threaded server running `handler`, stopped after.
+
+    `stop` is set first when the test ends, for handlers that stream or hold a
+    request open until told to end (so shutting down does not wait for them)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        if stop is not None:
+            stop.set()
         server.shutdown()
         server.server_close()
