@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from numbers_cli.errors import NetworkError
+from numbers_cli.http_replies import malformed_http
 from numbers_cli.model import json_input
 
 if TYPE_CHECKING:
@@ -115,25 +116,6 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
     from urllib3.exceptions import HTTPError
 
     return (HTTPError, OSError, ValueError, _NotJson, _HttpStatus, _TooLarge, _TooSlow)
-
-
-def _malformed_http(exc: BaseException) -> str:
-    """What was wrong with a reply that is not HTTP (endless or huge headers, a bad
-    status line), from urllib3's ProtocolError around http.client's error; "" if
-    `exc` is no such thing (a connection reset is not a malformed reply)."""
-    import http.client
-
-    from urllib3.exceptions import ProtocolError
-
-    if not isinstance(exc, ProtocolError):
-        return ""
-    cause = next((a for a in exc.args if isinstance(a, BaseException)), None)
-    if not isinstance(cause, http.client.HTTPException) or isinstance(
-        cause, http.client.RemoteDisconnected
-    ):
-        return ""
-    text = " ".join(str(cause).split())
-    return (text if len(text) <= 80 else text[:79] + "…") or type(cause).__name__
 
 
 def _is_id(value: Any) -> bool:
@@ -235,7 +217,7 @@ class JsonRpc:
             return NetworkError(
                 f"RPC node at {self.url} answered HTTP {exc.status} {exc.reason or ''}".rstrip()
             )
-        malformed = _malformed_http(exc)
+        malformed = malformed_http(exc)
         if malformed:
             return NetworkError(f"RPC node at {self.url} sent a malformed HTTP reply ({malformed})")
         if isinstance(exc, _TooLarge):
